@@ -1,0 +1,212 @@
+"""Opening and closing the database, and the raw-SQL helpers used by bulk paths.
+
+A database is named by a file path (SQLite, the default) or a ``postgres://`` URL. Tortoise keeps its
+state in a context variable, so the CLI opens the database in ``main()`` around the work it does
+(design §7) through :func:`database`.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tortoise import Tortoise, connections
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.exceptions import DBConnectionError
+
+from store.errors import StoreError
+
+APP_NAME = "renkou"
+DB_FILE = "renkou.sqlite3"
+DEMO_DB_FILE = "demo.sqlite3"
+BUSY_TIMEOUT_MS = 10_000
+
+
+def data_dir() -> Path:
+    """The per-user data directory (platformdirs), created on demand."""
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME, appauthor=False)
+
+
+@dataclass(frozen=True)
+class DbTarget:
+    """Where the data lives: an SQLite file or a PostgreSQL URL."""
+
+    kind: str  # "sqlite" or "postgres"
+    url: str
+    path: Path | None = None
+
+    @property
+    def label(self) -> str:
+        """A short human-readable name (never shows a password)."""
+        if self.path is not None:
+            return str(self.path)
+        return self.url.split("@")[-1]
+
+
+def resolve(db: str | os.PathLike[str] | None, *, demo: bool = False) -> DbTarget:
+    """Turn a ``--db`` value (path or URL, or None for the default) into a :class:`DbTarget`."""
+    if db is None or str(db) == "":
+        env = os.environ.get("RENKOU_DB")
+        db = env if env else data_dir() / (DEMO_DB_FILE if demo else DB_FILE)
+    text = str(db)
+    if text.startswith(("postgres://", "postgresql://")):
+        return DbTarget("postgres", "postgres://" + text.split("://", 1)[1])
+    if text.startswith("sqlite://"):
+        text = text[len("sqlite://") :]
+    path = Path(text).expanduser()
+    return DbTarget("sqlite", str(path), path.resolve() if text != ":memory:" else None)
+
+
+def tortoise_config(target: DbTarget) -> dict[str, Any]:
+    """The Tortoise configuration for a target."""
+    if target.kind == "sqlite":
+        connection: dict[str, Any] = {
+            "engine": "store.sqlite_engine",
+            "credentials": {
+                "file_path": str(target.path) if target.path else ":memory:",
+                "journal_mode": "WAL",
+                "foreign_keys": "ON",
+                "synchronous": "FULL",
+                "busy_timeout": BUSY_TIMEOUT_MS,
+            },
+        }
+    else:
+        connection = expand_db_url(target.url)
+    return {
+        "connections": {"default": connection},
+        "apps": {"models": {"models": ["store.models"], "default_connection": "default"}},
+        "use_tz": False,
+        "timezone": "Asia/Shanghai",
+    }
+
+
+def _check_sqlite_writable(path: Path, create: bool) -> None:
+    """Fail early, in Chinese, when the database file cannot be opened for writing."""
+    if path.exists():
+        if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+            raise StoreError(f"数据库文件 {path} 不可写。请检查文件权限，或用 --db 指定可写的位置。")
+        try:
+            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as probe:
+                probe.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path} 不是 Renkou 数据库或已损坏（{exc}）。请检查 --db 参数，或从备份恢复。") from exc
+        return
+    if not create:
+        raise StoreError(f"数据库 {path} 不存在。请先用 renkou import 或 renkou demo 建立，或检查 --db 参数。")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"无法创建目录 {path.parent}（{exc.strerror}）。请用 --db 指定可写的位置。") from exc
+    if not os.access(path.parent, os.W_OK):
+        raise StoreError(f"目录 {path.parent} 不可写，无法建立数据库。请用 --db 指定可写的位置。")
+
+
+async def open_db(target: DbTarget, *, create: bool = True) -> None:
+    """Initialise Tortoise for `target`, creating or migrating the schema as needed."""
+    from store import schema
+
+    if target.kind == "sqlite" and target.path is not None:
+        _check_sqlite_writable(target.path, create)
+    try:
+        await Tortoise.init(config=tortoise_config(target), _enable_global_fallback=True)
+        await schema.ensure_schema(create=create)
+    except StoreError:
+        await close_db()
+        raise
+    except (OSError, ConnectionError, DBConnectionError) as exc:
+        await close_db()
+        raise StoreError(f"无法连接数据库 {target.label}：{exc}。请检查数据库地址和服务是否已启动。") from exc
+
+
+async def close_db() -> None:
+    """Close every connection and forget the Tortoise state."""
+    from tortoise import context as tortoise_context
+
+    try:
+        await Tortoise.close_connections()
+        await Tortoise._reset_apps()
+    finally:
+        tortoise_context._global_context = None
+        tortoise_context._current_context.set(None)
+
+
+@asynccontextmanager
+async def database(db: str | os.PathLike[str] | DbTarget | None, *, create: bool = True) -> AsyncIterator[DbTarget]:
+    """Open the database for the duration of a ``with`` block."""
+    target = db if isinstance(db, DbTarget) else resolve(db)
+    await open_db(target, create=create)
+    try:
+        yield target
+    finally:
+        await close_db()
+
+
+# --- raw SQL ---------------------------------------------------------------------------------------
+
+
+def conn() -> BaseDBAsyncClient:
+    """The default connection."""
+    return connections.get("default")
+
+
+def dialect(client: BaseDBAsyncClient | None = None) -> str:
+    """"sqlite" or "postgres"."""
+    return (client or conn()).capabilities.dialect
+
+
+def q(sql: str, client: BaseDBAsyncClient | None = None) -> str:
+    """Adapt ``?`` placeholders to the connection's dialect (``$1, $2…`` on PostgreSQL)."""
+    if dialect(client) != "postgres":
+        return sql
+    parts = sql.split("?")
+    out = [parts[0]]
+    for index, part in enumerate(parts[1:], start=1):
+        out.append(f"${index}")
+        out.append(part)
+    return "".join(out)
+
+
+async def fetch(sql: str, params: Sequence[Any] = (), client: BaseDBAsyncClient | None = None) -> list[Any]:
+    """Rows of a query (sqlite3.Row or asyncpg.Record: both index by position and by name)."""
+    client = client or conn()
+    _, rows = await client.execute_query(q(sql, client), list(params))
+    return list(rows)
+
+
+async def fetch_dicts(
+    sql: str, params: Sequence[Any] = (), client: BaseDBAsyncClient | None = None
+) -> list[dict[str, Any]]:
+    """Rows of a query as dicts."""
+    client = client or conn()
+    return await client.execute_query_dict(q(sql, client), list(params))
+
+
+async def scalar(sql: str, params: Sequence[Any] = (), client: BaseDBAsyncClient | None = None) -> Any:
+    """The first column of the first row, or None."""
+    rows = await fetch(sql, params, client)
+    return rows[0][0] if rows else None
+
+
+async def execute(sql: str, params: Sequence[Any] = (), client: BaseDBAsyncClient | None = None) -> int:
+    """Run a statement; returns the number of rows it changed."""
+    client = client or conn()
+    changed, _ = await client.execute_query(q(sql, client), list(params))
+    return changed
+
+
+async def execute_many(
+    sql: str, rows: Iterable[Sequence[Any]], client: BaseDBAsyncClient | None = None
+) -> None:
+    """Run a statement once per row (inside the caller's transaction when `client` is one)."""
+    client = client or conn()
+    batch = [list(row) for row in rows]
+    if batch:
+        await client.execute_many(q(sql, client), batch)

@@ -1,0 +1,78 @@
+"""Change events (变动) derived from two versions of a person record.
+
+Every dated fact of a record (a birth, a marriage, a pregnancy …) is an event of the monthly change
+report. Comparing the facts of the stored record with those of the new one gives the events a write
+brings in; re-writing the same data brings none, so imports are idempotent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+#: event kind → Chinese label used in the 变更清单 sheet and on screens.
+EVENT_LABELS: dict[str, str] = {
+    "birth": "出生",
+    "death": "死亡",
+    "move_in": "迁入",
+    "move_out": "迁出",
+    "first_marriage": "初婚",
+    "remarriage": "再婚",
+    "reunion": "复婚",
+    "divorce": "离婚",
+    "widowed": "丧偶",
+    "inflow": "流入",
+    "outflow": "流出",
+    "pregnancy": "怀孕",
+    "outcome": "妊娠结局",
+    "contraception": "避孕措施",
+    "cancel": "注销",
+}
+
+MOVE_OUT_REASONS = frozenset({"02", "03", "06"})
+_CHANGE_KIND = {"22": "remarriage", "23": "reunion", "30": "widowed", "40": "divorce"}
+
+Fact = tuple[str, dt.date]
+
+
+def facts(person: dict[str, Any] | None) -> set[Fact]:
+    """The dated facts of a person record as (event kind, date) pairs."""
+    if person is None:
+        return set()
+    out: set[Fact] = set()
+
+    def add(kind: str, date: dt.date | None) -> None:
+        if date is not None:
+            out.add((kind, date))
+
+    moved = person.get("moved_in")
+    if moved is not None:
+        add("move_in", moved.get("date"))
+    add("death", person.get("death_date"))
+    cancel = person.get("cancel")
+    if cancel is not None and cancel.get("reason") != "01":
+        add("move_out" if cancel.get("reason") in MOVE_OUT_REASONS else "cancel", cancel.get("date"))
+    add("first_marriage", person.get("first_marriage_date"))
+    change_kind = _CHANGE_KIND.get(person.get("marital_status") or "")
+    if change_kind:
+        add(change_kind, person.get("marriage_change_date"))
+    flow = person.get("flow")
+    if flow is not None and flow.get("type") in ("inflow", "outflow"):
+        add(flow["type"], flow.get("since"))
+    woman = person.get("woman")
+    if woman is not None:
+        for pregnancy in woman.get("pregnancies") or ():
+            add("pregnancy", pregnancy.get("lmp"))
+            add("outcome", pregnancy.get("outcome_date"))
+        contraception = woman.get("contraception")
+        if contraception is not None:
+            add("contraception", contraception.get("since"))
+    return out
+
+
+def derive_events(old: dict[str, Any] | None, new: dict[str, Any]) -> list[Fact]:
+    """The events that writing `new` over `old` (None: a new record) brings in, in date order."""
+    found = facts(new) - facts(old)
+    if old is None and new.get("moved_in") is None and new.get("birth_date") is not None:
+        found.add(("birth", new["birth_date"]))
+    return sorted(found, key=lambda fact: (fact[1], fact[0]))

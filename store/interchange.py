@@ -1,0 +1,377 @@
+"""The household interchange format (`interchange.md` §1): parsing, structural checks, serialisation.
+
+A *household record* is the in-memory form of one household line: the interchange dict with its dates
+turned into `datetime.date`. The same shape is produced by the database loader (`store.records`), written
+by the bulk writer (`store.bulk`), audited by `checks/` and edited by the entry forms, so one
+representation serves every path. Structural problems (unknown code, impossible date, a unit or group
+that does not match the code …) are reported as :class:`LineError` in Chinese; logic problems are left to
+the audit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from store.codes import TABLES
+
+UNIT_LEVELS = {"county": 6, "township": 9, "village": 12, "group": 14}
+
+#: Person keys of the format, in export order, with their kind and (for codes) the code table.
+PERSON_SCALARS: tuple[tuple[str, str, str | None], ...] = (
+    ("key", "text", None),
+    ("name", "text", None),
+    ("id_type", "code", "id_type"),
+    ("id_number", "text", None),
+    ("sex", "code", "sex"),
+    ("birth_date", "date", None),
+    ("relation", "code", "relation"),
+    ("ethnicity", "code", "ethnicity"),
+    ("hukou_nature", "code", "hukou_nature"),
+    ("rural", "bool", None),
+    ("education", "code", "education"),
+    ("political_status", "code", "political_status"),
+    ("occupation", "text", None),
+    ("marital_status", "code", "marital_status"),
+    ("first_marriage_date", "date", None),
+    ("marriage_change_date", "date", None),
+    ("spouse", "ref", None),
+    ("mother", "ref", None),
+    ("father", "ref", None),
+    ("residence_status", "code", "residence_status"),
+    ("mgmt", "code", "mgmt"),
+    ("registered_place_code", "text", None),
+    ("death_date", "date", None),
+)
+PERSON_BLOCKS = ("spouse_external", "flow", "moved_in", "cancel", "benefits", "confirmations", "woman")
+PERSON_KEYS = tuple(k for k, _, _ in PERSON_SCALARS) + PERSON_BLOCKS
+
+HOUSEHOLD_KEYS = ("code", "unit", "group", "address", "hukou_type", "kind", "status", "closed_date", "phone")
+
+_SUB_SHAPES: dict[str, tuple[tuple[str, str, str | None], ...]] = {
+    "spouse_external": (("name", "text", None), ("id_number", "text", None), ("registered_place_code", "text", None)),
+    "flow": (
+        ("type", "code", "flow_type"),
+        ("since", "date", None),
+        ("place_code", "text", None),
+        ("place", "text", None),
+        ("reason", "text", None),
+    ),
+    "moved_in": (("date", "date", None), ("from_code", "text", None), ("reason", "text", None)),
+    "cancel": (("reason", "code", "cancel_reason"), ("date", "date", None)),
+    "benefit": (("kind", "code", "benefit_kind"), ("since", "int", None)),
+    "confirmation": (
+        ("rule", "text", None),
+        ("fields", "list", None),
+        ("reason", "text", None),
+        ("by", "text", None),
+        ("at", "text", None),
+    ),
+    "child": (
+        ("order", "int", None),
+        ("name", "text", None),
+        ("sex", "code", "sex"),
+        ("birth_date", "date", None),
+        ("policy", "code", "child_policy"),
+        ("blood", "code", "child_blood"),
+        ("alive", "bool", None),
+        ("disabled_grade", "code", "disabled_grade"),
+        ("member", "ref", None),
+    ),
+    "contraception": (
+        ("method", "code", "contraception_method"),
+        ("since", "date", None),
+        ("failure", "code", "contraception_failure"),
+    ),
+    "pregnancy": (
+        ("lmp", "date", None),
+        ("edd", "date", None),
+        ("outcome", "code", "pregnancy_outcome"),
+        ("outcome_date", "date", None),
+    ),
+    "certificate": (("number", "text", None), ("date", "date", None)),
+}
+WOMAN_KEYS = ("children", "contraception", "pregnancies", "only_child_certificate")
+
+
+@dataclass
+class LineError(Exception):
+    """A structural error of one line; `message` is Chinese and names the item and the value."""
+
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"第 {self.line} 行：{self.message}" if self.line else self.message
+
+
+@dataclass
+class ParsedLine:
+    """One parsed line: a unit payload or a household record, plus ignored unknown keys."""
+
+    line: int
+    unit: dict[str, Any] | None = None
+    household: dict[str, Any] | None = None
+    unknown_keys: list[str] = field(default_factory=list)
+    references: list[tuple[str, str]] = field(default_factory=list)  # (ref key, where)
+
+
+# --- values ------------------------------------------------------------------------------------------
+
+
+def parse_date(value: Any) -> dt.date | None:
+    """A `YYYY-MM-DD` string as a date; None for null; ValueError for anything else."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str) or len(value) != 10 or value[4] != "-" or value[7] != "-":
+        raise ValueError(value)
+    return dt.date.fromisoformat(value)
+
+
+def _fmt(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else f"“{value}”"
+
+
+class _Checker:
+    """Converts and checks the values of one line, collecting its references and unknown keys."""
+
+    def __init__(self, parsed: ParsedLine) -> None:
+        self.parsed = parsed
+
+    def fail(self, message: str) -> LineError:
+        return LineError(self.parsed.line, message)
+
+    def value(self, where: str, name: str, kind: str, table: str | None, raw: Any) -> Any:
+        if raw is None:
+            return None
+        if kind == "text":
+            if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+                raw = str(raw)
+            if not isinstance(raw, str):
+                raise self.fail(f"{where}的 {name} 应为文字，现为 {_fmt(raw)}。")
+            return raw
+        if kind == "code":
+            if not isinstance(raw, str) or not TABLES[table].is_valid(raw):
+                title = TABLES[table].title
+                raise self.fail(f"{where}的 {name}（{title}）代码 {_fmt(raw)} 不在代码表中。")
+            return raw
+        if kind == "date":
+            try:
+                return parse_date(raw)
+            except ValueError:
+                raise self.fail(f"{where}的 {name} {_fmt(raw)} 不是有效日期（应为 YYYY-MM-DD）。") from None
+        if kind == "bool":
+            if not isinstance(raw, bool):
+                raise self.fail(f"{where}的 {name} 应为 true 或 false，现为 {_fmt(raw)}。")
+            return raw
+        if kind == "int":
+            if isinstance(raw, bool) or not isinstance(raw, int):
+                raise self.fail(f"{where}的 {name} 应为整数，现为 {_fmt(raw)}。")
+            return raw
+        if kind == "list":
+            if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+                raise self.fail(f"{where}的 {name} 应为文字列表，现为 {_fmt(raw)}。")
+            return list(raw)
+        if kind == "ref":
+            if not isinstance(raw, str) or not raw:
+                raise self.fail(f"{where}的 {name} 应为人员 key，现为 {_fmt(raw)}。")
+            self.parsed.references.append((raw, f"{where}的 {name}"))
+            return raw
+        raise AssertionError(kind)
+
+    def block(self, where: str, shape: str, raw: Any, prefix: str) -> dict[str, Any] | None:
+        if raw is None:
+            return None
+        if not isinstance(raw, dict):
+            raise self.fail(f"{where}的 {prefix} 应为对象，现为 {_fmt(raw)}。")
+        spec = _SUB_SHAPES[shape]
+        known = {name for name, _, _ in spec}
+        self.unknown(raw, known, prefix)
+        values = {name: self.value(where, f"{prefix}.{name}", kind, table, raw.get(name)) for name, kind, table in spec}
+        # An all-empty block carries no information: it is the same as an absent one.
+        return values if any(v is not None and v != [] for v in values.values()) else None
+
+    def blocks(self, where: str, shape: str, raw: Any, prefix: str) -> list[dict[str, Any]]:
+        if raw is None:
+            return []
+        if not isinstance(raw, list):
+            raise self.fail(f"{where}的 {prefix} 应为列表，现为 {_fmt(raw)}。")
+        blank = {name: None for name, _, _ in _SUB_SHAPES[shape]}
+        return [self.block(where, shape, item, f"{prefix}[{i}]") or dict(blank) for i, item in enumerate(raw)]
+
+    def unknown(self, raw: dict[str, Any], known: set[str] | tuple[str, ...], prefix: str) -> None:
+        for key in raw:
+            if key not in known and key != "...":
+                self.parsed.unknown_keys.append(f"{prefix}.{key}" if prefix else key)
+
+
+# --- parsing -----------------------------------------------------------------------------------------
+
+
+def parse_line(text: str, line_no: int) -> ParsedLine:
+    """Parse one line of a household file; raises :class:`LineError` on a structural error."""
+    parsed = ParsedLine(line_no)
+    check = _Checker(parsed)
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise check.fail(f"不是有效的 JSON（第 {exc.colno} 列：{exc.msg}）。") from None
+    if not isinstance(obj, dict):
+        raise check.fail("应为 JSON 对象（unit 或 household 行）。")
+    if "unit" in obj:
+        parsed.unit = _parse_unit(obj["unit"], check)
+        check.unknown(obj, ("unit",), "")
+    elif "household" in obj:
+        parsed.household = _parse_household(obj, check)
+        check.unknown(obj, ("household", "members"), "")
+    else:
+        raise check.fail("既不是 unit 行也不是 household 行。")
+    return parsed
+
+
+def _parse_unit(raw: Any, check: _Checker) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise check.fail("unit 应为对象。")
+    check.unknown(raw, ("code", "name", "level", "parent"), "unit")
+    code, level, parent = raw.get("code"), raw.get("level"), raw.get("parent")
+    if level not in UNIT_LEVELS:
+        raise check.fail(f"单位级别 {_fmt(level)} 无效，应为 county、township、village 或 group。")
+    if not isinstance(code, str) or not code.isdigit() or len(code) != UNIT_LEVELS[level]:
+        raise check.fail(f"单位代码 {_fmt(code)} 无效：{level} 级应为 {UNIT_LEVELS[level]} 位数字。")
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise check.fail(f"单位 {code} 缺少名称。")
+    if parent is not None and (not isinstance(parent, str) or not code.startswith(parent) or parent == code):
+        raise check.fail(f"单位 {code} 的上级代码 {_fmt(parent)} 与本单位代码不符。")
+    if parent is None and level != "county":
+        raise check.fail(f"单位 {code} 缺少上级单位（parent）。")
+    return {"code": code, "name": name.strip(), "level": level, "parent": parent}
+
+
+def _parse_household(obj: dict[str, Any], check: _Checker) -> dict[str, Any]:
+    raw = obj["household"]
+    if not isinstance(raw, dict):
+        raise check.fail("household 应为对象。")
+    check.unknown(raw, HOUSEHOLD_KEYS, "household")
+    code = raw.get("code")
+    if not isinstance(code, str) or len(code) != 18 or not code.isdigit():
+        raise check.fail(f"户编码 {_fmt(code)} 无效，应为 18 位数字。")
+    where = f"户 {code} "
+    unit, group = raw.get("unit"), raw.get("group")
+    if unit != code[:12]:
+        raise check.fail(f"{where}的 unit {_fmt(unit)} 应等于户编码前 12 位 {code[:12]}。")
+    if group != code[12:14]:
+        raise check.fail(f"{where}的 group {_fmt(group)} 应等于户编码第 13–14 位 {code[12:14]}。")
+    kind = raw.get("kind") or "family"
+    status = raw.get("status") or "active"
+    household = {
+        "code": code,
+        "unit": unit,
+        "group": group,
+        "address": check.value(where, "address", "text", None, raw.get("address")),
+        "hukou_type": check.value(where, "hukou_type", "code", "hukou_nature", raw.get("hukou_type")),
+        "kind": check.value(where, "kind", "code", "household_kind", kind),
+        "status": check.value(where, "status", "code", "household_status", status),
+        "closed_date": check.value(where, "closed_date", "date", None, raw.get("closed_date")),
+        "phone": check.value(where, "phone", "text", None, raw.get("phone")),
+    }
+    members_raw = obj.get("members") or []
+    if not isinstance(members_raw, list):
+        raise check.fail(f"{where}的 members 应为列表。")
+    members = [_parse_member(m, i, code, check) for i, m in enumerate(members_raw)]
+    keys = [m["key"] for m in members]
+    if len(set(keys)) != len(keys):
+        dup = next(k for k in keys if keys.count(k) > 1)
+        raise check.fail(f"{where}中人员 key {_fmt(dup)} 重复。")
+    return {"household": household, "members": members}
+
+
+def _parse_member(raw: Any, index: int, code: str, check: _Checker) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise check.fail(f"户 {code} 的第 {index + 1} 名成员应为对象。")
+    key = raw.get("key")
+    if not isinstance(key, str) or not key.strip():
+        raise check.fail(f"户 {code} 的第 {index + 1} 名成员缺少 key。")
+    where = f"成员 {key}（{raw.get('name') or '无名'}）"
+    check.unknown(raw, PERSON_KEYS, f"members[{index}]")
+    person: dict[str, Any] = {}
+    for name, kind, table in PERSON_SCALARS:
+        person[name] = check.value(where, name, kind, table, raw.get(name))
+    person["id_type"] = person["id_type"] or "1"
+    if person["id_number"] is not None:
+        person["id_number"] = person["id_number"].strip() or None
+    if person["rural"] is None and person["hukou_nature"] in ("1", "2"):
+        person["rural"] = person["hukou_nature"] == "2"
+    if person["rural"] is None and person["hukou_nature"] == "3":
+        raise check.fail(f"{where}的户口性质为 3 居民，必须给出 rural（是否农村居民）。")
+    person["spouse_external"] = check.block(where, "spouse_external", raw.get("spouse_external"), "spouse_external")
+    person["flow"] = check.block(where, "flow", raw.get("flow"), "flow")
+    person["moved_in"] = check.block(where, "moved_in", raw.get("moved_in"), "moved_in")
+    person["cancel"] = check.block(where, "cancel", raw.get("cancel"), "cancel")
+    person["benefits"] = check.blocks(where, "benefit", raw.get("benefits"), "benefits")
+    person["confirmations"] = check.blocks(where, "confirmation", raw.get("confirmations"), "confirmations")
+    if person["cancel"] is not None and person["cancel"]["reason"] is None:
+        raise check.fail(f"{where}的 cancel 缺少注销原因 reason。")
+    if person["flow"] is not None and person["flow"]["type"] is None:
+        raise check.fail(f"{where}的 flow 缺少类型 type（inflow 或 outflow）。")
+    for b in person["benefits"]:
+        if b["kind"] is None:
+            raise check.fail(f"{where}的 benefits 缺少扶助类别 kind。")
+    woman = raw.get("woman")
+    if woman is not None:
+        if not isinstance(woman, dict):
+            raise check.fail(f"{where}的 woman 应为对象。")
+        check.unknown(woman, WOMAN_KEYS, f"members[{index}].woman")
+        person["woman"] = {
+            "children": check.blocks(where, "child", woman.get("children"), "woman.children"),
+            "contraception": check.block(where, "contraception", woman.get("contraception"), "woman.contraception"),
+            "pregnancies": check.blocks(where, "pregnancy", woman.get("pregnancies"), "woman.pregnancies"),
+            "only_child_certificate": check.block(
+                where, "certificate", woman.get("only_child_certificate"), "woman.only_child_certificate"
+            ),
+        }
+    else:
+        person["woman"] = None
+    return person
+
+
+# --- serialisation -----------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if not k.startswith("_")}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def unit_line(unit: dict[str, Any]) -> str:
+    """One unit line."""
+    return json.dumps({"unit": _plain(unit)}, ensure_ascii=False)
+
+
+def household_line(record: dict[str, Any]) -> str:
+    """One household line; internal keys (leading underscore) are left out."""
+    return json.dumps(_plain(record), ensure_ascii=False)
+
+
+def iter_members(record: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The members of a household record."""
+    return iter(record["members"])
+
+
+def empty_person(key: str) -> dict[str, Any]:
+    """A person record with every key present and empty (used by forms and generators)."""
+    person: dict[str, Any] = {name: None for name, _, _ in PERSON_SCALARS}
+    person.update({"key": key, "id_type": "1", "benefits": [], "confirmations": []})
+    for block in ("spouse_external", "flow", "moved_in", "cancel", "woman"):
+        person[block] = None
+    return person

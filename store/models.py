@@ -1,0 +1,279 @@
+"""Tortoise models: the database schema of Renkou.
+
+The schema mirrors the interchange format (`shared/spec/interchange.md` §1): one row per unit,
+household and person, with the woman record split into child, pregnancy and contraception-history
+rows. Bulk paths (import, export, audit) use raw SQL over these tables; the ORM classes define the
+schema and serve small look-ups.
+
+Date columns are DATE on both backends; SQLite returns them as `datetime.date` through the converters
+registered in `store.sqlite_engine`.
+"""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.fields.db_defaults import SqlDefault
+from tortoise.models import Model
+
+SCHEMA_VERSION = 1
+
+
+class Setting(Model):
+    """Key/value facts about the database: schema version, demo flag, region settings."""
+
+    key = fields.CharField(max_length=64, primary_key=True)
+    value = fields.TextField()
+
+    class Meta:
+        table = "setting"
+
+
+class Unit(Model):
+    """An administrative unit: county, township, village or village group."""
+
+    code = fields.CharField(max_length=14, primary_key=True)
+    name = fields.CharField(max_length=100)
+    level = fields.CharField(max_length=10)
+    parent: fields.ForeignKeyNullableRelation[Unit] = fields.ForeignKeyField(
+        "models.Unit", null=True, related_name="children", on_delete=fields.RESTRICT
+    )
+
+    class Meta:
+        table = "unit"
+
+
+class Household(Model):
+    """A household (户); `code` = 12-digit village code + 2-digit group + 4-digit serial."""
+
+    code = fields.CharField(max_length=18, primary_key=True)
+    village: fields.ForeignKeyRelation[Unit] = fields.ForeignKeyField(
+        "models.Unit", related_name="households", on_delete=fields.RESTRICT
+    )
+    group_code = fields.CharField(max_length=2)
+    address = fields.CharField(max_length=200, null=True)
+    hukou_type = fields.CharField(max_length=1, null=True)
+    kind = fields.CharField(max_length=12, default="family")
+    status = fields.CharField(max_length=8, default="active")
+    closed_date = fields.DateField(null=True)
+    phone = fields.CharField(max_length=40, null=True)
+    version = fields.IntField(default=1, db_default=1)
+    updated_at = fields.DatetimeField(auto_now=True, db_default=SqlDefault("CURRENT_TIMESTAMP"))
+
+    class Meta:
+        table = "household"
+
+
+class Person(Model):
+    """A person record (全员人口个案) with its current marriage, flow, move and exit facts."""
+
+    id = fields.IntField(primary_key=True)
+    key = fields.CharField(max_length=64, unique=True)
+    household: fields.ForeignKeyRelation[Household] = fields.ForeignKeyField(
+        "models.Household", related_name="members", on_delete=fields.RESTRICT
+    )
+    seq = fields.IntField(default=0)
+    name = fields.CharField(max_length=60, null=True)
+    id_type = fields.CharField(max_length=1, default="1")
+    id_number = fields.CharField(max_length=40, null=True, db_index=True)
+    sex = fields.CharField(max_length=1, null=True)
+    birth_date = fields.DateField(null=True)
+    relation = fields.CharField(max_length=2, null=True)
+    ethnicity = fields.CharField(max_length=2, null=True)
+    hukou_nature = fields.CharField(max_length=1, null=True)
+    rural = fields.BooleanField(null=True)
+    education = fields.CharField(max_length=2, null=True)
+    political_status = fields.CharField(max_length=2, null=True)
+    occupation = fields.CharField(max_length=60, null=True)
+    marital_status = fields.CharField(max_length=2, null=True)
+    first_marriage_date = fields.DateField(null=True)
+    marriage_change_date = fields.DateField(null=True)
+    spouse: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "models.Person", null=True, related_name=False, on_delete=fields.SET_NULL
+    )
+    spouse_ext_name = fields.CharField(max_length=60, null=True)
+    spouse_ext_id_number = fields.CharField(max_length=40, null=True)
+    spouse_ext_place_code = fields.CharField(max_length=12, null=True)
+    mother: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "models.Person", null=True, related_name=False, on_delete=fields.SET_NULL
+    )
+    father: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "models.Person", null=True, related_name=False, on_delete=fields.SET_NULL
+    )
+    residence_status = fields.CharField(max_length=1, null=True)
+    mgmt = fields.CharField(max_length=2, null=True)
+    registered_place_code = fields.CharField(max_length=12, null=True)
+    flow_type = fields.CharField(max_length=8, null=True)
+    flow_since = fields.DateField(null=True)
+    flow_place_code = fields.CharField(max_length=6, null=True)
+    flow_place = fields.CharField(max_length=100, null=True)
+    flow_reason = fields.CharField(max_length=100, null=True)
+    moved_in_date = fields.DateField(null=True)
+    moved_in_from_code = fields.CharField(max_length=6, null=True)
+    moved_in_reason = fields.CharField(max_length=100, null=True)
+    death_date = fields.DateField(null=True)
+    cancel_reason = fields.CharField(max_length=2, null=True)
+    cancel_date = fields.DateField(null=True)
+    has_woman_record = fields.BooleanField(default=False, db_default=False)
+    contraception_method = fields.CharField(max_length=2, null=True)
+    contraception_since = fields.DateField(null=True)
+    contraception_failure = fields.CharField(max_length=1, null=True)
+    only_child_cert_number = fields.CharField(max_length=40, null=True)
+    only_child_cert_date = fields.DateField(null=True)
+    version = fields.IntField(default=1, db_default=1)
+    updated_at = fields.DatetimeField(auto_now=True, db_default=SqlDefault("CURRENT_TIMESTAMP"))
+
+    class Meta:
+        table = "person"
+
+
+class NameKey(Model):
+    """Pinyin initials of a person's name, one row per reading (polyphonic surnames have several)."""
+
+    id = fields.IntField(primary_key=True)
+    person: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="name_keys", on_delete=fields.CASCADE
+    )
+    initials = fields.CharField(max_length=40)
+
+    class Meta:
+        table = "name_key"
+        indexes = (("initials",),)
+
+
+class Child(Model):
+    """One entry of a woman's childbirth history (生养史)."""
+
+    id = fields.IntField(primary_key=True)
+    woman: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="children", on_delete=fields.CASCADE
+    )
+    seq = fields.IntField()
+    order = fields.IntField(null=True, source_field="birth_order")
+    name = fields.CharField(max_length=60, null=True)
+    sex = fields.CharField(max_length=1, null=True)
+    birth_date = fields.DateField(null=True)
+    policy = fields.CharField(max_length=1, null=True)
+    blood = fields.CharField(max_length=1, null=True)
+    alive = fields.BooleanField(null=True)
+    disabled_grade = fields.CharField(max_length=1, null=True)
+    member: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "models.Person", null=True, related_name=False, on_delete=fields.SET_NULL
+    )
+
+    class Meta:
+        table = "child"
+
+
+class Pregnancy(Model):
+    """A pregnancy (孕情) with its outcome once known."""
+
+    id = fields.IntField(primary_key=True)
+    woman: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="pregnancies", on_delete=fields.CASCADE
+    )
+    seq = fields.IntField()
+    lmp = fields.DateField(null=True)
+    edd = fields.DateField(null=True)
+    outcome = fields.CharField(max_length=1, null=True)
+    outcome_date = fields.DateField(null=True)
+
+    class Meta:
+        table = "pregnancy"
+
+
+class ContraceptionHistory(Model):
+    """A former contraception status of a woman, kept when the current one changes."""
+
+    id = fields.IntField(primary_key=True)
+    woman: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="contraception_history", on_delete=fields.CASCADE
+    )
+    method = fields.CharField(max_length=2, null=True)
+    since = fields.DateField(null=True)
+    failure = fields.CharField(max_length=1, null=True)
+    replaced_at = fields.DatetimeField(auto_now_add=True, db_default=SqlDefault("CURRENT_TIMESTAMP"))
+
+    class Meta:
+        table = "contraception_history"
+
+
+class Benefit(Model):
+    """A family-planning benefit (奖励扶助 / 特别扶助) received by a person."""
+
+    id = fields.IntField(primary_key=True)
+    person: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="benefits", on_delete=fields.CASCADE
+    )
+    kind = fields.CharField(max_length=8)
+    since = fields.IntField(null=True)
+
+    class Meta:
+        table = "benefit"
+
+
+class Confirmation(Model):
+    """A warning confirmed as correct (核实无误); valid while the record keeps `record_version`."""
+
+    id = fields.IntField(primary_key=True)
+    person: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="confirmations", on_delete=fields.CASCADE
+    )
+    rule = fields.CharField(max_length=8)
+    fields_json = fields.TextField(default="[]")
+    reason = fields.TextField(default="")
+    confirmed_by = fields.CharField(max_length=60, default="")
+    confirmed_at = fields.CharField(max_length=32, default="")
+    record_version = fields.IntField(null=True)
+
+    class Meta:
+        table = "confirmation"
+
+
+class ChangeEvent(Model):
+    """A change (变动) of the monthly report: what happened, when, and when and by whom it was keyed."""
+
+    id = fields.IntField(primary_key=True)
+    kind = fields.CharField(max_length=16)
+    event_date = fields.DateField(null=True, db_index=True)
+    person: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "models.Person", null=True, related_name="events", on_delete=fields.SET_NULL
+    )
+    household_code = fields.CharField(max_length=18)
+    entered_at = fields.DatetimeField()
+    operator = fields.CharField(max_length=60)
+    source = fields.CharField(max_length=8, default="app")
+
+    class Meta:
+        table = "change_event"
+
+
+class User(Model):
+    """A real-name account (录入员 operator, 审核员 reviewer, 管理员 admin)."""
+
+    id = fields.IntField(primary_key=True)
+    username = fields.CharField(max_length=40, unique=True)
+    real_name = fields.CharField(max_length=60)
+    password_hash = fields.CharField(max_length=200)
+    role = fields.CharField(max_length=10, default="operator")
+    unit_code = fields.CharField(max_length=14, null=True)
+    failed_attempts = fields.IntField(default=0)
+    locked_until = fields.DatetimeField(null=True)
+    active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "app_user"
+
+
+class AuditLog(Model):
+    """Append-only log of every write, export and opening of a person record."""
+
+    id = fields.IntField(primary_key=True)
+    logged_at = fields.DatetimeField(auto_now_add=True)
+    username = fields.CharField(max_length=60)
+    action = fields.CharField(max_length=32)
+    target = fields.CharField(max_length=120, default="")
+    detail = fields.TextField(default="")
+
+    class Meta:
+        table = "audit_log"

@@ -1,0 +1,106 @@
+"""Schema creation and versioned migrations.
+
+The schema version lives in the ``setting`` table. A new database is created from the Tortoise models
+at the current :data:`store.models.SCHEMA_VERSION` and gets the extra DDL below. An older database is
+upgraded step by step by the functions in :data:`MIGRATIONS` (version n → n + 1), each in one
+transaction, so an interrupted upgrade leaves the database at the last complete version. A database newer
+than this program is refused rather than touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from tortoise import Tortoise
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from store import db
+from store.errors import StoreError
+from store.models import SCHEMA_VERSION
+
+Migration = Callable[[BaseDBAsyncClient], Awaitable[None]]
+
+#: version n → the step that upgrades a version-n database to n + 1.
+MIGRATIONS: dict[int, Migration] = {}
+
+_SQLITE_EXTRA = [
+    "CREATE INDEX IF NOT EXISTS idx_person_household ON person (household_id)",
+    "CREATE INDEX IF NOT EXISTS idx_person_mother ON person (mother_id)",
+    "CREATE INDEX IF NOT EXISTS idx_person_birth_name ON person (birth_date, name)",
+    "CREATE INDEX IF NOT EXISTS idx_household_village ON household (village_id)",
+    "CREATE INDEX IF NOT EXISTS idx_child_woman ON child (woman_id)",
+    "CREATE INDEX IF NOT EXISTS idx_pregnancy_woman ON pregnancy (woman_id)",
+    "CREATE INDEX IF NOT EXISTS idx_benefit_person ON benefit (person_id)",
+    "CREATE INDEX IF NOT EXISTS idx_confirmation_person ON confirmation (person_id)",
+    "CREATE INDEX IF NOT EXISTS idx_event_person ON change_event (person_id)",
+    "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+    "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+]
+
+_POSTGRES_EXTRA = [stmt for stmt in _SQLITE_EXTRA if stmt.startswith("CREATE INDEX")] + [
+    "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$",
+    "DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log",
+    "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
+    "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()",
+]
+
+
+async def _table_exists(name: str) -> bool:
+    if db.dialect() == "postgres":
+        sql = "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?"
+    else:
+        sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+    return bool(await db.fetch(sql, [name]))
+
+
+async def get_setting(key: str, default: str | None = None) -> str | None:
+    """A value of the ``setting`` table."""
+    value = await db.scalar("SELECT value FROM setting WHERE key = ?", [key])
+    return default if value is None else str(value)
+
+
+async def set_setting(key: str, value: str, client: BaseDBAsyncClient | None = None) -> None:
+    """Insert or replace a value of the ``setting`` table."""
+    await db.execute("DELETE FROM setting WHERE key = ?", [key], client)
+    await db.execute("INSERT INTO setting (key, value) VALUES (?, ?)", [key, value], client)
+
+
+async def schema_version() -> int:
+    """The schema version of the open database (0 when it has no schema yet)."""
+    if not await _table_exists("setting"):
+        return 0
+    return int(await get_setting("schema_version", "0") or 0)
+
+
+async def _create_schema() -> None:
+    await Tortoise.generate_schemas(safe=True)
+    client = db.conn()
+    for stmt in _POSTGRES_EXTRA if db.dialect() == "postgres" else _SQLITE_EXTRA:
+        await client.execute_script(stmt)
+    await set_setting("schema_version", str(SCHEMA_VERSION))
+
+
+async def ensure_schema(*, create: bool = True) -> None:
+    """Create the schema of a new database or migrate an older one to :data:`SCHEMA_VERSION`."""
+    version = await schema_version()
+    if version == 0:
+        if await _table_exists("person"):
+            raise StoreError("数据库缺少版本信息，无法确认结构。请从备份恢复或联系管理员。")
+        if not create:
+            raise StoreError("数据库是空的。请先用 renkou import 或 renkou demo 建立数据。")
+        await _create_schema()
+        return
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"数据库结构版本为 {version}，高于本程序支持的 {SCHEMA_VERSION}。请升级 Renkou 后再打开。"
+        )
+    while version < SCHEMA_VERSION:
+        step = MIGRATIONS[version]
+        async with in_transaction() as client:
+            await step(client)
+            await set_setting("schema_version", str(version + 1), client)
+        version += 1
