@@ -106,7 +106,7 @@ class BulkWriter:
             if old is None:
                 new_households.append(household_values(household))
             elif _public(old["household"]) != _public(household):
-                changed_households.append(household_values(household)[1:] + (household["code"],))
+                changed_households.append((*household_values(household)[1:], household["code"]))
         if new_households:
             await db.execute_many(_insert_sql("household", HOUSEHOLD_COLUMNS), new_households, self.client)
         if changed_households:
@@ -140,9 +140,7 @@ class BulkWriter:
             await db.execute_many(_insert_sql("person", ("id", *PERSON_COLUMNS)), inserts, self.client)
         if updates:
             sets = ", ".join(f"{c} = ?" for c in PERSON_COLUMNS[1:])
-            await db.execute_many(
-                f"UPDATE person SET {sets}, version = version + 1 WHERE id = ?", updates, self.client
-            )
+            await db.execute_many(f"UPDATE person SET {sets}, version = version + 1 WHERE id = ?", updates, self.client)
             await self._clear_histories(rewritten)
         if contraception_history:
             columns = ("woman_id", "method", "since", "failure", "replaced_at")
@@ -160,7 +158,7 @@ class BulkWriter:
 
     def _queue_person(self, pid: int, old: dict[str, Any] | None, person: dict[str, Any], code: str) -> None:
         links = tuple(person.get(name) for name in _LINKS)
-        if old is None and any(links) or old is not None and links != tuple(old.get(n) for n in _LINKS):
+        if (old is None and any(links)) or (old is not None and links != tuple(old.get(n) for n in _LINKS)):
             self._links.append((pid, *links))
         woman = person.get("woman")
         if woman is not None:
@@ -220,7 +218,7 @@ class BulkWriter:
         referenced += [c.get("member") for _, _, c in self._children if c.get("member")]
         await self.prepare_keys(k for k in referenced if k not in self.key_ids)
         ids = self.key_ids
-        link_rows = [tuple(ids.get(k) if k else None for k in keys) + (pid,) for pid, *keys in self._links]
+        link_rows = [(*tuple(ids.get(k) if k else None for k in keys), pid) for pid, *keys in self._links]
         await db.execute_many(
             "UPDATE person SET spouse_id = ?, mother_id = ?, father_id = ? WHERE id = ?", link_rows, self.client
         )

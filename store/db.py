@@ -158,7 +158,7 @@ def conn() -> BaseDBAsyncClient:
 
 
 def dialect(client: BaseDBAsyncClient | None = None) -> str:
-    """"sqlite" or "postgres"."""
+    """ "sqlite" or "postgres"."""
     return (client or conn()).capabilities.dialect
 
 
@@ -202,9 +202,7 @@ async def execute(sql: str, params: Sequence[Any] = (), client: BaseDBAsyncClien
     return changed
 
 
-async def execute_many(
-    sql: str, rows: Iterable[Sequence[Any]], client: BaseDBAsyncClient | None = None
-) -> None:
+async def execute_many(sql: str, rows: Iterable[Sequence[Any]], client: BaseDBAsyncClient | None = None) -> None:
     """Run a statement once per row (inside the caller's transaction when `client` is one)."""
     client = client or conn()
     batch = [list(row) for row in rows]

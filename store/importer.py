@@ -61,7 +61,7 @@ def _read_lines(path: Path) -> Iterator[tuple[int, str]]:
     with handle:
         line_no = 0
         try:
-            for line_no, text in enumerate(handle, start=1):  # noqa: B007 - used after a decode error
+            for line_no, text in enumerate(handle, start=1):
                 if text.strip():
                     yield line_no, text
         except UnicodeDecodeError:

@@ -215,12 +215,17 @@ class _Checker:
 
 def parse_line(text: str, line_no: int) -> ParsedLine:
     """Parse one line of a household file; raises :class:`LineError` on a structural error."""
-    parsed = ParsedLine(line_no)
-    check = _Checker(parsed)
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise check.fail(f"不是有效的 JSON（第 {exc.colno} 列：{exc.msg}）。") from None
+        raise LineError(line_no, f"不是有效的 JSON（第 {exc.colno} 列：{exc.msg}）。") from None
+    return parse_object(obj, line_no)
+
+
+def parse_object(obj: Any, line_no: int = 0) -> ParsedLine:
+    """Check and convert one decoded line (a unit or household object)."""
+    parsed = ParsedLine(line_no)
+    check = _Checker(parsed)
     if not isinstance(obj, dict):
         raise check.fail("应为 JSON 对象（unit 或 household 行）。")
     if "unit" in obj:

@@ -95,9 +95,7 @@ async def ensure_schema(*, create: bool = True) -> None:
         await _create_schema()
         return
     if version > SCHEMA_VERSION:
-        raise StoreError(
-            f"数据库结构版本为 {version}，高于本程序支持的 {SCHEMA_VERSION}。请升级 Renkou 后再打开。"
-        )
+        raise StoreError(f"数据库结构版本为 {version}，高于本程序支持的 {SCHEMA_VERSION}。请升级 Renkou 后再打开。")
     while version < SCHEMA_VERSION:
         step = MIGRATIONS[version]
         async with in_transaction() as client:

@@ -1,0 +1,41 @@
+# Two commands do all set-up: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: run test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.runtime: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[postgres]'
+	$(BIN)/python -m compileall -q store checks exports tui
+	touch $@
+
+$(VENV)/.test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[test,postgres]'
+	$(BIN)/python -m compileall -q store checks exports tui
+	touch $@ $(VENV)/.runtime
+
+## Open the app on the demo database (created the first time).
+run: $(VENV)/.runtime
+	$(BIN)/renkou demo --if-missing
+	$(BIN)/renkou --demo
+
+## Lint and run the whole test suite.
+test: $(VENV)/.test
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+lint: $(VENV)/.test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## Benchmarks (not tests): ratios against baselines measured in the same run.
+bench: $(VENV)/.test
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

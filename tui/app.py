@@ -1,0 +1,81 @@
+"""The Textual application: global keys, theme, and the screen flow (login → overview)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+from textual.app import App
+from textual.binding import Binding
+
+from store import db, schema, users
+
+
+class RenkouApp(App[int]):
+    """Renkou 全员人口信息管理."""
+
+    TITLE = "人口信息"
+    CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [
+        Binding("f1", "help", "帮助", id="help"),
+        Binding("ctrl+q", "quit", "退出", id="quit", show=False),
+    ]
+
+    def __init__(self, *, target_label: str, is_demo: bool, needs_login: bool, username: str,
+                 ascii_borders: bool = False) -> None:  # fmt: skip
+        super().__init__()
+        self.target_label = target_label
+        self.is_demo = is_demo
+        self.needs_login = needs_login
+        self.username = username
+        self.ascii_borders = ascii_borders
+
+    def on_mount(self) -> None:
+        if self.ascii_borders:
+            self.add_class("ascii")
+        from tui.screens.overview import OverviewScreen
+
+        if self.needs_login:
+            from tui.screens.login import LoginScreen
+
+            self.push_screen(LoginScreen(), self._logged_in)
+        else:
+            self.push_screen(OverviewScreen())
+
+    def _logged_in(self, username: str | None) -> None:
+        from tui.screens.overview import OverviewScreen
+
+        if not username:
+            self.exit(1)
+            return
+        self.username = username
+        self.push_screen(OverviewScreen())
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen(self.screen.id or ""))
+
+    @property
+    def status_line(self) -> str:
+        """Header text: user, date and a demo marker."""
+        demo = "  演示数据" if self.is_demo else ""
+        return f"{self.username}  {dt.date.today():%Y-%m-%d}{demo}"
+
+
+async def run_app(target: db.DbTarget, *, ascii_borders: bool = False, username: str | None = None) -> int:
+    """Open the database, run the app, close the database (Tortoise lives around the app, design §7)."""
+    os.environ.setdefault("TEXTUAL_FPS", "30")
+    await db.open_db(target)
+    try:
+        is_demo = await schema.get_setting("demo") == "1"
+        has_accounts = await users.count_users() > 0
+        needs_login = has_accounts and not is_demo
+        name = username or ("demo" if is_demo and has_accounts else users.os_user())
+        app = RenkouApp(target_label=target.label, is_demo=is_demo, needs_login=needs_login, username=name,
+                        ascii_borders=ascii_borders)  # fmt: skip
+        result = await app.run_async()
+        return int(result or 0)
+    finally:
+        await db.close_db()

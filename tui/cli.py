@@ -1,0 +1,302 @@
+"""Console entry point ``renkou``: the TUI and the headless commands (`interchange.md` §2).
+
+Headless commands never import Textual; the TUI is imported only when it is opened. Every failure the
+user can act on ends with one line of Chinese on stderr and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import sys
+import traceback
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+
+
+class CliError(Exception):
+    """A one-line Chinese message for the user."""
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期 {text} 无效，应为 YYYY-MM-DD。") from None
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 0.5:
+        raise argparse.ArgumentTypeError(f"差错率 {text} 无效，应为 0 到 0.5 之间的小数。")
+    return value
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text} 应为正整数。")
+    return int(text)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"renkou: 参数错误：{message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``renkou``."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", help="数据库：SQLite 文件路径或 postgres:// 地址（默认：用户数据目录）")
+    common.add_argument("--user", help="登录用户名（数据库已有账号时必填；密码从提示或 RENKOU_PASSWORD 读取）")
+
+    parser = _Parser(prog="renkou", description="Renkou 全员人口信息管理", parents=[common])
+    parser.add_argument("--ascii", action="store_true", help="用 ASCII 字符画边框（终端把制表符显示为双宽时使用）")
+    parser.add_argument("--demo", action="store_true", help="打开演示数据库（renkou demo 生成的）")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    demo = sub.add_parser("demo", parents=[common], help="生成演示用的乡镇/县数据（含差错和答案清单）")
+    demo.add_argument("--persons", type=_positive, default=5000, help="人数（默认 5000，一个乡镇）")
+    demo.add_argument("--seed", type=int, default=1, help="随机种子（相同种子生成相同数据）")
+    demo.add_argument("--error-rate", type=_rate, default=0.0, help="植入逻辑错误的记录比例，如 0.05")
+    demo.add_argument("--as-of", type=_date, default=None, help="数据截止日期（默认今天）")
+    demo.add_argument("--force", action="store_true", help="替换已有的演示数据库")
+    demo.add_argument("--if-missing", action="store_true", help="演示数据库已存在时什么也不做")
+
+    imp = sub.add_parser("import", parents=[common], help="导入户文件（JSONL）")
+    imp.add_argument("file", type=Path, help="户文件 .jsonl")
+    imp.add_argument("--partial", action="store_true", help="导入正确的行，错误的行原样写入退回文件")
+    imp.add_argument("--reject", type=Path, default=None, help="退回文件路径（默认：原文件名.rejects.jsonl）")
+
+    exp = sub.add_parser("export", parents=[common], help="导出数据")
+    what = exp.add_subparsers(dest="what", parser_class=_Parser, required=True)
+    households = what.add_parser("households", parents=[common], help="导出户文件（JSONL）")
+    households.add_argument("--out", type=Path, required=True, help="输出文件 .jsonl")
+    households.add_argument("--unit", default="", help="只导出该单位（县、乡镇、村代码）")
+
+    user = sub.add_parser("user", parents=[common], help="账号管理")
+    user_sub = user.add_subparsers(dest="action", parser_class=_Parser, required=True)
+    add = user_sub.add_parser("add", parents=[common], help="新建账号（密码从提示或 RENKOU_NEW_PASSWORD 读取）")
+    add.add_argument("username")
+    add.add_argument("--name", required=True, help="真实姓名")
+    add.add_argument("--role", default="operator", choices=["operator", "reviewer", "admin"])
+    add.add_argument("--unit", default=None, help="所属单位代码")
+    user_sub.add_parser("list", parents=[common], help="列出账号")
+
+    log = sub.add_parser("log", parents=[common], help="查看操作日志")
+    log.add_argument("--limit", type=_positive, default=50)
+    return parser
+
+
+def _progress(label: str) -> Callable[[int, int], None] | None:
+    """A one-line progress display on stderr when it is a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        print(f"\r{label} {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
+async def _operator(args: argparse.Namespace) -> str:
+    """Who is acting: the OS user on a database without accounts, else an authenticated account."""
+    from store import schema, users
+
+    if await users.count_users() == 0:
+        return users.os_user()
+    if await schema.get_setting("demo") == "1":
+        return args.user or "demo"
+    if not args.user:
+        raise CliError("数据库已设账号，请用 --user 指定用户名（密码从提示或 RENKOU_PASSWORD 读取）。")
+    password = os.environ.get("RENKOU_PASSWORD")
+    if password is None:
+        if not sys.stdin.isatty():
+            raise CliError("需要密码：请在终端中运行以便输入，或设置环境变量 RENKOU_PASSWORD。")
+        import getpass
+
+        password = getpass.getpass(f"{args.user} 的密码：")
+    user = await users.authenticate(args.user, password)
+    return str(user["username"])
+
+
+async def cmd_import(args: argparse.Namespace) -> int:
+    from store import db
+    from store.importer import import_file
+
+    async with db.database(args.db):
+        operator = await _operator(args)
+        report = await import_file(
+            args.file, operator=operator, partial=args.partial, reject_path=args.reject,
+            progress=_progress("导入"),
+        )  # fmt: skip
+    for key, count in report.unknown_keys.most_common(10):
+        print(f"警告：已忽略未知字段 {key}（{count} 处）", file=sys.stderr)
+    if report.errors and not args.partial:
+        for error in report.errors[:20]:
+            print(error, file=sys.stderr)
+        more = f"（另有 {len(report.errors) - 20} 处）" if len(report.errors) > 20 else ""
+        raise CliError(
+            f"导入失败：文件有 {len(report.errors)} 处结构错误{more}，数据库未做任何改动。请改正后重新导入，或用 --partial。"
+        )
+    c = report.counts
+    print(
+        f"导入完成：{report.households} 户，新增 {c.get('persons_new', 0)} 人，修改 {c.get('persons_changed', 0)} 人，"
+        f"变动 {c.get('events', 0)} 条。"
+    )
+    if report.rejected_lines:
+        for error in report.errors[:20]:
+            print(error, file=sys.stderr)
+        print(f"有 {report.rejected_lines} 行未导入，已原样写入 {report.reject_path}。", file=sys.stderr)
+        return EXIT_FAILED
+    return 0
+
+
+async def cmd_export(args: argparse.Namespace) -> int:
+    from store import db
+    from store.exporter import export_households
+
+    async with db.database(args.db, create=False):
+        operator = await _operator(args)
+        households, persons = await export_households(args.out, operator=operator, unit=args.unit)
+    print(f"已导出 {households} 户 {persons} 人到 {args.out}。")
+    return 0
+
+
+async def cmd_demo(args: argparse.Namespace) -> int:
+    from store import db
+    from store.demo_build import build_demo
+
+    target = db.resolve(args.db, demo=True)
+    result = await build_demo(
+        target, persons=args.persons, seed=args.seed, error_rate=args.error_rate, as_of=args.as_of,
+        force=args.force, if_missing=args.if_missing, progress=_progress("生成"),
+    )  # fmt: skip
+    print(result)
+    return 0
+
+
+async def cmd_user(args: argparse.Namespace) -> int:
+    from store import db, users
+
+    async with db.database(args.db):
+        if args.action == "list":
+            for u in await users.list_users():
+                role = users.ROLES.get(str(u["role"]), u["role"])
+                state = "" if u["active"] else "（停用）"
+                print(f"{u['username']}\t{u['real_name']}\t{role}\t{u['unit_code'] or ''}{state}")
+            return 0
+        operator = await _operator(args) if await users.count_users() else users.os_user()
+        password = os.environ.get("RENKOU_NEW_PASSWORD")
+        if password is None:
+            if not sys.stdin.isatty():
+                raise CliError("需要新密码：请在终端中运行以便输入，或设置环境变量 RENKOU_NEW_PASSWORD。")
+            import getpass
+
+            password = getpass.getpass("新密码：")
+            if getpass.getpass("再输入一次：") != password:
+                raise CliError("两次输入的密码不一致，账号未建立。")
+        if len(password) < 6:
+            raise CliError("密码至少 6 位。")
+        await users.create_user(args.username, args.name, password, args.role, args.unit, by=operator)
+    print(f"已建立账号 {args.username}（{users.ROLES[args.role]}）。")
+    return 0
+
+
+async def cmd_log(args: argparse.Namespace) -> int:
+    from store import audit, db
+
+    async with db.database(args.db, create=False):
+        await _operator(args)
+        for entry in await audit.recent(args.limit):
+            print(f"{entry['logged_at']}\t{entry['username']}\t{entry['action']}\t{entry['target']}\t{entry['detail']}")
+    return 0
+
+
+def check_terminal_encoding() -> str | None:
+    """A message when the terminal is not UTF-8 (Textual would crash or show mojibake)."""
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
+    if encoding in ("utf8", "utf_8"):
+        return None
+    return (
+        f"The terminal encoding is {encoding or 'unknown'}, not UTF-8. Set your terminal (PuTTY: Window > "
+        "Translation > UTF-8) and locale (export LANG=zh_CN.UTF-8 or C.UTF-8) to UTF-8, then run renkou again.\n"
+        "终端编码不是 UTF-8。请把终端（PuTTY：窗口 > 转换 > UTF-8）和系统区域设置（export LANG=zh_CN.UTF-8）"
+        "改为 UTF-8 后再运行 renkou。"
+    )
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    """Open the TUI on the database (Tortoise initialised around the app, design §7)."""
+    message = check_terminal_encoding()
+    if message:
+        print(message, file=sys.stderr)
+        return EXIT_FAILED
+    from store.db import resolve
+    from tui.app import run_app
+
+    target = resolve(args.db, demo=args.demo)
+    return asyncio.run(run_app(target, ascii_borders=args.ascii, username=args.user))
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], Awaitable[int]]] = {
+    "import": cmd_import,
+    "export": cmd_export,
+    "demo": cmd_demo,
+    "user": cmd_user,
+    "log": cmd_log,
+}
+
+
+def _crash_report(exc: BaseException) -> str:
+    """Write the traceback to the data directory; returns where."""
+    try:
+        from store.db import data_dir
+
+        folder = data_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "crash.log"
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(f"--- {dt.datetime.now():%Y-%m-%d %H:%M:%S} {' '.join(sys.argv)}\n")
+            handle.write("".join(traceback.format_exception(exc)))
+        return str(path)
+    except OSError:
+        return "（无法写入日志）"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``renkou``; returns the exit code."""
+    from store.errors import StoreError
+
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command is None:
+            return run_tui(args)
+        return asyncio.run(COMMANDS[args.command](args))
+    except (CliError, StoreError) as exc:
+        print(f"renkou: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("renkou: 已取消，未完成的操作没有写入数据库。", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        where = _crash_report(exc)
+        print(
+            f"renkou: 内部错误（{type(exc).__name__}: {exc}）。详细信息已写入 {where}，请报告给维护人员。",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
