@@ -277,3 +277,22 @@ class AuditLog(Model):
 
     class Meta:
         table = "audit_log"
+
+
+class Finding(Model):
+    """A finding of the logic audit (逻辑审核), stored so screens can list them by unit, rule and severity."""
+
+    id = fields.IntField(primary_key=True)
+    rule = fields.CharField(max_length=8)
+    severity = fields.CharField(max_length=1)
+    scope = fields.CharField(max_length=10)
+    household_code = fields.CharField(max_length=18, db_index=True)
+    village_code = fields.CharField(max_length=12, db_index=True)
+    person_key = fields.CharField(max_length=64, null=True, db_index=True)
+    related_json = fields.TextField(default="[]")
+    fields_json = fields.TextField(default="[]")
+    message = fields.TextField()
+    confirmed = fields.BooleanField(default=False, db_default=False)
+
+    class Meta:
+        table = "finding"
