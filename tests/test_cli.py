@@ -1,0 +1,125 @@
+"""The ``renkou`` command: exit codes and one-line Chinese messages on bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLE_FILE
+
+from tui.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_import_then_export_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "r.sqlite3")
+    code, out, _ = run(capsys, "import", str(EXAMPLE_FILE), "--db", db)
+    assert code == 0 and out.startswith("导入完成：3 户，新增 7 人")
+    target = tmp_path / "out.jsonl"
+    code, out, _ = run(capsys, "export", "households", "--out", str(target), "--db", db)
+    assert code == 0 and "3 户 7 人" in out
+    assert len(target.read_text(encoding="utf-8").splitlines()) == 7
+
+
+def test_structural_error_is_one_chinese_line_and_nonzero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lines = EXAMPLE_FILE.read_text(encoding="utf-8").splitlines()
+    obj = json.loads(lines[4])
+    obj["members"][0]["birth_date"] = "1984-13-01"
+    lines[4] = json.dumps(obj, ensure_ascii=False)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    db = tmp_path / "r.sqlite3"
+    code, _, err = run(capsys, "import", str(bad), "--db", str(db))
+    assert code != 0
+    assert "第 5 行" in err and "不是有效日期" in err
+    assert err.strip().splitlines()[-1].startswith("renkou: 导入失败")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_unwritable_database_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    code, _, err = run(capsys, "import", str(EXAMPLE_FILE), "--db", str(locked / "sub" / "r.sqlite3"))
+    assert code != 0 and "请用 --db 指定可写的位置" in err
+
+
+def test_database_path_that_is_a_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "adir"
+    folder.mkdir()
+    code, _, err = run(capsys, "import", str(EXAMPLE_FILE), "--db", str(folder))
+    assert code != 0
+    assert len(err.strip().splitlines()) == 1 and err.startswith("renkou: ")
+
+
+def test_database_file_that_is_not_a_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    junk = tmp_path / "junk.sqlite3"
+    junk.write_bytes(b"this is not sqlite" * 100)
+    code, _, err = run(capsys, "import", str(EXAMPLE_FILE), "--db", str(junk))
+    assert code != 0 and "不是 Renkou 数据库或已损坏" in err
+    assert junk.read_bytes() == b"this is not sqlite" * 100
+
+
+def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "import", str(tmp_path / "nope.jsonl"), "--db", str(tmp_path / "r.sqlite3"))
+    assert code != 0 and "找不到文件" in err
+
+
+def test_export_from_missing_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(
+        capsys, "export", "households", "--out", str(tmp_path / "o.jsonl"), "--db", str(tmp_path / "none.sqlite3")
+    )
+    assert code != 0 and "不存在" in err
+    assert not (tmp_path / "none.sqlite3").exists()
+
+
+def test_unknown_unit_on_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "r.sqlite3")
+    run(capsys, "import", str(EXAMPLE_FILE), "--db", db)
+    out = tmp_path / "o.jsonl"
+    code, _, err = run(capsys, "export", "households", "--out", str(out), "--unit", "999999", "--db", db)
+    assert code != 0 and "999999" in err and not out.exists()
+
+
+def test_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["demo", "--error-rate", "abc"])
+    assert exc.value.code == 2
+    assert "差错率" in capsys.readouterr().err
+
+
+def test_accounts_require_user(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = str(tmp_path / "r.sqlite3")
+    monkeypatch.setenv("RENKOU_NEW_PASSWORD", "secret123")
+    code, out, _ = run(capsys, "user", "add", "liming", "--name", "李敏", "--role", "admin", "--db", db)
+    assert code == 0 and "liming" in out
+    code, _, err = run(capsys, "import", str(EXAMPLE_FILE), "--db", db)
+    assert code != 0 and "--user" in err
+    monkeypatch.setenv("RENKOU_PASSWORD", "wrong")
+    code, _, err = run(capsys, "import", str(EXAMPLE_FILE), "--db", db, "--user", "liming")
+    assert code != 0 and "用户名或密码错误" in err
+    monkeypatch.setenv("RENKOU_PASSWORD", "secret123")
+    code, out, _ = run(capsys, "import", str(EXAMPLE_FILE), "--db", db, "--user", "liming")
+    assert code == 0
+    code, out, _ = run(capsys, "log", "--db", db, "--user", "liming")
+    lines = out.splitlines()
+    assert any("\tliming\timport\t" in line for line in lines)
+    assert any("login.failed" in line for line in lines)
+
+
+def test_database_under_a_file_is_not_writable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "plainfile"
+    blocker.write_text("x")
+    code, _, err = run(capsys, "import", str(EXAMPLE_FILE), "--db", str(blocker / "sub" / "r.sqlite3"))
+    assert code != 0 and "请用 --db 指定可写的位置" in err
+    assert len(err.strip().splitlines()) == 1
