@@ -118,12 +118,12 @@ async def open_db(target: DbTarget, *, create: bool = True) -> None:
     try:
         await Tortoise.init(config=tortoise_config(target), _enable_global_fallback=True)
         await schema.ensure_schema(create=create)
-    except StoreError:
-        await close_db()
-        raise
     except (OSError, ConnectionError, DBConnectionError) as exc:
         await close_db()
         raise StoreError(f"无法连接数据库 {target.label}：{exc}。请检查数据库地址和服务是否已启动。") from exc
+    except BaseException:
+        await close_db()
+        raise
 
 
 async def close_db() -> None:

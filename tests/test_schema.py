@@ -1,0 +1,81 @@
+"""Schema creation, versioning and migrations; SQLite pragmas."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLE_FILE
+
+from store import db, models, schema
+from store.errors import StoreError
+from store.importer import import_file
+
+
+async def test_new_database_records_schema_version(store_db: db.DbTarget) -> None:
+    assert await schema.schema_version() == models.SCHEMA_VERSION
+
+
+async def test_sqlite_pragmas(sqlite_path: Path) -> None:
+    async with db.database(sqlite_path):
+        assert (await db.fetch("PRAGMA journal_mode"))[0][0] == "wal"
+        assert (await db.fetch("PRAGMA foreign_keys"))[0][0] == 1
+        assert (await db.fetch("PRAGMA synchronous"))[0][0] == 2  # FULL
+        assert (await db.fetch("PRAGMA busy_timeout"))[0][0] == db.BUSY_TIMEOUT_MS
+
+
+async def test_audit_log_is_append_only(store_db: db.DbTarget) -> None:
+    from store.audit import log_action
+
+    await log_action("tester", "test", "x")
+    with pytest.raises(Exception, match="append-only"):
+        await db.execute("UPDATE audit_log SET username = 'someone else'")
+    with pytest.raises(Exception, match="append-only"):
+        await db.execute("DELETE FROM audit_log")
+    assert await db.scalar("SELECT username FROM audit_log") == "tester"
+
+
+async def test_newer_database_is_refused_untouched(sqlite_path: Path) -> None:
+    async with db.database(sqlite_path):
+        await schema.set_setting("schema_version", str(models.SCHEMA_VERSION + 1))
+    before = sqlite_path.read_bytes()
+    with pytest.raises(StoreError, match="请升级 Renkou"):
+        async with db.database(sqlite_path):
+            pass
+    assert sqlite_path.read_bytes() == before
+
+
+async def test_migration_steps_run_in_order_and_keep_data(sqlite_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    async with db.database(sqlite_path):
+        await import_file(EXAMPLE_FILE, operator="tester")
+
+    async def add_note_column(client: object) -> None:
+        await db.execute("ALTER TABLE household ADD COLUMN note VARCHAR(100) DEFAULT '无'", (), client)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", models.SCHEMA_VERSION + 1)
+    monkeypatch.setitem(schema.MIGRATIONS, models.SCHEMA_VERSION, add_note_column)
+    async with db.database(sqlite_path):
+        assert await schema.schema_version() == models.SCHEMA_VERSION + 1
+        assert await db.scalar("SELECT count(*) FROM person") == 7
+        assert {r[0] for r in await db.fetch("SELECT note FROM household")} == {"无"}
+
+
+async def test_failed_migration_leaves_previous_version(sqlite_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    async with db.database(sqlite_path):
+        await import_file(EXAMPLE_FILE, operator="tester")
+
+    async def broken(client: object) -> None:
+        await db.execute("UPDATE person SET name = 'x'", (), client)  # type: ignore[arg-type]
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", models.SCHEMA_VERSION + 1)
+    monkeypatch.setitem(schema.MIGRATIONS, models.SCHEMA_VERSION, broken)
+    with pytest.raises(RuntimeError):
+        async with db.database(sqlite_path):
+            pass
+    with sqlite3.connect(sqlite_path) as conn:
+        assert conn.execute("SELECT value FROM setting WHERE key='schema_version'").fetchone()[0] == str(
+            models.SCHEMA_VERSION
+        )
+        assert "x" not in {r[0] for r in conn.execute("SELECT name FROM person")}
