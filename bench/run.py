@@ -82,7 +82,7 @@ def bench_roundtrip(report: Report, database: Path, persons: int) -> None:
     """Export the county to JSONL, import it into a fresh database, export again: time and identity."""
     with tempfile.TemporaryDirectory(dir=ROOT / "bench" / ".cache") as folder:
         first, copy, second = Path(folder) / "a.jsonl", Path(folder) / "copy.sqlite3", Path(folder) / "b.jsonl"
-        seconds, (households, people) = timed_async(lambda: _export(database, first))
+        seconds, (_households, people) = timed_async(lambda: _export(database, first))
         report.add(Figure("export_households", seconds, "s", target="—"))
         report.add(Figure("jsonl_size", first.stat().st_size / 1e6, "MB"))
         seconds, _ = timed_async(lambda: _import(copy, first))

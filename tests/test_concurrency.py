@@ -37,7 +37,7 @@ def test_parallel_writers_do_not_fail(tmp_path: Path) -> None:
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", WRITER, str(path), str(w), str(rounds)], cwd=ROOT, stderr=subprocess.PIPE, text=True
-        )  # fmt: skip
+        )
         for w in range(workers)
     ]
     errors = [p.communicate(timeout=120)[1] for p in procs]
