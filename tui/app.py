@@ -18,7 +18,7 @@ class RenkouApp(App[int]):
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [
-        Binding("f1", "help", "帮助", id="help"),
+        Binding("f1", "help", "帮助", id="help", key_display="F1"),
         Binding("ctrl+q", "quit", "退出", id="quit", show=False),
     ]
 

@@ -16,7 +16,7 @@ HELP_TEXT = """\
   Ctrl+Q    退出程序
 
 总览
-  ↑ ↓ PgUp PgDn  移动           Enter     打开（户树、录入界面在后续版本中提供）
+  ↑ ↓ PgUp PgDn  移动（户树和录入界面在后续版本中提供）
 
 命令行（在 shell 中运行 renkou --help 查看全部）
   renkou import 文件.jsonl [--partial]     导入户文件
@@ -29,7 +29,7 @@ HELP_TEXT = """\
 class HelpScreen(ModalScreen[None]):
     """A modal help panel."""
 
-    BINDINGS = [Binding("escape,f1", "dismiss", "关闭", id="close")]
+    BINDINGS = [Binding("escape,f1", "dismiss", "关闭", id="close", key_display="Esc")]
 
     def __init__(self, topic: str = "") -> None:
         super().__init__()

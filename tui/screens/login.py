@@ -15,7 +15,7 @@ from store.errors import StoreError
 class LoginScreen(Screen[str | None]):
     """用户名 and 密码; Enter moves on and logs in, Esc quits."""
 
-    BINDINGS = [Binding("escape", "cancel", "退出", id="cancel")]
+    BINDINGS = [Binding("escape", "cancel", "退出", id="cancel", key_display="Esc")]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="login-box"):

@@ -15,7 +15,7 @@ LEVEL_LABEL = {"township": "乡镇", "village": "村"}
 class OverviewScreen(Screen[None]):
     """Units and counts (the household tree and forms build on this in later screens)."""
 
-    BINDINGS = [Binding("escape", "app.quit", "退出", id="quit")]
+    BINDINGS = [Binding("escape", "app.quit", "退出", id="quit", key_display="Esc")]
 
     def compose(self) -> ComposeResult:
         yield Static("人口信息", id="title", classes="title-bar")
