@@ -1,0 +1,76 @@
+"""The service layer for interactive saves: validation, version check, events, audit log."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from conftest import EXAMPLE_FILE
+
+from store import db
+from store.errors import ConflictError, StoreError
+from store.importer import import_file
+from store.interchange import empty_person
+from store.records import load_households
+from store.service import save_household
+
+CODE = "430426101201010012"
+
+
+async def stored() -> dict:
+    return (await load_households([CODE]))[CODE]
+
+
+async def test_unchanged_save_changes_nothing(store_db: db.DbTarget) -> None:
+    await import_file(EXAMPLE_FILE, operator="tester")
+    record = await stored()
+    saved = await save_household(copy.deepcopy(record), operator="clerk")
+    assert [p["_version"] for p in saved["members"]] == [p["_version"] for p in record["members"]]
+    assert await db.scalar("SELECT count(*) FROM audit_log WHERE action = 'save'") == 0
+
+
+async def test_new_member_gets_birth_event_and_log(store_db: db.DbTarget) -> None:
+    import datetime as dt
+
+    await import_file(EXAMPLE_FILE, operator="tester")
+    record = await stored()
+    baby = empty_person("h12-9")
+    baby.update(name="周小宝", sex="1", birth_date=dt.date(2026, 10, 8), relation="20", ethnicity="01",
+                hukou_nature="2", mother="h12-2", father="h12-1", mgmt="01", residence_status="1")  # fmt: skip
+    record["members"].append(baby)
+    saved = await save_household(record, operator="clerk")
+    assert [p["key"] for p in saved["members"]][-1] == "h12-9"
+    assert saved["members"][-1]["mother"] == "h12-2"
+    rows = await db.fetch(
+        "SELECT e.kind, e.operator, e.source FROM change_event e JOIN person p ON p.id = e.person_id WHERE p.key = ?",
+        ["h12-9"],
+    )
+    assert [tuple(r) for r in rows] == [("birth", "clerk", "app")]
+    assert await db.scalar("SELECT target FROM audit_log WHERE action = 'save'") == CODE
+
+
+async def test_stale_version_is_refused(store_db: db.DbTarget) -> None:
+    await import_file(EXAMPLE_FILE, operator="tester")
+    mine, theirs = await stored(), await stored()
+    theirs["members"][0]["occupation"] = "农民"
+    await save_household(theirs, operator="other")
+    mine["members"][0]["occupation"] = "教师"
+    with pytest.raises(ConflictError):
+        await save_household(mine, operator="clerk")
+    assert (await stored())["members"][0]["occupation"] == "农民"
+
+
+async def test_invalid_code_is_refused_with_chinese_message(store_db: db.DbTarget) -> None:
+    await import_file(EXAMPLE_FILE, operator="tester")
+    record = await stored()
+    record["members"][0]["ethnicity"] = "99"
+    with pytest.raises(StoreError, match="民族"):
+        await save_household(record, operator="clerk")
+
+
+async def test_member_cannot_be_dropped(store_db: db.DbTarget) -> None:
+    await import_file(EXAMPLE_FILE, operator="tester")
+    record = await stored()
+    record["members"].pop()
+    with pytest.raises(StoreError, match="注销"):
+        await save_household(record, operator="clerk")
