@@ -1,0 +1,29 @@
+"""Synthetic demo county (演示数据): realistic households in the interchange format, with planted faults.
+
+`generate()` builds a deterministic county (430426 祁东县) household by household and yields each one as
+an interchange payload (`interchange.md` §1), so a county of 400 000 persons never sits in memory at once.
+With ``error_rate`` 0 the data raises no E finding of `rules.md` at ``as_of``; with ``error_rate`` R about
+R × persons records carry one planted fault each, every rule code of the catalogue at least once (for
+2 000 persons or more), and ``manifest["faults"]`` names the records the audit must report.
+
+Modules, one job each:
+
+- `names` — name and place tables; `util` — weighted choice and date arithmetic; `policy` — policy eras
+  and legal marriage ages;
+- `model` — the in-memory person/household records; `payload` — their interchange dicts; `ids` — ID
+  allocation; `units` — county, townships and villages; `relations` — relation-to-householder codes;
+- the clean generator `_Gen` (`generator`), built from mixins: `people` (persons, random helpers),
+  `families` (marriages, births), `templates` (household templates), `life` (deaths, outflows), `women`
+  (woman records, benefits);
+- the faults: `faults` (the planter), `toolkit` (what mutations may use), `hosts` (host selection),
+  `mutations` (the catalogue `MUTATIONS`, `RULE_CODES`) with the per-rule functions in `mut_identity`,
+  `mut_family`, `mut_woman` and `mut_records`;
+- `county` — the public API re-exported here.
+"""
+
+from __future__ import annotations
+
+from store.demo.county import DemoCounty, entry_lag, generate, to_jsonl_lines, write_manifest
+from store.demo.mutations import MUTATIONS, RULE_CODES
+
+__all__ = ["MUTATIONS", "RULE_CODES", "DemoCounty", "entry_lag", "generate", "to_jsonl_lines", "write_manifest"]

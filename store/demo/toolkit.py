@@ -1,0 +1,72 @@
+"""What a mutation function may use: the fault random stream and fresh IDs, codes and persons.
+
+Mutated records get ID order codes 901–999 and extra households serials 9001+, never used by clean data.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from store.demo.model import _HH, _P
+from store.demo.names import COUNTY, GIVEN, _era
+from store.demo.util import _days, age_at
+from store.idnumber import check_char
+
+if TYPE_CHECKING:  # type-only: the generator owns the planter, which owns this toolkit
+    from store.demo.generator import _Gen
+
+
+class _FaultTools:
+    """Helpers for the mutation functions, on the fault random stream (independent of the clean data)."""
+
+    def __init__(self, gen: _Gen) -> None:
+        self.gen = gen
+        self.as_of = gen.as_of
+        self.rng = random.Random(gen.seed * 1_000_003 + 99_991)
+        self._extra: dict[str, int] = {}
+        self._seq: dict[str, int] = {}
+
+    def age(self, p: _P) -> int:
+        return age_at(p.birth, self.as_of)
+
+    def pick(self, items: Sequence[Any]) -> Any:
+        return items[int(self.rng.random() * len(items))] if items else None
+
+    def rdate(self, lo: date, hi: date) -> date:
+        """Uniform date in [lo, hi] from the fault stream."""
+        span = (hi - lo).days
+        return lo if span <= 0 else lo + _days(int(self.rng.random() * (span + 1)))
+
+    def days(self, lo: int, hi: int) -> timedelta:
+        return _days(lo + int(self.rng.random() * (hi - lo + 1)))
+
+    def mut_number(self, first14: str, sex: str | None) -> str:
+        """An ID number with these address and date digits, a fresh order code 901–999 (never used by
+        clean records) and a correct check character."""
+        k = self._seq.get(first14, 0)
+        self._seq[first14] = k + 1
+        first17 = f"{first14}{901 + 2 * (k % 49) + (0 if sex == '1' else 1)}"
+        return first17 + check_char(first17)
+
+    def mut_id(self, region: str, birth: date, sex: str | None) -> str:
+        """A valid ID for this region, birth date and sex, unused by any other record."""
+        return self.mut_number(f"{region}{birth:%Y%m%d}", sex)
+
+    def new_code(self, hh: _HH) -> str:
+        """An unused household code in the same group (serial 9001+)."""
+        group = hh.code[:14]
+        k = self._extra.get(group, 0) + 1
+        self._extra[group] = k
+        return f"{group}{9000 + k:04d}"
+
+    def person(self, sex: str, birth: date) -> _P:
+        """A plain registered person for an extra household (fault stream only)."""
+        surname = self.gen.surnames.pick(self.rng)
+        pool = GIVEN[(sex, _era(birth.year))]
+        p = _P(surname + self.pick(pool), sex, birth, surname, COUNTY)
+        p.id_number = self.mut_id(COUNTY, birth, sex)
+        p.education, p.political = "70", "13"
+        return p
