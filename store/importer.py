@@ -8,6 +8,7 @@ and the rest is imported.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from tortoise.transactions import in_transaction
 from store import audit, db
 from store.bulk import BulkWriter, EntryTime
 from store.errors import StoreError
-from store.interchange import LineError, parse_line
+from store.interchange import LineError, ParsedLine, parse_line
 from store.records import load_households
 
 BATCH = 1000
@@ -71,7 +72,7 @@ def _read_lines(path: Path) -> Iterator[tuple[int, str]]:
 
 
 class _Plan:
-    """Pass one: what the file declares, references and gets wrong."""
+    """What the file declares, references and gets wrong, line by line."""
 
     def __init__(self) -> None:
         self.info: dict[int, _LineInfo] = {}
@@ -80,72 +81,46 @@ class _Plan:
         self.key_line: dict[str, int] = {}
         self.household_line: dict[str, int] = {}
         self.unit_line: dict[str, int] = {}
-        self.units: dict[int, dict[str, Any]] = {}
 
-    def add(self, line_no: int, text: str) -> None:
+    def add(self, line_no: int, text: str) -> ParsedLine | None:
+        """Parse a line and check it against the lines before it; None when it is bad."""
         try:
             parsed = parse_line(text, line_no)
         except LineError as error:
             self.errors[line_no] = error
-            return
+            return None
         self.unknown.update(parsed.unknown_keys)
         if parsed.unit is not None:
             unit = parsed.unit
             if unit["code"] in self.unit_line:
-                self.fail(line_no, f"单位 {unit['code']} 在第 {self.unit_line[unit['code']]} 行已出现过。")
-                return
+                return self.fail(line_no, f"单位 {unit['code']} 在第 {self.unit_line[unit['code']]} 行已出现过。")
             self.unit_line[unit["code"]] = line_no
-            self.units[line_no] = unit
             self.info[line_no] = _LineInfo("unit", unit["code"], parent=unit["parent"], level=unit["level"])
-            return
+            return parsed
         record = parsed.household
         assert record is not None
         code = record["household"]["code"]
         if code in self.household_line:
-            self.fail(line_no, f"户编码 {code} 在第 {self.household_line[code]} 行已出现过，同一户不能出现两次。")
-            return
+            return self.fail(
+                line_no, f"户编码 {code} 在第 {self.household_line[code]} 行已出现过，同一户不能出现两次。"
+            )
         keys = tuple(p["key"] for p in record["members"])
         for key in keys:
             if key in self.key_line:
-                self.fail(line_no, f"人员 key {key} 在第 {self.key_line[key]} 行已出现过。")
-                return
+                return self.fail(line_no, f"人员 key {key} 在第 {self.key_line[key]} 行已出现过。")
         self.household_line[code] = line_no
         for key in keys:
             self.key_line[key] = line_no
         refs = tuple(dict.fromkeys(ref for ref, _ in parsed.references))
         self.info[line_no] = _LineInfo("household", code, keys, refs, parent=record["household"]["unit"])
+        return parsed
 
     def fail(self, line_no: int, message: str) -> None:
         self.errors.setdefault(line_no, LineError(line_no, message))
 
 
-async def _check_against_database(plan: _Plan) -> None:
-    """Structural checks that need the database."""
-    stored_units = {r[0]: r[1] for r in await db.fetch("SELECT code, level FROM unit")}
-    declared = {info.code: info.level for info in plan.info.values() if info.kind == "unit"}
-    units = {**stored_units, **declared}
-    wanted_refs = {ref for info in plan.info.values() for ref in info.refs if ref not in plan.key_line}
-    stored_keys = await _existing_keys(wanted_refs | set(plan.key_line))
-    stored_members = await _stored_members(list(plan.household_line))
-    for line_no, info in plan.info.items():
-        if info.kind == "unit":
-            if info.parent is not None and info.parent not in units:
-                plan.fail(line_no, f"单位 {info.code} 的上级单位 {info.parent} 既未在文件中声明，也不在数据库中。")
-            continue
-        if units.get(info.parent or "") != "village":
-            plan.fail(line_no, f"户 {info.code} 所属的村 {info.parent} 既未在文件中声明，也不在数据库中。")
-            continue
-        missing = [ref for ref in info.refs if ref not in plan.key_line and ref not in stored_keys]
-        if missing:
-            plan.fail(line_no, f"户 {info.code} 引用的人员 {'、'.join(missing[:3])} 既不在文件中，也不在数据库中。")
-            continue
-        dropped = [k for k in stored_members.get(info.code, ()) if k not in info.keys]
-        if dropped:
-            plan.fail(
-                line_no,
-                f"户 {info.code} 在数据库中的成员 {'、'.join(dropped[:3])} 不在新数据中。"
-                "人员不能直接删除，请先办理注销（cancel）再导入。",
-            )
+class _Rollback(Exception):
+    """Raised inside the import transaction to undo it when the file has structural errors."""
 
 
 async def _existing_keys(keys: set[str]) -> set[str]:
@@ -156,16 +131,6 @@ async def _existing_keys(keys: set[str]) -> set[str]:
         rows = await db.fetch(f"SELECT key FROM person WHERE key IN ({','.join('?' * len(chunk))})", chunk)
         found.update(r[0] for r in rows)
     return found
-
-
-async def _stored_members(codes: list[str]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for start in range(0, len(codes), 500):
-        chunk = codes[start : start + 500]
-        sql = f"SELECT household_id, key FROM person WHERE household_id IN ({','.join('?' * len(chunk))})"
-        for row in await db.fetch(sql, chunk):
-            out.setdefault(row[0], []).append(row[1])
-    return out
 
 
 def _propagate_rejects(plan: _Plan) -> set[int]:
@@ -190,11 +155,10 @@ async def _existing_for(records: list[dict[str, Any]], stored_keys: set[str]) ->
     """Stored versions of the households of a batch and of the households its persons come from."""
     codes = [r["household"]["code"] for r in records]
     moved = [p["key"] for r in records for p in r["members"] if p["key"] in stored_keys]
-    if moved:
-        for start in range(0, len(moved), 500):
-            chunk = moved[start : start + 500]
-            rows = await db.fetch(f"SELECT household_id FROM person WHERE key IN ({','.join('?' * len(chunk))})", chunk)
-            codes.extend(r[0] for r in rows)
+    for start in range(0, len(moved), 500):
+        chunk = moved[start : start + 500]
+        rows = await db.fetch(f"SELECT household_id FROM person WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+        codes.extend(r[0] for r in rows)
     return existing_index((await load_households(codes)).values())
 
 
@@ -210,6 +174,134 @@ def existing_index(records: Any) -> dict[str, dict[str, Any]]:
     return index
 
 
+class _Pass:
+    """One pass over the file inside a transaction: check every line and (when `write`) store the good ones.
+
+    Writing stops at the first structural error but checking goes on, so the report lists every error;
+    the transaction is then rolled back, so the database is unchanged.
+    """
+
+    def __init__(self, path: Path, *, skip: set[int], write: bool, operator: str, source: str,
+                 entry_time: EntryTime | None, progress: Progress | None) -> None:  # fmt: skip
+        self.path, self.skip, self.write, self.operator = path, skip, write, operator
+        self.source, self.entry_time, self.progress = source, entry_time, progress
+        self.plan = _Plan()
+        self.lines = 0
+        self.households = 0
+        self.counts: dict[str, int] = {}
+        self._storing: asyncio.Task[None] | None = None
+
+    async def run(self) -> _Plan:
+        try:
+            async with in_transaction() as client:
+                try:
+                    await self._run(client)
+                finally:
+                    if self._storing is not None and not self._storing.done():
+                        self._storing.cancel()
+                        await asyncio.gather(self._storing, return_exceptions=True)
+                if self.plan.errors or not self.write:
+                    raise _Rollback
+        except _Rollback:
+            pass
+        return self.plan
+
+    async def _run(self, client: Any) -> None:
+        plan = self.plan
+        units = {r[0]: r[1] for r in await db.fetch("SELECT code, level FROM unit", (), client)}
+        writer = BulkWriter(client, operator=self.operator, source=self.source, entry_time=self.entry_time)
+        new_units: list[dict[str, Any]] = []
+        batch: list[tuple[int, dict[str, Any]]] = []
+        for line_no, text in _read_lines(self.path):
+            self.lines = line_no
+            if line_no % 16 == 0:
+                await asyncio.sleep(0)  # let the batch being stored reach the database while parsing goes on
+            if line_no in self.skip:
+                continue
+            parsed = plan.add(line_no, text)
+            if parsed is None:
+                continue
+            if parsed.unit is not None:
+                unit = parsed.unit
+                if unit["parent"] is not None and unit["parent"] not in units:
+                    plan.fail(
+                        line_no, f"单位 {unit['code']} 的上级单位 {unit['parent']} 既未在文件中声明，也不在数据库中。"
+                    )
+                    continue
+                units[unit["code"]] = unit["level"]
+                new_units.append(unit)
+                continue
+            record = parsed.household
+            assert record is not None
+            village = record["household"]["unit"]
+            if units.get(village) != "village":
+                plan.fail(
+                    line_no, f"户 {record['household']['code']} 所属的村 {village} 既未在文件中声明，也不在数据库中。"
+                )
+                continue
+            if new_units:
+                await _upsert_units(new_units, client)
+                new_units = []
+            batch.append((line_no, record))
+            if len(batch) >= BATCH:
+                await self._flush(writer, batch)
+                batch = []
+        await _upsert_units(new_units, client)
+        await self._flush(writer, batch)
+        if self._storing is not None:
+            await self._storing
+        await self._check_references()
+        if plan.errors or not self.write:
+            return
+        await writer.finish()
+        self.counts = dict(writer.counts)
+        detail = (
+            f"{self.path.name}: {self.households} 户, 新增 {writer.counts['persons_new']} 人, "
+            f"修改 {writer.counts['persons_changed']} 人"
+        )
+        await audit.log_action(self.operator, "import", str(self.path)[-120:], detail, client)
+
+    async def _flush(self, writer: BulkWriter, batch: list[tuple[int, dict[str, Any]]]) -> None:
+        """Store a batch in the background: the next batch is parsed while this one is written."""
+        if self._storing is not None:
+            await self._storing
+            self._storing = None
+        if batch:
+            self._storing = asyncio.ensure_future(self._store(writer, batch))
+
+    async def _store(self, writer: BulkWriter, batch: list[tuple[int, dict[str, Any]]]) -> None:
+        records = [record for _, record in batch]
+        await writer.prepare_keys(p["key"] for r in records for p in r["members"])
+        existing = await _existing_for(records, writer.stored_keys)
+        for line_no, record in batch:
+            code = record["household"]["code"]
+            stored = existing.get(code)
+            if stored is None:
+                continue
+            keys = {p["key"] for p in record["members"]}
+            dropped = [p["key"] for p in stored["members"] if p["key"] not in keys]
+            if dropped:
+                self.plan.fail(
+                    line_no,
+                    f"户 {code} 在数据库中的成员 {'、'.join(dropped[:3])} 不在新数据中。"
+                    "人员不能直接删除，请先办理注销（cancel）再导入。",
+                )
+        if self.write and not self.plan.errors:
+            await writer.write(records, existing)
+        self.households += len(batch)
+        if self.progress:
+            self.progress(batch[-1][0], max(self.lines, batch[-1][0]))
+
+    async def _check_references(self) -> None:
+        plan = self.plan
+        wanted = {ref for info in plan.info.values() for ref in info.refs if ref not in plan.key_line}
+        stored = await _existing_keys(wanted) if wanted else set()
+        for line_no, info in plan.info.items():
+            missing = [ref for ref in info.refs if ref not in plan.key_line and ref not in stored]
+            if missing:
+                plan.fail(line_no, f"户 {info.code} 引用的人员 {'、'.join(missing[:3])} 既不在文件中，也不在数据库中。")
+
+
 async def import_file(
     path: Path,
     *,
@@ -220,64 +312,31 @@ async def import_file(
     entry_time: EntryTime | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Import a household file; raises :class:`StoreError` (nothing changed) on structural errors."""
-    plan = _Plan()
-    total = 0
-    for line_no, text in _read_lines(path):
-        plan.add(line_no, text)
-        total = line_no
-    report = ImportReport(lines=total, unknown_keys=plan.unknown)
-    await _check_against_database(plan)
-    bad = _propagate_rejects(plan) if partial else set(plan.errors)
-    report.errors = [plan.errors[n] for n in sorted(plan.errors)]
-    if bad and not partial:
+    """Import a household file. With structural errors nothing is changed and the report lists them;
+    with `partial` the good lines are imported and the bad ones copied to a reject file."""
+    options = {"operator": operator, "source": source, "entry_time": entry_time, "progress": progress}
+    skip: set[int] = set()
+    errors: list[LineError] = []
+    if partial:
+        check = _Pass(path, skip=set(), write=False, **options)
+        plan = await check.run()
+        skip = _propagate_rejects(plan)
+        errors = [plan.errors[n] for n in sorted(plan.errors)]
+    work = _Pass(path, skip=skip, write=True, **options)
+    plan = await work.run()
+    report = ImportReport(lines=work.lines, unknown_keys=plan.unknown)
+    if plan.errors:
+        report.errors = errors + [plan.errors[n] for n in sorted(plan.errors)]
         return report
-    if partial and bad:
+    report.errors = errors
+    report.households = work.households
+    report.units = sum(1 for info in plan.info.values() if info.kind == "unit")
+    report.counts = work.counts
+    if skip:
         report.reject_path = reject_path or path.with_name(path.stem + ".rejects.jsonl")
-        _write_rejects(path, bad, report.reject_path)
-        report.rejected_lines = len(bad)
-    units = sorted((u for n, u in plan.units.items() if n not in bad), key=lambda u: len(u["code"]))
-    await _write(path, plan, bad, units, report, operator, source, entry_time, progress)
+        _write_rejects(path, skip, report.reject_path)
+        report.rejected_lines = len(skip)
     return report
-
-
-async def _write(
-    path: Path,
-    plan: _Plan,
-    bad: set[int],
-    units: list[dict[str, Any]],
-    report: ImportReport,
-    operator: str,
-    source: str,
-    entry_time: EntryTime | None,
-    progress: Progress | None,
-) -> None:
-    async with in_transaction() as client:
-        await _upsert_units(units, client)
-        writer = BulkWriter(client, operator=operator, source=source, entry_time=entry_time)
-        await writer.prepare_keys(plan.key_line)
-        stored_keys = writer.stored_keys
-        batch: list[dict[str, Any]] = []
-        for line_no, text in _read_lines(path):
-            if line_no in bad or line_no not in plan.info or plan.info[line_no].kind != "household":
-                continue
-            batch.append(parse_line(text, line_no).household)  # type: ignore[arg-type]
-            if len(batch) >= BATCH:
-                await writer.write(batch, await _existing_for(batch, stored_keys))
-                report.households += len(batch)
-                batch = []
-                if progress:
-                    progress(line_no, report.lines)
-        if batch:
-            await writer.write(batch, await _existing_for(batch, stored_keys))
-            report.households += len(batch)
-        await writer.finish()
-        report.units = len(units)
-        report.counts = dict(writer.counts)
-        detail = f"{path.name}: {report.households} 户, 新增 {writer.counts['persons_new']} 人, 修改 {writer.counts['persons_changed']} 人"
-        await audit.log_action(operator, "import", str(path)[-120:], detail, client)
-    if progress:
-        progress(report.lines, report.lines)
 
 
 async def _upsert_units(units: list[dict[str, Any]], client: Any) -> None:

@@ -47,9 +47,9 @@ PERSON_SCALARS: tuple[tuple[str, str, str | None], ...] = (
     ("death_date", "date", None),
 )
 PERSON_BLOCKS = ("spouse_external", "flow", "moved_in", "cancel", "benefits", "confirmations", "woman")
-PERSON_KEYS = tuple(k for k, _, _ in PERSON_SCALARS) + PERSON_BLOCKS
+PERSON_KEYS = frozenset(k for k, _, _ in PERSON_SCALARS) | frozenset(PERSON_BLOCKS)
 
-HOUSEHOLD_KEYS = ("code", "unit", "group", "address", "hukou_type", "kind", "status", "closed_date", "phone")
+HOUSEHOLD_KEYS = frozenset(("code", "unit", "group", "address", "hukou_type", "kind", "status", "closed_date", "phone"))
 
 _SUB_SHAPES: dict[str, tuple[tuple[str, str, str | None], ...]] = {
     "spouse_external": (("name", "text", None), ("id_number", "text", None), ("registered_place_code", "text", None)),
@@ -94,7 +94,7 @@ _SUB_SHAPES: dict[str, tuple[tuple[str, str, str | None], ...]] = {
     ),
     "certificate": (("number", "text", None), ("date", "date", None)),
 }
-WOMAN_KEYS = ("children", "contraception", "pregnancies", "only_child_certificate")
+WOMAN_KEYS = frozenset(("children", "contraception", "pregnancies", "only_child_certificate"))
 
 
 @dataclass
@@ -137,8 +137,17 @@ def _fmt(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else f"“{value}”"
 
 
+_SUB_KNOWN = {shape: frozenset(name for name, _, _ in spec) for shape, spec in _SUB_SHAPES.items()}
+_SUB_BLANK = {shape: dict.fromkeys(_SUB_KNOWN[shape]) for shape in _SUB_SHAPES}
+_EXPECTED = {"text": "文字", "bool": "true 或 false", "int": "整数", "list": "文字列表", "ref": "人员 key"}
+
+
 class _Checker:
-    """Converts and checks the values of one line, collecting its references and unknown keys."""
+    """Converts and checks the values of one line, collecting its references and unknown keys.
+
+    Hot path of imports: the common case (a value of the right type) returns after one or two checks,
+    and messages are only formatted when a value is wrong.
+    """
 
     def __init__(self, parsed: ParsedLine) -> None:
         self.parsed = parsed
@@ -146,68 +155,73 @@ class _Checker:
     def fail(self, message: str) -> LineError:
         return LineError(self.parsed.line, message)
 
-    def value(self, where: str, name: str, kind: str, table: str | None, raw: Any) -> Any:
+    def value(self, where: str, name: str, kind: str, table: str | None, raw: Any, prefix: str = "") -> Any:
         if raw is None:
             return None
-        if kind == "text":
-            if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-                raw = str(raw)
-            if not isinstance(raw, str):
-                raise self.fail(f"{where}的 {name} 应为文字，现为 {_fmt(raw)}。")
-            return raw
+        kind_of = type(raw)
         if kind == "code":
-            if not isinstance(raw, str) or not TABLES[table].is_valid(raw):
-                title = TABLES[table].title
-                raise self.fail(f"{where}的 {name}（{title}）代码 {_fmt(raw)} 不在代码表中。")
-            return raw
+            if kind_of is str and TABLES[table].is_valid(raw):  # type: ignore[index]
+                return raw
+            title = TABLES[table].title  # type: ignore[index]
+            raise self.fail(f"{where}的 {prefix}{name}（{title}）代码 {_fmt(raw)} 不在代码表中。")
         if kind == "date":
             try:
                 return parse_date(raw)
             except ValueError:
-                raise self.fail(f"{where}的 {name} {_fmt(raw)} 不是有效日期（应为 YYYY-MM-DD）。") from None
-        if kind == "bool":
-            if not isinstance(raw, bool):
-                raise self.fail(f"{where}的 {name} 应为 true 或 false，现为 {_fmt(raw)}。")
-            return raw
-        if kind == "int":
-            if isinstance(raw, bool) or not isinstance(raw, int):
-                raise self.fail(f"{where}的 {name} 应为整数，现为 {_fmt(raw)}。")
-            return raw
-        if kind == "list":
-            if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
-                raise self.fail(f"{where}的 {name} 应为文字列表，现为 {_fmt(raw)}。")
-            return list(raw)
-        if kind == "ref":
-            if not isinstance(raw, str) or not raw:
-                raise self.fail(f"{where}的 {name} 应为人员 key，现为 {_fmt(raw)}。")
-            self.parsed.references.append((raw, f"{where}的 {name}"))
-            return raw
-        raise AssertionError(kind)
+                raise self.fail(f"{where}的 {prefix}{name} {_fmt(raw)} 不是有效日期（应为 YYYY-MM-DD）。") from None
+        if kind == "text":
+            if kind_of is str:
+                return raw
+            if kind_of in (int, float):
+                return str(raw)
+        elif kind == "ref":
+            if kind_of is str and raw:
+                self.parsed.references.append((raw, f"{where}的 {prefix}{name}"))
+                return raw
+        elif kind == "bool":
+            if kind_of is bool:
+                return raw
+        elif kind == "int":
+            if kind_of is int:
+                return raw
+        elif kind == "list":
+            if kind_of is list and all(type(x) is str for x in raw):
+                return list(raw)
+        else:  # pragma: no cover - a programming error in the shapes
+            raise AssertionError(kind)
+        raise self.fail(f"{where}的 {prefix}{name} 应为{_EXPECTED[kind]}，现为 {_fmt(raw)}。")
 
     def block(self, where: str, shape: str, raw: Any, prefix: str) -> dict[str, Any] | None:
         if raw is None:
             return None
-        if not isinstance(raw, dict):
+        if type(raw) is not dict:
             raise self.fail(f"{where}的 {prefix} 应为对象，现为 {_fmt(raw)}。")
-        spec = _SUB_SHAPES[shape]
-        known = {name for name, _, _ in spec}
-        self.unknown(raw, known, prefix)
-        values = {name: self.value(where, f"{prefix}.{name}", kind, table, raw.get(name)) for name, kind, table in spec}
+        self.unknown(raw, _SUB_KNOWN[shape], prefix)
+        dotted = prefix + "."
+        values = {
+            name: self.value(where, name, kind, table, raw.get(name), dotted)
+            for name, kind, table in _SUB_SHAPES[shape]
+        }
         # An all-empty block carries no information: it is the same as an absent one.
-        return values if any(v is not None and v != [] for v in values.values()) else None
+        for v in values.values():
+            if v is not None and v != []:
+                return values
+        return None
 
     def blocks(self, where: str, shape: str, raw: Any, prefix: str) -> list[dict[str, Any]]:
         if raw is None:
             return []
-        if not isinstance(raw, list):
+        if type(raw) is not list:
             raise self.fail(f"{where}的 {prefix} 应为列表，现为 {_fmt(raw)}。")
-        blank = {name: None for name, _, _ in _SUB_SHAPES[shape]}
+        blank = _SUB_BLANK[shape]
         return [self.block(where, shape, item, f"{prefix}[{i}]") or dict(blank) for i, item in enumerate(raw)]
 
-    def unknown(self, raw: dict[str, Any], known: set[str] | tuple[str, ...], prefix: str) -> None:
-        for key in raw:
-            if key not in known and key != "...":
-                self.parsed.unknown_keys.append(f"{prefix}.{key}" if prefix else key)
+    def unknown(self, raw: dict[str, Any], known: frozenset[str] | set[str] | tuple[str, ...], prefix: str) -> None:
+        extra = raw.keys() - known
+        if extra:
+            for key in sorted(extra):
+                if key != "...":
+                    self.parsed.unknown_keys.append(f"{prefix}.{key}" if prefix else key)
 
 
 # --- parsing -----------------------------------------------------------------------------------------
