@@ -63,13 +63,17 @@ class BulkWriter:
         self._events: list[tuple[Any, ...]] = []
         self._initials_cache: dict[str, list[str]] = {}
         self.counts = {"households_new": 0, "households_changed": 0, "persons_new": 0, "persons_changed": 0}
+        self._table_was_empty: bool | None = None
 
     # --- ids --------------------------------------------------------------------------------------
 
     async def prepare_keys(self, keys: Iterable[str]) -> None:
         """Look up the ids of existing persons and allocate ids for new ones."""
+        if self._table_was_empty is None:
+            self._table_was_empty = not await db.scalar("SELECT 1 FROM person LIMIT 1", (), self.client)
         wanted = [k for k in dict.fromkeys(keys) if k not in self.key_ids]
-        for start in range(0, len(wanted), 500):
+        # Every person written in this transaction is in key_ids: on a table that was empty, the rest are new.
+        for start in range(0, 0 if self._table_was_empty else len(wanted), 500):
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
             for row in await db.fetch(f"SELECT key, id FROM person WHERE key IN ({marks})", chunk, self.client):

@@ -27,6 +27,11 @@ MIGRATIONS: dict[int, Migration] = {}
 _SQLITE_EXTRA = [
     "CREATE INDEX IF NOT EXISTS idx_person_household ON person (household_id)",
     "CREATE INDEX IF NOT EXISTS idx_person_mother ON person (mother_id)",
+    "CREATE INDEX IF NOT EXISTS idx_person_father ON person (father_id)",
+    "CREATE INDEX IF NOT EXISTS idx_person_spouse ON person (spouse_id)",
+    "CREATE INDEX IF NOT EXISTS idx_child_member ON child (member_id)",
+    "CREATE INDEX IF NOT EXISTS idx_name_key_person ON name_key (person_id)",
+    "CREATE INDEX IF NOT EXISTS idx_contraception_history_woman ON contraception_history (woman_id)",
     "CREATE INDEX IF NOT EXISTS idx_person_birth_name ON person (birth_date, name)",
     "CREATE INDEX IF NOT EXISTS idx_household_village ON household (village_id)",
     "CREATE INDEX IF NOT EXISTS idx_child_woman ON child (woman_id)",
