@@ -19,9 +19,16 @@ synthetic township is generated here (:func:`synth_households`) and imported fro
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import datetime as dt
 import json
 import random
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -141,11 +148,16 @@ def _add_years(day: dt.date, years: int) -> dt.date:
         return dt.date(day.year + years, 3, 1)
 
 
+_used: dict[tuple[str, dt.date, str], int] = {}
+
+
 def _id(region: str, birth: dt.date, sex: str, rnd: random.Random) -> str:
+    """A valid ID number, unique within the run (sequence numbers counted per region, birth date and sex)."""
     from store.idnumber import make_id
 
-    seq = rnd.randrange(0, 499) * 2 + (1 if sex == "1" else 0)
-    return make_id(region, birth, seq)
+    n = _used.get((region, birth, sex), rnd.randrange(0, 300))
+    _used[(region, birth, sex)] = n + 1
+    return make_id(region, birth, (n % 499) * 2 + (1 if sex == "1" else 0))
 
 
 def _policy(order: int, born: dt.date) -> str:
@@ -245,7 +257,11 @@ class _Synth:
             entries.append({"order": order, "name": child["name"], "sex": sex, "birth_date": born,
                             "policy": _policy(order, born), "blood": "1", "alive": True, "disabled_grade": None,
                             "member": child["key"]})  # fmt: skip
-        wife_age = (as_of - wife["birth_date"]).days // 365
+        wife_age = (
+            as_of.year
+            - wife["birth_date"].year
+            - ((as_of.month, as_of.day) < (wife["birth_date"].month, wife["birth_date"].day))
+        )
         contraception = None
         pregnancies: list[dict[str, Any]] = []
         last = births[-1] if births else married
@@ -298,7 +314,7 @@ class _Synth:
                                   "place_code": region, "place": "四川省绵阳市三台县", "reason": "务工经商"}  # fmt: skip
         elif len(members) > 3 and rnd.random() < 0.15:
             child = members[-1]
-            if (as_of - child["birth_date"]).days > 18 * 365:
+            if _add_years(child["birth_date"], 18) < as_of - dt.timedelta(days=130):
                 child["mgmt"], child["residence_status"] = "03", "3"
                 child["flow"] = {"type": "outflow", "since": self.day_between(_add_years(child["birth_date"], 18), as_of - dt.timedelta(days=120)),
                                  "place_code": "440305", "place": "广东省深圳市南山区", "reason": "务工经商"}  # fmt: skip
@@ -369,3 +385,184 @@ def write_jsonl(path: Path, persons: int, seed: int = 1, as_of: dt.date = AS_OF,
             item["household"]["code"] = code
             out.write(json.dumps(_plain(item), ensure_ascii=False) + "\n")
     return path
+
+
+# --- data set ------------------------------------------------------------------------------------------
+
+
+def _demo_available() -> bool:
+    try:
+        from store.demo import generate  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def dataset(persons: int, seed: int, error_rate: float, source: str, rebuild: bool = False) -> tuple[Path, str, float]:
+    """The SQLite data set (cached under bench/.cache), what built it and how long that took (0: cached)."""
+    from store import db
+
+    if source == "auto":
+        source = "demo" if _demo_available() else "synth"
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"audit-{source}-{persons}-s{seed}-e{error_rate}.sqlite3"
+    if path.exists() and not rebuild:
+        return path, source, 0.0
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    start = time.perf_counter()
+    if source == "demo":
+        from store.demo_build import build_demo
+
+        asyncio.run(build_demo(db.resolve(path), persons=persons, seed=seed, error_rate=error_rate, as_of=AS_OF,
+                               force=True))  # fmt: skip
+    else:
+        from store.importer import import_file
+
+        with tempfile.TemporaryDirectory() as folder:
+            source_file = write_jsonl(Path(folder) / "synth.jsonl", persons, seed, AS_OF, error_rate)
+
+            async def load() -> None:
+                async with db.database(db.resolve(path)):
+                    report = await import_file(source_file, operator="bench")
+                    if report.errors:
+                        raise SystemExit(f"import failed: {report.errors[:3]}")
+
+            asyncio.run(load())
+    return path, source, time.perf_counter() - start
+
+
+# --- measurements --------------------------------------------------------------------------------------
+
+
+def raw_pass(path: Path) -> float:
+    """Baseline: one raw sqlite3 pass reading every person row (best of 3)."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        conn = sqlite3.connect(path)
+        for _row in conn.execute("SELECT * FROM person"):
+            pass
+        conn.close()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def _vm_hwm_mb() -> float | None:
+    """Peak resident memory of this process from /proc (Linux), in MB."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def _child_audit(path: str) -> None:
+    """Run in a child process: the whole audit, then its own figures as JSON on stdout."""
+    import resource
+
+    from checks.engine import run_audit
+    from checks.quality import compute_quality
+    from store import db
+
+    async def work() -> dict[str, Any]:
+        async with db.database(db.resolve(path)):
+            start = time.perf_counter()
+            summary = await run_audit(AS_OF, today=AS_OF)
+            seconds = time.perf_counter() - start
+            start = time.perf_counter()
+            await compute_quality(AS_OF, today=AS_OF)
+            quality = time.perf_counter() - start
+        return {"seconds": seconds, "quality": quality, "persons": summary.persons, "findings": len(summary.findings),
+                "by_severity": dict(summary.counts())}  # fmt: skip
+
+    result = asyncio.run(work())
+    # VmHWM: the peak of this process image (ru_maxrss would include the parent's RSS at fork on Linux)
+    own = _vm_hwm_mb() or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    result.update(rss_mb=own, worker_rss_mb=workers)
+    print(json.dumps(result))
+
+
+def whole_audit(path: Path, workers: int | None) -> dict[str, Any]:
+    env = dict(__import__("os").environ)
+    if workers:
+        env["RENKOU_AUDIT_WORKERS"] = str(workers)
+    out = subprocess.run([sys.executable, "-m", "bench.bench_audit", "--child-audit", str(path)], cwd=ROOT, env=env,
+                         capture_output=True, text=True, check=True)  # fmt: skip
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def single_record(path: Path, samples: int) -> tuple[list[float], list[float]]:
+    """Milliseconds of `audit_record` (context already loaded) and of `load_context`, per household."""
+    from checks.engine import Auditor, audit_record, load_config, load_context
+    from store import db
+    from store.records import load_households
+
+    async def work() -> tuple[list[float], list[float]]:
+        async with db.database(db.resolve(path)):
+            codes = [r[0] for r in await db.fetch("SELECT code FROM household ORDER BY code")]
+            rnd = random.Random(5)
+            chosen = rnd.sample(codes, min(samples, len(codes)))
+            records = await load_households(chosen)
+            config = await load_config()
+            auditor = Auditor(AS_OF, today=AS_OF, config=config)
+            audit_ms, context_ms = [], []
+            for code in chosen:
+                record = records[code]
+                start = time.perf_counter()
+                ctx = await load_context(record, AS_OF, config)
+                context_ms.append((time.perf_counter() - start) * 1000)
+                start = time.perf_counter()
+                audit_record(record, ctx, AS_OF, auditor=auditor)
+                audit_ms.append((time.perf_counter() - start) * 1000)
+            return audit_ms, context_ms
+
+    return asyncio.run(work())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark of the logic audit (design §5).")
+    parser.add_argument("--persons", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--error-rate", type=float, default=0.05)
+    parser.add_argument("--source", choices=["auto", "demo", "synth"], default="auto")
+    parser.add_argument("--workers", type=int, default=None, help="audit processes (default: automatic)")
+    parser.add_argument("--samples", type=int, default=300, help="households timed for audit_record")
+    parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
+    parser.add_argument("--child-audit", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child_audit:
+        _child_audit(args.child_audit)
+        return 0
+    from bench.common import Figure, Report, median, percentile
+
+    path, source, built = dataset(args.persons, args.seed, args.error_rate, args.source, args.rebuild)
+    report = Report("audit")
+    if built:
+        report.add(Figure("dataset_build", built, "s", target=f"{source}, {args.persons} persons"))
+    base = report.add(Figure("raw_person_pass", raw_pass(path), "s", target="baseline"))
+    audit = whole_audit(path, args.workers)
+    scale = f"≤ 10× and ≤ {15 * audit['persons'] / 400_000:.1f} s at this size"
+    report.add(Figure("audit_whole", audit["seconds"], "s", base.value, "raw sqlite3 person pass", scale))
+    report.add(Figure("audit_persons_per_s", audit["persons"] / audit["seconds"], "persons/s"))
+    report.add(Figure("audit_findings", audit["findings"], "findings", target=json.dumps(audit["by_severity"])))
+    report.add(Figure("audit_peak_rss", audit["rss_mb"], "MB", target="≤ 400 MB"))
+    if audit["worker_rss_mb"]:
+        report.add(Figure("audit_worker_peak_rss", audit["worker_rss_mb"], "MB",
+                          target="largest audit worker (ru_maxrss: includes the audit process's RSS at spawn)"))  # fmt: skip
+    report.add(Figure("quality_after_audit", audit["quality"], "s", target="≤ 2 s"))
+    audit_ms, context_ms = single_record(path, args.samples)
+    report.add(Figure("audit_record_median", median(audit_ms), "ms", target="≤ 5 ms"))
+    report.add(Figure("audit_record_p95", percentile(audit_ms, 95), "ms"))
+    report.add(Figure("load_context_median", median(context_ms), "ms"))
+    if args.json:
+        report.write(args.json)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -30,9 +30,7 @@ class CodeTable:
 
     __slots__ = ("_by_code", "codes", "name", "parent_fallback", "title", "width")
 
-    def __init__(
-        self, name: str, title: str, codes: tuple[Code, ...], *, parent_fallback: bool = False
-    ) -> None:
+    def __init__(self, name: str, title: str, codes: tuple[Code, ...], *, parent_fallback: bool = False) -> None:
         self.name = name
         self.title = title
         self.codes = codes
@@ -462,12 +460,8 @@ RELATION_CHILD_BLOOD: frozenset[str] = frozenset(
 )
 RELATION_GRANDCHILD_BLOOD: frozenset[str] = frozenset({"40", "41", "42", "43", "44", "47", "48", "49"})
 
-_MALE_RELATIONS = (
-    "11 20 21 22 23 24 25 26 27 28 29 41 43 46 47 51 53 55 57 61 63 66 71 73 76 78 81 83 85 87 89 93 95"
-)
-_FEMALE_RELATIONS = (
-    "12 30 31 32 33 34 35 36 37 38 39 42 44 45 48 52 54 56 58 62 64 67 72 74 75 77 82 84 86 88 90 94 96"
-)
+_MALE_RELATIONS = "11 20 21 22 23 24 25 26 27 28 29 41 43 46 47 51 53 55 57 61 63 66 71 73 76 78 81 83 85 87 89 93 95"
+_FEMALE_RELATIONS = "12 30 31 32 33 34 35 36 37 38 39 42 44 45 48 52 54 56 58 62 64 67 72 74 75 77 82 84 86 88 90 94 96"
 RELATION_SEX: dict[str, str] = dict.fromkeys(_MALE_RELATIONS.split(), "1") | dict.fromkeys(
     _FEMALE_RELATIONS.split(), "2"
 )

@@ -208,3 +208,18 @@ async def execute_many(sql: str, rows: Iterable[Sequence[Any]], client: BaseDBAs
     batch = [list(row) for row in rows]
     if batch:
         await client.execute_many(q(sql, client), batch)
+
+
+async def fetch_tuples(sql: str, params: Sequence[Any] = (), client: BaseDBAsyncClient | None = None) -> list[Any]:
+    """Rows of a big read, indexable by position only: plain tuples on SQLite (about a third faster than
+    ``sqlite3.Row``), records on PostgreSQL."""
+    client = client or conn()
+    if dialect(client) != "sqlite":
+        return await fetch(sql, params, client)
+    async with client.acquire_connection() as connection:
+        cursor = await connection.execute(sql, list(params))
+        try:
+            cursor.row_factory = None
+            return list(await cursor.fetchall())
+        finally:
+            await cursor.close()

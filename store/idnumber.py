@@ -120,10 +120,7 @@ def is_placeholder(number: str) -> bool:
     if number.count("0") == len(number):
         return True
     return (
-        len(number) == 18
-        and number.startswith("000000")
-        and number.endswith("0000")
-        and _is_ascii_digits(number[6:14])
+        len(number) == 18 and number.startswith("000000") and number.endswith("0000") and _is_ascii_digits(number[6:14])
     )
 
 

@@ -63,9 +63,7 @@ def region_years(code6: str) -> tuple[int, int] | None:
 def _counties_of_province(prefix2: str) -> tuple[str, ...]:
     """County-level codes of a province: the current ones, or all if none is current."""
     counties = [
-        (code, region)
-        for code, region in _table().items()
-        if code.startswith(prefix2) and not code.endswith("00")
+        (code, region) for code, region in _table().items() if code.startswith(prefix2) and not code.endswith("00")
     ]
     current = [code for code, region in counties if region[2] >= CURRENT_SINCE]
     return tuple(sorted(current or (code for code, _ in counties)))

@@ -101,6 +101,12 @@ def os_user() -> str:
         return os.environ.get("USER", "unknown")
 
 
+async def role_of(username: str) -> str | None:
+    """The role of an account, or None when there is no such account."""
+    value = await db.scalar("SELECT role FROM app_user WHERE username = ?", [username])
+    return None if value is None else str(value)
+
+
 async def list_users() -> list[dict[str, object]]:
     """All accounts without their password hashes."""
     return await db.fetch_dicts(

@@ -72,8 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--force", action="store_true", help="替换已有的演示数据库")
     demo.add_argument("--if-missing", action="store_true", help="演示数据库已存在时什么也不做")
 
-    imp = sub.add_parser("import", parents=[common], help="导入户文件（JSONL）")
-    imp.add_argument("file", type=Path, help="户文件 .jsonl")
+    imp = sub.add_parser("import", parents=[common], help="导入户文件（JSONL），或 import sample-results 抽查结果")
+    imp.add_argument("file", help="户文件 .jsonl；或 sample-results")
+    imp.add_argument("results", nargs="?", type=Path, help="sample-results 时：填好的抽查表 .xlsx")
     imp.add_argument("--partial", action="store_true", help="导入正确的行，错误的行原样写入退回文件")
     imp.add_argument("--reject", type=Path, default=None, help="退回文件路径（默认：原文件名.rejects.jsonl）")
 
@@ -82,6 +83,26 @@ def build_parser() -> argparse.ArgumentParser:
     households = what.add_parser("households", parents=[common], help="导出户文件（JSONL）")
     households.add_argument("--out", type=Path, required=True, help="输出文件 .jsonl")
     households.add_argument("--unit", default="", help="只导出该单位（县、乡镇、村代码）")
+
+    monthly = what.add_parser("monthly", parents=[common], help="月报表（Excel）")
+    monthly.add_argument("--month", required=True, help="报告月份 YYYY-MM")
+    monthly.add_argument("--out", type=Path, required=True, help="输出文件 .xlsx")
+    monthly.add_argument("--unit", default="", help="只导出该单位（乡镇或村代码）")
+    errors = what.add_parser("errors", parents=[common], help="各村问题清单（Excel）")
+    errors.add_argument("--out", type=Path, required=True, help="输出文件 .xlsx")
+    errors.add_argument("--unit", default="", help="只导出该单位")
+    sample = what.add_parser("sample", parents=[common], help="抽查核实表（Excel）")
+    sample.add_argument("--month", required=True, help="抽查月份 YYYY-MM")
+    sample.add_argument("--out", type=Path, required=True, help="输出文件 .xlsx")
+
+    check = sub.add_parser("check", parents=[common], help="逻辑审核（整库）")
+    check.add_argument("--as-of", type=_date, default=None, help="基准日期（默认今天）")
+    check.add_argument("--unit", default=None, help="只列出该单位的结果")
+    check.add_argument("--json", action="store_true", help="每条问题一行 JSON")
+
+    quality = sub.add_parser("quality", parents=[common], help="数据质量指标")
+    quality.add_argument("--as-of", type=_date, default=None, help="基准日期（默认今天）")
+    quality.add_argument("--json", action="store_true", help="JSON 输出")
 
     user = sub.add_parser("user", parents=[common], help="账号管理")
     user_sub = user.add_subparsers(dest="action", parser_class=_Parser, required=True)
@@ -111,12 +132,19 @@ def _progress(label: str) -> Callable[[int, int], None] | None:
 
 async def _operator(args: argparse.Namespace) -> str:
     """Who is acting: the OS user on a database without accounts, else an authenticated account."""
+    return (await _identity(args))[0]
+
+
+async def _identity(args: argparse.Namespace) -> tuple[str, str]:
+    """(username, role): the OS user owns a database without accounts; demo databases need no password."""
     from store import schema, users
 
     if await users.count_users() == 0:
-        return users.os_user()
+        return users.os_user(), "admin"
     if await schema.get_setting("demo") == "1":
-        return args.user or "demo"
+        name = args.user or "demo"
+        role = await users.role_of(name)
+        return name, role or "admin"
     if not args.user:
         raise CliError("数据库已设账号，请用 --user 指定用户名（密码从提示或 RENKOU_PASSWORD 读取）。")
     password = os.environ.get("RENKOU_PASSWORD")
@@ -127,17 +155,21 @@ async def _operator(args: argparse.Namespace) -> str:
 
         password = getpass.getpass(f"{args.user} 的密码：")
     user = await users.authenticate(args.user, password)
-    return str(user["username"])
+    return str(user["username"]), str(user["role"])
 
 
 async def cmd_import(args: argparse.Namespace) -> int:
     from store import db
     from store.importer import import_file
 
+    if args.file == "sample-results":
+        return await cmd_sample_results(args)
+    if args.results is not None:
+        raise CliError(f"多余的参数 {args.results}。导入户文件：renkou import 文件.jsonl")
     async with db.database(args.db):
         operator = await _operator(args)
         report = await import_file(
-            args.file, operator=operator, partial=args.partial, reject_path=args.reject,
+            Path(args.file), operator=operator, partial=args.partial, reject_path=args.reject,
             progress=_progress("导入"),
         )  # fmt: skip
     for key, count in report.unknown_keys.most_common(10):
@@ -162,15 +194,58 @@ async def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
-async def cmd_export(args: argparse.Namespace) -> int:
+async def cmd_sample_results(args: argparse.Namespace) -> int:
+    from exports.commands import sample_results_command
     from store import db
-    from store.exporter import export_households
 
+    if args.results is None:
+        raise CliError("请给出填好的抽查表：renkou import sample-results 文件.xlsx")
     async with db.database(args.db, create=False):
         operator = await _operator(args)
-        households, persons = await export_households(args.out, operator=operator, unit=args.unit)
-    print(f"已导出 {households} 户 {persons} 人到 {args.out}。")
+        print(await sample_results_command(args.results, operator=operator))
     return 0
+
+
+async def cmd_export(args: argparse.Namespace) -> int:
+    from store import db
+
+    async with db.database(args.db, create=False):
+        operator, role = await _identity(args)
+        if args.what == "households":
+            from store.exporter import export_households
+
+            households, persons = await export_households(args.out, operator=operator, unit=args.unit)
+            print(f"已导出 {households} 户 {persons} 人到 {args.out}。")
+            return 0
+        from exports import commands
+
+        progress = _progress("导出")
+        if args.what == "monthly":
+            text = await commands.monthly_command(args.month, args.out, args.unit, operator, progress)
+        elif args.what == "errors":
+            text = await commands.errors_command(args.out, args.unit, operator, role == "admin", progress)
+        else:
+            text = await commands.sample_command(args.month, args.out, operator, progress)
+    print(text)
+    return 0
+
+
+async def cmd_check(args: argparse.Namespace) -> int:
+    from checks.commands import check_command
+    from store import db
+
+    async with db.database(args.db, create=False):
+        await _operator(args)
+        return await check_command(args.as_of, args.unit, args.json, sys.stdout, _progress("审核"))
+
+
+async def cmd_quality(args: argparse.Namespace) -> int:
+    from checks.commands import quality_command
+    from store import db
+
+    async with db.database(args.db, create=False):
+        await _operator(args)
+        return await quality_command(args.as_of, args.json, sys.stdout, _progress("审核"))
 
 
 async def cmd_demo(args: argparse.Namespace) -> int:
@@ -253,6 +328,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], Awaitable[int]]] = {
     "import": cmd_import,
     "export": cmd_export,
     "demo": cmd_demo,
+    "check": cmd_check,
+    "quality": cmd_quality,
     "user": cmd_user,
     "log": cmd_log,
 }

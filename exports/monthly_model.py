@@ -1,0 +1,52 @@
+"""Everything the monthly workbook shows, as plain data (built by :mod:`exports.monthly`, drawn by
+:mod:`exports.monthly_writer`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from exports.consistency import Violation
+from exports.monthly_data import ChangeRow
+from exports.monthly_tables import Table
+from exports.quality_source import QualitySheet
+from exports.request import Month, Unit
+
+
+@dataclass(frozen=True)
+class MonthlyReturns:
+    """The content of one monthly workbook."""
+
+    unit: Unit
+    month: Month
+    generated_at: dt.datetime
+    operator: str
+    tables: tuple[Table, ...]
+    violations: tuple[Violation, ...]
+    changes: tuple[ChangeRow, ...]
+    quality: QualitySheet
+    open_errors: int
+    persons: int = 0
+    no_entry_date: int = 0
+    left_out: int = 0
+    #: villages sharing a name, each line naming their townships and codes
+    same_names: tuple[str, ...] = ()
+
+    def title(self, what: str) -> str:
+        """A sheet title such as ``城关镇 2026年10月 人口变动情况``."""
+        return f"{self.unit.name} {self.month.label} {what}"
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What an export wrote, for the command's one-line summary."""
+
+    path: Path
+    sheets: int
+    rows: int
+    label: str = ""
+    villages: int = 0
+    violations: int = 0
+    cells: int = 0
+    details: dict[str, int] = field(default_factory=dict)

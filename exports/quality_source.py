@@ -1,0 +1,125 @@
+"""The 质量 sheet's figures: the indicators of `quality.md` per village and in total, from `checks.quality`.
+
+This module is the only place the monthly workbook touches the quality indicators, so the sheet shows
+exactly what `renkou quality` computes (pooled totals, thresholds and verdicts included).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from exports.returns_spec import TOTAL_LABEL, UNIT_HEADER
+
+
+@dataclass(frozen=True)
+class QualityColumn:
+    """An indicator column: `kind` count, rate (``0.0%``), score (``0.0``) or text."""
+
+    key: str
+    header: str
+    kind: str
+
+
+#: the indicators of quality.md in sheet order
+QUALITY_COLUMNS: tuple[QualityColumn, ...] = (
+    QualityColumn("persons", "人口数", "count"),
+    QualityColumn("married_wcba", "已婚育龄妇女数", "count"),
+    QualityColumn("completeness_rate", "主要数据项完整率", "rate"),
+    QualityColumn("logic_errors", "逻辑错误条数", "count"),
+    QualityColumn("logic_error_rate", "逻辑关系误差率", "rate"),
+    QualityColumn("error_record_rate", "错误记录率", "rate"),
+    QualityColumn("id_valid_rate", "身份证号码合格率", "rate"),
+    QualityColumn("duplicate_rate", "重复建档率", "rate"),
+    QualityColumn("timeliness_rate", "录入及时率", "rate"),
+    QualityColumn("accuracy_rate", "主要数据项准确率", "rate"),
+    QualityColumn("score", "质量得分", "score"),
+    QualityColumn("passed", "是否达标", "text"),
+)
+
+
+@dataclass(frozen=True)
+class QualityRow:
+    """A unit's indicator values (None: undefined) and their threshold status (pass/near/fail/None)."""
+
+    code: str
+    label: str
+    values: tuple[object, ...]
+    statuses: tuple[str | None, ...]
+
+
+@dataclass(frozen=True)
+class QualitySheet:
+    """The 质量 sheet: village rows then 合计, and a note on where the figures come from."""
+
+    columns: tuple[QualityColumn, ...]
+    rows: tuple[QualityRow, ...]
+    note: str = ""
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        return (UNIT_HEADER, *(c.header for c in self.columns))
+
+
+def _row(code: str, label: str, values: dict[str, Any], verdicts: dict[str, str], passed: bool) -> QualityRow:
+    cells: list[object] = []
+    statuses: list[str | None] = []
+    for column in QUALITY_COLUMNS:
+        if column.key == "passed":
+            cells.append("是" if passed else "否")
+            statuses.append("pass" if passed else "fail")
+        else:
+            cells.append(values.get(column.key))
+            statuses.append(verdicts.get(column.key))
+    return QualityRow(code, label, tuple(cells), tuple(statuses))
+
+
+def _verdicts(values: dict[str, Any], config: Any) -> dict[str, str]:
+    """pass / near / fail of each defined indicator against the thresholds of `config` (QualityConfig)."""
+    out = {}
+    for key, op, limit in config.thresholds:
+        value = values.get(key)
+        if value is None:
+            continue
+        ok = value >= limit if op == ">=" else value <= limit
+        gap = (limit - value) if op == ">=" else (value - limit)
+        out[key] = "pass" if ok else ("near" if gap <= config.near else "fail")
+    return out
+
+
+async def quality_sheet(
+    unit_code: str, villages: Sequence[tuple[str, str]], as_of: dt.date, month: str
+) -> QualitySheet:
+    """The indicators at `as_of` (timeliness for `month`) for `villages` and their pooled total."""
+    from checks.quality import QualityConfig, UnitCounts, compute_quality
+    from store.schema import get_setting
+
+    config = QualityConfig()
+    units = {u.unit_code: u for u in await compute_quality(as_of, month=month, config=config)}
+    rows = []
+    pooled = UnitCounts()
+    for code, name in villages:
+        unit = units.get(code)
+        if unit is None:
+            continue
+        pooled.add(unit.counts)
+        rows.append(_row(code, name, unit.values, unit.verdicts, unit.passed))
+    whole = units.get(unit_code) if unit_code else None
+    if whole is not None:
+        rows.append(_row("", TOTAL_LABEL, whole.values, whole.verdicts, whole.passed))
+    else:
+        values = pooled.indicators(config.logic_multiplier)
+        verdicts = _verdicts(values, config)
+        rows.append(_row("", TOTAL_LABEL, values, verdicts, all(v != "fail" for v in verdicts.values())))
+    audited = await get_setting("audit_as_of")
+    if audited:
+        note = f"错误类指标取自 {audited} 的逻辑审核结果；人口数、已婚育龄妇女数按 {as_of:%Y-%m-%d} 计算。"
+    else:
+        note = "数据库尚未运行逻辑审核（renkou check），错误类指标暂按无错误计算，仅供参考。"
+    if any(not u.timeliness_final for u in units.values()):
+        note += "本月录入及时率在次月 5 日截止后才是最终结果。"
+    if not any(units[code].counts.items_verified for code, _ in villages if code in units):
+        note += "主要数据项准确率须在抽查核实结果读入（renkou import sample-results）后才有数值。"
+    return QualitySheet(QUALITY_COLUMNS, tuple(rows), note)

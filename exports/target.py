@@ -1,0 +1,75 @@
+"""The output file of an export: checked up front, written beside the target, renamed into place.
+
+Nothing partial is ever left at the target path: the workbook is written to a hidden temporary file in
+the same directory and renamed over the target only when complete; on any failure the temporary file is
+removed and an existing target is left untouched.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from store.errors import StoreError
+
+
+def check_target(out: Path | str, suffix: str = ".xlsx") -> Path:
+    """The target path, after checking that a file can be written there; raises :class:`StoreError`."""
+    path = Path(out).expanduser()
+    if path.is_dir():
+        raise StoreError(f"{path} 是一个文件夹，不能作为输出文件。请指定文件名，例如 {path / ('报表' + suffix)}。")
+    if path.suffix.lower() != suffix:
+        raise StoreError(f"输出文件 {path} 的扩展名应为 {suffix}，否则 Excel、WPS 无法识别。")
+    folder = path.parent
+    if not folder.is_dir():
+        raise StoreError(f"文件夹 {folder} 不存在。请先建立该文件夹，或换一个保存位置。")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise StoreError(f"文件夹 {folder} 没有写权限，无法保存 {path.name}。请换一个保存位置。")
+    if path.exists():
+        try:
+            with path.open("r+b"):
+                pass
+        except OSError:
+            raise StoreError(
+                f"文件 {path} 无法覆盖：可能正被 Excel、WPS 等程序打开，或是只读文件。请关闭该文件后重试，或换一个文件名。"
+            ) from None
+    return path
+
+
+class AtomicFile:
+    """A temporary file beside `out`; :meth:`replace` puts it in place, leaving the block removes it."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+        self.done = False
+
+    def __enter__(self) -> AtomicFile:
+        return self
+
+    def replace(self) -> None:
+        """Rename the finished temporary file over the target."""
+        try:
+            os.replace(self.tmp, self.out)
+        except PermissionError:
+            raise StoreError(
+                f"文件 {self.out} 无法覆盖：可能正被 Excel、WPS 等程序打开，或没有写权限。请关闭该文件后重试。"
+            ) from None
+        except OSError as exc:
+            raise StoreError(f"无法保存 {self.out}（{exc.strerror or exc}）。原有文件未改动。") from None
+        self.done = True
+
+    def __exit__(self, *exc_info: object) -> None:
+        if not self.done:
+            self.tmp.unlink(missing_ok=True)
+
+
+async def publish(target: AtomicFile, operator: str, what: str) -> None:
+    """Record the export in the audit log and put its file in place, both or neither."""
+    from tortoise.transactions import in_transaction
+
+    from store import audit
+
+    async with in_transaction() as client:
+        await audit.log_action(operator, "export", str(target.out)[-120:], what, client)
+        target.replace()
