@@ -117,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--month", default=None, help="reporting month (default: the last month with changes)")
     parser.add_argument("--unit", default="", help="unit code (default: everything)")
     parser.add_argument("--errors", action="store_true", help="also time the errors list (runs the audit if needed)")
+    parser.add_argument("--json", type=Path, default=None, help="where to write the figures as JSON")
     args = parser.parse_args(argv)
     report = Report("exports")
     database = args.db
@@ -142,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         report.add(
             Figure("errors_workbook", result["errors_workbook"], "s", target=f"{result['errors_rows']:.0f} findings")
         )
-    print(f"results: {report.write()}")
+    print(f"results: {report.write(args.json)}")
     return 0
 
 

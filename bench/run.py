@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from bench.common import ROOT, Figure, Report, county_db, median, percentile, timed_async
+from bench.common import RESULTS, ROOT, Figure, Report, county_db, median, percentile, timed_async
 
 
 def _startup(mode: str, *args: str) -> float:
@@ -93,13 +94,26 @@ def bench_roundtrip(report: Report, database: Path, persons: int) -> None:
         report.add(Figure("roundtrip_identical", 1.0 if identical else 0.0, "bool", target="1"))
 
 
+def bench_subsuite(report: Report, module: str, *args: str) -> None:
+    """Run another benchmark script in its own process (so its memory figures are its own), relaying its lines."""
+    result = RESULTS / f"{module.rsplit('.', 1)[-1]}.json"
+    proc = subprocess.run([sys.executable, "-m", module, *args, "--json", str(result)], cwd=ROOT, text=True,
+                          capture_output=True)  # fmt: skip
+    print(proc.stdout, end="", flush=True)
+    if proc.returncode != 0:
+        print(f"{module} failed: {proc.stderr.strip().splitlines()[-1:]}", flush=True)
+        return
+    for item in json.loads(result.read_text(encoding="utf-8")):
+        report.figures.append(Figure(**{k: v for k, v in item.items() if k != "ratio"}))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--persons", type=int, default=400_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached county")
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
-    parser.add_argument("--skip", nargs="*", default=[], help="sections to skip: roundtrip startup input")
+    parser.add_argument("--skip", nargs="*", default=[], help="sections to skip: roundtrip startup input audit exports")
     args = parser.parse_args(argv)
     report = Report("latest")
     database, seconds = county_db(args.persons, args.seed, rebuild=args.rebuild)
@@ -113,6 +127,10 @@ def main(argv: list[str] | None = None) -> int:
         bench_startup(report, database, 3 if args.quick else 7)
     if "input" not in args.skip:
         bench_input_baseline(report, 30 if args.quick else 200)
+    if "audit" not in args.skip:
+        bench_subsuite(report, "bench.bench_audit", "--persons", str(args.persons), "--seed", str(args.seed))
+    if "exports" not in args.skip:
+        bench_subsuite(report, "bench.bench_exports", "--db", str(database))
     print(f"results: {report.write()}")
     return 0
 
