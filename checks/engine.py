@@ -381,6 +381,18 @@ def _id_forms(canonical: str) -> list[str]:
     return forms
 
 
+def _active_ids_with_numbers(numbers: set[str]) -> Plan:
+    """Ids of the active persons whose stored ID number is one of `numbers` (an index look-up per chunk)."""
+    found: set[int] = set()
+    listed = sorted(numbers)
+    for start in range(0, len(listed), CHUNK):
+        chunk = listed[start : start + CHUNK]
+        rows = yield (f"SELECT p.id FROM person p WHERE p.cancel_reason IS NULL AND p.id_number IN "
+                      f"({_marks(len(chunk))})", chunk)  # fmt: skip
+        found.update(r[0] for r in rows)
+    return found
+
+
 def _global_context_plan(auditor: Auditor, dialect: str) -> Plan:
     """Pass one of the whole audit: the global context of cross-household links and duplicate candidates."""
     spouse_links = yield (_CROSS_SPOUSE_SQL, ())
@@ -397,12 +409,7 @@ def _global_context_plan(auditor: Auditor, dialect: str) -> Plan:
         info = parse_id(raw)
         if info.format_ok and info.canonical:
             forms.update(_id_forms(info.canonical))
-    listed = sorted(forms)
-    for start in range(0, len(listed), CHUNK):
-        chunk = listed[start : start + CHUNK]
-        rows = yield (f"SELECT p.id FROM person p WHERE p.cancel_reason IS NULL AND p.id_number IN "
-                      f"({_marks(len(chunk))})", chunk)  # fmt: skip
-        wanted.update(r[0] for r in rows)
+    wanted.update((yield from _active_ids_with_numbers(forms)))
     records = yield from _load_by_ids(sorted(wanted))
     env = auditor.env()
     ctx = Context()
@@ -787,12 +794,7 @@ def _context_plan(records: Sequence[dict[str, Any]], config: AuditConfig, as_of:
                     forms.add(v.id_number)
             if v.name and v.sex is not None and v.birth is not None:
                 nsb.add((code[:9], v.name, v.sex, v.birth))
-    listed = sorted(forms)
-    for start in range(0, len(listed), CHUNK):
-        chunk = listed[start : start + CHUNK]
-        rows = yield (f"SELECT p.id FROM person p WHERE p.cancel_reason IS NULL AND p.id_number IN "
-                      f"({_marks(len(chunk))})", chunk)  # fmt: skip
-        wanted.update(r[0] for r in rows)
+    wanted.update((yield from _active_ids_with_numbers(forms)))
     for town, name, sex, birth in sorted(nsb, key=repr):
         rows = yield ("SELECT p.id, p.household_id FROM person p WHERE p.birth_date = ? AND p.name = ? AND p.sex = ? "
                       "AND p.cancel_reason IS NULL", (birth, name, sex))  # fmt: skip

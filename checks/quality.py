@@ -176,7 +176,8 @@ class UnitQuality:
         return out
 
 
-def _verdicts(values: dict[str, Any], config: QualityConfig) -> dict[str, str]:
+def verdicts(values: dict[str, Any], config: QualityConfig) -> dict[str, str]:
+    """pass / near / fail of each defined indicator against the thresholds of `config`."""
     out = {}
     for key, op, limit in config.thresholds:
         value = values.get(key)
@@ -369,7 +370,7 @@ async def compute_quality(
         rate = values["logic_error_rate"]
         out.append(UnitQuality(
             unit_code=code, unit_name=name, level=level, counts=pooled, values=values,
-            verdicts=_verdicts(values, config), improvements=_improvements(pooled, config, values["score"]),
+            verdicts=verdicts(values, config), improvements=_improvements(pooled, config, values["score"]),
             full_recheck=rate is not None and rate > config.recheck_rate, timeliness_final=final,
         ))  # fmt: skip
     out.sort(key=lambda u: (_LEVELS.get(u.level, 3), u.unit_code))

@@ -76,24 +76,12 @@ def _row(code: str, label: str, values: dict[str, Any], verdicts: dict[str, str]
     return QualityRow(code, label, tuple(cells), tuple(statuses))
 
 
-def _verdicts(values: dict[str, Any], config: Any) -> dict[str, str]:
-    """pass / near / fail of each defined indicator against the thresholds of `config` (QualityConfig)."""
-    out = {}
-    for key, op, limit in config.thresholds:
-        value = values.get(key)
-        if value is None:
-            continue
-        ok = value >= limit if op == ">=" else value <= limit
-        gap = (limit - value) if op == ">=" else (value - limit)
-        out[key] = "pass" if ok else ("near" if gap <= config.near else "fail")
-    return out
-
-
 async def quality_sheet(
     unit_code: str, villages: Sequence[tuple[str, str]], as_of: dt.date, month: str
 ) -> QualitySheet:
     """The indicators at `as_of` (timeliness for `month`) for `villages` and their pooled total."""
     from checks.quality import QualityConfig, UnitCounts, compute_quality
+    from checks.quality import verdicts as quality_verdicts
     from store.schema import get_setting
 
     config = QualityConfig()
@@ -111,7 +99,7 @@ async def quality_sheet(
         rows.append(_row("", TOTAL_LABEL, whole.values, whole.verdicts, whole.passed))
     else:
         values = pooled.indicators(config.logic_multiplier)
-        verdicts = _verdicts(values, config)
+        verdicts = quality_verdicts(values, config)
         rows.append(_row("", TOTAL_LABEL, values, verdicts, all(v != "fail" for v in verdicts.values())))
     audited = await get_setting("audit_as_of")
     if audited:

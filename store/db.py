@@ -223,3 +223,21 @@ async def fetch_tuples(sql: str, params: Sequence[Any] = (), client: BaseDBAsync
             return list(await cursor.fetchall())
         finally:
             await cursor.close()
+
+
+BULK_CACHE_KB = 131_072
+
+
+@asynccontextmanager
+async def bulk_cache() -> AsyncIterator[None]:
+    """A larger SQLite page cache for the duration of a bulk write (imports of a county touch far more index
+    pages than the default 2 MB cache holds); the previous size is restored afterwards."""
+    if dialect() != "sqlite":
+        yield
+        return
+    previous = await scalar("PRAGMA cache_size")
+    await execute(f"PRAGMA cache_size = -{BULK_CACHE_KB}")
+    try:
+        yield
+    finally:
+        await execute(f"PRAGMA cache_size = {int(previous)}")

@@ -90,7 +90,7 @@ async def _fill(
         if await db.scalar("SELECT count(*) FROM person"):
             raise StoreError(f"数据库 {target.label} 不是空的，演示数据只能建在新数据库中。")
         households = members = 0
-        async with in_transaction() as client:
+        async with db.bulk_cache(), in_transaction() as client:
             await db.execute_many(
                 "INSERT INTO unit (code, name, level, parent_id) VALUES (?, ?, ?, ?)",
                 [

@@ -193,7 +193,7 @@ class _Pass:
 
     async def run(self) -> _Plan:
         try:
-            async with in_transaction() as client:
+            async with db.bulk_cache(), in_transaction() as client:
                 try:
                     await self._run(client)
                 finally:
