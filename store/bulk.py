@@ -59,7 +59,7 @@ class BulkWriter:
         self.key_ids: dict[str, int] = {}
         self.stored_keys: set[str] = set()
         self._links: list[tuple[int, str | None, str | None, str | None]] = []
-        self._children: list[tuple[int, int, dict[str, Any]]] = []
+        self._children: list[tuple[Any, ...]] = []  # child row values with the member's key last
         self._events: list[tuple[Any, ...]] = []
         self._initials_cache: dict[str, list[str]] = {}
         self.counts = {"households_new": 0, "households_changed": 0, "persons_new": 0, "persons_changed": 0}
@@ -152,6 +152,7 @@ class BulkWriter:
         await self._write_person_rows(records, {row[0] for row in inserts} | set(rewritten))
         self.counts["persons_new"] += len(inserts)
         self.counts["persons_changed"] += len(updates)
+        await self._write_events()
 
     def _history_row(self, pid: int, old: dict[str, Any], new: dict[str, Any]) -> list[tuple[Any, ...]]:
         before = (old.get("woman") or {}).get("contraception")
@@ -167,7 +168,7 @@ class BulkWriter:
         woman = person.get("woman")
         if woman is not None:
             for seq, child in enumerate(woman.get("children") or ()):
-                self._children.append((pid, seq, child))
+                self._children.append((pid, seq, *(child.get(k) for k in _CHILD_KEYS), child.get("member")))
         for kind, date in derive_events(old, person):
             entered = self.entry_time(kind, date) if self.entry_time else self.now
             self._events.append((kind, date, pid, code, entered, self.operator, self.source))
@@ -216,24 +217,26 @@ class BulkWriter:
                 self._initials_cache[name] = cached
         return cached
 
-    async def finish(self) -> None:
-        """Resolve links, insert the childbirth histories and the change events."""
-        referenced = [k for _, *keys in self._links for k in keys if k]
-        referenced += [c.get("member") for _, _, c in self._children if c.get("member")]
-        await self.prepare_keys(k for k in referenced if k not in self.key_ids)
-        ids = self.key_ids
-        link_rows = [(*tuple(ids.get(k) if k else None for k in keys), pid) for pid, *keys in self._links]
-        await db.execute_many(
-            "UPDATE person SET spouse_id = ?, mother_id = ?, father_id = ? WHERE id = ?", link_rows, self.client
-        )
-        child_rows = [
-            (pid, seq, *(child.get(k) for k in _CHILD_KEYS), ids.get(child["member"]) if child.get("member") else None)
-            for pid, seq, child in self._children
-        ]
-        columns = ("woman_id", "seq", "birth_order", "name", "sex", "birth_date", "policy", "blood", "alive",
-                   "disabled_grade", "member_id")  # fmt: skip
-        await db.execute_many(_insert_sql("child", columns), child_rows, self.client)
+    async def _write_events(self) -> None:
+        """Write the change events queued so far (per batch, so a county import keeps memory bounded)."""
         columns = ("kind", "event_date", "person_id", "household_code", "entered_at", "operator", "source")
         await db.execute_many(_insert_sql("change_event", columns), self._events, self.client)
         self.counts["events"] = self.counts.get("events", 0) + len(self._events)
-        self._links, self._children, self._events = [], [], []
+        self._events = []
+
+    async def finish(self) -> None:
+        """Resolve the links and insert the childbirth histories, once every person of the import exists."""
+        await self._write_events()
+        referenced = [k for _, *keys in self._links for k in keys if k]
+        referenced += [row[-1] for row in self._children if row[-1]]
+        await self.prepare_keys(k for k in referenced if k not in self.key_ids)
+        ids = self.key_ids
+        link_rows = [(*(ids.get(k) if k else None for k in keys), pid) for pid, *keys in self._links]
+        await db.execute_many(
+            "UPDATE person SET spouse_id = ?, mother_id = ?, father_id = ? WHERE id = ?", link_rows, self.client
+        )
+        child_rows = [(*row[:-1], ids.get(row[-1]) if row[-1] else None) for row in self._children]
+        columns = ("woman_id", "seq", "birth_order", "name", "sex", "birth_date", "policy", "blood", "alive",
+                   "disabled_grade", "member_id")  # fmt: skip
+        await db.execute_many(_insert_sql("child", columns), child_rows, self.client)
+        self._links, self._children = [], []

@@ -225,7 +225,7 @@ async def fetch_tuples(sql: str, params: Sequence[Any] = (), client: BaseDBAsync
             await cursor.close()
 
 
-BULK_CACHE_KB = 131_072
+BULK_CACHE_KB = 65_536
 
 
 @asynccontextmanager
