@@ -167,13 +167,19 @@ class UnitQuality:
 
     @property
     def passed(self) -> bool:
-        return all(v != "fail" for v in self.verdicts.values())
+        """Every defined indicator meets its threshold ("near" is a display hint, not a pass)."""
+        return all_pass(self.verdicts)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"unit_code": self.unit_code, "unit_name": self.unit_name, "level": self.level}
         for key in INDICATORS:
             out[key] = self.passed if key == "passed" else self.values[key]
         return out
+
+
+def all_pass(verdicts: dict[str, str]) -> bool:
+    """是否达标: every judged indicator passes."""
+    return all(v == "pass" for v in verdicts.values())
 
 
 def verdicts(values: dict[str, Any], config: QualityConfig) -> dict[str, str]:

@@ -81,6 +81,7 @@ async def quality_sheet(
 ) -> QualitySheet:
     """The indicators at `as_of` (timeliness for `month`) for `villages` and their pooled total."""
     from checks.quality import QualityConfig, UnitCounts, compute_quality
+    from checks.quality import all_pass as quality_all_pass
     from checks.quality import verdicts as quality_verdicts
     from store.schema import get_setting
 
@@ -100,7 +101,7 @@ async def quality_sheet(
     else:
         values = pooled.indicators(config.logic_multiplier)
         verdicts = quality_verdicts(values, config)
-        rows.append(_row("", TOTAL_LABEL, values, verdicts, all(v != "fail" for v in verdicts.values())))
+        rows.append(_row("", TOTAL_LABEL, values, verdicts, quality_all_pass(verdicts)))
     audited = await get_setting("audit_as_of")
     if audited:
         note = f"错误类指标取自 {audited} 的逻辑审核结果；人口数、已婚育龄妇女数按 {as_of:%Y-%m-%d} 计算。"

@@ -249,3 +249,14 @@ async def test_check_command_refuses_an_unknown_unit(store_db: db.DbTarget) -> N
 
     with pytest.raises(StoreError, match="不存在"):
         await check_command(AS_OF, "999", False, io.StringIO())
+
+
+def test_near_threshold_is_not_passed() -> None:
+    """A rate within 5 points of its threshold is shown as "near" but the unit has not passed (quality.md)."""
+    from checks.quality import QualityConfig, all_pass, verdicts
+
+    config = QualityConfig()
+    judged = verdicts({"completeness_rate": 0.93, "duplicate_rate": 0.004}, config)
+    assert judged == {"completeness_rate": "near", "duplicate_rate": "near"}
+    assert not all_pass(judged)
+    assert all_pass(verdicts({"completeness_rate": 0.99, "duplicate_rate": 0.0}, config))

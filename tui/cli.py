@@ -363,6 +363,9 @@ def main(argv: list[str] | None = None) -> int:
     except (CliError, StoreError) as exc:
         print(f"renkou: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except BrokenPipeError:  # output piped into a program that stopped reading (e.g. `| head`)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("renkou: 已取消，未完成的操作没有写入数据库。", file=sys.stderr)
         return 130
