@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = [
     "DEFAULT_CONFIG",
@@ -21,6 +21,18 @@ __all__ = [
     "RegionConfig",
     "config_from_json",
 ]
+
+
+_Dated = TypeVar("_Dated", "MarriageAge", "PolicyPeriod")
+
+
+def _in_force(items: tuple[_Dated, ...], on: dt.date) -> _Dated:
+    """The last item of a date-ordered table whose `since` is on or before `on` (else the first)."""
+    found = items[0]
+    for item in items:
+        if item.since <= on:
+            found = item
+    return found
 
 
 @dataclass(frozen=True)
@@ -62,19 +74,11 @@ class RegionConfig:
 
     def marriage_age(self, on: dt.date) -> MarriageAge:
         """The minimum ages in force on a date."""
-        found = self.marriage_ages[0]
-        for item in self.marriage_ages:
-            if item.since <= on:
-                found = item
-        return found
+        return _in_force(self.marriage_ages, on)
 
     def policy_at(self, on: dt.date) -> PolicyPeriod:
         """The policy period of a delivery date."""
-        found = self.policy[0]
-        for item in self.policy:
-            if item.since <= on:
-                found = item
-        return found
+        return _in_force(self.policy, on)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ import json
 import re
 from typing import Any
 
+from store.interchange import to_plain
+
 __all__ = ["PINS_KEY", "confirm", "digest", "is_confirmed", "load_pins", "value_at"]
 
 PINS_KEY = "confirmation_pins"
@@ -41,20 +43,10 @@ def value_at(record: dict[str, Any], path: str) -> Any:
     return value
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in sorted(value.items()) if not k.startswith("_")}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
 def digest(record: dict[str, Any], fields: list[str] | tuple[str, ...]) -> str:
     """A digest of the values of `fields` in a person record."""
-    values = [[path, _plain(value_at(record, path))] for path in sorted(fields)]
-    return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode()).hexdigest()[:20]
+    values = [[path, to_plain(value_at(record, path))] for path in sorted(fields)]
+    return hashlib.sha256(json.dumps(values, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:20]
 
 
 def pin_key(person_key: str, rule: str, fields: list[str] | tuple[str, ...]) -> str:

@@ -362,24 +362,25 @@ def _parse_member(raw: Any, index: int, code: str, check: _Checker) -> dict[str,
 # --- serialisation -----------------------------------------------------------------------------------
 
 
-def _plain(value: Any) -> Any:
+def to_plain(value: Any) -> Any:
+    """A record as JSON-ready values: dates as ISO strings, internal (underscore) keys left out."""
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items() if not k.startswith("_")}
+        return {k: to_plain(v) for k, v in value.items() if not k.startswith("_")}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [to_plain(v) for v in value]
     return value
 
 
 def unit_line(unit: dict[str, Any]) -> str:
     """One unit line."""
-    return json.dumps({"unit": _plain(unit)}, ensure_ascii=False)
+    return json.dumps({"unit": to_plain(unit)}, ensure_ascii=False)
 
 
 def household_line(record: dict[str, Any]) -> str:
     """One household line; internal keys (leading underscore) are left out."""
-    return json.dumps(_plain(record), ensure_ascii=False)
+    return json.dumps(to_plain(record), ensure_ascii=False)
 
 
 def iter_members(record: dict[str, Any]) -> Iterator[dict[str, Any]]:

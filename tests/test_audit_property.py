@@ -19,24 +19,15 @@ from test_rules_support import D, family, id_for
 from checks.engine import audit_record, load_context, run_audit
 from store import db
 from store.importer import import_file
+from store.interchange import to_plain
 from store.records import load_households
 
 AS_OF = dt.date(2026, 11, 15)
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
 async def both_ways(lines: list[dict[str, Any]], folder: Path) -> tuple[list[str], list[str]]:
     source = folder / "in.jsonl"
-    source.write_text("".join(json.dumps(_plain(o), ensure_ascii=False) + "\n" for o in lines), encoding="utf-8")
+    source.write_text("".join(json.dumps(to_plain(o), ensure_ascii=False) + "\n" for o in lines), encoding="utf-8")
     async with db.database(folder / "p.sqlite3"):
         report = await import_file(source, operator="prop")
         assert report.errors == []

@@ -33,6 +33,7 @@ from checks.quality import (
 )
 from store import db
 from store.importer import import_file
+from store.interchange import to_plain
 from store.schema import set_setting
 
 AS_OF = dt.date(2026, 11, 15)
@@ -107,16 +108,6 @@ def test_logic_rules_exclude_completeness_duplicates_and_format() -> None:
     assert not rules & {"REQ1", "REQ8", "DUP1", "ID01", "ID02", "ID03", "MAR2", "CH06"}
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
 def village_file(path: Path) -> Path:
     """20 families in village 201, 5 in village 202; planted: CON4 on 3 wives of 201 (logic errors),
     REQ8 on one wife of 202 (completeness), MAR1 on a husband of 201 (not a married WCBA), a wrong check
@@ -152,7 +143,7 @@ def village_file(path: Path) -> Path:
             if village == VILLAGES[1] and i == 1:
                 child = record["members"][3]
                 child["id_number"] = child["id_number"][:17] + ("0" if child["id_number"][17] != "0" else "1")
-            lines.append(_plain(record))
+            lines.append(to_plain(record))
     path.write_text("".join(json.dumps(o, ensure_ascii=False) + "\n" for o in lines), encoding="utf-8")
     return path
 
