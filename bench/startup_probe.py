@@ -42,13 +42,14 @@ async def renkou(path: str) -> float:
     await db.open_db(target, create=False)
     try:
         app = RenkouApp(target_label=target.label, is_demo=True, needs_login=False, username="bench")
-        original = OverviewScreen.on_mount
+        original = OverviewScreen.show_counts
 
-        async def mounted(self: OverviewScreen) -> None:
-            await original(self)
+        def filled(self: OverviewScreen, counts: list) -> None:
+            original(self, counts)
             self.app.exit(_since_start())
 
-        OverviewScreen.on_mount = mounted  # type: ignore[method-assign]
+        OverviewScreen.show_counts = filled  # type: ignore[method-assign]
+        app.call_after_refresh(lambda: print(f"first_paint {_since_start():.4f}"))
         return await app.run_async(headless=True, size=(80, 24)) or 0.0
     finally:
         await db.close_db()

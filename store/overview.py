@@ -19,21 +19,29 @@ class UnitCount:
 
 
 async def unit_counts() -> list[UnitCount]:
-    """Every township and village with its counts, townships before their villages."""
-    rows = await db.fetch(
-        "SELECT h.village_id, count(DISTINCT h.code), count(p.id) FROM household h "
-        "LEFT JOIN person p ON p.household_id = h.code AND p.cancel_reason IS NULL GROUP BY h.village_id"
-    )
-    per_village = {r[0]: (int(r[1]), int(r[2])) for r in rows}
+    """Every township and village with its counts, townships before their villages.
+
+    Two grouped scans (households by their indexed village, active persons by the village part of their
+    household code) rather than a join, so a county of 400 000 persons answers in a fraction of a second.
+    """
+    households = {
+        r[0]: int(r[1]) for r in await db.fetch("SELECT village_id, count(*) FROM household GROUP BY village_id")
+    }
+    persons = {
+        r[0]: int(r[1])
+        for r in await db.fetch(
+            "SELECT substr(household_id, 1, 12), count(*) FROM person WHERE cancel_reason IS NULL GROUP BY 1"
+        )
+    }
     units = await db.fetch("SELECT code, name, level FROM unit WHERE level IN ('township', 'village') ORDER BY code")
     out = []
     for code, name, level in ((u[0], u[1], u[2]) for u in units):
         if level == "village":
-            households, persons = per_village.get(code, (0, 0))
+            out.append(UnitCount(code, name, level, households.get(code, 0), persons.get(code, 0)))
         else:
-            parts = [v for k, v in per_village.items() if k.startswith(code)]
-            households, persons = sum(p[0] for p in parts), sum(p[1] for p in parts)
-        out.append(UnitCount(code, name, level, households, persons))
+            out.append(UnitCount(code, name, level,
+                                 sum(n for k, n in households.items() if k.startswith(code)),
+                                 sum(n for k, n in persons.items() if k.startswith(code))))  # fmt: skip
     return out
 
 

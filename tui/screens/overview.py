@@ -7,13 +7,16 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from store.overview import database_title, unit_counts
+from store.overview import UnitCount, database_title, unit_counts
 
 LEVEL_LABEL = {"township": "乡镇", "village": "村"}
 
 
 class OverviewScreen(Screen[None]):
-    """Units and counts (the household tree and forms build on this in later screens)."""
+    """Units and counts (the household tree and forms build on this in later screens).
+
+    The screen paints at once; the counts of a county are read by a worker and filled in when ready.
+    """
 
     BINDINGS = [Binding("escape", "app.quit", "退出", id="quit", key_display="Esc")]
 
@@ -23,20 +26,27 @@ class OverviewScreen(Screen[None]):
         yield Static("加载中…", id="summary")
         yield Footer()
 
-    async def on_mount(self) -> None:
+    def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns("代码", "单位", "级别", "户数", "人数")
+        table.focus()
+        self.run_worker(self._load(), exclusive=True, group="overview")
+
+    async def _load(self) -> None:
         title = await database_title()
-        counts = await unit_counts()
+        self.query_one("#title", Static).update(f"人口信息  {title}    {self.app.status_line}")  # type: ignore[attr-defined]
+        self.show_counts(await unit_counts())
+
+    def show_counts(self, counts: list[UnitCount]) -> None:
+        """Fill the table and the summary line."""
+        table = self.query_one(DataTable)
         for unit in counts:
             indent = "" if unit.level == "township" else "  "
             table.add_row(unit.code, indent + unit.name, LEVEL_LABEL.get(unit.level, unit.level),
                           f"{unit.households:>7}", f"{unit.persons:>7}", key=unit.code)  # fmt: skip
-        self.query_one("#title", Static).update(f"人口信息  {title}    {self.app.status_line}")  # type: ignore[attr-defined]
         townships = [u for u in counts if u.level == "township"]
         persons = sum(u.persons for u in townships)
         households = sum(u.households for u in townships)
         self.query_one("#summary", Static).update(
             f"共 {len(townships)} 个乡镇 {len(counts) - len(townships)} 个村，{households} 户 {persons} 人"
         )
-        table.focus()
