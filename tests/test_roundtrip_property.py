@@ -6,8 +6,11 @@ import asyncio
 import datetime as dt
 import json
 import tempfile
+import uuid
 from pathlib import Path
 
+import pytest
+from conftest import PG_REQUIRED, PG_URL, _pg_admin, pg_reason
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -116,11 +119,11 @@ def normalised(path: Path) -> list[tuple[object, object]]:
     return [(p.unit, p.household) for p in (parse_line(t, n) for n, t in enumerate(rows, 1))]
 
 
-async def round_trip(lines: list[dict], folder: Path) -> tuple[list, list]:
+async def round_trip(lines: list[dict], folder: Path, target: db.DbTarget | None = None) -> tuple[list, list]:
     source = folder / "in.jsonl"
     source.write_text("".join(json.dumps(o, ensure_ascii=False) + "\n" for o in lines), encoding="utf-8")
     out = folder / "out.jsonl"
-    async with db.database(folder / "rt.sqlite3"):
+    async with db.database(target or db.resolve(folder / "rt.sqlite3")):
         report = await import_file(source, operator="prop")
         assert report.errors == []
         await export_households(out, operator="prop")
@@ -132,4 +135,27 @@ async def round_trip(lines: list[dict], folder: Path) -> tuple[list, list]:
 def test_import_export_round_trip(lines: list[dict]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         before, after = asyncio.run(round_trip(lines, Path(folder)))
+    assert after == before
+
+
+async def _pg_round_trip(lines: list[dict], folder: Path) -> tuple[list, list]:
+    name = f"renkou_rt_{uuid.uuid4().hex[:12]}"
+    await _pg_admin(f"CREATE DATABASE {name}")
+    try:
+        return await round_trip(lines, folder, db.resolve(f"{PG_URL.rsplit('/', 1)[0]}/{name}"))
+    finally:
+        await _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.mark.postgres
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(household_file())
+def test_import_export_round_trip_postgres(lines: list[dict]) -> None:
+    reason = asyncio.run(pg_reason())
+    if reason:
+        if PG_REQUIRED:
+            pytest.fail(f"PostgreSQL is required here (RENKOU_REQUIRE_PG=1): {reason}")
+        pytest.skip(reason)
+    with tempfile.TemporaryDirectory() as folder:
+        before, after = asyncio.run(_pg_round_trip(lines, Path(folder)))
     assert after == before
