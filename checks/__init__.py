@@ -7,8 +7,11 @@ Modules:
   ``contraception``, ``pregnancy``, ``death_dates``, ``household``, ``flow``, ``benefits``;
 - ``checks.model`` — person and household views, ``Context``, ``Finding``; ``checks.config`` — thresholds,
   marriage ages and birth-policy ceilings per region; ``checks.dates`` — 周岁 and date arithmetic;
-- ``checks.engine`` — ``audit_record`` / ``load_context`` (inline), ``run_audit`` (whole database),
-  ``reaudit_households`` (after a write);
+- ``checks.engine`` — the audit's façade: ``audit_record`` / ``load_context`` (inline, ``checks.inline``),
+  ``run_audit`` (whole database) and ``reaudit_households`` (after a write) (``checks.runner``); under it
+  ``checks.auditor`` (the rule runner), ``checks.passes`` and ``checks.parallel`` (the whole-database passes),
+  ``checks.plans`` / ``checks.rows`` (query plans and the records they load), ``checks.drive`` (runs plans),
+  ``checks.settings`` (the audit configuration of the open database);
 - ``checks.confirm`` — confirming warnings (核实无误); ``checks.quality`` — indicators and the sample;
 - ``checks.commands`` — ``renkou check`` / ``renkou quality``; ``checks.docs`` — writes ``docs/rules.md``.
 

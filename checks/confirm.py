@@ -103,8 +103,8 @@ async def confirm(person_key: str, rule: str, fields: list[str] | None, reason: 
     empty, or the person has no such warning now."""
     from tortoise.transactions import in_transaction
 
-    from checks.engine import reaudit_households
     from checks.registry import all_rules
+    from checks.runner import reaudit_households
     from store import audit, db
     from store.errors import StoreError
 

@@ -223,7 +223,7 @@ class PersonView:
         cls, row: tuple[Any, ...], links: tuple[str | None, str | None, str | None], woman: dict[str, Any] | None,
         extra: tuple[list[Any], list[Any]] | None, household: str, env: Env,
     ) -> PersonView:  # fmt: skip
-        """A view straight from a database row of `checks.engine._STREAM_SQL` (the whole-database audit);
+        """A view straight from a database row of `checks.rows._STREAM_SQL` (the whole-database audit);
         the interchange record is built only if a rule asks for it (:attr:`rec`)."""
         self = cls.__new__(cls)
         self._rec = None
@@ -245,7 +245,7 @@ class PersonView:
     def rec(self) -> dict[str, Any]:
         """The interchange-shaped person record."""
         if self._rec is None:
-            from checks.engine import person_record
+            from checks.rows import person_record
 
             row, links, woman, extra = self._row  # type: ignore[misc]
             rec = person_record(row, *links)

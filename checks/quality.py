@@ -349,7 +349,7 @@ async def compute_quality(
     """Quality per village, township and county (villages first, then townships, then counties) from the
     stored audit. `as_of` defaults to the date of the stored audit; the reporting month of timeliness is
     `month` ('YYYY-MM') or the month of `as_of`; `results` are verification results (else those stored)."""
-    from checks.engine import _stored_as_of, load_config
+    from checks.settings import _stored_as_of, load_config
     from store import db
 
     config = config or QualityConfig()
@@ -415,7 +415,7 @@ async def draw_sample(
 ) -> list[str]:
     """Person keys of the verification sample of a village for a month ('YYYY-MM'); married WCBA are taken
     at `as_of` (default: the month's last day)."""
-    from checks.engine import load_config
+    from checks.settings import load_config
     from store import db
 
     start = dt.date.fromisoformat(month + "-01")

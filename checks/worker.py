@@ -8,7 +8,7 @@ import sys
 
 
 def main() -> int:
-    from checks.engine import _audit_range
+    from checks.parallel import _audit_range
 
     job = pickle.loads(sys.stdin.buffer.read())
     result = _audit_range(*job)

@@ -1,0 +1,26 @@
+"""What the audit reads from the ``setting`` table of the open database: the audit configuration
+(``audit_config``) and the date the stored audit was run at (``audit_as_of``, written by :mod:`checks.runner`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from checks.config import AuditConfig, config_from_json
+
+__all__ = ["load_config"]
+
+
+async def load_config() -> AuditConfig:
+    """The configuration of the open database (``setting`` ``audit_config`` JSON over the defaults)."""
+    from store.schema import get_setting
+
+    return config_from_json(await get_setting("audit_config"))
+
+
+async def _stored_as_of() -> dt.date | None:
+    """The date the stored audit was run at (None before the first whole-database audit)."""
+    from store.schema import get_setting
+
+    text = await get_setting("audit_as_of")
+    return dt.date.fromisoformat(text) if text else None
