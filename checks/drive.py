@@ -53,25 +53,17 @@ async def _drive_async(plan: Plan, client: Any = None) -> Any:
 
 
 def _sqlite_path() -> str | None:
-    """The file of the open SQLite database (None on PostgreSQL or for an in-memory database)."""
+    """The file of the open SQLite database (None on PostgreSQL or in memory)."""
     from store import db
 
-    if db.dialect() != "sqlite":
-        return None
-    path = getattr(db.conn(), "filename", None)
-    return None if not path or path == ":memory:" else str(path)
+    return db.sqlite_file()
 
 
 def _open_reader(path: str) -> Any:
-    import sqlite3
+    """A read-only snapshot connection to the database file (see :func:`store.db.open_snapshot_reader`)."""
+    from store import db
 
-    import store.sqlite_engine  # noqa: F401  (registers the DATE converters)
-
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, detect_types=sqlite3.PARSE_DECLTYPES,
-                           check_same_thread=False)  # fmt: skip
-    conn.execute("PRAGMA busy_timeout = 10000")
-    conn.execute("BEGIN")  # one consistent snapshot for both passes
-    return conn
+    return db.open_snapshot_reader(path)
 
 
 async def _run(plans: Callable[[], Plan]) -> Any:

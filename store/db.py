@@ -241,3 +241,24 @@ async def bulk_cache() -> AsyncIterator[None]:
         yield
     finally:
         await execute(f"PRAGMA cache_size = {int(previous)}")
+
+
+def sqlite_file() -> str | None:
+    """The file of the open SQLite database (None on PostgreSQL or for an in-memory database)."""
+    if dialect() != "sqlite":
+        return None
+    path = getattr(conn(), "filename", None)
+    return None if not path or path == ":memory:" else str(path)
+
+
+def open_snapshot_reader(path: str) -> sqlite3.Connection:
+    """A read-only connection to an SQLite database file holding one consistent snapshot (an open read
+    transaction), usable from a worker thread or process: the audit reads a county through it without
+    holding the app's connection. Dates come back typed, as through Tortoise."""
+    import store.sqlite_engine  # noqa: F401  (registers the DATE and TIMESTAMP converters)
+
+    reader = sqlite3.connect(f"file:{path}?mode=ro", uri=True, detect_types=sqlite3.PARSE_DECLTYPES,
+                             check_same_thread=False)  # fmt: skip
+    reader.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    reader.execute("BEGIN")
+    return reader
