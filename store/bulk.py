@@ -121,6 +121,8 @@ class BulkWriter:
         self.counts["households_new"] += len(new_households)
         self.counts["households_changed"] += len(changed_households)
 
+        bumped = {row[-1] for row in changed_households}
+        touched: set[str] = set()  # stored households whose members changed: their version goes up too
         inserts: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
         rewritten: list[int] = []
@@ -139,6 +141,10 @@ class BulkWriter:
                     contraception_history.extend(self._history_row(pid, old, person))
                 else:
                     continue
+                if code in existing:
+                    touched.add(code)
+                if old is not None and old.get("_household") not in (None, code):
+                    touched.add(old["_household"])
                 self._queue_person(pid, old, person, code)
         if inserts:
             await db.execute_many(_insert_sql("person", ("id", *PERSON_COLUMNS)), inserts, self.client)
@@ -146,6 +152,13 @@ class BulkWriter:
             sets = ", ".join(f"{c} = ?" for c in PERSON_COLUMNS[1:])
             await db.execute_many(f"UPDATE person SET {sets}, version = version + 1 WHERE id = ?", updates, self.client)
             await self._clear_histories(rewritten)
+        touched -= bumped
+        if touched:
+            await db.execute_many(
+                "UPDATE household SET version = version + 1 WHERE code = ?",
+                [(c,) for c in sorted(touched)],
+                self.client,
+            )
         if contraception_history:
             columns = ("woman_id", "method", "since", "failure", "replaced_at")
             await db.execute_many(_insert_sql("contraception_history", columns), contraception_history, self.client)

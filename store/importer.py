@@ -190,6 +190,7 @@ class _Pass:
         self.households = 0
         self.counts: dict[str, int] = {}
         self._storing: asyncio.Task[None] | None = None
+        self._dropped: dict[int, tuple[str, list[str]]] = {}
 
     async def run(self) -> _Plan:
         try:
@@ -250,6 +251,7 @@ class _Pass:
         await self._flush(writer, batch)
         if self._storing is not None:
             await self._storing
+        self._check_dropped()
         await self._check_references()
         if plan.errors or not self.write:
             return
@@ -280,17 +282,24 @@ class _Pass:
                 continue
             keys = {p["key"] for p in record["members"]}
             dropped = [p["key"] for p in stored["members"] if p["key"] not in keys]
-            if dropped:
-                self.plan.fail(
-                    line_no,
-                    f"户 {code} 在数据库中的成员 {'、'.join(dropped[:3])} 不在新数据中。"
-                    "人员不能直接删除，请先办理注销（cancel）再导入。",
-                )
+            if dropped:  # judged at the end: a person may have moved to a household later in the file
+                self._dropped[line_no] = (code, dropped)
         if self.write and not self.plan.errors:
             await writer.write(records, existing)
         self.households += len(batch)
         if self.progress:
             self.progress(batch[-1][0], max(self.lines, batch[-1][0]))
+
+    def _check_dropped(self) -> None:
+        """Stored members missing from their household's line must appear in another line (a move)."""
+        for line_no, (code, keys) in self._dropped.items():
+            gone = [k for k in keys if k not in self.plan.key_line]
+            if gone:
+                self.plan.fail(
+                    line_no,
+                    f"户 {code} 在数据库中的成员 {'、'.join(gone[:3])} 不在新数据中。"
+                    "人员不能直接删除，请先办理注销（cancel）再导入。",
+                )
 
     async def _check_references(self) -> None:
         plan = self.plan

@@ -137,6 +137,20 @@ def _fmt(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else f"“{value}”"
 
 
+#: Longest accepted text per (shape, item): the column sizes of store/models.py, the same on every backend.
+_TEXT_LIMITS: dict[tuple[str, str], int] = {
+    ("person", "key"): 64, ("person", "name"): 60, ("person", "id_number"): 40, ("person", "occupation"): 60,
+    ("spouse_external", "name"): 60, ("spouse_external", "id_number"): 40,
+    ("flow", "place"): 100, ("flow", "reason"): 100, ("moved_in", "reason"): 100,
+    ("confirmation", "rule"): 8, ("confirmation", "by"): 60, ("confirmation", "at"): 32,
+    ("child", "name"): 60, ("certificate", "number"): 40, ("household", "address"): 200, ("household", "phone"): 40,
+}  # fmt: skip
+#: Place codes: digits of these lengths.
+_PLACE_CODES: dict[tuple[str, str], tuple[int, ...]] = {
+    ("person", "registered_place_code"): (6, 9, 12), ("spouse_external", "registered_place_code"): (6, 9, 12),
+    ("flow", "place_code"): (6,), ("moved_in", "from_code"): (6,),
+}  # fmt: skip
+
 _SUB_KNOWN = {shape: frozenset(name for name, _, _ in spec) for shape, spec in _SUB_SHAPES.items()}
 _SUB_BLANK = {shape: dict.fromkeys(_SUB_KNOWN[shape]) for shape in _SUB_SHAPES}
 _EXPECTED = {"text": "文字", "bool": "true 或 false", "int": "整数", "list": "文字列表", "ref": "人员 key"}
@@ -155,10 +169,20 @@ class _Checker:
     def fail(self, message: str) -> LineError:
         return LineError(self.parsed.line, message)
 
-    def value(self, where: str, name: str, kind: str, table: str | None, raw: Any, prefix: str = "") -> Any:
+    def value(
+        self, where: str, name: str, kind: str, table: str | None, raw: Any, prefix: str = "", shape: str = "person"
+    ) -> Any:
         if raw is None:
             return None
         kind_of = type(raw)
+        if kind == "text" and kind_of is str:
+            limit = _TEXT_LIMITS.get((shape, name))
+            if limit is not None and len(raw) > limit:
+                raise self.fail(f"{where}的 {prefix}{name} 超过 {limit} 个字符（现为 {len(raw)} 个）。请核对。")
+            lengths = _PLACE_CODES.get((shape, name))
+            if lengths is not None and (not raw.isdigit() or len(raw) not in lengths):
+                wanted = "、".join(str(n) for n in lengths)
+                raise self.fail(f"{where}的 {prefix}{name} {_fmt(raw)} 应为 {wanted} 位数字的区划代码。")
         if kind == "code":
             if kind_of is str and TABLES[table].is_valid(raw):  # type: ignore[index]
                 return raw
@@ -292,12 +316,12 @@ def _parse_household(obj: dict[str, Any], check: _Checker) -> dict[str, Any]:
         "code": code,
         "unit": unit,
         "group": group,
-        "address": check.value(where, "address", "text", None, raw.get("address")),
+        "address": check.value(where, "address", "text", None, raw.get("address"), "", "household"),
         "hukou_type": check.value(where, "hukou_type", "code", "hukou_nature", raw.get("hukou_type")),
         "kind": check.value(where, "kind", "code", "household_kind", kind),
         "status": check.value(where, "status", "code", "household_status", status),
         "closed_date": check.value(where, "closed_date", "date", None, raw.get("closed_date")),
-        "phone": check.value(where, "phone", "text", None, raw.get("phone")),
+        "phone": check.value(where, "phone", "text", None, raw.get("phone"), "", "household"),
     }
     members_raw = obj.get("members") or []
     if not isinstance(members_raw, list):

@@ -21,73 +21,83 @@ from store.interchange import LineError, household_line, parse_object
 from store.records import load_households
 
 
-def validate(record: dict[str, Any]) -> dict[str, Any]:
-    """The record checked and normalised like an imported line; raises :class:`StoreError`."""
+def validate(record: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
+    """The record checked and normalised like an imported line, and the person keys it refers to;
+    raises :class:`StoreError`."""
     try:
         parsed = parse_object(json.loads(household_line(record)))
     except LineError as error:
         raise StoreError(error.message) from None
     assert parsed.household is not None
-    return parsed.household
+    for new, old in zip(parsed.household["members"], record["members"], strict=True):
+        for kept, given in zip(new["confirmations"], old.get("confirmations") or (), strict=False):
+            kept["_record_version"] = given.get("_record_version")  # app confirmations stay tied to a version
+    return parsed.household, {ref for ref, _ in parsed.references}
 
 
-def _check_versions(record: dict[str, Any], stored: dict[str, Any] | None) -> None:
-    if stored is None:
+async def _lock(code: str, keys: list[str], client: Any) -> None:
+    """Serialise concurrent saves of the same household and persons. SQLite's ``BEGIN IMMEDIATE`` already
+    holds the write lock; PostgreSQL needs row locks before the versions are read."""
+    if db.dialect(client) != "postgres":
         return
-    if "_version" in record and record["_version"] != stored["_version"]:
-        raise ConflictError("这一户已被其他人修改。请按 Esc 放弃并重新打开，再录入您的修改。")
-    versions = {p["key"]: p["_version"] for p in stored["members"]}
+    await db.fetch("SELECT code FROM household WHERE code = ? FOR UPDATE", [code], client)
+    marks = ",".join("?" * len(keys))
+    await db.fetch(f"SELECT id FROM person WHERE key IN ({marks}) ORDER BY id FOR UPDATE", keys, client)
+
+
+async def _check_versions(record: dict[str, Any], stored: dict[str, Any] | None, client: Any) -> list[str]:
+    """Refuse a save made from a stale copy; returns the codes of other households the members come from.
+
+    Every stored household and every stored person in the record must carry the version it was opened at:
+    a copy without versions, or with older ones, would silently overwrite someone else's work."""
+    if stored is not None and record.get("_version") != stored["_version"]:
+        raise ConflictError("这一户已被其他人修改（或不是从数据库打开的）。请按 Esc 放弃并重新打开，再录入您的修改。")
+    keys = [p["key"] for p in record["members"]]
+    marks = ",".join("?" * len(keys))
+    rows = await db.fetch(f"SELECT key, household_id, version FROM person WHERE key IN ({marks})", keys, client)
+    found = {r[0]: (r[1], r[2]) for r in rows}
+    code = record["household"]["code"]
     for person in record["members"]:
-        expected = person.get("_version")
-        if expected is not None and person["key"] in versions and versions[person["key"]] != expected:
-            raise ConflictError(f"{person.get('name') or person['key']} 的记录已被其他人修改。请重新打开后再保存。")
+        if person["key"] not in found:
+            continue
+        household, version = found[person["key"]]
+        label = person.get("name") or person["key"]
+        if person.get("_version") is None:
+            raise ConflictError(f"人员编号 {person['key']} 已被户 {household} 的人员使用。新成员请换一个编号。")
+        if person["_version"] != version:
+            raise ConflictError(f"{label} 的记录已被其他人修改。请重新打开后再保存。")
+    return sorted({h for h, _ in found.values() if h != code})
 
 
 async def save_household(record: dict[str, Any], *, operator: str) -> dict[str, Any]:
     """Validate and store one household record; returns the stored record (with new versions)."""
-    clean = validate(record)
+    clean, references = validate(record)
     code = clean["household"]["code"]
+    keys = [p["key"] for p in clean["members"]]
     async with in_transaction() as client:
+        await _lock(code, keys, client)
         stored = (await load_households([code])).get(code)
-        _check_versions(record, stored)
+        other_codes = await _check_versions(record, stored, client)
         if stored is not None:
-            missing = {p["key"] for p in stored["members"]} - {p["key"] for p in clean["members"]}
+            missing = {p["key"] for p in stored["members"]} - set(keys)
             if missing:
                 raise StoreError("人员不能直接删除，请办理注销（死亡、迁出等）后保存。")
-        if not await db.scalar(
-            "SELECT 1 FROM unit WHERE code = ? AND level = 'village'", [clean["household"]["unit"]], client
-        ):
-            raise StoreError(f"村代码 {clean['household']['unit']} 不存在。请先建立该村。")
-        keys = [p["key"] for p in clean["members"]]
-        marks = ",".join("?" * len(keys))
-        other_codes = [
-            r[0]
-            for r in await db.fetch(f"SELECT household_id FROM person WHERE key IN ({marks})", keys, client)
-            if r[0] != code
-        ]
+        village = clean["household"]["unit"]
+        if not await db.scalar("SELECT 1 FROM unit WHERE code = ? AND level = 'village'", [village], client):
+            raise StoreError(f"村代码 {village} 不存在。请先建立该村。")
+        outside = sorted(references - set(keys))
+        if outside:
+            marks = ",".join("?" * len(outside))
+            found = {r[0] for r in await db.fetch(f"SELECT key FROM person WHERE key IN ({marks})", outside, client)}
+            if set(outside) - found:
+                raise StoreError(f"引用的人员 {'、'.join(sorted(set(outside) - found))} 不存在。")
         others = await load_households(other_codes) if other_codes else {}
         writer = BulkWriter(client, operator=operator, source="app")
-        known = {p["key"] for p in clean["members"]}
-        refs = {p.get(k) for p in clean["members"] for k in ("spouse", "mother", "father")} - {None} - known
-        if refs:
-            found = {
-                r[0]
-                for r in await db.fetch(
-                    f"SELECT key FROM person WHERE key IN ({','.join('?' * len(refs))})", list(refs), client
-                )
-            }
-            if refs - found:
-                raise StoreError(f"引用的人员 {'、'.join(sorted(refs - found))} 不存在。")
         existing = existing_index([*([stored] if stored else []), *others.values()])
         await writer.write([clean], existing)
         await writer.finish()
         counts = writer.counts
-        if (
-            counts["persons_new"]
-            or counts["persons_changed"]
-            or counts["households_new"]
-            or counts["households_changed"]
-        ):
+        if any(counts[k] for k in ("persons_new", "persons_changed", "households_new", "households_changed")):
             detail = f"新增 {counts['persons_new']} 人，修改 {counts['persons_changed']} 人，变动 {counts.get('events', 0)} 条"
             await audit.log_action(operator, "save", code, detail, client)
     return (await load_households([code]))[code]

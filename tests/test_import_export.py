@@ -113,6 +113,10 @@ def _break(objects: list[dict], how: str) -> list[dict]:
         household["household"]["unit"] = "430426101299"
     elif how == "one_digit_relation":
         member["relation"] = "0"
+    elif how == "too_long_text":
+        member["occupation"] = "种" * 61
+    elif how == "bad_place_code":
+        member["registered_place_code"] = "4304"
     elif how == "duplicate_household":
         objects.append(json.loads(json.dumps(household)))
     return objects
@@ -120,7 +124,7 @@ def _break(objects: list[dict], how: str) -> list[dict]:
 
 @pytest.mark.parametrize(
     "how", ["unknown_code", "impossible_date", "dangling_key", "unit_mismatch", "one_digit_relation",
-            "duplicate_household"],
+            "duplicate_household", "too_long_text", "bad_place_code"],
 )  # fmt: skip
 async def test_structural_errors_change_nothing(store_db: db.DbTarget, tmp_path: Path, how: str) -> None:
     before = await snapshot()
@@ -188,3 +192,20 @@ async def test_export_of_one_village(store_db: db.DbTarget, tmp_path: Path) -> N
     households, _ = await export_households(out, operator="tester", unit="430426101202")
     codes = [o["unit"]["code"] for o in lines_of(out) if "unit" in o]
     assert households == 1 and codes == ["430426", "430426101", "430426101202"]
+
+
+@pytest.mark.parametrize("order", ["new_first", "old_first"])
+async def test_person_moving_to_another_household(store_db: db.DbTarget, tmp_path: Path, order: str) -> None:
+    await import_file(EXAMPLE_FILE, operator="tester")
+    objects = lines_of(EXAMPLE_FILE)
+    households = [o for o in objects if "household" in o]
+    source = next(h for h in households if h["household"]["code"].endswith("010012"))
+    target = next(h for h in households if h is not source and h["household"]["code"].startswith("430426101201"))
+    mover = source["members"].pop()
+    target["members"].append(mover)
+    units = [o for o in objects if "unit" in o]
+    ordered = [target, source] if order == "new_first" else [source, target]
+    report = await import_file(write_lines(tmp_path / "move.jsonl", units + ordered), operator="tester")
+    assert report.errors == []
+    code = await db.scalar("SELECT household_id FROM person WHERE key = ?", [mover["key"]])
+    assert code == target["household"]["code"]

@@ -74,3 +74,65 @@ async def test_member_cannot_be_dropped(store_db: db.DbTarget) -> None:
     record["members"].pop()
     with pytest.raises(StoreError, match="注销"):
         await save_household(record, operator="clerk")
+
+
+async def test_copy_without_versions_cannot_take_over_a_stored_person(store_db: db.DbTarget) -> None:
+    await import_file(EXAMPLE_FILE, operator="tester")
+    record = await stored()
+    record["members"].append(empty_person("h12-1-copy") | {"name": "新人", "relation": "99"})
+    intruder = empty_person("f21-1") | {"name": "冒名", "relation": "99"}  # a key used in another household
+    record["members"].append(intruder)
+    with pytest.raises(ConflictError, match="已被户"):
+        await save_household(record, operator="clerk")
+
+
+async def test_second_save_of_the_same_opened_copy_is_refused(store_db: db.DbTarget) -> None:
+    import datetime as dt
+
+    await import_file(EXAMPLE_FILE, operator="tester")
+    mine = await stored()
+    baby = empty_person("h12-9") | {"name": "周小宝", "sex": "1", "birth_date": dt.date(2026, 10, 8),
+                                    "relation": "20", "mother": "h12-2"}  # fmt: skip
+    mine["members"].append(baby)
+    await save_household(copy.deepcopy(mine), operator="clerk")
+    theirs = await stored()
+    theirs["members"][-1]["name"] = "周宝宝"
+    await save_household(theirs, operator="other")
+    mine["members"][-1]["occupation"] = "学生"
+    with pytest.raises(ConflictError):
+        await save_household(mine, operator="clerk")
+    assert (await stored())["members"][-1]["name"] == "周宝宝"
+
+
+async def test_concurrent_saves_of_one_household_never_both_win(store_db: db.DbTarget) -> None:
+    import asyncio
+
+    await import_file(EXAMPLE_FILE, operator="tester")
+    first, second = await stored(), await stored()
+    first["members"][0]["occupation"] = "农民"
+    second["members"][0]["occupation"] = "教师"
+    results = await asyncio.gather(
+        save_household(first, operator="a"), save_household(second, operator="b"), return_exceptions=True
+    )
+    assert sorted(type(r).__name__ for r in results) == ["ConflictError", "dict"]
+    winner = next(r for r in results if isinstance(r, dict))
+    assert (await stored())["members"][0]["occupation"] == winner["members"][0]["occupation"]
+
+
+async def test_unknown_child_member_is_refused_in_chinese(store_db: db.DbTarget) -> None:
+    await import_file(EXAMPLE_FILE, operator="tester")
+    record = await stored()
+    wife = next(p for p in record["members"] if p["woman"])
+    wife["woman"]["children"][0]["member"] = "nobody-9"
+    with pytest.raises(StoreError, match="nobody-9"):
+        await save_household(record, operator="clerk")
+
+
+async def test_app_confirmation_keeps_its_record_version(store_db: db.DbTarget) -> None:
+    await import_file(EXAMPLE_FILE, operator="tester")
+    record = await stored()
+    person = record["members"][0]
+    person["confirmations"] = [{"rule": "MAR2", "fields": ["first_marriage_date"], "reason": "核实", "by": "clerk",
+                                "at": "2026-11-01T10:00:00", "_record_version": person["_version"]}]  # fmt: skip
+    saved = await save_household(record, operator="clerk")
+    assert saved["members"][0]["confirmations"][0]["_record_version"] == person["_version"]
