@@ -196,7 +196,7 @@ class _Checker:
         if kind == "text":
             if kind_of is str:
                 return raw
-            if kind_of in (int, float):
+            if kind_of is int:  # a float would have lost digits (an ID number written as a JSON number)
                 return str(raw)
         elif kind == "ref":
             if kind_of is str and raw:
