@@ -123,3 +123,25 @@ def test_database_under_a_file_is_not_writable(tmp_path: Path, capsys: pytest.Ca
     code, _, err = run(capsys, "import", str(EXAMPLE_FILE), "--db", str(blocker / "sub" / "r.sqlite3"))
     assert code != 0 and "请用 --db 指定可写的位置" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_demo_never_overwrites_real_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    real = tmp_path / "real.sqlite3"
+    assert main(["import", str(EXAMPLE_FILE), "--db", str(real)]) == 0
+    before = real.read_bytes()
+    code, _, err = run(capsys, "demo", "--persons", "300", "--db", str(real), "--force")
+    assert code != 0 and "不是演示数据库" in err
+    assert real.read_bytes() == before
+
+
+def test_demo_builds_once_then_if_missing_keeps_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    demo = tmp_path / "demo.sqlite3"
+    code, out, _ = run(capsys, "demo", "--persons", "300", "--seed", "3", "--db", str(demo))
+    assert code == 0 and "已生成演示数据" in out and demo.exists()
+    assert (tmp_path / "demo.manifest.json").exists()
+    assert not list(tmp_path.glob("*.building*"))
+    stamp = demo.stat().st_mtime_ns
+    code, out, _ = run(capsys, "demo", "--db", str(demo), "--if-missing")
+    assert code == 0 and "已存在" in out and demo.stat().st_mtime_ns == stamp
+    code, _, err = run(capsys, "demo", "--db", str(demo))
+    assert code != 0 and "--force" in err
