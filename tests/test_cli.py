@@ -145,3 +145,56 @@ def test_demo_builds_once_then_if_missing_keeps_it(tmp_path: Path, capsys: pytes
     assert code == 0 and "已存在" in out and demo.stat().st_mtime_ns == stamp
     code, _, err = run(capsys, "demo", "--db", str(demo))
     assert code != 0 and "--force" in err
+
+
+def test_database_failures_are_explained_in_chinese() -> None:
+    from tui.cli import database_failure
+
+    assert "磁盘已满" in database_failure(Exception("database or disk is full"))
+    assert "稍后重试" in database_failure(Exception("database is locked"))
+    assert "只读" in database_failure(Exception("attempt to write a readonly database"))
+
+
+def test_full_disk_during_import_changes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A database that may not grow (max_page_count) stands in for a full disk."""
+    import sqlite3
+
+    db_path = tmp_path / "small.sqlite3"
+    assert main(["import", str(EXAMPLE_FILE), "--db", str(db_path)]) == 0
+    with sqlite3.connect(db_path) as conn:
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        before = conn.execute("SELECT count(*) FROM person").fetchone()[0]
+    bigger = tmp_path / "more.jsonl"
+    lines = EXAMPLE_FILE.read_text(encoding="utf-8").splitlines()
+    units, households = lines[:4], lines[4:]
+    extra = []
+    for n in range(300):
+        obj = json.loads(households[0])
+        code = obj["household"]["code"][:14] + f"{n + 100:04d}"
+        obj["household"]["code"] = code
+        for member in obj["members"]:
+            member["key"] = f"{member['key']}-x{n}"
+            for link in ("spouse", "mother", "father"):
+                if member.get(link):
+                    member[link] = f"{member[link]}-x{n}"
+            for child in (member.get("woman") or {}).get("children") or []:
+                if child.get("member"):
+                    child["member"] = f"{child['member']}-x{n}"
+        extra.append(json.dumps(obj, ensure_ascii=False))
+    bigger.write_text("\n".join(units + extra) + "\n", encoding="utf-8")
+    import store.sqlite_engine as engine
+
+    original = engine.ImmediateSqliteClient.create_connection
+
+    async def limited(self, with_db: bool) -> None:  # type: ignore[no-untyped-def]
+        await original(self, with_db)
+        await self._connection.execute(f"PRAGMA max_page_count = {pages + 2}")
+
+    engine.ImmediateSqliteClient.create_connection = limited  # type: ignore[method-assign]
+    try:
+        code, _, err = run(capsys, "import", str(bigger), "--db", str(db_path))
+    finally:
+        engine.ImmediateSqliteClient.create_connection = original  # type: ignore[method-assign]
+    assert code != 0 and "磁盘已满" in err
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT count(*) FROM person").fetchone()[0] == before

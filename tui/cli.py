@@ -335,6 +335,18 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], Awaitable[int]]] = {
 }
 
 
+def database_failure(exc: BaseException) -> str:
+    """A Chinese explanation of a database failure; the transaction was rolled back."""
+    text = str(exc).lower()
+    if "disk is full" in text or "no space" in text:
+        return "磁盘已满，操作已撤销，数据库未改动。请清理磁盘空间后重试。"
+    if "locked" in text or "busy" in text:
+        return "数据库正被其他人长时间占用，操作已撤销。请稍后重试。"
+    if "readonly" in text or "read-only" in text:
+        return "数据库文件只读，操作已撤销。请检查文件权限。"
+    return f"数据库操作失败（{exc}），操作已撤销，数据库未改动。"
+
+
 def _crash_report(exc: BaseException) -> str:
     """Write the traceback to the data directory; returns where."""
     try:
@@ -353,6 +365,8 @@ def _crash_report(exc: BaseException) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``renkou``; returns the exit code."""
+    from tortoise.exceptions import OperationalError as DBOperationalError
+
     from store.errors import StoreError
 
     args = build_parser().parse_args(argv)
@@ -362,6 +376,9 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(COMMANDS[args.command](args))
     except (CliError, StoreError) as exc:
         print(f"renkou: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except DBOperationalError as exc:
+        print(f"renkou: {database_failure(exc)}", file=sys.stderr)
         return EXIT_FAILED
     except BrokenPipeError:  # output piped into a program that stopped reading (e.g. `| head`)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
