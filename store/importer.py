@@ -39,6 +39,7 @@ class ImportReport:
     rejected_lines: int = 0
     reject_path: Path | None = None
     unknown_keys: Counter[str] = field(default_factory=Counter)
+    warnings: list[LineError] = field(default_factory=list)
 
 
 @dataclass
@@ -191,6 +192,7 @@ class _Pass:
         self.counts: dict[str, int] = {}
         self._storing: asyncio.Task[None] | None = None
         self._dropped: dict[int, tuple[str, list[str]]] = {}
+        self.warnings: list[LineError] = []
 
     async def run(self) -> _Plan:
         try:
@@ -281,6 +283,7 @@ class _Pass:
             if stored is None:
                 continue
             keys = {p["key"] for p in record["members"]}
+            self._warn_identity(line_no, record, existing)
             dropped = [p["key"] for p in stored["members"] if p["key"] not in keys]
             if dropped:  # judged at the end: a person may have moved to a household later in the file
                 self._dropped[line_no] = (code, dropped)
@@ -289,6 +292,18 @@ class _Pass:
         self.households += len(batch)
         if self.progress:
             self.progress(batch[-1][0], max(self.lines, batch[-1][0]))
+
+    def _warn_identity(self, line_no: int, record: dict[str, Any], existing: dict[str, dict[str, Any]]) -> None:
+        """A stored person matched by key but with another ID number may be a different person (for example a
+        file from another office whose keys collide): it is updated as the spec says, with a warning."""
+        for person in record["members"]:
+            old = existing.get("person:" + person["key"])
+            if old is None or len(self.warnings) >= 1000:
+                continue
+            before, after = old.get("id_number"), person.get("id_number")
+            if before and after and before.replace(" ", "").upper() != after.replace(" ", "").upper():
+                self.warnings.append(LineError(line_no, f"人员 {person['key']}（{person.get('name') or ''}）在库中的身份证号为 "
+                                                        f"{before}，文件中为 {after}，已按同一人更新。请核对是否为同一人。"))  # fmt: skip
 
     def _check_dropped(self) -> None:
         """Stored members missing from their household's line must appear in another line (a move)."""
@@ -338,6 +353,7 @@ async def import_file(
         report.errors = errors + [plan.errors[n] for n in sorted(plan.errors)]
         return report
     report.errors = errors
+    report.warnings = work.warnings
     report.households = work.households
     report.units = sum(1 for info in plan.info.values() if info.kind == "unit")
     report.counts = work.counts

@@ -209,3 +209,13 @@ async def test_person_moving_to_another_household(store_db: db.DbTarget, tmp_pat
     assert report.errors == []
     code = await db.scalar("SELECT household_id FROM person WHERE key = ?", [mover["key"]])
     assert code == target["household"]["code"]
+
+
+async def test_same_key_with_another_id_number_is_updated_with_a_warning(store_db: db.DbTarget, tmp_path: Path) -> None:
+    await import_file(EXAMPLE_FILE, operator="tester")
+    objects = lines_of(EXAMPLE_FILE)
+    person = next(o for o in objects if "household" in o)["members"][0]
+    person["id_number"] = "110102199101010078"
+    report = await import_file(write_lines(tmp_path / "other.jsonl", objects), operator="tester")
+    assert report.errors == [] and report.counts["persons_changed"] == 1
+    assert len(report.warnings) == 1 and "110102199101010078" in report.warnings[0].message

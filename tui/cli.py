@@ -172,6 +172,10 @@ async def cmd_import(args: argparse.Namespace) -> int:
             Path(args.file), operator=operator, partial=args.partial, reject_path=args.reject,
             progress=_progress("导入"),
         )  # fmt: skip
+    for warning in report.warnings[:10]:
+        print(f"警告：{warning}", file=sys.stderr)
+    if len(report.warnings) > 10:
+        print(f"警告：另有 {len(report.warnings) - 10} 处身份证号与库中不同，请逐一核对。", file=sys.stderr)
     for key, count in report.unknown_keys.most_common(10):
         print(f"警告：已忽略未知字段 {key}（{count} 处）", file=sys.stderr)
     if report.errors and not args.partial:
