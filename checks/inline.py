@@ -74,18 +74,14 @@ def _context_plan(records: Sequence[dict[str, Any]], config: AuditConfig, as_of:
     for start in range(0, len(mine), CHUNK):
         chunk = mine[start : start + CHUNK]
         marks = _marks(len(chunk))
-        rows = yield (f"SELECT p.id, p.key, t.key FROM person t JOIN person p ON p.spouse_id = t.id "
-                      f"WHERE t.key IN ({marks})", chunk)  # fmt: skip
-        for pid, key, target in rows:
-            if key not in local:
-                spouse_linkers[target].append(key)
-                wanted.add(pid)
-        rows = yield (f"SELECT p.id, p.key, t.key FROM person t JOIN person p ON p.mother_id = t.id "
-                      f"WHERE t.key IN ({marks})", chunk)  # fmt: skip
-        for pid, key, target in rows:
-            if key not in local:
-                children_of[target].append(key)
-                wanted.add(pid)
+        for column, linkers in (("spouse_id", spouse_linkers), ("mother_id", children_of)):
+            # persons outside the household that link to one of its members
+            rows = yield (f"SELECT p.id, p.key, t.key FROM person t JOIN person p ON p.{column} = t.id "
+                          f"WHERE t.key IN ({marks})", chunk)  # fmt: skip
+            for pid, key, target in rows:
+                if key not in local:
+                    linkers[target].append(key)
+                    wanted.add(pid)
     # duplicate candidates of the records' active persons
     probe = Auditor(as_of, config=config)
     env = probe.env()
