@@ -44,6 +44,20 @@ def _free_for_pregnancy(f: _FaultTools, w: _P, lmp: date) -> bool:
     return not _open(w) and (latest is None or latest + _days(180) < lmp) and (w.fm is None or w.fm < lmp)
 
 
+def _pick_to_conceive(f: _FaultTools, hh: _HH, lmp: date, youngest: int, oldest: int) -> _P | None:
+    """A married WCBA of the household, in the age range, without a sterilisation/IUD/implant, free to conceive."""
+    return f.pick(
+        [
+            w
+            for w in _women(hh)
+            if _wcba(f, w)
+            and youngest <= f.age(w) <= oldest
+            and w.woman.method not in ("01", "02", "03", "04")
+            and _free_for_pregnancy(f, w, lmp)
+        ]
+    )
+
+
 def _m_con3(f: _FaultTools, hh: _HH) -> Planted | None:
     lmp = f.as_of - f.days(30, 250)
     w = f.pick(
@@ -98,16 +112,7 @@ def _m_prg1(f: _FaultTools, hh: _HH) -> Planted | None:
 
 def _m_prg2(f: _FaultTools, hh: _HH) -> Planted | None:
     lmp = f.as_of - f.days(310, 520)
-    w = f.pick(
-        [
-            w
-            for w in _women(hh)
-            if _wcba(f, w)
-            and 22 <= f.age(w) <= 45
-            and w.woman.method not in ("01", "02", "03", "04")
-            and _free_for_pregnancy(f, w, lmp)
-        ]
-    )
+    w = _pick_to_conceive(f, hh, lmp, 22, 45)
     if w is None:
         return None
     w.woman.pregnancies.append(_Preg(lmp, lmp + _days(280)))
@@ -164,16 +169,7 @@ def _m_prg6(f: _FaultTools, hh: _HH) -> Planted | None:
             w.woman.pregnancies.append(_Preg(lmp, lmp + _days(280)))
             return _t(hh, w), []
     lmp = f.as_of - f.days(60, 250)
-    w = f.pick(
-        [
-            w
-            for w in _women(hh)
-            if _wcba(f, w)
-            and 20 <= f.age(w) <= 44
-            and w.woman.method not in ("01", "02", "03", "04")
-            and _free_for_pregnancy(f, w, lmp)
-        ]
-    )
+    w = _pick_to_conceive(f, hh, lmp, 20, 44)
     if w is None:
         return None
     second = lmp + f.days(7, 30)
