@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from checks.quality import INDICATORS, TITLES
 from exports.returns_spec import TOTAL_LABEL, UNIT_HEADER
 
 
@@ -23,20 +24,11 @@ class QualityColumn:
     kind: str
 
 
-#: the indicators of quality.md in sheet order
-QUALITY_COLUMNS: tuple[QualityColumn, ...] = (
-    QualityColumn("persons", "人口数", "count"),
-    QualityColumn("married_wcba", "已婚育龄妇女数", "count"),
-    QualityColumn("completeness_rate", "主要数据项完整率", "rate"),
-    QualityColumn("logic_errors", "逻辑错误条数", "count"),
-    QualityColumn("logic_error_rate", "逻辑关系误差率", "rate"),
-    QualityColumn("error_record_rate", "错误记录率", "rate"),
-    QualityColumn("id_valid_rate", "身份证号码合格率", "rate"),
-    QualityColumn("duplicate_rate", "重复建档率", "rate"),
-    QualityColumn("timeliness_rate", "录入及时率", "rate"),
-    QualityColumn("accuracy_rate", "主要数据项准确率", "rate"),
-    QualityColumn("score", "质量得分", "score"),
-    QualityColumn("passed", "是否达标", "text"),
+_KIND = {"persons": "count", "married_wcba": "count", "logic_errors": "count", "score": "score", "passed": "text"}
+
+#: the indicators of quality.md in sheet order, titled as `renkou quality` titles them
+QUALITY_COLUMNS: tuple[QualityColumn, ...] = tuple(
+    QualityColumn(key, TITLES[key], _KIND.get(key, "rate")) for key in INDICATORS
 )
 
 
