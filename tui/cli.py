@@ -80,20 +80,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     exp = sub.add_parser("export", parents=[common], help="导出数据")
     what = exp.add_subparsers(dest="what", parser_class=_Parser, required=True)
-    households = what.add_parser("households", parents=[common], help="导出户文件（JSONL）")
-    households.add_argument("--out", type=Path, required=True, help="输出文件 .jsonl")
-    households.add_argument("--unit", default="", help="只导出该单位（县、乡镇、村代码）")
 
-    monthly = what.add_parser("monthly", parents=[common], help="月报表（Excel）")
-    monthly.add_argument("--month", required=True, help="报告月份 YYYY-MM")
-    monthly.add_argument("--out", type=Path, required=True, help="输出文件 .xlsx")
-    monthly.add_argument("--unit", default="", help="只导出该单位（乡镇或村代码）")
-    errors = what.add_parser("errors", parents=[common], help="各村问题清单（Excel）")
-    errors.add_argument("--out", type=Path, required=True, help="输出文件 .xlsx")
-    errors.add_argument("--unit", default="", help="只导出该单位")
-    sample = what.add_parser("sample", parents=[common], help="抽查核实表（Excel）")
-    sample.add_argument("--month", required=True, help="抽查月份 YYYY-MM")
-    sample.add_argument("--out", type=Path, required=True, help="输出文件 .xlsx")
+    def export_target(name: str, help_text: str, suffix: str, *, month: bool = False, unit: str | None = None) -> None:
+        target = what.add_parser(name, parents=[common], help=help_text)
+        if month:
+            target.add_argument("--month", required=True, help="月份 YYYY-MM")
+        target.add_argument("--out", type=Path, required=True, help=f"输出文件 {suffix}")
+        if unit is not None:
+            target.add_argument("--unit", default="", help=unit)
+
+    export_target("households", "导出户文件（JSONL）", ".jsonl", unit="只导出该单位（县、乡镇、村代码）")
+    export_target("monthly", "月报表（Excel）", ".xlsx", month=True, unit="只导出该单位（乡镇或村代码）")
+    export_target("errors", "各村问题清单（Excel）", ".xlsx", unit="只导出该单位")
+    export_target("sample", "抽查核实表（Excel）", ".xlsx", month=True)
 
     check = sub.add_parser("check", parents=[common], help="逻辑审核（整库）")
     check.add_argument("--as-of", type=_date, default=None, help="基准日期（默认今天）")
