@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -405,11 +404,6 @@ def unit_line(unit: dict[str, Any]) -> str:
 def household_line(record: dict[str, Any]) -> str:
     """One household line; internal keys (leading underscore) are left out."""
     return json.dumps(to_plain(record), ensure_ascii=False)
-
-
-def iter_members(record: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """The members of a household record."""
-    return iter(record["members"])
 
 
 def empty_person(key: str) -> dict[str, Any]:

@@ -8,7 +8,6 @@ Internal keys start with an underscore (`_id`, `_version`, `_household_version`)
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -206,20 +205,3 @@ async def load_units(prefix: str = "") -> list[dict[str, Any]]:
     if not prefix:
         return units
     return [u for u in units if u["code"].startswith(prefix) or prefix.startswith(u["code"])]
-
-
-def index_by_key(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Persons of household records by key."""
-    out: dict[str, dict[str, Any]] = {}
-    for record in records:
-        for person in record["members"]:
-            out[person["key"]] = person
-    return out
-
-
-def group_members(records: Sequence[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """Members per household code."""
-    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for record in records:
-        out[record["household"]["code"]].extend(record["members"])
-    return out
