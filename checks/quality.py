@@ -269,14 +269,13 @@ async def _village_counts(
         return found
 
     village = "substr(p.household_id, 1, 12)"
-    for code, n in await db.fetch(f"SELECT {village}, count(*) FROM person p WHERE p.cancel_reason IS NULL GROUP BY 1"):
-        unit(code).persons = int(n)
     wcba, params = _wcba_sql(as_of, audit_config)
-    for code, n in await db.fetch(f"SELECT {village}, count(*) FROM person p WHERE {wcba} GROUP BY 1", params):
-        unit(code).married_wcba = int(n)
-    sql = f"SELECT {village}, count(*) FROM person p WHERE p.cancel_reason IS NULL AND p.id_type = '1' GROUP BY 1"
-    for code, n in await db.fetch(sql, []):
-        unit(code).id_total = int(n)
+    # one pass: active persons, those of id_type 1 and the married WCBA among them
+    sql = (f"SELECT {village}, count(*), sum(CASE WHEN p.id_type = '1' THEN 1 ELSE 0 END), "
+           f"sum(CASE WHEN {wcba} THEN 1 ELSE 0 END) FROM person p WHERE p.cancel_reason IS NULL GROUP BY 1")  # fmt: skip
+    for code, n, id_total, married_wcba in await db.fetch(sql, params):
+        c = unit(code)
+        c.persons, c.id_total, c.married_wcba = int(n), int(id_total or 0), int(married_wcba or 0)
     # findings on active persons, with the person's facts
     rows = await db.fetch(
         f"SELECT {village}, f.person_key, f.rule, f.severity, f.confirmed, f.fields_json, p.id_type, "

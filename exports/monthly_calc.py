@@ -20,6 +20,9 @@ from store.codes import CONTRACEPTION_STAT_COLUMN
 HUJI = frozenset({"01", "03"})
 MARRIED = frozenset({"20", "21", "22", "23"})
 MOVE_OUT = frozenset({"02", "03", "06"})
+FLOW = frozenset({"02", "03"})
+#: flow positions of a person present at month end: no flow (or one starting later), older, new in the month
+FLOW_NONE, FLOW_OLD, FLOW_NEW = 0, 1, 2
 #: methods whose start in the month is an operation (本月男扎, 女扎, 上环, 皮埋)
 OPERATIONS = {"01": "本月男扎", "02": "本月女扎", "03": "本月上环", "04": "本月皮埋"}
 OUTCOME_COLUMN = {
@@ -100,6 +103,14 @@ def born_by(day: dt.date, years: int) -> str:
         return day.replace(year=day.year - years).isoformat()
     except ValueError:  # 29 February → 28 February of a common year
         return day.replace(year=day.year - years, day=28).isoformat()
+
+
+def flow_position(since: str | None, first: str, last: str) -> int:
+    """Where `flow.since` lies for the month [`first`, `last`]: FLOW_NONE (none, or after the month),
+    FLOW_OLD (before it) or FLOW_NEW (in it)."""
+    if since is None or since > last:
+        return FLOW_NONE
+    return FLOW_NEW if since >= first else FLOW_OLD
 
 
 def _iso(day: dt.date) -> str:
@@ -207,11 +218,7 @@ class MonthlyCounter:
                 else:
                     population[5] += 1  # 其他减少
             if married_wcba:
-                contraception[0] += 1
-                slot = self._method_slot.get(p.method or "")
-                if slot is not None:
-                    contraception[1] += 1  # 措施合计
-                    contraception[slot] += 1
+                self._count_method(contraception, p.method, 1)
             # a 户籍 person in the unit at some time in the month: her births, operations, pregnancies, marriage
             since, married = p.method_since, p.first_marriage
             if (
@@ -220,15 +227,44 @@ class MonthlyCounter:
                 or (married is not None and first <= married <= last)
             ):
                 self._woman_events(p, present_end, births, contraception, pregnancy)
-        if mgmt == "02" or mgmt == "03":
-            since = p.flow_since
-            if present_end and since is not None and since <= last:
-                base = 0 if mgmt == "02" else 2
-                flows[base] += 1
-                if married_wcba:
-                    flows[base + 1] += 1
-                if since >= first:
-                    flows[4 if mgmt == "02" else 5] += 1
+        if mgmt in FLOW and present_end:
+            self._count_flow(flows, mgmt, married_wcba, flow_position(p.flow_since, first, last), 1)
+
+    def add_settled(
+        self, village: str, mgmt: str | None, married_wcba: bool, method: str | None, flow: int, n: int
+    ) -> None:
+        """Count `n` settled persons alike: in the unit since before the month, no exit recorded, no history
+        entry, contraception start or first marriage in the month (see :data:`SETTLED_NOTE`); `flow` is their
+        :func:`flow_position`. This is what :meth:`add` does for such a person, `n` times over."""
+        self.result.persons += n
+        population, _births, contraception, _pregnancy, flows = self._rows(village)
+        if mgmt in HUJI:
+            population[0] += n  # 期初人口
+            population[6] += n  # 期末人口
+            if married_wcba:
+                self._count_method(contraception, method, n)
+        if mgmt in FLOW:
+            self._count_flow(flows, mgmt, married_wcba, flow, n)
+
+    def _count_method(self, contraception: list[int], method: str | None, n: int) -> None:
+        """A married WCBA (n of them) and her current method (避孕节育)."""
+        contraception[0] += n
+        slot = self._method_slot.get(method or "")
+        if slot is not None:
+            contraception[1] += n  # 措施合计
+            contraception[slot] += n
+
+    @staticmethod
+    def _count_flow(flows: list[int], mgmt: str, married_wcba: bool, flow: int, n: int) -> None:
+        """Persons present at month end with mgmt 02/03 and a flow position (流动人口)."""
+        if flow == FLOW_NONE:
+            return
+        base = 0 if mgmt == "02" else 2
+        flows[base] += n
+        if married_wcba:
+            flows[base + 1] += n
+        if flow == FLOW_NEW:
+            flows[4 if mgmt == "02" else 5] += n
 
     def _woman_events(
         self, p: PersonRow, present_end: bool, births: list[int], contraception: list[int], pregnancy: list[int]

@@ -15,6 +15,10 @@ from typing import Any
 
 from checks.engine import load_config
 from exports.monthly_calc import (
+    FLOW_NEW,
+    FLOW_NONE,
+    FLOW_OLD,
+    MARRIED,
     ChildBirth,
     MonthlyCounter,
     MonthlyCounts,
@@ -28,6 +32,8 @@ from store import db
 from store.events import EVENT_LABELS
 
 BATCH = 20_000
+#: the settled-group column value of a person who is not a married WCBA (no method code looks like this)
+NOT_WCBA = "-"
 
 
 def _day(column: str) -> str:
@@ -85,24 +91,80 @@ async def count_persons(prefix: str) -> int:
     return int(await db.scalar("SELECT count(*) FROM person WHERE 1 = 1" + where, params) or 0)
 
 
+def _codes(values: frozenset[str]) -> str:
+    """An SQL list of code literals (the sets of :mod:`exports.monthly_calc`, never user input)."""
+    return ", ".join(f"'{v}'" for v in sorted(values))
+
+
+def _settled_sql(month: Month) -> tuple[str, list[Any]]:
+    """An SQL condition on `p` (never NULL) for the persons :meth:`MonthlyCounter.add_settled` counts in
+    groups: in the unit since before the month (entry before its first day), no death or cancellation
+    recorded, and nothing of the month in their woman record — no history entry that may concern the month
+    (a superset of :func:`woman_facts`), no contraception start and no first marriage in it. Everyone else is
+    read row by row."""
+    sql = (
+        "(p.moved_in_date IS NOT NULL OR p.birth_date IS NOT NULL) AND COALESCE(p.moved_in_date, p.birth_date) < ? "
+        "AND p.death_date IS NULL AND p.cancel_date IS NULL "
+        "AND (p.contraception_since IS NULL OR p.contraception_since < ? OR p.contraception_since > ?) "
+        "AND (p.first_marriage_date IS NULL OR p.first_marriage_date < ? OR p.first_marriage_date > ?) "
+        "AND (NOT p.has_woman_record OR p.id NOT IN ("
+        "SELECT c.woman_id FROM child c WHERE c.birth_date >= ? AND c.birth_date <= ? "
+        "UNION ALL SELECT g.woman_id FROM pregnancy g WHERE g.lmp <= ? AND (g.outcome_date IS NULL OR g.outcome_date >= ?) "
+        "UNION ALL SELECT h.woman_id FROM contraception_history h WHERE h.since >= ? AND h.since <= ?))"
+    )
+    first, last = month.first, month.last
+    return sql, [first, first, last, first, last, first, last, last, first, first, last]
+
+
+def _settled_groups_sql(counter: MonthlyCounter) -> tuple[str, list[Any]]:
+    """Group columns of a settled person: her current method when she is a married WCBA at month end (as
+    :meth:`MonthlyCounter.add` decides it for someone present then), else :data:`NOT_WCBA`; and the
+    :func:`flow_position` of `flow.since`."""
+    wcba = (
+        f"CASE WHEN p.sex = '2' AND p.marital_status IN ({_codes(MARRIED)}) AND p.first_marriage_date IS NOT NULL "
+        "AND p.first_marriage_date <= ? AND p.birth_date IS NOT NULL AND p.birth_date > ? AND p.birth_date <= ? "
+        f"THEN COALESCE(p.contraception_method, '') ELSE '{NOT_WCBA}' END"
+    )
+    flow = (
+        f"CASE WHEN p.flow_since IS NULL OR p.flow_since > ? THEN {FLOW_NONE} "
+        f"WHEN p.flow_since >= ? THEN {FLOW_NEW} ELSE {FLOW_OLD} END"
+    )
+    last, first = dt.date.fromisoformat(counter.last), dt.date.fromisoformat(counter.first)
+    oldest, youngest = dt.date.fromisoformat(counter.wcba_oldest), dt.date.fromisoformat(counter.wcba_youngest)
+    return f"{wcba}, {flow}", [last, oldest, youngest, last, first]
+
+
 async def read_counts(
     prefix: str, month: Month, villages: Sequence[str], *, progress: Progress | None = None, total: int = 0
 ) -> MonthlyCounts:
-    """Stream the unit's persons once and count every figure sheet."""
+    """Count every figure sheet over the unit's persons: the settled majority in groups computed by the
+    database, everyone else row by row through :meth:`MonthlyCounter.add`."""
     config = await load_config()
     women = await woman_facts(prefix, month)
     counter = MonthlyCounter(month.first, month.last, villages, women, legal_age_from(config))
     where, params = _within("p.household_id", prefix)
+    settled, settled_params = _settled_sql(month)
+    groups, group_params = _settled_groups_sql(counter)
+    grouped = (
+        f"SELECT substr(p.household_id, 1, 12), p.mgmt, {groups}, count(*) FROM person p "
+        f"WHERE {settled}{where} GROUP BY 1, 2, 3, 4"
+    )
+    for village, mgmt, method, flow, n in await db.fetch_tuples(grouped, [*group_params, *settled_params, *params]):
+        married_wcba = method != NOT_WCBA
+        counter.add_settled(village, mgmt, married_wcba, method if married_wcba else None, int(flow), int(n))
+    if progress:
+        progress(counter.result.persons, max(total, counter.result.persons))
     sql = (
         f"SELECT p.id, substr(p.household_id, 1, 12), p.sex, p.mgmt, {_day('p.birth_date')}, "
         f"{_day('p.moved_in_date')}, {_day('p.death_date')}, p.cancel_reason, {_day('p.cancel_date')}, "
         f"p.marital_status, {_day('p.first_marriage_date')}, {_day('p.flow_since')}, p.contraception_method, "
-        f"{_day('p.contraception_since')} FROM person p WHERE p.id > ?{where} ORDER BY p.id LIMIT {BATCH}"
+        f"{_day('p.contraception_since')} FROM person p WHERE p.id > ? AND NOT ({settled}){where} "
+        f"ORDER BY p.id LIMIT {BATCH}"
     )
     after = 0
     make = PersonRow._make
     while True:
-        rows = await db.fetch_tuples(sql, [after, *params])
+        rows = await db.fetch_tuples(sql, [after, *settled_params, *params])
         if not rows:
             break
         counter.add_all(map(make, rows))
