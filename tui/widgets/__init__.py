@@ -1,0 +1,30 @@
+"""Reusable entry widgets for heads-down data entry (design §2, §3, §7).
+
+``SafeInput`` applies keys in typed order (textual issue 6605); ``DateField``, ``CodeField`` and ``IdField``
+parse what the clerk types, show the result beside the input, post typed messages and move to the next
+field by themselves when a fixed-length value is complete. Parsing lives in ``tui.widgets.parsing``, which
+does not import Textual (so this package loads its widgets lazily).
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tui.widgets.code_field import CodeField
+    from tui.widgets.date_field import DateField
+    from tui.widgets.field import Field
+    from tui.widgets.id_field import IdField
+    from tui.widgets.safe_input import SafeInput
+
+__all__ = ["CodeField", "DateField", "Field", "IdField", "SafeInput"]
+
+_MODULES = {"CodeField": "code_field", "DateField": "date_field", "Field": "field", "IdField": "id_field",
+            "SafeInput": "safe_input"}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MODULES:
+        return getattr(import_module(f"tui.widgets.{_MODULES[name]}"), name)
+    raise AttributeError(name)

@@ -1,0 +1,357 @@
+"""The entry widgets driven at 80×24 as a clerk types: values, labels, messages, focus and error texts."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from textual import events
+from textual.app import App, ComposeResult
+from textual.message import Message
+from textual.widgets import Input
+
+from bench.bench_widgets import CountingDriver, bytes_per_key
+from tui.widgets import CodeField, DateField, IdField, SafeInput
+
+TODAY = date(2026, 5, 20)
+
+
+class Form(App[None]):
+    """A tiny person form: name, birth date, ethnicity, ID, remarks."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.messages: list[Message] = []
+
+    def compose(self) -> ComposeResult:
+        yield SafeInput(id="name", advance_on_enter=True)
+        yield DateField(id="birth", today=TODAY)
+        yield CodeField("ethnicity", id="eth")
+        yield IdField(id="idn", today=TODAY)
+        yield SafeInput(id="remark")
+
+    def on_date_field_changed(self, message: DateField.Changed) -> None:
+        self.messages.append(message)
+
+    def on_code_field_changed(self, message: CodeField.Changed) -> None:
+        self.messages.append(message)
+
+    def on_id_field_parsed(self, message: IdField.Parsed) -> None:
+        self.messages.append(message)
+
+    def on_field_submitted(self, message: DateField.Submitted) -> None:
+        self.messages.append(message)
+
+    def of(self, kind: type[Message]) -> list:
+        return [m for m in self.messages if type(m) is kind]
+
+
+def burst(app: App, keys: list[str]) -> None:
+    """Post several keys at once, as one terminal read over SSH or an IME commit delivers them."""
+    for key in keys:
+        app.post_message(events.Key(key, key if len(key) == 1 else None))
+
+
+def screen_text(app: App) -> str:
+    """What the terminal shows, one line per row (wide characters once, runs of spaces as one)."""
+    return "\n".join(re.sub(" +", " ", strip.text).strip() for strip in app.screen._compositor.render_strips())
+
+
+def focused_id(app: App) -> str | None:
+    """Id of the focused field (the field around a FieldInput)."""
+    focused = app.focused
+    field = getattr(focused, "field", focused)
+    return field.id if field is not None else None
+
+
+async def settle(pilot) -> None:
+    for _ in range(3):
+        await pilot.pause()
+
+
+# --- SafeInput: textual issue 6605 -----------------------------------------------------------------
+
+
+class Plain(App[None]):
+    def __init__(self, widget: Input) -> None:
+        super().__init__()
+        self.widget = widget
+
+    def compose(self) -> ComposeResult:
+        yield self.widget
+
+
+async def typed_in_one_read(widget: Input, keys: list[str]) -> str:
+    app = Plain(widget)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"张三丰")
+        burst(app, keys)
+        await settle(pilot)
+        return widget.value
+
+
+async def test_plain_input_applies_keys_of_one_read_out_of_order() -> None:
+    """The bug SafeInput fixes: the bound ← runs after the printable key queued behind it."""
+    assert await typed_in_one_read(Input(compact=True), ["left", "a"]) == "张三丰a"
+
+
+async def test_safe_input_applies_keys_of_one_read_in_order() -> None:
+    assert await typed_in_one_read(SafeInput(), ["left", "a"]) == "张三a丰"
+    assert await typed_in_one_read(SafeInput(), ["left", "left", "a"]) == "张a三丰"
+    assert await typed_in_one_read(SafeInput(), ["home", "a", "end", "backspace", "b"]) == "a张三b"
+
+
+async def test_cjk_text_is_measured_in_double_cells() -> None:
+    app = Plain(SafeInput(id="name"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        widget = app.query_one(SafeInput)
+        await pilot.press(*"张三丰")
+        assert widget.cursor_position == 3
+        await pilot.press("left")
+        assert widget.cursor_position == 2 and widget.cursor_screen_offset.x == 4
+        await pilot.press("left")
+        assert widget.cursor_position == 1 and widget.cursor_screen_offset.x == 2
+        await pilot.press("delete", "李")
+        assert widget.value == "张李丰"
+        assert screen_text(app).splitlines()[0].startswith("张李丰")
+        assert not widget.cursor_blink and widget.compact
+
+
+# --- fields ----------------------------------------------------------------------------------------
+
+
+async def test_date_auto_advances_and_shows_iso() -> None:
+    app = Form()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.query_one("#birth", DateField).focus()
+        await pilot.press(*"19850312")
+        field = app.query_one("#birth", DateField)
+        assert field.value_date == date(1985, 3, 12) and field.value == "1985-03-12"
+        assert focused_id(app) == "eth"
+        assert [(m.value_date, m.error) for m in app.of(DateField.Changed)] == [(date(1985, 3, 12), None)]
+        assert "1985-03-12" in screen_text(app)
+
+
+async def test_impossible_date_stays_with_its_message_and_text() -> None:
+    app = Form()
+    async with app.run_test(size=(80, 24)) as pilot:
+        field = app.query_one("#birth", DateField)
+        field.focus()
+        await pilot.press(*"19850230")
+        assert focused_id(app) == "birth"
+        assert field.value == "19850230" and field.value_date is None
+        assert field.error == "日期不存在：1985-02-30，请核对"
+        assert field.tooltip == field.error and field.has_class("-error")
+        assert "19850230 ✗" in screen_text(app)
+        await pilot.press("enter")
+        assert focused_id(app) == "birth"
+        await pilot.press("backspace", "backspace", "2", "8")
+        assert field.value_date == date(1985, 2, 28) and field.error is None
+        assert focused_id(app) == "eth"
+
+
+async def test_short_and_separated_dates_need_enter() -> None:
+    app = Form()
+    async with app.run_test(size=(80, 24)) as pilot:
+        field = app.query_one("#birth", DateField)
+        field.focus()
+        await pilot.press(*"850312")
+        assert field.value_date is None and focused_id(app) == "birth"
+        await pilot.press("enter")
+        assert field.value_date == date(1985, 3, 12) and field.value == "1985-03-12"
+        assert focused_id(app) == "eth"
+        assert len(app.of(DateField.Submitted)) == 1
+        field.focus()
+        await pilot.press(*"1985.3.1", "enter")
+        assert field.value_date == date(1985, 3, 1) and focused_id(app) == "eth"
+        field.focus()
+        await pilot.press(*"1985-3-12")  # a two-digit day completes it
+        assert field.value_date == date(1985, 3, 12) and focused_id(app) == "eth"
+
+
+async def test_date_refuses_letters_and_flags_the_future() -> None:
+    app = Form()
+    async with app.run_test(size=(80, 24)) as pilot:
+        field = app.query_one("#birth", DateField)
+        field.focus()
+        await pilot.press("a", "b", *"20300101")
+        assert field.value == "2030-01-01" and field.warning == "日期晚于今天：2030-01-01"
+        assert field.value_date == date(2030, 1, 1) and field.has_class("-warning")
+
+
+async def test_code_typed_in_full_shows_label_and_advances() -> None:
+    app = Form()
+    async with app.run_test(size=(80, 24)) as pilot:
+        field = app.query_one("#eth", CodeField)
+        field.focus()
+        await pilot.press("0", "1")
+        assert field.code == "01" and field.label == "汉族"
+        assert focused_id(app) == "idn"
+        assert "01 汉族" in screen_text(app)
+        assert [(m.code, m.label) for m in app.of(CodeField.Changed)] == [("01", "汉族")]
+
+
+async def test_pinyin_initials_offer_candidates_and_enter_takes_one() -> None:
+    app = Form()
+    async with app.run_test(size=(80, 24)) as pilot:
+        field = app.query_one("#eth", CodeField)
+        field.focus()
+        await pilot.press("h", "z")
+        assert field.code is None and field.candidates[:2] == ("01", "03")
+        assert "hz 01汉族 03回族" in screen_text(app)
+        await pilot.press("enter")
+        assert field.code == "01" and field.value == "01" and focused_id(app) == "idn"
+        assert "01 汉族" in screen_text(app)
+        field.focus()
+        await pilot.press("h", "z", "down", "enter")
+        assert field.code == "03" and field.label == "回族"
+        field.focus()
+        await pilot.press("h", "z", "down", "up", "enter")
+        assert field.code == "01"
+
+
+async def test_chinese_label_through_the_ime() -> None:
+    app = Form()
+    async with app.run_test(size=(80, 24)) as pilot:
+        field = app.query_one("#eth", CodeField)
+        field.focus()
+        await pilot.press("汉")
+        assert field.candidates[0] == "01" and "01汉族" in screen_text(app)
+        await pilot.press("enter")
+        assert (field.code, field.value, focused_id(app)) == ("01", "01", "idn")
+
+
+async def test_unknown_code_is_an_error_and_up_goes_back() -> None:
+    app = Form()
+    async with app.run_test(size=(80, 24)) as pilot:
+        field = app.query_one("#eth", CodeField)
+        field.focus()
+        await pilot.press("q", "q")
+        assert field.error == "民族代码无效：qq" and "✗ 无此代码" in screen_text(app)
+        await pilot.press("enter")
+        assert focused_id(app) == "eth" and field.code is None
+        await pilot.press("up")
+        assert focused_id(app) == "birth"
+
+
+async def test_valid_id_fills_sex_and_birth_and_advances() -> None:
+    app = Form()
+    async with app.run_test(size=(80, 24)) as pilot:
+        field = app.query_one("#idn", IdField)
+        field.focus()
+        await pilot.press(*"11010219900101002x")
+        assert field.value == "11010219900101002X"
+        parsed = app.of(IdField.Parsed)
+        assert [(m.number, m.sex, m.birth_date, m.legacy) for m in parsed] == [
+            ("11010219900101002X", "2", date(1990, 1, 1), False)
+        ]
+        assert focused_id(app) == "remark"
+        assert "11010219900101002X ✓" in screen_text(app)
+
+
+async def test_wrong_check_character_is_shown_at_once() -> None:
+    app = Form()
+    async with app.run_test(size=(80, 24)) as pilot:
+        field = app.query_one("#idn", IdField)
+        field.focus()
+        await pilot.press(*"43042619820615002")
+        assert field.error is None and "✗" not in screen_text(app)
+        await pilot.press("4")
+        assert field.error == "校验位应为 3，现为 4"
+        assert "430426198206150024 ✗ 校验位应为 3，现为 4" in screen_text(app)
+        assert focused_id(app) == "idn" and app.of(IdField.Parsed) == []
+        await pilot.press("backspace", "3")
+        assert field.sex == "2" and field.birth_date == date(1982, 6, 15)
+        assert focused_id(app) == "remark"
+
+
+async def test_legacy_fifteen_digits_on_enter() -> None:
+    app = Form()
+    async with app.run_test(size=(80, 24)) as pilot:
+        field = app.query_one("#idn", IdField)
+        field.focus()
+        await pilot.press(*"610104620927690")
+        assert focused_id(app) == "idn" and app.of(IdField.Parsed) == []
+        await pilot.press("enter")
+        parsed = app.of(IdField.Parsed)
+        assert [(m.sex, m.birth_date, m.legacy) for m in parsed] == [("2", date(1962, 9, 27), True)]
+        assert field.warning == "15位旧号码，18位为 610104196209276908"
+        assert focused_id(app) == "remark"
+        field.focus()
+        await pilot.press("a", "b")  # letters are refused
+        assert field.value == "610104620927690"
+
+
+async def test_a_whole_record_typed_ahead_in_one_read_lands_field_by_field() -> None:
+    """Keys that follow an Enter or a completing character go to the next field, not the full one."""
+    app = Form()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.query_one("#name").focus()
+        burst(app, [*"王秀英", "enter", *"19820615", *"hz", "enter", *"430426198206150023", *"备注"])
+        await settle(pilot)
+        assert app.query_one("#name", SafeInput).value == "王秀英"
+        assert app.query_one("#birth", DateField).value_date == date(1982, 6, 15)
+        assert app.query_one("#eth", CodeField).code == "01"
+        assert app.query_one("#idn", IdField).value == "430426198206150023"
+        assert app.query_one("#remark", SafeInput).value == "备注"
+        assert focused_id(app) == "remark"
+
+
+async def test_values_set_by_code_show_status_without_moving() -> None:
+    app = Form()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.query_one("#name").focus()
+        app.query_one("#eth", CodeField).code = "03"
+        app.query_one("#birth", DateField).value_date = date(1982, 6, 15)
+        app.query_one("#idn", IdField).value = "430426198206150024"
+        await settle(pilot)
+        assert "03 回族" in screen_text(app)
+        assert app.query_one("#idn", IdField).error == "校验位应为 3，现为 4"
+        assert focused_id(app) == "name"
+
+
+# --- terminals -------------------------------------------------------------------------------------
+
+
+async def test_sixteen_colour_theme_uses_ansi_colours() -> None:
+    app = Form(ansi_color=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        field = app.query_one("#idn", IdField)
+        field.focus()
+        await pilot.press(*"430426198206150024")
+        assert field.status.styles.color.ansi is not None
+        assert "✗ 校验位应为 3" in screen_text(app)
+
+
+async def test_sixteen_colour_terminal_gets_only_16_colour_codes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from textual import constants
+
+    monkeypatch.setattr(constants, "COLOR_SYSTEM", "standard")
+    app = Form(driver_class=CountingDriver)
+    async with app.run_test(size=(80, 24), headless=False) as pilot:
+        app.query_one("#idn").focus()
+        await pilot.press(*"430426198206150024")
+        await settle(pilot)
+        driver = app._driver
+        assert isinstance(driver, CountingDriver)
+        output = "".join(driver.log)
+    assert output and "✗" in output
+    assert not re.search(r"\x1b\[[0-9;]*[34]8;[25];", output)  # no 256-colour or true-colour codes
+
+
+@pytest.mark.parametrize(
+    ("name", "factory", "keys"),
+    [
+        ("SafeInput", lambda: SafeInput(), "abcdefgh"),
+        ("SafeInput CJK", lambda: SafeInput(), "张三丰李四"),
+        ("DateField", lambda: DateField(today=TODAY), "1985031"),
+        ("CodeField", lambda: CodeField("ethnicity"), "hz"),
+        ("IdField", lambda: IdField(today=TODAY), "43042619820615002"),
+    ],
+)
+async def test_bytes_per_typed_character_stay_small(name: str, factory, keys: str) -> None:
+    """design §5: median ≤ 300 B written to the terminal per typed character."""
+    counts = await bytes_per_key(factory, list(keys))
+    assert all(count > 0 for count in counts), name
+    assert sorted(counts)[len(counts) // 2] <= 300, (name, counts)

@@ -1,0 +1,128 @@
+"""SafeInput: a compact Input that applies keys in the order they were typed.
+
+Textual issue 6605. The app forwards every key to the focused Input's queue. A printable key is handled
+there at once, but a bound key (left, backspace, home …) is not: ``Input._on_key`` ignores it, the event
+bubbles to the screen and the app, and only ``App._on_key`` runs the binding. When several keys arrive in
+one read (SSH, an IME commit, fast typists on a slow link) the printable keys already queued behind it are
+inserted first: ``张三丰`` + ``←←a`` gives ``张三丰a``. SafeInput runs its own bindings inline in its own
+``_on_key``, so each key takes effect before the next one is read.
+
+The same race moves typed-ahead keys into the wrong field when focus moves (Enter, auto-advance): the keys
+queued behind the Enter still sit in the old field's queue. SafeInput hands any key or paste that reaches
+it after it lost focus to the widget that has focus now, in order.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import events
+from textual.binding import Binding, BindingsMap, BindingType
+from textual.widgets import Input
+
+__all__ = ["SafeInput"]
+
+
+class SafeInput(Input):
+    """A compact, non-blinking Input that runs its bindings inline (keys never overtake each other).
+
+    Enter posts ``Input.Submitted`` and, with ``advance_on_enter``, moves focus to the next field; Up and
+    Shift+Tab go back, Tab forward. Subclasses may normalise typed text in :meth:`normalize_insert`.
+    """
+
+    DEFAULT_CSS = """
+    SafeInput {
+        width: 24;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "previous_field", "上一项", show=False, id="field.previous"),
+        Binding("tab", "next_field", "下一项", show=False, id="field.next"),
+        Binding("shift+tab", "previous_field", "上一项", show=False, id="field.previous_tab"),
+    ]
+
+    def __init__(
+        self,
+        value: str | None = None,
+        placeholder: str = "",
+        *,
+        advance_on_enter: bool = False,
+        compact: bool = True,
+        select_on_focus: bool = True,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(value, placeholder, compact=compact, select_on_focus=select_on_focus, **kwargs)  # type: ignore[arg-type]
+        self.cursor_blink = False
+        self.advance_on_enter = advance_on_enter
+
+    # --- keys in order -----------------------------------------------------------------------------
+
+    def _own_bindings(self) -> BindingsMap:
+        """This widget's bindings, with the app's keymap applied when it has one."""
+        keymap = getattr(self.app, "_keymap", None)
+        if not keymap:
+            return self._bindings
+        bindings = self._bindings.copy()
+        bindings.apply_keymap(keymap)
+        return bindings
+
+    def _hand_on(self, event: events.Key | events.Paste) -> bool:
+        """Pass an event that arrived after focus moved on to the widget focused now (True if passed)."""
+        focused = self.app.focused
+        if focused is self or not self.is_attached:
+            return False
+        event.stop()
+        event.prevent_default()
+        copy: events.Key | events.Paste = (
+            events.Key(event.key, event.character) if isinstance(event, events.Key) else events.Paste(event.text)
+        )
+        (focused or self.app.screen)._forward_event(copy)
+        return True
+
+    async def _on_key(self, event: events.Key) -> None:
+        if self._hand_on(event):
+            return
+        for binding in self._own_bindings().key_to_bindings.get(event.key, ()):
+            if not binding.priority and await self.app.run_action(binding.action, self):
+                event.stop()
+                event.prevent_default()
+                return
+        # printable keys fall through to Input._on_key (same task, same order)
+
+    def _on_paste(self, event: events.Paste) -> None:
+        if self._hand_on(event):
+            return
+        # Input._on_paste runs next in the MRO
+
+    # --- text --------------------------------------------------------------------------------------
+
+    def normalize_insert(self, text: str) -> str:
+        """Typed or pasted text as it should be inserted (override to widen/upper-case/filter)."""
+        return text
+
+    def replace(self, text: str, start: int, end: int) -> None:
+        """Insert ``text`` (normalised) in place of ``start``–``end``."""
+        super().replace(self.normalize_insert(text) if text else text, start, end)
+
+    def restricted(self) -> None:
+        """A refused character rings no bell: the clerk sees the field not change."""
+
+    # --- moving between fields ---------------------------------------------------------------------
+
+    def advance(self) -> None:
+        """Move focus to the next field (keys typed ahead follow it)."""
+        if self.has_focus:
+            self.screen.focus_next()
+
+    def action_next_field(self) -> None:
+        self.screen.focus_next()
+
+    def action_previous_field(self) -> None:
+        self.screen.focus_previous()
+
+    async def action_submit(self) -> None:
+        """Enter: post ``Input.Submitted``, then advance when ``advance_on_enter``."""
+        await super().action_submit()
+        if self.advance_on_enter:
+            self.advance()
