@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -129,11 +131,27 @@ def _changes_sheet(workbook: Any, st: Styles, data: MonthlyReturns, footer: str)
     return (row - HEADER_ROW) * len(CHANGES_HEADERS)
 
 
+_EPOCH = dt.datetime(1899, 12, 30)
+#: from this day on, serial numbers count days from _EPOCH (before it Excel counts a 29 February 1900)
+_SERIAL_FROM = dt.datetime(1900, 3, 1)
+
+
+@functools.lru_cache(maxsize=4096)
+def excel_serial(value: dt.date | dt.datetime) -> float:
+    """The Excel serial number of a date or a (naive) date-time, as `write_datetime` stores it (1900 system)."""
+    moment = value if isinstance(value, dt.datetime) else dt.datetime(value.year, value.month, value.day)
+    delta = moment - _EPOCH
+    return delta.days + delta.seconds / 86400 + delta.microseconds / 86_400_000_000
+
+
 def _write_date(sheet: Any, row: int, col: int, value: Any, fmt: Any) -> None:
+    """A date cell: the serial number with a date format (what `write_datetime` writes, without its cost)."""
     if value is None:
         sheet.write_blank(row, col, None, fmt)
+    elif value < _SERIAL_FROM.date() if not isinstance(value, dt.datetime) else value < _SERIAL_FROM:
+        sheet.write_datetime(row, col, value, fmt)  # Excel's 1900 leap-year quirk: let xlsxwriter handle it
     else:
-        sheet.write_datetime(row, col, value, fmt)
+        sheet.write_number(row, col, excel_serial(value), fmt)
 
 
 def _quality_sheet(workbook: Any, st: Styles, data: MonthlyReturns, quality: QualitySheet, footer: str) -> int:

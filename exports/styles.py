@@ -47,8 +47,8 @@ def display_width(text: object) -> int:
 def fit_width(texts: Iterable[object], *, minimum: int = 4, maximum: int = MAX_WIDTH) -> float:
     """A column width (characters) that shows the widest of `texts` (each may hold several lines)."""
     widest = 0
-    for text in texts:
-        for line in str(text if text is not None else "").split("\n"):
+    for text in {str(t) for t in texts if t is not None}:
+        for line in text.split("\n") if "\n" in text else (text,):
             widest = max(widest, display_width(line))
     return float(min(maximum, max(minimum, widest + 2)))
 

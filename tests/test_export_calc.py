@@ -206,3 +206,24 @@ def test_stdlib_reader_matches_openpyxl(tmp_path: Path) -> None:
     with read_workbook(path) as reader:
         assert reader.sheet_names == ["甲", "乙"]
         assert reader.cells("甲") == {(1, 1): "文字", (2, 2): 3.0, (3, 3): 2.5, (10, 27): True}
+
+
+def test_date_cells_hold_what_write_datetime_writes(tmp_path: Path) -> None:
+    """Date cells are written as serial numbers with a date format; read back they equal `write_datetime`'s."""
+    import xlsxwriter
+
+    from exports.monthly_writer import _write_date
+
+    values = [dt.date(2026, 10, 3), dt.date(1900, 3, 1), dt.date(1900, 2, 27), dt.date(1985, 2, 28),
+              dt.datetime(2026, 11, 5, 23, 59, 59), dt.datetime(2024, 2, 29, 8, 30, 0, 500_000)]  # fmt: skip
+    path = tmp_path / "dates.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet("d")
+    fmt = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    for row, value in enumerate(values):
+        sheet.write_datetime(row, 0, value, fmt)
+        _write_date(sheet, row, 1, value, fmt)
+    workbook.close()
+    rows = list(openpyxl.load_workbook(path).active.iter_rows(values_only=True))
+    assert [r[1] for r in rows] == [r[0] for r in rows]
+    assert rows[0][1] == dt.datetime(2026, 10, 3)
