@@ -112,6 +112,15 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--unit", default=None, help="所属单位代码")
     user_sub.add_parser("list", parents=[common], help="列出账号")
 
+    backup = sub.add_parser("backup", parents=[common], help="在线备份数据库（检查完整性，自动轮换旧备份）")
+    backup.add_argument("--dir", type=Path, default=None, help="备份目录（默认：数据库所在目录下的 backups）")
+    backup.add_argument("--list", action="store_true", help="只列出已有的备份")
+    backup.add_argument("--keep-all", action="store_true", help="不按轮换规则删除旧备份")
+    restore = sub.add_parser("restore", parents=[common], help="从备份恢复数据库（先检查备份，并先备份当前数据）")
+    restore.add_argument("file", type=Path, help="备份文件 .sqlite3")
+    restore.add_argument("--dir", type=Path, default=None, help="恢复前自动备份的存放目录")
+    restore.add_argument("--yes", action="store_true", help="不再询问，直接恢复")
+
     log = sub.add_parser("log", parents=[common], help="查看操作日志")
     log.add_argument("--limit", type=_positive, default=50)
     return parser
@@ -301,6 +310,89 @@ async def cmd_log(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sqlite_target(args: argparse.Namespace) -> Path:
+    """The SQLite file of ``--db`` (backups of PostgreSQL are the server's job)."""
+    from store.db import resolve
+
+    target = resolve(args.db)
+    if target.path is None:
+        raise CliError("PostgreSQL 数据库请用服务器的 pg_dump 备份、pg_restore 恢复（见 README 的“备份”一节）。")
+    return target.path
+
+
+def _size(n: int) -> str:
+    return f"{n / 1_048_576:.1f} MB"
+
+
+async def cmd_backup(args: argparse.Namespace) -> int:
+    from store import backup, db
+    from store.audit import log_action
+
+    database = _sqlite_target(args)
+    folder = args.dir or backup.default_folder(database)
+    if args.list:
+        found = backup.list_backups(folder)
+        for item in found:
+            print(f"{item.taken_at:%Y-%m-%d %H:%M:%S}\t{_size(item.size)}\t{item.path}")
+        print(f"共 {len(found)} 个备份，在 {folder}。" if found else f"{folder} 中没有备份。")
+        return 0
+    async with db.database(database, create=False):
+        operator = await _operator(args)
+        made = await asyncio.to_thread(backup.create_backup, database, folder, progress=_progress("备份（页）"))
+        removed = [] if args.keep_all else backup.rotate(folder)
+        await log_action(operator, "backup", str(made.path), f"{_size(made.size)}，轮换删除 {len(removed)} 个旧备份")
+    print(f"已备份到 {made.path}（{_size(made.size)}，完整性检查通过）。")
+    if removed:
+        print(f"按轮换规则删除了 {len(removed)} 个旧备份（保留近 30 天每天一份、近 5 年每月一份）。")
+    return 0
+
+
+def _confirm_restore(args: argparse.Namespace, database: Path) -> None:
+    if args.yes:
+        return
+    if not sys.stdin.isatty():
+        raise CliError("恢复会用备份覆盖当前数据库。确认无误请加 --yes 重新运行。")
+    answer = input(f"将用 {args.file} 覆盖 {database} 的全部数据（当前数据已先备份）。确认请输入 yes：")
+    if answer.strip().lower() != "yes":
+        raise CliError("已取消，数据库未改动。")
+
+
+async def cmd_restore(args: argparse.Namespace) -> int:
+    from store import backup, db
+    from store.audit import log_action
+
+    database = _sqlite_target(args)
+    version = backup.check_file(args.file)
+    operator = None
+    if database.exists():
+        try:
+            await db.open_db(db.resolve(database), create=False)
+        except Exception as exc:
+            raise CliError(
+                f"当前数据库无法打开（{exc}）。如要用备份替换它，请先把 {database} 改名保存，再运行 renkou restore。"
+            ) from None
+        try:
+            operator, role = await _identity(args)
+            if role != "admin":
+                raise CliError("只有管理员可以恢复数据库。")
+            saved = await asyncio.to_thread(
+                backup.create_backup, database, args.dir or backup.default_folder(database), label="before-restore"
+            )
+            await log_action(operator, "backup", str(saved.path), "恢复前自动备份")
+        finally:
+            await db.close_db()
+        print(f"当前数据已备份到 {saved.path}。")
+    _confirm_restore(args, database)
+    await asyncio.to_thread(backup.restore_into, database, args.file, _progress("恢复（页）"))
+    async with db.database(database, create=False):  # migrates an older backup to the current schema
+        from store import users
+
+        who = operator or users.os_user()
+        await log_action(who, "restore", str(args.file), f"结构版本 {version}")
+    print(f"已从 {args.file} 恢复数据库 {database}（备份已通过完整性检查）。")
+    return 0
+
+
 def check_terminal_encoding() -> str | None:
     """A message when the terminal is not UTF-8 (Textual would crash or show mojibake)."""
     encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
@@ -335,6 +427,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], Awaitable[int]]] = {
     "quality": cmd_quality,
     "user": cmd_user,
     "log": cmd_log,
+    "backup": cmd_backup,
+    "restore": cmd_restore,
 }
 
 
