@@ -39,6 +39,8 @@ _SQLITE_EXTRA = [
     "CREATE INDEX IF NOT EXISTS idx_benefit_person ON benefit (person_id)",
     "CREATE INDEX IF NOT EXISTS idx_confirmation_person ON confirmation (person_id)",
     "CREATE INDEX IF NOT EXISTS idx_event_person ON change_event (person_id)",
+    "CREATE INDEX IF NOT EXISTS idx_person_name ON person (name)",
+    "CREATE INDEX IF NOT EXISTS idx_person_id_tail ON person ((substr(id_number, length(id_number) - 3)))",
     "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
     "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
     "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log "

@@ -1,4 +1,4 @@
-"""The first screen, driven with Textual's Pilot as a clerk would."""
+"""The unit overview (kept for the start-up probe of bench/) and the login, driven with Textual's Pilot."""
 
 from __future__ import annotations
 
@@ -25,8 +25,12 @@ async def example_db(tmp_path: Path):
 
 
 async def test_overview_lists_units_with_counts(example_db: db.DbTarget) -> None:
+    from tui.screens.overview import OverviewScreen
+
     app = RenkouApp(target_label=example_db.label, is_demo=False, needs_login=False, username="tester")
     async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(OverviewScreen())
+        await app.workers.wait_for_complete()
         await pilot.pause()
         table = app.screen.query_one(DataTable)
         rows = [[str(c).strip() for c in table.get_row_at(i)] for i in range(table.row_count)]
@@ -57,7 +61,7 @@ async def test_login_screen_rejects_wrong_password(example_db: db.DbTarget) -> N
         assert "用户名或密码错误" in str(app.screen.query_one("#login-error", Static).render())
         await pilot.press(*"secret123", "enter")
         await pilot.pause()
-        assert type(app.screen).__name__ == "OverviewScreen"
+        assert type(app.screen).__name__ == "BrowseScreen"
         assert app.username == "liming"
 
 

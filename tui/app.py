@@ -1,4 +1,4 @@
-"""The Textual application: global keys, theme, and the screen flow (login → overview)."""
+"""The Textual application: global keys, theme, and the screen flow (login → browse)."""
 
 from __future__ import annotations
 
@@ -34,28 +34,43 @@ class RenkouApp(App[int]):
     def on_mount(self) -> None:
         if self.ascii_borders:
             self.add_class("ascii")
-        from tui.screens.overview import OverviewScreen
-
         if self.needs_login:
             from tui.screens.login import LoginScreen
 
             self.push_screen(LoginScreen(), self._logged_in)
         else:
-            self.push_screen(OverviewScreen())
+            self._open_main()
 
     def _logged_in(self, username: str | None) -> None:
-        from tui.screens.overview import OverviewScreen
-
         if not username:
             self.exit(1)
             return
         self.username = username
-        self.push_screen(OverviewScreen())
+        self._open_main()
+
+    def _open_main(self) -> None:
+        from tui.screens.browse import BrowseScreen
+
+        self.push_screen(BrowseScreen())
+
+    def open_household(self, code: str, person_key: str | None = None) -> None:
+        """Go back to the browse screen and show a household (with the person highlighted), e.g. from the
+        review list. Screens above the browse screen are closed."""
+        from tui.screens.browse import BrowseScreen
+
+        if not any(isinstance(s, BrowseScreen) for s in self.screen_stack):
+            self.push_screen(BrowseScreen())
+        while not isinstance(self.screen, BrowseScreen):
+            self.pop_screen()
+        browse = self.screen
+        browse.run_worker(browse.reveal(code, person_key), group="reveal", exclusive=True)
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen
 
-        self.push_screen(HelpScreen(self.screen.id or ""))
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(getattr(self.screen, "HELP", "")))
 
     @property
     def status_line(self) -> str:

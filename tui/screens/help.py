@@ -1,33 +1,27 @@
-"""F1 help: the keys of the current screen and the global ones."""
+"""F1 help: the keys of the current screen (its ``HELP`` text) and the global ones."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-HELP_TEXT = """\
-[b]Renkou 全员人口信息管理 — 帮助[/b]
-
+GLOBAL_HELP = """\
 全局按键
   F1        本帮助            Esc       返回 / 退出
   Ctrl+Q    退出程序
 
-总览
-  ↑ ↓ PgUp PgDn  移动（户树和录入界面在后续版本中提供）
-
 命令行（在 shell 中运行 renkou --help 查看全部）
   renkou import 文件.jsonl [--partial]     导入户文件
-  renkou export households --out 文件      导出户文件
-  renkou demo --persons 5000               生成演示数据
-
-按 Esc 或 F1 关闭本帮助。"""
+  renkou check                             整库逻辑审核
+  renkou demo --persons 5000               生成演示数据"""
 
 
 class HelpScreen(ModalScreen[None]):
-    """A modal help panel."""
+    """A modal help panel: the screen's own keys first, then the global ones."""
 
     BINDINGS = [Binding("escape,f1", "dismiss", "关闭", id="close", key_display="Esc")]
 
@@ -36,5 +30,12 @@ class HelpScreen(ModalScreen[None]):
         self.topic = topic
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="help-box"):
-            yield Static(HELP_TEXT)
+        with VerticalScroll(id="help-box") as box:
+            box.border_title = "帮助"
+            box.border_subtitle = "Esc 或 F1 关闭"
+            body = Text()
+            body.append("Renkou 全员人口信息管理 — 帮助\n\n", style="bold")
+            if self.topic:
+                body.append(self.topic.rstrip() + "\n\n")
+            body.append(GLOBAL_HELP)
+            yield Static(body)

@@ -1,0 +1,226 @@
+"""The browse screen driven with Textual's Pilot at 80×24, as a clerk would: open the tree level by level,
+open a household with a finding, search by pinyin initials and jump, help, quit."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual.geometry import Region
+from textual.pilot import Pilot
+from textual.widget import Widget
+from textual.widgets import Static
+
+from store import db
+from tui.app import RenkouApp
+from tui.screens.browse import BrowseScreen, HouseholdTree, wrap_cells
+
+AS_OF = dt.date(2026, 11, 15)
+
+
+@pytest.fixture(scope="session")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small demo county with planted faults, audited (stored findings exist)."""
+    from checks.engine import run_audit
+    from store.demo_build import build_demo
+
+    path = tmp_path_factory.mktemp("browse") / "demo.sqlite3"
+
+    async def build() -> None:
+        await build_demo(db.resolve(path), persons=600, seed=3, error_rate=0.15, as_of=AS_OF)
+        async with db.database(path, create=False):
+            await run_audit(AS_OF, today=AS_OF)
+
+    asyncio.run(build())
+    return path
+
+
+@pytest.fixture
+async def demo_db(demo_file: Path, tmp_path: Path):
+    path = tmp_path / "demo.sqlite3"
+    shutil.copy(demo_file, path)
+    target = db.resolve(path)
+    async with db.database(target, create=False):
+        yield target
+
+
+def shown(widget: Widget) -> str:
+    """The text a widget draws at its current size."""
+    width, height = widget.size
+    return "\n".join(strip.text for strip in widget.render_lines(Region(0, 0, width, height)))
+
+
+async def settle(pilot: Pilot, condition: Callable[[], bool] = lambda: True) -> None:
+    """Let workers finish and the screen refresh until `condition` holds."""
+    for _ in range(200):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if condition():
+            return
+    raise AssertionError("the screen did not reach the expected state")
+
+
+def _app(target: db.DbTarget) -> RenkouApp:
+    return RenkouApp(target_label=target.label, is_demo=True, needs_login=False, username="demo")
+
+
+async def _target_household() -> tuple[str, str, str]:
+    """A household with an open finding on a member: (household code, finding message, person key)."""
+    rows = await db.fetch(
+        "SELECT household_code, message, person_key FROM finding WHERE NOT confirmed AND severity IN ('E', 'W') "
+        "AND person_key IS NOT NULL ORDER BY household_code DESC LIMIT 1"
+    )
+    return rows[0][0], rows[0][1], rows[0][2]
+
+
+async def _press_to(pilot: Pilot, tree: HouseholdTree, code: str) -> None:
+    """Move the cursor down to the node with `code` among the children of the cursor node, and press Enter."""
+    node = tree.cursor_node
+    assert node is not None
+    codes = [c.data.code for c in node.children if c.data is not None]
+    assert code in codes, (code, codes)
+    await pilot.press(*["down"] * (codes.index(code) + 1), "enter")
+    await settle(pilot, lambda: tree.cursor_node is not None and tree.cursor_node.data is not None
+                 and tree.cursor_node.data.code == code)  # fmt: skip
+
+
+async def test_clerk_opens_a_household_level_by_level(demo_db: db.DbTarget) -> None:
+    code, message, key = await _target_household()
+    app = _app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, BrowseScreen)
+        tree = screen.query_one(HouseholdTree)
+        await settle(pilot, lambda: bool(tree.root.children) and tree.root.children[0].is_expanded
+                     and bool(tree.root.children[0].children) and tree.root.children[0].children[0].data is not None)
+        township = tree.root.children[0]
+        assert township.data is not None and township.data.code == code[:9]
+        assert "人" in township.label.plain and "E" in township.label.plain  # 城关镇 600人 E.. W..
+        assert tree.cursor_node is township
+        await _press_to(pilot, tree, code[:12])  # the village: Enter opens it
+        await _press_to(pilot, tree, code[:14])  # the group
+        await _press_to(pilot, tree, code)  # the household: Enter opens its members and the detail
+        await settle(pilot, lambda: screen.detail is not None and screen.live)
+        household = tree.cursor_node
+        assert household is not None and household.is_expanded
+        assert any(c.data is not None and c.data.key == key for c in household.children)
+        text = shown(screen.query_one("#detail-body", Static))
+        assert screen.detail is not None and screen.detail.code == code
+        for member in screen.detail.members:
+            assert member.name[:2] in text and member.id_masked in text
+        assert "问题（按当前数据审核）" in text
+        assert "".join(message.split())[:12] in "".join(text.split())  # the finding, wrapped in the panel
+        assert "城关镇 ›" in shown(screen.query_one("#crumb", Static))
+        assert "演示数据" in shown(screen.query_one("#status", Static))
+        keys = shown(screen.query_one("#keys", Static))
+        assert "F1帮助 Enter打开 Ins新户 /查找 F4变更录入 F6审核 F7质量 F8导出 Esc退出" in keys
+        views = await db.fetch("SELECT username, target, detail FROM audit_log WHERE action = 'view'")
+        assert [tuple(v) for v in views] == [("demo", code, "")]
+        # a member of the open household: highlighted, logged with the person's key
+        await pilot.press("down")
+        member = tree.cursor_node
+        assert member is not None and member.data is not None and member.data.kind == "person"
+        await pilot.press("enter")
+        await settle(pilot, lambda: screen.person_key == member.data.key)
+        views = await db.fetch("SELECT username, target, detail FROM audit_log WHERE action = 'view'")
+        assert [tuple(v) for v in views][1:] == [("demo", code, member.data.key)]
+        await pilot.press("escape")
+    assert app.return_code == 0
+
+
+async def test_search_by_initials_jumps_to_the_person(demo_db: db.DbTarget) -> None:
+    code, _, key = await _target_household()
+    rows = await db.fetch(
+        "SELECT nk.initials, p.name FROM name_key nk JOIN person p ON p.id = nk.person_id WHERE p.key = ? "
+        "ORDER BY nk.id LIMIT 1",
+        [key],
+    )
+    initials, name = rows[0][0], rows[0][1]
+    app = _app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        tree = screen.query_one(HouseholdTree)
+        await settle(pilot, lambda: bool(tree.root.children))
+        await pilot.press("slash")
+        search = app.screen
+        assert type(search).__name__ == "SearchScreen"
+        await pilot.press(*initials)
+        await settle(pilot, lambda: any(h.person_key == key for h in search.hits))  # type: ignore[attr-defined]
+        position = [h.person_key for h in search.hits].index(key)  # type: ignore[attr-defined]
+        listing = shown(search.query_one("#search-hits"))
+        assert name in listing
+        await pilot.press(*["down"] * position, "enter")
+        await settle(pilot, lambda: screen.detail is not None and screen.detail.code == code)
+        assert app.screen is screen
+        node = tree.cursor_node
+        assert node is not None and node.data is not None and node.data.key == key
+        assert screen.person_key == key
+        views = await db.fetch("SELECT target, detail FROM audit_log WHERE action = 'view'")
+        assert [tuple(v) for v in views] == [(code, key)]
+
+
+async def test_search_by_id_tail_and_nothing_found(demo_db: db.DbTarget) -> None:
+    number, key = (await db.fetch(
+        "SELECT id_number, key FROM person WHERE id_number IS NOT NULL ORDER BY id DESC LIMIT 1"))[0]  # fmt: skip
+    app = _app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await settle(pilot, lambda: screen.query_one(HouseholdTree).root.children != [])
+        await pilot.press("f3", *number[-6:])
+        search = app.screen
+        await settle(pilot, lambda: any(h.person_key == key for h in search.hits))  # type: ignore[attr-defined]
+        await pilot.press("ctrl+u", *"qqqqqq")
+        await settle(pilot, lambda: "没有找到" in shown(search.query_one("#search-status")))
+        await pilot.press("escape")
+        assert app.screen is screen and screen.detail is None
+
+
+async def test_help_other_screens_and_quit(demo_db: db.DbTarget) -> None:
+    app = _app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await settle(pilot, lambda: screen.query_one(HouseholdTree).root.children != [])
+        await pilot.press("f1")
+        assert type(app.screen).__name__ == "HelpScreen"
+        assert "拼音首字母" in shown(app.screen.query_one("#help-box Static"))
+        await pilot.press("escape")
+        assert app.screen is screen
+        for key in ("insert", "f4", "f8"):
+            await pilot.press(key)
+            assert app.screen is screen
+        assert [n.message for n in app._notifications][-1] == "该功能尚未提供"
+        await pilot.press("f6")
+        try:
+            from tui.screens.review import ReviewScreen  # noqa: F401
+        except ImportError:
+            assert app.screen is screen
+        else:
+            assert type(app.screen).__name__ == "ReviewScreen"
+            app.pop_screen()
+        await pilot.pause()
+        await pilot.press("escape")
+    assert app.return_code == 0
+
+
+async def test_open_household_from_another_screen(demo_db: db.DbTarget) -> None:
+    code, _, key = await _target_household()
+    app = _app(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, BrowseScreen)
+        assert screen.has_class("-wide") and screen.query_one(HouseholdTree).outer_size.width == 46
+        await pilot.press("f1")
+        app.open_household(code, key)
+        await settle(pilot, lambda: screen.detail is not None and screen.detail.code == code)
+        assert app.screen is screen
+        node = screen.query_one(HouseholdTree).cursor_node
+        assert node is not None and node.data is not None and node.data.key == key
+
+
+def test_wrap_keeps_numbers_whole_and_punctuation_off_line_starts() -> None:
+    lines = wrap_cells("E PRG5 阳晶晶 第 1 条孕情结局为活产（2022-04-24），生育史中没有前后 30 天内出生的亲生子女。", 36)
+    assert lines == ["E PRG5 阳晶晶 第 1 条孕情结局为活产", "  （2022-04-24），生育史中没有前后", "  30 天内出生的亲生子女。"]

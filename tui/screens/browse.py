@@ -1,0 +1,442 @@
+"""The main screen: the household tree (left, loaded a level at a time) and the household detail (right).
+
+Every query runs in a worker through :mod:`store.browse`; the tree never holds more than the levels opened.
+Opening a household logs a view (``store.service.log_view``) and shows the stored findings at once, then the
+findings of the household audited as it is now (:func:`checks.engine.audit_record`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import re
+
+from rich.cells import cell_len
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Static, Tree
+from textual.widgets.tree import TreeNode
+
+from store import browse, service
+from store.browse import GROUP, HOUSEHOLD, PERSON, UNIT, Issue, Node
+from store.search import Hit
+
+NOT_YET = "该功能尚未提供"
+KEYS = (("F1", "帮助"), ("Enter", "打开"), ("Ins", "新户"), ("/", "查找"), ("F4", "变更录入"), ("F6", "审核"),
+        ("F7", "质量"), ("F8", "导出"), ("Esc", "退出"))  # fmt: skip
+SEVERITY_STYLE = {"E": "bold red", "W": "yellow", "I": "cyan"}
+
+HELP = """\
+户树（左）
+  ↑ ↓          移动             → / ←       展开 / 收起（← 回到上一级）
+  Enter        打开户（右侧显示户成员和问题），在乡镇、村、组上展开或收起
+  PgUp PgDn    翻页             Home End    到开头 / 结尾
+  / 或 F3      查找：姓名、拼音首字母（如 ljg）、身份证号或后 4 位、户编码
+               输入即查；↓ 进入结果，Enter 跳到该户并定位该人
+户详情（右）
+  成员表中 E/W 为该人未处理的错误/预警数；下方列出该户的问题（按当前数据审核）
+其他
+  Ins 新户   F4 变更录入   F6 逻辑审核   F7 数据质量   F8 导出   Esc 退出程序
+  树上的人数为在册人数（不含注销），E/W 为最近一次整库审核中未核实的问题数"""
+
+
+def key_bar() -> Text:
+    """The footer line of the keys that matter."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    for key, label in KEYS:
+        text.append(f" {key}", style="bold")
+        text.append(label)
+    return text
+
+
+def node_label(node: Node) -> Text:
+    """A tree label: name, persons, E in red, W in yellow."""
+    text = Text(node.name, no_wrap=True)
+    if node.kind != PERSON:
+        text.append(f" {node.counts.persons}人", style="dim" if node.kind == HOUSEHOLD else "")
+    if node.counts.errors:
+        text.append(f" E{node.counts.errors}", style="bold red")
+    if node.counts.warnings:
+        text.append(f" W{node.counts.warnings}", style="yellow")
+    if node.closed:
+        text.append(" 已销户" if node.kind == HOUSEHOLD else " 已注销", style="dim")
+    return text
+
+
+class HouseholdTree(Tree[Node]):
+    """The unit → group → household → person tree with arrow keys to open and close levels."""
+
+    BINDINGS = [
+        Binding("right", "open_level", "展开", show=False),
+        Binding("left", "close_level", "收起", show=False),
+    ]
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__("户", **kwargs)  # type: ignore[arg-type]
+        self.show_root = False
+        self.guide_depth = 2
+
+    def action_open_level(self) -> None:
+        node = self.cursor_node
+        if node is None or not node.allow_expand:
+            return
+        if node.is_expanded:
+            self.action_cursor_down()
+        else:
+            node.expand()
+
+    def action_close_level(self) -> None:
+        node = self.cursor_node
+        if node is None:
+            return
+        if node.allow_expand and node.is_expanded:
+            node.collapse()
+        elif node.parent is not None and not node.parent.is_root:
+            self.move_cursor(node.parent)
+
+
+class BrowseScreen(Screen[None]):
+    """户树 + 户详情 (screens.md, Browse)."""
+
+    HELP = HELP
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    BINDINGS = [
+        Binding("insert", "new_household", "新户", id="new_household", key_display="Ins"),
+        Binding("slash,f3", "search", "查找", id="search", key_display="/"),
+        Binding("f4", "changes", "变更录入", id="changes", key_display="F4"),
+        Binding("f6", "review", "审核", id="review", key_display="F6"),
+        Binding("f7", "quality", "质量", id="quality", key_display="F7"),
+        Binding("f8", "export", "导出", id="export", key_display="F8"),
+        Binding("escape", "app.quit", "退出", id="quit", key_display="Esc"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="browse")
+        self.detail: browse.Detail | None = None
+        self.person_key: str | None = None
+        self.live = False
+        self._loaded: set[int] = set()
+        self._pending: dict[int, asyncio.Task[None]] = {}
+        self._top_ready = asyncio.Event()
+        self._top_code = ""
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="browse-head", classes="title-bar"):
+            yield Static("人口信息", id="crumb")
+            yield Static(self.app.status_line, id="status")  # type: ignore[attr-defined]
+        with Horizontal(id="browse-body"):
+            tree = HouseholdTree(id="tree")
+            tree.border_title = "户"
+            tree.root.add_leaf("加载中…")
+            yield tree
+            with VerticalScroll(id="detail") as detail:
+                detail.border_title = "户"
+                detail.can_focus = False
+                yield Static("按 Enter 打开户，/ 查找。", id="detail-body")
+        yield Static(key_bar(), id="keys")
+
+    def on_mount(self) -> None:
+        self.query_one(HouseholdTree).focus()
+        self.run_worker(self._load_top(), group="tree")
+
+    # --- the tree ------------------------------------------------------------------------------------------
+
+    async def _load_top(self) -> None:
+        username = str(getattr(self.app, "username", ""))
+        who = await browse.operator_label(username) if username else ""
+        demo = "  演示数据" if getattr(self.app, "is_demo", False) else ""
+        self.query_one("#status", Static).update(f"{who}  {dt.date.today():%Y-%m-%d}{demo}".strip())
+        self.show_top(await browse.top())
+
+    def show_top(self, top: tuple[Node, list[Node]] | None) -> None:
+        """Fill the first level of the tree (a single township or village is opened at once)."""
+        tree = self.query_one(HouseholdTree)
+        tree.root.remove_children()
+        if top is None:
+            tree.root.add_leaf("（空数据库：请先导入户文件或生成演示数据）")
+            self._top_ready.set()
+            return
+        root, kids = top
+        self._top_code = root.code
+        tree.root.data = root
+        tree.border_subtitle = node_label(root).plain
+        self._add_children(tree.root, kids)
+        self._loaded.add(tree.root.id)
+        self._top_ready.set()
+        _ = tree.last_line
+        tree.move_cursor(tree.root.children[0] if tree.root.children else None)
+        if len(tree.root.children) == 1:
+            tree.root.children[0].expand()
+
+    def _add_children(self, parent: TreeNode[Node], kids: list[Node]) -> None:
+        for kid in kids:
+            if kid.expandable:
+                parent.add(node_label(kid), kid)
+            else:
+                parent.add_leaf(node_label(kid), kid)
+
+    async def _fill(self, node: TreeNode[Node]) -> None:
+        assert node.data is not None
+        try:
+            kids = await browse.children(node.data)
+        finally:
+            self._pending.pop(node.id, None)
+        node.remove_children()
+        self._add_children(node, kids)
+        if not kids:
+            node.add_leaf(Text("（无）", style="dim"))
+        self._loaded.add(node.id)
+
+    async def _ensure(self, node: TreeNode[Node]) -> None:
+        """Load the children of `node` once (waiting for a load already under way)."""
+        if node.id in self._loaded or node.data is None:
+            return
+        task = self._pending.get(node.id)
+        if task is None:
+            node.remove_children()
+            node.add_leaf(Text("加载中…", style="dim"))
+            task = asyncio.ensure_future(self._fill(node))
+            self._pending[node.id] = task
+        await task
+
+    @on(Tree.NodeExpanded)
+    def _expanded(self, event: Tree.NodeExpanded[Node]) -> None:
+        node = event.node
+        if node.id not in self._loaded and node.data is not None:
+            self.run_worker(self._ensure(node), group="tree")
+
+    @on(Tree.NodeHighlighted)
+    def _highlighted(self, event: Tree.NodeHighlighted[Node]) -> None:
+        names = []
+        node: TreeNode[Node] | None = event.node
+        while node is not None and not node.is_root:
+            if node.data is not None and node.data.kind in (UNIT, GROUP):
+                names.append(node.data.name)
+            node = node.parent
+        self.query_one("#crumb", Static).update(Text("人口信息  " + " › ".join(reversed(names)), no_wrap=True,
+                                                     overflow="ellipsis"))  # fmt: skip
+
+    @on(Tree.NodeSelected)
+    def _selected(self, event: Tree.NodeSelected[Node]) -> None:
+        data = event.node.data
+        if data is None:
+            return
+        if data.kind == HOUSEHOLD:
+            self.open_detail(data.code)
+        elif data.kind == PERSON:
+            self.open_detail(data.code, data.key)
+
+    async def reveal(self, code: str, person_key: str | None = None) -> None:
+        """Open the tree down to a household (and person), put the cursor there and open the detail."""
+        await self._top_ready.wait()
+        tree = self.query_one(HouseholdTree)
+        steps = [c for c in await browse.path_to(code) if len(c) > len(self._top_code)]
+        steps += [code[:14], code] + ([person_key] if person_key else [])
+        node = tree.root
+        for step in steps:
+            await self._ensure(node)
+            child = next((c for c in node.children if c.data is not None
+                          and (c.data.key if c.data.kind == PERSON else c.data.code) == step), None)  # fmt: skip
+            if child is None:
+                break
+            if not node.is_root:
+                node.expand()
+            node = child
+        if not node.is_root:
+            _ = tree.last_line  # lay out the nodes just added, so the cursor can find its line
+            tree.move_cursor(node)
+            tree.scroll_to_node(node, animate=False)
+        self.open_detail(code, person_key)
+
+    # --- the detail ----------------------------------------------------------------------------------------
+
+    def open_detail(self, code: str, person_key: str | None = None) -> None:
+        """Show a household (with a member highlighted) and log the view."""
+        if self.detail is not None and self.detail.code == code:
+            self.person_key = person_key
+            self._paint_detail()
+            self.run_worker(self._log_view(code, person_key), group="log")
+            return
+        self.query_one("#detail", VerticalScroll).border_subtitle = "加载中…"
+        self.run_worker(self._load_detail(code, person_key), exclusive=True, group="detail")
+
+    async def _log_view(self, code: str, person_key: str | None) -> None:
+        await service.log_view(str(getattr(self.app, "username", "")), code, person_key)
+
+    async def _load_detail(self, code: str, person_key: str | None) -> None:
+        detail = await browse.household_detail(code)
+        box = self.query_one("#detail", VerticalScroll)
+        box.border_subtitle = ""
+        if detail is None:
+            self.query_one("#detail-body", Static).update(f"户 {code} 不存在。")
+            return
+        self.detail, self.person_key, self.live = detail, person_key, False
+        self._paint_detail()
+        box.scroll_home(animate=False)
+        await self._log_view(code, person_key)
+        issues = await live_issues(code)
+        if issues is not None and self.detail is detail:
+            detail.issues, self.live = issues, True
+            self._paint_detail()
+
+    def _paint_detail(self) -> None:
+        detail = self.detail
+        if detail is None:
+            return
+        box = self.query_one("#detail", VerticalScroll)
+        box.border_title = f"户 {detail.code} {detail.address}"
+        body = self.query_one("#detail-body", Static)
+        width = body.content_region.width or 44
+        body.update(render_detail(detail, self.person_key, self.live, width))
+
+    def on_resize(self) -> None:
+        self._paint_detail()
+
+    # --- keys ----------------------------------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        from tui.screens.search import SearchScreen
+
+        self.app.push_screen(SearchScreen(), self._picked)
+
+    def _picked(self, hit: Hit | None) -> None:
+        if hit is not None:
+            self.run_worker(self.reveal(hit.household_code, hit.person_key), group="reveal", exclusive=True)
+
+    def action_review(self) -> None:
+        self._push_optional("tui.screens.review", "ReviewScreen")
+
+    def action_quality(self) -> None:
+        self._push_optional("tui.screens.quality", "QualityScreen")
+
+    def _push_optional(self, module: str, name: str) -> None:
+        import importlib
+
+        try:
+            screen = getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError):
+            self.notify(NOT_YET, timeout=3)
+            return
+        self.app.push_screen(screen())
+
+    def action_new_household(self) -> None:
+        self.notify(NOT_YET, timeout=3)
+
+    def action_changes(self) -> None:
+        self.notify(NOT_YET, timeout=3)
+
+    def action_export(self) -> None:
+        self.notify(NOT_YET, timeout=3)
+
+
+async def live_issues(code: str) -> list[Issue] | None:
+    """The findings of a household audited as it is stored now (None when the audit cannot run)."""
+    from checks.engine import audit_record, load_config, load_context
+    from store.records import load_households
+
+    record = (await load_households([code])).get(code)
+    if record is None:
+        return None
+    as_of = await browse.audit_as_of() or dt.date.today()
+    config = await load_config()
+    context = await load_context(record, as_of, config)
+    found = audit_record(record, context, as_of, config=config)
+    order = {"E": 0, "W": 1}
+    issues = [Issue(f.severity, f.rule, f.person_key, f.message, f.confirmed) for f in found]
+    return sorted(issues, key=lambda i: (i.confirmed, order.get(i.severity, 2)))
+
+
+_TOKENS = re.compile(r"[A-Za-z0-9.:/%+\-]+|\s+|.")
+_NO_LINE_START = set("，。、；：？！）》」』】,.;:?!)")
+_NO_LINE_END = set("（《「『【(")
+
+
+def wrap_cells(text: str, width: int, indent: int = 2) -> list[str]:
+    """Wrap mixed Chinese/ASCII text by terminal cells: any Chinese character may end a line, ASCII runs
+    (dates, numbers, rule codes) stay whole, closing punctuation never starts a line; later lines indented."""
+    width = max(width, indent + 8)
+    lines: list[str] = []
+    line = ""
+    for token in _TOKENS.findall(text):
+        if token.isspace():
+            token = " "
+            if not line.strip():
+                continue
+        if cell_len(line) + cell_len(token) <= width or not line.strip():
+            line += token
+            continue
+        carry = ""
+        if token in _NO_LINE_START and len(line.rstrip()) > 1:
+            line, carry = line[:-1], line[-1]
+        while line.rstrip() and line.rstrip()[-1] in _NO_LINE_END and len(line.strip()) > 1:
+            line = line.rstrip()
+            line, carry = line[:-1], line[-1] + carry
+        lines.append(line.rstrip())
+        line = " " * indent + carry + ("" if token == " " else token)
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
+
+
+def _badge(errors: int, warnings: int) -> Text:
+    text = Text()
+    if errors:
+        text.append(f"E{errors}", style="bold red")
+    if warnings:
+        text.append((" " if errors else "") + f"W{warnings}", style="yellow")
+    return text
+
+
+def render_detail(detail: browse.Detail, person_key: str | None, live: bool, width: int) -> Group:
+    """Header line, members table and findings of a household, for a panel `width` cells wide."""
+    head = Text(f"户口 {detail.hukou_type or '—'}  {detail.kind}  {detail.persons} 人")
+    if detail.status == "closed":
+        head.append("  已销户", style="bold")
+    village = detail.place.split(" › ")[1] if detail.place.count(" › ") >= 1 else detail.place
+    if village not in detail.address:
+        head.append(f"\n{detail.place}", style="dim")
+    per_person: dict[str, list[int]] = {}
+    for issue in detail.issues:
+        if issue.person_key and not issue.confirmed and issue.severity in ("E", "W"):
+            counts = per_person.setdefault(issue.person_key, [0, 0])
+            counts[0 if issue.severity == "E" else 1] += 1
+    table = Table(box=None, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0), header_style="bold")
+    for title in ("关系", "姓名"):
+        table.add_column(title, no_wrap=True, overflow="ellipsis", max_width=8)
+    table.add_column("性别", no_wrap=True, max_width=4)
+    table.add_column("出生日期", no_wrap=True, min_width=10)
+    table.add_column("身份证号", no_wrap=True, min_width=9)
+    table.add_column("问题", no_wrap=True)
+    for m in detail.members:
+        style = "reverse" if m.key == person_key else ("dim" if m.cancelled else "")
+        errors, warnings = per_person.get(m.key, [0, 0])
+        badge = Text(f"注销 {m.cancelled}", style="dim") if m.cancelled else _badge(errors, warnings)
+        born = m.birth_date.isoformat() if m.birth_date else ""
+        table.add_row(m.relation, m.name, m.sex, born, m.id_masked, badge, style=style)
+    open_issues = [i for i in detail.issues if not i.confirmed]
+    confirmed = len(detail.issues) - len(open_issues)
+    lines = Text()
+    lines.append("问题", style="bold")
+    lines.append("（按当前数据审核）" if live else "（最近一次审核）", style="dim")
+    if confirmed:
+        lines.append(f"  已核实 {confirmed} 条", style="dim")
+    if not open_issues:
+        lines.append("\n无")
+    for issue in open_issues:
+        mine = bool(person_key) and issue.person_key == person_key
+        name = detail.name_of(issue.person_key)
+        prefix = f"{issue.severity} {issue.rule} " + (f"{name} " if name else "")
+        for n, row in enumerate(wrap_cells(prefix + issue.message, width)):
+            lines.append("\n")
+            if n == 0:
+                lines.append(f"{issue.severity} {issue.rule}", style=SEVERITY_STYLE.get(issue.severity, ""))
+                lines.append(row[len(issue.severity) + len(issue.rule) + 1 :], style="bold" if mine else "")
+            else:
+                lines.append(row, style="bold" if mine else "")
+    return Group(head, table, Text(""), lines)
