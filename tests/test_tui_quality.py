@@ -108,8 +108,8 @@ async def test_improvements_follow_the_cursor(demo_db: db.DbTarget) -> None:
             if index:
                 await pilot.press("down")
                 await settle(pilot, screen)
-            assert f"── {unit.unit_name}：先改这些" in text_of(screen, "#panel-title")
-            panel = text_of(screen, "#panel")
+            assert f"── {unit.unit_name}：先改这些" in text_of(screen, "#quality-panel-title")
+            panel = text_of(screen, "#quality-panel")
             assert unit.improvements, unit.unit_code
             rule, gain = unit.improvements[0]
             first = panel.splitlines()[0]
@@ -130,12 +130,12 @@ async def test_d_shows_numerators_and_denominators(demo_db: db.DbTarget) -> None
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_quality(pilot)
         await pilot.press("d")
-        assert "分子/分母" in text_of(screen, "#panel-title")
-        panel = text_of(screen, "#panel")
+        assert "分子/分母" in text_of(screen, "#quality-panel-title")
+        panel = text_of(screen, "#quality-panel")
         assert f"完整率 {group(first.persons - first.incomplete)}/{group(first.persons)}" in panel
         assert f"误差率 {group(first.logic_errors)}/({group(first.married_wcba)}×10)" in panel
         await pilot.press("d")
-        assert "先改这些" in text_of(screen, "#panel-title")
+        assert "先改这些" in text_of(screen, "#quality-panel-title")
 
 
 async def test_enter_opens_review_of_the_village(demo_db: db.DbTarget) -> None:
@@ -177,7 +177,7 @@ async def test_f5_recomputes(demo_db: db.DbTarget) -> None:
         await settle(pilot, screen)
         rows = rows_of(screen)
         assert {r["完整率"] for r in rows} == {"100.0%"} and {r["重复"] for r in rows} == {"0"}
-        assert "没有可提高得分的问题" in text_of(screen, "#panel")
+        assert "没有可提高得分的问题" in text_of(screen, "#quality-panel")
 
 
 async def test_shows_computing_until_ready(demo_db: db.DbTarget) -> None:
@@ -193,7 +193,7 @@ async def test_shows_computing_until_ready(demo_db: db.DbTarget) -> None:
         screen = QualityScreen(TOWNSHIP, compute=slow)
         app.push_screen(screen)
         await pilot.pause()
-        assert text_of(screen, "#panel-title") == "计算中…"
+        assert text_of(screen, "#quality-panel-title") == "计算中…"
         assert screen.query_one(DataTable).row_count == 0
         gate.set()
         await settle(pilot, screen)

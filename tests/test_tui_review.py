@@ -95,14 +95,14 @@ async def test_header_rows_and_error_filter(demo_db: db.DbTarget) -> None:
         first = expected.rows[0]
         assert rows[0][:5] == ["E", first.rule, clip(first.village_name, 8), first.household_code[-4:],
                                clip(first.person_name or "（户）", 6)]  # fmt: skip
-        assert first.rule in text_of(screen, "#detail") and first.household_code in text_of(screen, "#detail")
+        assert first.rule in text_of(screen, "#review-detail") and first.household_code in text_of(screen, "#review-detail")
         # Tab to the filter row (village, rule, severity, status), → on 级别: E+W becomes E
         await pilot.press("tab", "tab", "tab", "right")
         await settle(pilot, screen)
         assert screen.filter.severity == "E"
         rows = table_rows(screen)
         assert len(rows) == counts.errors and {r[0] for r in rows} == {"E"}
-        assert f"共 {counts.errors} 条" in text_of(screen, "#status")
+        assert f"共 {counts.errors} 条" in text_of(screen, "#review-status")
         # → again: only warnings; ← ← back to E+W
         await pilot.press("right")
         await settle(pilot, screen)
@@ -132,12 +132,14 @@ async def test_paging_with_page_down(demo_db: db.DbTarget) -> None:
         screen = await open_review(pilot, page_size=20)
         total = screen.page.total
         assert total > 40 and len(table_rows(screen)) == 20
-        assert f"第 1–20 条，共 {total} 条" in text_of(screen, "#status")
-        for _ in range(4):  # a screen at a time to the last row of the page, then over the edge
+        assert f"第 1–20 条，共 {total} 条" in text_of(screen, "#review-status")
+        presses = 0
+        while screen.page.offset == 0 and presses < 10:  # a screen at a time to the last row, then over the edge
             await pilot.press("pagedown")
             await settle(pilot, screen)
-        assert screen.page.offset == 20
-        assert f"第 21–40 条，共 {total} 条" in text_of(screen, "#status")
+            presses += 1
+        assert screen.page.offset == 20 and presses >= 2
+        assert f"第 21–40 条，共 {total} 条" in text_of(screen, "#review-status")
         second = await finding_page(FindingFilter(unit=TOWNSHIP), 20, 20)
         assert [r.id for r in screen.page.rows] == [r.id for r in second.rows]
         assert screen.query_one(DataTable).cursor_row == 0
@@ -218,7 +220,7 @@ async def test_f5_reaudits_and_refreshes(demo_db: db.DbTarget) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_review(pilot)
         assert table_rows(screen) == [] and "E 0  W 0" in text_of(screen, "#title-right")
-        assert "没有符合条件的问题" in text_of(screen, "#status")
+        assert "没有符合条件的问题" in text_of(screen, "#review-status")
         await pilot.press("f5")
         await settle(pilot, screen)
         assert not screen.busy
@@ -233,14 +235,14 @@ async def test_progress_text_while_busy(demo_db: db.DbTarget) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_review(pilot)
         screen._start_job("审核中")
-        assert text_of(screen, "#status") == "审核中…"
+        assert text_of(screen, "#review-status") == "审核中…"
         screen._on_progress(35, 100)
         screen._tick()
-        assert text_of(screen, "#status") == "审核中 35%"
+        assert text_of(screen, "#review-status") == "审核中 35%"
         await pilot.press("f5")  # refused while busy
         assert any("请稍候" in n.message for n in app._notifications)
         screen._stop_job()
-        assert "共" in text_of(screen, "#status")
+        assert "共" in text_of(screen, "#review-status")
 
 
 async def test_f8_exports_the_errors_list(demo_db: db.DbTarget, tmp_path: Path) -> None:
@@ -254,7 +256,7 @@ async def test_f8_exports_the_errors_list(demo_db: db.DbTarget, tmp_path: Path) 
         files = list(out.glob("*.xlsx"))
         assert len(files) == 1 and files[0].name.startswith("问题清单-")
         assert screen.last_export == files[0]
-        assert "已导出" in text_of(screen, "#status")
+        assert "已导出" in text_of(screen, "#review-status")
     from exports.xlsx_read import read_workbook
 
     with read_workbook(files[0]) as book:

@@ -105,13 +105,15 @@ class QualityScreen(Screen[None]):
     """数据质量 of `unit_code` ('' = the top unit of the database) and the units under it."""
 
     HELP = """\
-[b]数据质量[/b]  按《数据质量评估》的指标列出各村（或各乡镇）和合计；数据取自最近一次逻辑审核。
+数据质量：各村（或各乡镇）和合计的质量指标，取自最近一次逻辑审核。
+绿色达标，黄色与标准相差不到 5 个百分点，红色未达标（✗）；
+“—”表示无法计算（如尚无抽查结果）。
 
-  颜色：绿色达标，黄色与标准相差不到 5 个百分点，红色未达标（✗）；“—”表示无法计算
-  ↑ ↓           选择一行；下方列出该单位“先改这些”的规则及改正后可提高的分数
-  Enter          打开该村的问题清单（乡镇行：进入该乡镇的各村）
+  ↑ ↓            选择一行；下方列出该单位“先改这些”的规则
+                 及全部改正后可提高的分数
+  Enter          打开该村的问题清单（乡镇行：进入该乡镇各村）
   D              切换显示分子/分母
-  F5             重新计算（逻辑审核请在问题清单中按 F5）
+  F5             重新计算（重新审核请在问题清单中按 F5）
   Esc            返回"""
 
     BINDINGS = [
@@ -125,8 +127,8 @@ class QualityScreen(Screen[None]):
     QualityScreen #q-left { width: 1fr; }
     QualityScreen #q-right { width: auto; }
     QualityScreen QualityTable { height: 1fr; scrollbar-size-vertical: 1; }
-    QualityScreen #panel-title { height: 1; padding: 0 1; color: $text-muted; }
-    QualityScreen #panel { height: 5; padding: 0 1; }
+    QualityScreen #quality-panel-title { height: 1; padding: 0 1; color: $text-muted; }
+    QualityScreen #quality-panel { height: 5; padding: 0 1; }
     """
 
     def __init__(self, unit_code: str = "", *, compute: Callable[[], Any] | None = None,
@@ -148,8 +150,8 @@ class QualityScreen(Screen[None]):
             yield Static("数据质量", id="q-left")
             yield Static("", id="q-right")
         yield QualityTable(id="quality", cursor_type="row", zebra_stripes=False, cell_padding=0)
-        yield Static("计算中…", id="panel-title")
-        yield Static("", id="panel")
+        yield Static("计算中…", id="quality-panel-title")
+        yield Static("", id="quality-panel")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -169,8 +171,8 @@ class QualityScreen(Screen[None]):
     # --- loading ----------------------------------------------------------------------------------------
 
     def _load(self) -> None:
-        self.query_one("#panel-title", Static).update("计算中…")
-        self.query_one("#panel", Static).update("")
+        self.query_one("#quality-panel-title", Static).update("计算中…")
+        self.query_one("#quality-panel", Static).update("")
         self.run_worker(self._compute(), exclusive=True, group="quality")
 
     async def _compute(self) -> None:
@@ -190,7 +192,7 @@ class QualityScreen(Screen[None]):
         self._columns(LEVEL_WORD.get(unit.level, "村") if unit is not None else "村")
         if unit is None:
             self.query_one("#q-left", Static).update("数据质量  （没有数据）")
-            self.query_one("#panel-title", Static).update("没有可计算的单位。请先导入数据并审核。")
+            self.query_one("#quality-panel-title", Static).update("没有可计算的单位。请先导入数据并审核。")
             return
         when = f"截至 {self.as_of:%Y-%m-%d}" if self.as_of else "尚未审核"
         note = "" if unit.timeliness_final else "  及时率暂计"
@@ -249,8 +251,8 @@ class QualityScreen(Screen[None]):
         if unit is None:
             return
         name = unit.unit_name
-        title = self.query_one("#panel-title", Static)
-        panel = self.query_one("#panel", Static)
+        title = self.query_one("#quality-panel-title", Static)
+        panel = self.query_one("#quality-panel", Static)
         if self.show_fractions:
             title.update(Text(f"── {name}：分子/分母 ──"))
             parts = [f"{label} {value}" for label, value in fractions(unit.counts)]

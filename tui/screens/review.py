@@ -146,12 +146,14 @@ class ConfirmFindingDialog(ModalScreen[str | None]):
     """Ask once whether a warning is correct as it is (核实无误), with the reason (pre-filled)."""
 
     BINDINGS = [Binding("escape", "cancel", "取消", id="cancel", key_display="Esc")]
+    SCOPED_CSS = False  # so that the app's ".ascii" class reaches the border
     DEFAULT_CSS = """
     ConfirmFindingDialog { align: center middle; }
-    #confirm-box { width: 64; height: auto; border: round $warning; padding: 0 1; }
-    #confirm-box .row { height: 1; }
-    #confirm-box Input { width: 1fr; }
-    #confirm-error { color: $error; height: auto; }
+    ConfirmFindingDialog #confirm-box { width: 64; height: auto; border: round $warning; padding: 0 1; }
+    .ascii ConfirmFindingDialog #confirm-box { border: ascii $warning; }
+    ConfirmFindingDialog #confirm-box .row { height: 1; }
+    ConfirmFindingDialog #confirm-box Input { width: 1fr; }
+    ConfirmFindingDialog #confirm-error { color: $error; height: auto; }
     """
 
     def __init__(self, row: fv.FindingRow) -> None:
@@ -188,14 +190,16 @@ class ReviewScreen(Screen[None]):
     """逻辑审核: findings of `unit_code` ('' = the whole database)."""
 
     HELP = """\
-[b]逻辑审核[/b]  列出最近一次逻辑审核发现的问题（错误 E 必须改正，预警 W 可核实无误）。
+逻辑审核：最近一次逻辑审核发现的问题。错误（E）须改正数据；
+预警（W）经核实确属实情的，可标为“核实无误”。
 
-  ↑ ↓ PgUp PgDn  移动；到本页末尾自动翻到下一页（每页最多 200 条）
-  Tab ⇧Tab       在筛选栏（村、规则、级别、状态）和列表之间切换
+  ↑ ↓ PgUp PgDn  移动；越过本页末行自动翻页（每页最多 200 条）
+  Tab ⇧Tab       在筛选栏（村、规则、级别、状态）和列表间切换
   ← →            在筛选栏中切换选项；Enter 展开选项列表
   Enter          打开该户并定位到该人员
-  F10            预警核实无误（需填写理由，记入操作日志；记录再改动后失效）
-  F5             重新审核全部数据（按上次审核的截止日期）
+  F10            预警核实无误（填写理由，记入操作日志；
+                 该人员记录再修改后失效）
+  F5             重新审核全部数据（截止日期同上次审核）
   F8             导出问题清单（Excel，存到“文档”文件夹或当前目录）
   Esc            返回"""
 
@@ -210,9 +214,9 @@ class ReviewScreen(Screen[None]):
     ReviewScreen #review-title { height: 1; background: $primary; color: $text; padding: 0 1; }
     ReviewScreen #title-left { width: 1fr; }
     ReviewScreen #title-right { width: auto; }
-    ReviewScreen #filters { height: 1; padding: 0 1; }
-    ReviewScreen #filters Label { width: auto; margin: 0 1 0 2; }
-    ReviewScreen #filters Label.first { margin: 0 1 0 0; }
+    ReviewScreen #review-filters { height: 1; padding: 0 1; }
+    ReviewScreen #review-filters Label { width: auto; margin: 0 1 0 2; }
+    ReviewScreen #review-filters Label.first { margin: 0 1 0 0; }
     ReviewScreen #f-village { width: 12; }
     ReviewScreen #f-rule { width: 13; }
     ReviewScreen #f-severity { width: 7; }
@@ -220,8 +224,8 @@ class ReviewScreen(Screen[None]):
     ReviewScreen #f-rule > SelectOverlay { width: 20; }
     ReviewScreen #f-village > SelectOverlay { width: 20; }
     ReviewScreen FindingTable { height: 1fr; scrollbar-size-vertical: 1; }
-    ReviewScreen #detail { height: 2; padding: 0 1; color: $text-muted; }
-    ReviewScreen #status { height: 1; padding: 0 1; }
+    ReviewScreen #review-detail { height: 2; padding: 0 1; color: $text-muted; }
+    ReviewScreen #review-status { height: 1; padding: 0 1; }
     """
 
     def __init__(self, unit_code: str = "", *, page_size: int = fv.PAGE_SIZE, export_dir: Path | None = None) -> None:
@@ -245,7 +249,7 @@ class ReviewScreen(Screen[None]):
         with Horizontal(id="review-title"):
             yield Static("逻辑审核", id="title-left")
             yield Static("", id="title-right")
-        with Horizontal(id="filters"):
+        with Horizontal(id="review-filters"):
             yield Label("村", classes="first")
             yield CycleSelect([("全部", "")], value="", id="f-village")
             yield Label("规则")
@@ -255,8 +259,8 @@ class ReviewScreen(Screen[None]):
             yield Label("状态")
             yield CycleSelect(STATUS_CHOICES, value="open", id="f-status")
         yield FindingTable(id="findings", cursor_type="row", zebra_stripes=False)
-        yield Static("", id="detail")
-        yield Static("加载中…", id="status")
+        yield Static("", id="review-detail")
+        yield Static("加载中…", id="review-status")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -333,11 +337,11 @@ class ReviewScreen(Screen[None]):
             text = "没有符合条件的问题。" if self.as_of else "尚未审核：按 F5 审核全部数据。"
         else:
             text = f"第 {page.offset + 1}–{page.offset + len(page.rows)} 条，共 {page.total} 条"
-        self.query_one("#status", Static).update(text)
+        self.query_one("#review-status", Static).update(text)
 
     def _show_detail(self) -> None:
         row = self.current_row
-        detail = self.query_one("#detail", Static)
+        detail = self.query_one("#review-detail", Static)
         if row is None:
             detail.update("")
             return
@@ -496,7 +500,7 @@ class ReviewScreen(Screen[None]):
             self._stop_job()
         self.last_export = summary.path
         text = f"已导出 {summary.rows} 条未处理的问题：{summary.path}"
-        self.query_one("#status", Static).update(Text(text))
+        self.query_one("#review-status", Static).update(Text(text))
         self.notify(text, timeout=8)
 
     def action_back(self) -> None:
@@ -510,13 +514,13 @@ class ReviewScreen(Screen[None]):
     def _start_job(self, label: str) -> None:
         self.busy = label
         self._progress = (0, 0)
-        self.query_one("#status", Static).update(f"{label}…")
+        self.query_one("#review-status", Static).update(f"{label}…")
         self._timer = self.set_interval(0.3, self._tick)
 
     def _tick(self) -> None:
         done, total = self._progress
         text = f"{self.busy} {int(100 * done / total)}%" if total else f"{self.busy}…"
-        status = self.query_one("#status", Static)
+        status = self.query_one("#review-status", Static)
         if str(status.content) != text:
             status.update(text)
 
