@@ -9,7 +9,7 @@ county:
   letters (``李j``) — the initials of the Chinese part plus the letters, among names starting with it;
 * digits (``0019``, ``430426198``) — the ID number exactly, by its last four characters (the
   ``idx_person_id_tail`` expression index) and by prefix; the household code exactly, by prefix and by its
-  last digits (a scan of the household key that stops at the page size).
+  last 4–8 digits (a scan of the household key that stops at the page size).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from store.pinyin import name_initials, search_key
 
 LIMIT = 50
 MIN_DIGITS = 4
+HOUSEHOLD_TAIL_MAX = 8  # longer digit strings are ID numbers or code prefixes
 
 _NUMBER = re.compile(r"\d+[xX]?")
 _LETTERS = re.compile(r"[a-z]+")
@@ -122,21 +123,24 @@ async def _by_number(number: str, limit: int) -> list[Hit]:
     hits += [_person(r, BY_ID) for r in await db.fetch(
         f"SELECT {_PERSON_COLUMNS} FROM person p WHERE substr(p.id_number, length(p.id_number) - 3) = ? "
         "AND p.id_number LIKE ? ORDER BY p.id_number LIMIT ?", [tail, "%" + number, limit])]  # fmt: skip
-    if number.isdigit():
+    if not number.isdigit():
+        return hits
+    if len(number) <= HOUSEHOLD_TAIL_MAX:  # serial, group + serial, …: a scan of the household key
         hits += await _households("h.code LIKE ?", ["%" + number], limit)
-        if len(number) >= 6:
-            hits += await _households("h.code >= ? AND h.code < ?", [number, next_code(number)], limit)
-    if number.isdigit() and len(number) >= 6:
+    if len(number) >= 6:
+        end = next_code(number)
+        hits += await _households("h.code >= ? AND h.code < ?", [number, end], limit)
         hits += [_person(r, BY_ID) for r in await db.fetch(
             f"SELECT {_PERSON_COLUMNS} FROM person p WHERE p.id_number >= ? AND p.id_number < ? "
-            "ORDER BY p.id_number LIMIT ?", [number, next_code(number), limit])]  # fmt: skip
+            "ORDER BY p.id_number LIMIT ?", [number, end, limit])]  # fmt: skip
     return hits
 
 
 async def _households(where: str, params: list[Any], limit: int) -> list[Hit]:
     rows = await db.fetch(
-        f"SELECT h.code, (SELECT p.name FROM person p WHERE p.household_id = h.code AND p.relation = ? "
-        f"ORDER BY p.seq LIMIT 1), h.status FROM household h WHERE {where} ORDER BY h.code LIMIT ?",
+        "SELECT h.code, (SELECT p.name FROM person p WHERE p.household_id = h.code AND p.cancel_reason IS NULL "
+        "ORDER BY CASE WHEN p.relation = ? THEN 0 ELSE 1 END, p.seq, p.id LIMIT 1), h.status "
+        f"FROM household h WHERE {where} ORDER BY h.code LIMIT ?",
         [HOUSEHOLDER, *params, limit],
     )
     return [Hit(r[0], None, r[1] or "", "", None, "", BY_HOUSEHOLD, r[2] == "closed") for r in rows]

@@ -34,16 +34,24 @@ SEVERITY_STYLE = {"E": "bold red", "W": "yellow", "I": "cyan"}
 
 HELP = """\
 户树（左）
-  ↑ ↓          移动             → / ←       展开 / 收起（← 回到上一级）
-  Enter        打开户（右侧显示户成员和问题），在乡镇、村、组上展开或收起
-  PgUp PgDn    翻页             Home End    到开头 / 结尾
-  / 或 F3      查找：姓名、拼音首字母（如 ljg）、身份证号或后 4 位、户编码
-               输入即查；↓ 进入结果，Enter 跳到该户并定位该人
+  ↑ ↓        移动                  → ←       展开 / 收起，← 回上一级
+  Enter      在户或人上：打开该户（右侧显示成员和问题）
+             在乡镇、村、组上：展开 / 收起
+  PgUp PgDn  翻页                  Home End  到开头 / 结尾
+  树上的人数为在册人数（不含注销）；E / W 为最近一次整库审核中
+  尚未核实的错误 / 预警条数。
+
+查找（/ 或 F3）
+  可输入姓名、拼音首字母（如 ljg）、身份证号或其后 4 位以上、户编码
+  或其后 4 位以上。边输入边查找；↑ ↓ 选择，Enter 跳到该户并定位该人。
+
 户详情（右）
-  成员表中 E/W 为该人未处理的错误/预警数；下方列出该户的问题（按当前数据审核）
+  成员表中 E / W 为该人的问题数；下方列出该户的问题，打开时
+  按当前数据重新审核。每次打开户都记入操作日志。
+
 其他
-  Ins 新户   F4 变更录入   F6 逻辑审核   F7 数据质量   F8 导出   Esc 退出程序
-  树上的人数为在册人数（不含注销），E/W 为最近一次整库审核中未核实的问题数"""
+  Ins 新户   F4 变更录入   F6 逻辑审核   F7 数据质量   F8 导出
+  Esc 退出程序"""
 
 
 def key_bar() -> Text:
@@ -77,10 +85,17 @@ class HouseholdTree(Tree[Node]):
         Binding("left", "close_level", "收起", show=False),
     ]
 
+    ASCII_LINES = ("  ", "| ", "`-", "|-")
+
     def __init__(self, **kwargs: object) -> None:
         super().__init__("户", **kwargs)  # type: ignore[arg-type]
         self.show_root = False
         self.guide_depth = 2
+
+    def on_mount(self) -> None:
+        if self.app.has_class("ascii"):  # terminals that draw box glyphs double-wide (renkou --ascii)
+            self.LINES = dict.fromkeys(("default", "bold", "double"), self.ASCII_LINES)
+            self.ICON_NODE, self.ICON_NODE_EXPANDED = "+ ", "- "
 
     def action_open_level(self) -> None:
         node = self.cursor_node
