@@ -4,10 +4,12 @@ to the terminal per typed character (design §5: latency ≤ 2× the bare Input 
     python -m bench.bench_widgets                 # 3 rounds × 60 keys per widget
     python -m bench.bench_widgets --keys 200 --json bench/results/bench_widgets.json
 
-Latency is measured like ``bench.run``'s bare-Input baseline: ``pilot.press(key)`` + ``pilot.pause()``
-per key, at 80×24, the widgets measured in turn within each round so machine noise hits them alike.
-Bytes are counted by running the same app with a driver that renders like a real terminal driver (not
-headless) and counts what it would write.
+Latency is measured two ways, at 80×24, the widgets in turn within each round so machine noise hits them
+alike: ``key_pilot`` like ``bench.run``'s bare-Input baseline (``pilot.press(key)`` + ``pilot.pause()``,
+which includes Pilot's idle-detection sleeps), and ``key_to_frame``: from posting the key event to the
+app (idle before) until the frame showing it has been written to the terminal — the finer figure.
+Bytes are counted with a driver that renders like a real terminal driver (not headless) and counts
+what it would write.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from textual import events
 from textual.app import App, ComposeResult
 from textual.drivers.headless_driver import HeadlessDriver
 from textual.widget import Widget
@@ -50,14 +53,18 @@ class CountingDriver(HeadlessDriver):
 
 
 class OneWidget(App[None]):
-    """An app holding one widget, focused."""
+    """An app holding one widget, focused; ``frame`` is set each time a frame has been written."""
 
     def __init__(self, factory: Callable[[], Widget], **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.factory = factory
+        self.frame = asyncio.Event()
 
     def compose(self) -> ComposeResult:
         yield self.factory()
+
+    def post_display_hook(self) -> None:
+        self.frame.set()
 
 
 def _reset(widget: Widget) -> None:
@@ -108,6 +115,33 @@ async def key_latencies(factory: Callable[[], Widget], keys: list[str], count: i
     return latencies
 
 
+async def frame_latencies(factory: Callable[[], Widget], keys: list[str], count: int) -> list[float]:
+    """Seconds from a key event reaching the app to the frame that shows it written to the terminal
+    (the app idle before each key; ``count`` keys cycling through ``keys``, reset after each run)."""
+    app = OneWidget(factory, driver_class=CountingDriver)
+    latencies: list[float] = []
+    async with app.run_test(size=(80, 24), headless=False) as pilot:
+        driver = app._driver
+        assert isinstance(driver, CountingDriver)
+        widget = app.query_one("*", Widget)
+        widget.focus()
+        await pilot.pause()
+        for index in range(count):
+            if index and index % len(keys) == 0:
+                _reset(widget)
+            await pilot.pause()
+            key = keys[index % len(keys)]
+            app.frame.clear()
+            before = driver.written
+            start = time.perf_counter()
+            app.post_message(events.Key(key, key))
+            while driver.written == before:
+                app.frame.clear()
+                await asyncio.wait_for(app.frame.wait(), 5)
+            latencies.append(time.perf_counter() - start)
+    return latencies
+
+
 def subjects() -> dict[str, tuple[Callable[[], Widget], list[str]]]:
     """Widget name → (factory, keys typed without leaving the widget)."""
     from tui.widgets import CodeField, DateField, IdField, SafeInput
@@ -122,15 +156,32 @@ def subjects() -> dict[str, tuple[Callable[[], Widget], list[str]]]:
     }
 
 
-async def measure(keys: int, rounds: int) -> tuple[dict[str, list[float]], dict[str, list[int]]]:
-    """Latencies (all rounds) and bytes per key for every subject."""
+Measured = dict[str, list[float]]
+
+
+async def measure(keys: int, rounds: int) -> tuple[Measured, Measured, dict[str, list[int]]]:
+    """Pilot latencies, key-to-frame latencies (all rounds) and bytes per key for every subject."""
     cases = subjects()
-    latencies: dict[str, list[float]] = {name: [] for name in cases}
+    pilot: Measured = {name: [] for name in cases}
+    frame: Measured = {name: [] for name in cases}
     for _ in range(rounds):
         for name, (factory, typed) in cases.items():
-            latencies[name] += await key_latencies(factory, typed, keys)
+            pilot[name] += await key_latencies(factory, typed, keys)
+            frame[name] += await frame_latencies(factory, typed, keys)
     sizes = {name: await bytes_per_key(factory, typed, max(1, 20 // len(typed))) for name, (factory, typed) in cases.items()}
-    return latencies, sizes
+    return pilot, frame, sizes
+
+
+def _ratios(report: Report, method: str, latencies: Measured) -> None:
+    """Median and p95 of each widget against the bare Input measured the same way."""
+    bare = latencies["bare_input"]
+    bare_median, bare_p95 = median(bare) * 1000, percentile(bare, 95) * 1000
+    report.add(Figure(f"widget_{method}_bare_input_median", bare_median, "ms"))
+    report.add(Figure(f"widget_{method}_bare_input_p95", bare_p95, "ms"))
+    for name, values in latencies.items():
+        if name != "bare_input":
+            report.add(Figure(f"widget_{method}_{name}_median", median(values) * 1000, "ms", bare_median, "bare Input", "≤ 2×"))
+            report.add(Figure(f"widget_{method}_{name}_p95", percentile(values, 95) * 1000, "ms", bare_p95, "bare Input", "≤ 2×"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -140,14 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
     report = Report("bench_widgets")
-    latencies, sizes = asyncio.run(measure(args.keys, args.rounds))
-    bare = latencies.pop("bare_input")
-    bare_median, bare_p95 = median(bare) * 1000, percentile(bare, 95) * 1000
-    report.add(Figure("widget_key_bare_input_median", bare_median, "ms"))
-    report.add(Figure("widget_key_bare_input_p95", bare_p95, "ms"))
-    for name, values in latencies.items():
-        report.add(Figure(f"widget_key_{name}_median", median(values) * 1000, "ms", bare_median, "bare Input", "≤ 2×"))
-        report.add(Figure(f"widget_key_{name}_p95", percentile(values, 95) * 1000, "ms", bare_p95, "bare Input", "≤ 2×"))
+    pilot, frame, sizes = asyncio.run(measure(args.keys, args.rounds))
+    _ratios(report, "key_pilot", pilot)
+    _ratios(report, "key_to_frame", frame)
     for name, counts in sizes.items():
         target = "" if name == "bare_input" else "≤ 300 B"
         report.add(Figure(f"widget_bytes_per_char_{name}", median([float(c) for c in counts]), "B", target=target))

@@ -320,7 +320,9 @@ async def test_sixteen_colour_theme_uses_ansi_colours() -> None:
         field = app.query_one("#idn", IdField)
         field.focus()
         await pilot.press(*"430426198206150024")
-        assert field.status.styles.color.ansi is not None
+        style = field.get_component_rich_style("field--error", partial=True)
+        assert style.color is not None and style.color.number == 9  # ANSI bright red
+        assert field.input.styles.background.ansi == 1  # the input turns ANSI red
         assert "✗ 校验位应为 3" in screen_text(app)
 
 

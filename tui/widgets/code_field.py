@@ -43,14 +43,14 @@ class CodeField(Field):
     the committed code (None while the text names none); :class:`CodeField.Changed` reports each change.
     """
 
-    input_width: ClassVar[int] = 4
+    input_width: ClassVar[int] = 2
     max_chars: ClassVar[int | None] = 8
     input_class = CodeInput
 
     DEFAULT_CSS = """
-    CodeField > .field--status { width: 21; }
+    CodeField > .field--status { width: 17; }
     """
-    hint_cells: ClassVar[int] = 20
+    hint_cells: ClassVar[int] = 16
     """Cells of the label / candidate hint beside the input (fixed, so typing repaints only that strip)."""
 
     @dataclass

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
+from textual.widgets.input import Selection
 
 from tui.widgets.safe_input import SafeInput
 
@@ -61,20 +61,23 @@ class Field(Widget):
         height: 1;
         & > FieldInput { width: 11; }
         & > .field--status { width: auto; height: 1; padding: 0 0 0 1; }
-        &.-error > .field--status { color: $text-error; }
+        & > .field--ok { color: $success; }
+        & > .field--hint { color: $text-muted; }
+        & > .field--warning { color: $warning; }
+        & > .field--error { color: $error; }
         &.-error > FieldInput { background-tint: $error 20%; }
-        &.-warning > .field--status { color: $text-warning; }
-        &.-ok > .field--status { color: $text-success; }
-        &.-hint > .field--status { color: $text-muted; }
         &:ansi {
-            &.-error > .field--status { color: ansi_bright_red; }
+            & > .field--ok { color: ansi_green; }
+            & > .field--hint { color: ansi_default; text-style: dim; }
+            & > .field--warning { color: ansi_yellow; }
+            & > .field--error { color: ansi_bright_red; }
             &.-error > FieldInput { background: ansi_red; color: ansi_bright_white; }
-            &.-warning > .field--status { color: ansi_yellow; }
-            &.-ok > .field--status { color: ansi_green; }
-            &.-hint > .field--status { color: ansi_default; text-style: dim; }
         }
     }
     """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"field--ok", "field--hint", "field--warning", "field--error"}
+    """Colours of the status text by kind (no CSS class changes while typing: those restyle the field)."""
 
     input_width: ClassVar[int] = 10
     """Cells the input shows (its width is one more, for the cursor)."""
@@ -109,7 +112,8 @@ class Field(Widget):
         """The Chinese message of what is wrong with the text, or None."""
         self.warning: str | None = None
         """A message for a value that is accepted but deserves a second look, or None."""
-        self._status_text = ""
+        self._status_kind: StatusKind = ""
+        self._status_key: tuple[str, str, str] = ("", "", "[]")
         self._status_cells = 0
         self.input = self.input_class(self, value, placeholder=placeholder, max_length=self.max_chars or self.input_width)
         self.status = Static("", classes="field--status", markup=False)
@@ -135,9 +139,12 @@ class Field(Widget):
 
     @value.setter
     def value(self, text: str) -> None:
+        """Set the text (from code: shown with its status, never advancing); selected when focused, so
+        typing replaces it."""
         self.input.value = text
-        self.input.cursor_position = len(text)
         self._refresh_value(text)
+        size = len(self.input.value)
+        self.input.selection = Selection(0, size) if self.input.has_focus else Selection.cursor(size)
 
     # --- hooks for subclasses ------------------------------------------------------------------------
 
@@ -166,14 +173,23 @@ class Field(Widget):
             self.input.advance()
 
     def set_status(self, kind: StatusKind, text: str | Text = "", tooltip: str | None = None) -> None:
-        """Show ``text`` beside the input, coloured by ``kind`` (repaints only what changed)."""
-        for name in ("ok", "warning", "error", "hint"):
-            self.set_class(kind == name, f"-{name}")
-        key = text.plain + repr(text.spans) if isinstance(text, Text) else text
-        if key != self._status_text:
-            cells = text.cell_len if isinstance(text, Text) else cell_len(text)
-            self._status_text = key
-            self.status.update(text, layout=cells != self._status_cells)  # same width: repaint only
-            self._status_cells = cells
+        """Show ``text`` beside the input, coloured by ``kind`` (repaints only what changed).
+
+        The field carries the class ``-error`` / ``-warning`` while in that state.
+        """
+        if kind != self._status_kind:
+            for name in ("warning", "error"):
+                self.set_class(kind == name, f"-{name}")
+            self._status_kind = kind
+        shown = Text(text, no_wrap=True, end="") if isinstance(text, str) else text.copy()
+        if kind:
+            shown.stylize_before(self.get_component_rich_style(f"field--{kind}", partial=True))
+        key = (kind, shown.plain, repr(shown.spans))
+        if key != self._status_key:
+            width = self.status.styles.width
+            fixed = width is not None and not width.is_auto
+            self._status_key = key
+            self.status.update(shown, layout=not fixed and shown.cell_len != self._status_cells)  # else repaint
+            self._status_cells = shown.cell_len
         if self.tooltip != tooltip:
             self.tooltip = tooltip
