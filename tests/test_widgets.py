@@ -311,6 +311,49 @@ async def test_values_set_by_code_show_status_without_moving() -> None:
         assert focused_id(app) == "name"
 
 
+async def test_leaving_a_field_resolves_or_keeps_what_was_typed() -> None:
+    app = Form()
+    async with app.run_test(size=(80, 24)) as pilot:
+        date_field, code_field = app.query_one("#birth", DateField), app.query_one("#eth", CodeField)
+        date_field.focus()
+        await pilot.press(*"850312", "tab")
+        assert date_field.value == "1985-03-12" and focused_id(app) == "eth"
+        await pilot.press(*"hzz", "tab")  # one candidate left: taken on leaving
+        assert code_field.code == "53" and code_field.label == "赫哲族" and focused_id(app) == "idn"
+        code_field.focus()
+        await pilot.press("h", "shift+tab")  # several: the text stays, the field says so
+        assert code_field.value == "h" and code_field.code is None
+        assert code_field.error is not None and code_field.error.startswith("民族未选定：h")
+        assert focused_id(app) == "birth"
+        await pilot.press(*"1985-3", "tab")
+        assert date_field.value == "1985-3" and date_field.error is not None
+        assert date_field.error.startswith("日期格式不对：1985-3")
+
+
+class Search(App[None]):
+    """A search box over a list: Up is the screen's, not the box's."""
+
+    BINDINGS = [("up", "pressed_up")]
+
+    def compose(self) -> ComposeResult:
+        yield SafeInput(id="box")
+        yield SafeInput(id="other", advance_on_enter=True)
+
+    def action_pressed_up(self) -> None:
+        self.ups = getattr(self, "ups", 0) + 1
+
+
+async def test_up_goes_back_only_in_form_inputs() -> None:
+    app = Search()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("a", "up")
+        assert getattr(app, "ups", 0) == 1 and app.focused is app.query_one("#box")
+        await pilot.press("enter")
+        assert app.focused is app.query_one("#box")  # Enter does not move a plain SafeInput
+        await pilot.press("tab", "b", "up")
+        assert app.focused is app.query_one("#box") and getattr(app, "ups", 0) == 1
+
+
 # --- terminals -------------------------------------------------------------------------------------
 
 

@@ -29,9 +29,9 @@ class CodeInput(FieldInput):
         if not self.field._cycle(1):  # type: ignore[attr-defined]
             raise SkipAction()
 
-    def action_previous_field(self) -> None:
+    def action_up(self) -> None:
         if not self.field._cycle(-1):  # type: ignore[attr-defined]
-            super().action_previous_field()
+            super().action_up()
 
 
 class CodeField(Field):

@@ -28,7 +28,7 @@ class FieldInput(SafeInput):
     """The input inside a :class:`Field`: typing, Enter and leaving are reported to the field at once."""
 
     def __init__(self, field: Field, value: str, **kwargs: object) -> None:
-        super().__init__(value, **kwargs)  # type: ignore[arg-type]
+        super().__init__(value, up_goes_back=True, **kwargs)  # type: ignore[arg-type]
         self.field = field
 
     def normalize_insert(self, text: str) -> str:

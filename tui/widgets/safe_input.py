@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual import events
+from textual.actions import SkipAction
 from textual.binding import Binding, BindingsMap, BindingType
 from textual.widgets import Input
 
@@ -26,8 +27,10 @@ __all__ = ["SafeInput"]
 class SafeInput(Input):
     """A compact, non-blinking Input that runs its bindings inline (keys never overtake each other).
 
-    Enter posts ``Input.Submitted`` and, with ``advance_on_enter``, moves focus to the next field; Up and
-    Shift+Tab go back, Tab forward. Subclasses may normalise typed text in :meth:`normalize_insert`.
+    Enter posts ``Input.Submitted``; with ``advance_on_enter`` (an input in a form) it also moves focus to the
+    next field. Up goes back to the previous field when ``up_goes_back`` (default: like ``advance_on_enter``);
+    otherwise it is left to the screen (e.g. a result list under a search box). Tab / Shift+Tab move
+    forward / back. Subclasses may normalise typed text in :meth:`normalize_insert`.
     """
 
     DEFAULT_CSS = """
@@ -37,7 +40,7 @@ class SafeInput(Input):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "previous_field", "上一项", show=False, id="field.previous"),
+        Binding("up", "up", "上一项", show=False, id="field.previous"),
         Binding("tab", "next_field", "下一项", show=False, id="field.next"),
         Binding("shift+tab", "previous_field", "上一项", show=False, id="field.previous_tab"),
     ]
@@ -48,6 +51,7 @@ class SafeInput(Input):
         placeholder: str = "",
         *,
         advance_on_enter: bool = False,
+        up_goes_back: bool | None = None,
         compact: bool = True,
         select_on_focus: bool = True,
         **kwargs: object,
@@ -55,6 +59,7 @@ class SafeInput(Input):
         super().__init__(value, placeholder, compact=compact, select_on_focus=select_on_focus, **kwargs)  # type: ignore[arg-type]
         self.cursor_blink = False
         self.advance_on_enter = advance_on_enter
+        self.up_goes_back = advance_on_enter if up_goes_back is None else up_goes_back
 
     # --- keys in order -----------------------------------------------------------------------------
 
@@ -120,6 +125,12 @@ class SafeInput(Input):
 
     def action_previous_field(self) -> None:
         self.screen.focus_previous()
+
+    def action_up(self) -> None:
+        """Up: the previous field in a form, else left to the screen."""
+        if not self.up_goes_back:
+            raise SkipAction()
+        self.action_previous_field()
 
     async def action_submit(self) -> None:
         """Enter: post ``Input.Submitted``, then advance when ``advance_on_enter``."""
