@@ -69,8 +69,8 @@ async def _samples() -> dict[str, str]:
             f"SELECT substr(household_id, 1, {width}), count(*) FROM person GROUP BY 1 ORDER BY 2 DESC LIMIT 1"
         )
         biggest[key] = row[0][0]
-    name = (await db.fetch(
-        "SELECT name, count(*) FROM person WHERE name IS NOT NULL GROUP BY 1 ORDER BY 2 DESC LIMIT 1"))[0][0]  # fmt: skip
+    name = (await db.fetch("SELECT name, count(*) FROM person WHERE length(name) = 3 GROUP BY 1 "
+                           "ORDER BY 2 DESC LIMIT 1"))[0][0]  # fmt: skip
     number = (await db.fetch(
         "SELECT id_number FROM person WHERE id_number IS NOT NULL ORDER BY id DESC LIMIT 1"))[0][0]  # fmt: skip
     initials = name_initials(name)[0]

@@ -63,7 +63,8 @@ class RenkouApp(App[int]):
         while not isinstance(self.screen, BrowseScreen):
             self.pop_screen()
         browse = self.screen
-        browse.run_worker(browse.reveal(code, person_key), group="reveal", exclusive=True)
+        assert isinstance(browse, BrowseScreen)
+        browse.show_household(code, person_key)
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
+from collections.abc import Coroutine
+from typing import Any
 
 from rich.cells import cell_len
 from rich.console import Group
@@ -140,6 +142,7 @@ class BrowseScreen(Screen[None]):
         self._pending: dict[int, asyncio.Task[None]] = {}
         self._top_ready = asyncio.Event()
         self._top_code = ""
+        self._jumping = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="browse-head", classes="title-bar"):
@@ -158,7 +161,18 @@ class BrowseScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one(HouseholdTree).focus()
-        self.run_worker(self._load_top(), group="tree")
+        self._work(self._load_top(), "tree")
+
+    def _work(self, job: Coroutine[Any, Any, None], group: str, *, exclusive: bool = False) -> None:
+        """Run `job` in a worker; a failure is shown in Chinese instead of ending the app."""
+
+        async def guarded() -> None:
+            try:
+                await job
+            except Exception as exc:  # the database went away, a query failed: tell the clerk, keep running
+                self.notify(f"读取数据失败：{exc}", severity="error", timeout=8)
+
+        self.run_worker(guarded(), group=group, exclusive=exclusive)
 
     # --- the tree ------------------------------------------------------------------------------------------
 
@@ -224,7 +238,7 @@ class BrowseScreen(Screen[None]):
     def _expanded(self, event: Tree.NodeExpanded[Node]) -> None:
         node = event.node
         if node.id not in self._loaded and node.data is not None:
-            self.run_worker(self._ensure(node), group="tree")
+            self._work(self._ensure(node), "tree")
 
     @on(Tree.NodeHighlighted)
     def _highlighted(self, event: Tree.NodeHighlighted[Node]) -> None:
@@ -247,8 +261,19 @@ class BrowseScreen(Screen[None]):
         elif data.kind == PERSON:
             self.open_detail(data.code, data.key)
 
+    def show_household(self, code: str, person_key: str | None = None) -> None:
+        """Jump to a household (and person) in a worker: the search box and other screens call this."""
+        self._jumping = True
+        self._work(self.reveal(code, person_key), "reveal", exclusive=True)
+
     async def reveal(self, code: str, person_key: str | None = None) -> None:
         """Open the tree down to a household (and person), put the cursor there and open the detail."""
+        try:
+            await self._reveal(code, person_key)
+        finally:
+            self._jumping = False
+
+    async def _reveal(self, code: str, person_key: str | None) -> None:
         await self._top_ready.wait()
         tree = self.query_one(HouseholdTree)
         steps = [c for c in await browse.path_to(code) if len(c) > len(self._top_code)]
@@ -276,15 +301,20 @@ class BrowseScreen(Screen[None]):
         if self.detail is not None and self.detail.code == code:
             self.person_key = person_key
             self._paint_detail()
-            self.run_worker(self._log_view(code, person_key), group="log")
+            self._work(self._log_view(code, person_key), "log")
             return
         self.query_one("#detail", VerticalScroll).border_subtitle = "加载中…"
-        self.run_worker(self._load_detail(code, person_key), exclusive=True, group="detail")
+        self._work(self._load_detail(code, person_key), "detail", exclusive=True)
+
+    def on_screen_resume(self) -> None:
+        """Back from another screen (review, quality…): show the open household as it is stored now."""
+        if self.detail is not None and not self._jumping:
+            self._work(self._load_detail(self.detail.code, self.person_key, log=False), "detail", exclusive=True)
 
     async def _log_view(self, code: str, person_key: str | None) -> None:
         await service.log_view(str(getattr(self.app, "username", "")), code, person_key)
 
-    async def _load_detail(self, code: str, person_key: str | None) -> None:
+    async def _load_detail(self, code: str, person_key: str | None, *, log: bool = True) -> None:
         detail = await browse.household_detail(code)
         box = self.query_one("#detail", VerticalScroll)
         box.border_subtitle = ""
@@ -293,9 +323,14 @@ class BrowseScreen(Screen[None]):
             return
         self.detail, self.person_key, self.live = detail, person_key, False
         self._paint_detail()
-        box.scroll_home(animate=False)
-        await self._log_view(code, person_key)
-        issues = await live_issues(code)
+        if log:
+            box.scroll_home(animate=False)
+            await self._log_view(code, person_key)
+        try:
+            issues = await live_issues(code)
+        except Exception as exc:  # keep the stored findings on screen
+            self.notify(f"按当前数据审核失败：{exc}", severity="warning", timeout=8)
+            return
         if issues is not None and self.detail is detail:
             detail.issues, self.live = issues, True
             self._paint_detail()
@@ -322,7 +357,7 @@ class BrowseScreen(Screen[None]):
 
     def _picked(self, hit: Hit | None) -> None:
         if hit is not None:
-            self.run_worker(self.reveal(hit.household_code, hit.person_key), group="reveal", exclusive=True)
+            self.show_household(hit.household_code, hit.person_key)
 
     def action_review(self) -> None:
         self._push_optional("tui.screens.review", "ReviewScreen")
