@@ -291,7 +291,8 @@ class BrowseScreen(Screen[None]):
         if not node.is_root:
             _ = tree.last_line  # lay out the nodes just added, so the cursor can find its line
             tree.move_cursor(node)
-            tree.scroll_to_node(node, animate=False)
+            middle = max(0, node.line - tree.scrollable_content_region.height // 2)
+            tree.call_after_refresh(tree.scroll_to, y=middle, animate=False)  # once the new lines are laid out
         self.open_detail(code, person_key)
 
     # --- the detail ----------------------------------------------------------------------------------------
