@@ -354,6 +354,36 @@ async def test_up_goes_back_only_in_form_inputs() -> None:
         assert app.focused is app.query_one("#box") and getattr(app, "ups", 0) == 1
 
 
+class Loaded(App[None]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.changes: list[Message] = []
+
+    def compose(self) -> ComposeResult:
+        yield CodeField("ethnicity", "03", id="eth")
+        yield DateField(date(1985, 3, 12), id="birth")
+        yield IdField("430426198206150024", id="idn")
+
+    def on_code_field_changed(self, message: CodeField.Changed) -> None:
+        self.changes.append(message)
+
+    def on_date_field_changed(self, message: DateField.Changed) -> None:
+        self.changes.append(message)
+
+
+async def test_values_given_at_construction_show_without_change_messages() -> None:
+    app = Loaded()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.query_one("#eth", CodeField).label == "回族"
+        assert app.query_one("#birth", DateField).value_date == date(1985, 3, 12)
+        assert app.query_one("#idn", IdField).error == "校验位应为 3，现为 4"
+        assert "03 回族" in screen_text(app) and app.changes == []
+        app.query_one("#eth", CodeField).code = "01"
+        await settle(pilot)
+        assert [(m.code, m.label) for m in app.changes] == [("01", "汉族")]
+
+
 # --- terminals -------------------------------------------------------------------------------------
 
 

@@ -147,7 +147,7 @@ class CodeField(Field):
     def _set_code(self, code: str | None) -> None:
         if code != self._code:
             self._code = code
-            self.post_message(self.Changed(self, code, self.table.label(code) if code else ""))
+            self.post_change(self.Changed(self, code, self.table.label(code) if code else ""))
 
     def _cycle(self, step: int) -> bool:
         """Move the highlighted candidate; False when there is nothing to choose among."""

@@ -97,7 +97,7 @@ class DateField(Field):
         report = (result.value, result.error, result.warning)
         if report != self._reported:
             self._reported = report
-            self.post_message(self.Changed(self, *report))
+            self.post_change(self.Changed(self, *report))
 
     def _commit(self, result: DateParse) -> None:
         """Show an accepted date as ``YYYY-MM-DD``."""

@@ -115,6 +115,7 @@ class Field(Widget):
         self._status_kind: StatusKind = ""
         self._status_key: tuple[str, str, str] = ("", "", "[]")
         self._status_cells = 0
+        self._quiet = False
         self.input = self.input_class(self, value, placeholder=placeholder, max_length=self.max_chars or self.input_width)
         self.status = Static("", classes="field--status", markup=False)
 
@@ -125,7 +126,11 @@ class Field(Widget):
 
     def on_mount(self) -> None:
         if self.input.value:
-            self._refresh_value(self.input.value)
+            self._quiet = True  # the value it was built with is not a change
+            try:
+                self._refresh_value(self.input.value)
+            finally:
+                self._quiet = False
 
     def focus(self, scroll_visible: bool = True) -> Field:
         """Focus the input inside."""
@@ -142,6 +147,8 @@ class Field(Widget):
         """Set the text (from code: shown with its status, never advancing); selected when focused, so
         typing replaces it."""
         self.input.value = text
+        if not self.is_mounted:
+            return  # on_mount shows the status
         self._refresh_value(text)
         size = len(self.input.value)
         self.input.selection = Selection(0, size) if self.input.has_focus else Selection.cursor(size)
@@ -167,6 +174,11 @@ class Field(Widget):
         """Focus left the field."""
 
     # --- helpers -----------------------------------------------------------------------------------
+
+    def post_change(self, message: Message) -> None:
+        """Post a change message (not for the value the field was built with)."""
+        if not self._quiet:
+            self.post_message(message)
 
     def _advance_on_enter(self) -> None:
         if self.advance_on_enter:

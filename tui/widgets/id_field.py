@@ -108,7 +108,7 @@ class IdField(Field):
         report = (check.number, check.state, check.message)
         if report != self._reported:
             self._reported = report
-            self.post_message(self.Changed(self, *report))
+            self.post_change(self.Changed(self, *report))
 
     def _parsed(self, check: IdCheck) -> None:
         if check.sex is not None and check.birth_date is not None:
