@@ -15,7 +15,7 @@ from tortoise import fields
 from tortoise.fields.db_defaults import SqlDefault
 from tortoise.models import Model
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class Setting(Model):

@@ -21,8 +21,21 @@ from store.models import SCHEMA_VERSION
 
 Migration = Callable[[BaseDBAsyncClient], Awaitable[None]]
 
+#: indexes of the search-while-typing (store/search.py), added in schema version 2
+SEARCH_INDEXES = [
+    "CREATE INDEX IF NOT EXISTS idx_person_name ON person (name)",
+    "CREATE INDEX IF NOT EXISTS idx_person_id_tail ON person ((substr(id_number, length(id_number) - 3)))",
+]
+
+
+async def _v1_search_indexes(client: BaseDBAsyncClient) -> None:
+    """1 → 2: the name and ID-tail indexes of the search."""
+    for stmt in SEARCH_INDEXES:
+        await client.execute_script(stmt)
+
+
 #: version n → the step that upgrades a version-n database to n + 1.
-MIGRATIONS: dict[int, Migration] = {}
+MIGRATIONS: dict[int, Migration] = {1: _v1_search_indexes}
 
 _SQLITE_EXTRA = [
     "CREATE INDEX IF NOT EXISTS idx_person_household ON person (household_id)",
@@ -39,8 +52,7 @@ _SQLITE_EXTRA = [
     "CREATE INDEX IF NOT EXISTS idx_benefit_person ON benefit (person_id)",
     "CREATE INDEX IF NOT EXISTS idx_confirmation_person ON confirmation (person_id)",
     "CREATE INDEX IF NOT EXISTS idx_event_person ON change_event (person_id)",
-    "CREATE INDEX IF NOT EXISTS idx_person_name ON person (name)",
-    "CREATE INDEX IF NOT EXISTS idx_person_id_tail ON person ((substr(id_number, length(id_number) - 3)))",
+    *SEARCH_INDEXES,
     "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
     "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
     "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log "

@@ -79,3 +79,22 @@ async def test_failed_migration_leaves_previous_version(sqlite_path: Path, monke
             models.SCHEMA_VERSION
         )
         assert "x" not in {r[0] for r in conn.execute("SELECT name FROM person")}
+
+
+async def _indexes() -> set[str]:
+    if db.dialect() == "postgres":
+        return {r[0] for r in await db.fetch("SELECT indexname FROM pg_indexes WHERE tablename = 'person'")}
+    return {r[0] for r in await db.fetch("SELECT name FROM sqlite_master WHERE type = 'index'")}
+
+
+async def test_version_1_database_gets_the_search_indexes(store_db: db.DbTarget) -> None:
+    """A database made by the first release (schema 1, no search indexes) is upgraded on opening."""
+    await import_file(EXAMPLE_FILE, operator="tester")
+    await db.execute("DROP INDEX idx_person_name")
+    await db.execute("DROP INDEX idx_person_id_tail")
+    await schema.set_setting("schema_version", "1")
+    assert not {"idx_person_name", "idx_person_id_tail"} & await _indexes()
+    await schema.ensure_schema()
+    assert await schema.schema_version() == models.SCHEMA_VERSION >= 2
+    assert {"idx_person_name", "idx_person_id_tail"} <= await _indexes()
+    assert await db.scalar("SELECT count(*) FROM person") == 7
