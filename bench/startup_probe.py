@@ -1,7 +1,8 @@
 """Run in a fresh process by bench.run: start an app, exit as soon as its first screen is usable.
 
 ``python -m bench.startup_probe hello`` — a hello-world Textual app (the baseline);
-``python -m bench.startup_probe renkou DB`` — Renkou on a database, until the unit overview is filled.
+``python -m bench.startup_probe renkou DB`` — Renkou on a database, until the household tree shows its first
+level with the counts (the browse screen, the app's first screen).
 Prints the seconds from interpreter start to the usable first screen.
 """
 
@@ -36,19 +37,19 @@ def hello() -> float:
 async def renkou(path: str) -> float:
     from store import db
     from tui.app import RenkouApp
-    from tui.screens.overview import OverviewScreen
+    from tui.screens.browse import BrowseScreen
 
     target = db.resolve(path)
     await db.open_db(target, create=False)
     try:
         app = RenkouApp(target_label=target.label, is_demo=True, needs_login=False, username="bench")
-        original = OverviewScreen.show_counts
+        original = BrowseScreen.show_top
 
-        def filled(self: OverviewScreen, counts: list) -> None:
-            original(self, counts)
+        def filled(self: BrowseScreen, top: object) -> None:
+            original(self, top)  # type: ignore[arg-type]
             self.app.exit(_since_start())
 
-        OverviewScreen.show_counts = filled  # type: ignore[method-assign]
+        BrowseScreen.show_top = filled  # type: ignore[method-assign]
         app.call_after_refresh(lambda: print(f"first_paint {_since_start():.4f}"))
         return await app.run_async(headless=True, size=(80, 24)) or 0.0
     finally:
