@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached county")
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
-    parser.add_argument("--skip", nargs="*", default=[], help="sections to skip: roundtrip startup input audit exports")
+    parser.add_argument("--skip", nargs="*", default=[], help="sections to skip: roundtrip startup input audit exports tui widgets")
     args = parser.parse_args(argv)
     report = Report("latest")
     database, seconds = county_db(args.persons, args.seed, rebuild=args.rebuild)
@@ -137,6 +137,10 @@ def main(argv: list[str] | None = None) -> int:
         bench_subsuite(report, "bench.bench_audit", "--persons", str(args.persons), "--seed", str(args.seed))
     if "exports" not in args.skip:
         bench_subsuite(report, "bench.bench_exports", "--db", str(database))
+    if "tui" not in args.skip:
+        bench_subsuite(report, "bench.bench_tui", "--db", str(database))
+    if "widgets" not in args.skip:
+        bench_subsuite(report, "bench.bench_widgets")
     print(f"results: {report.write()}")
     return 0
 

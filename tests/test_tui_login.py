@@ -44,3 +44,20 @@ def test_non_utf8_terminal_gets_a_message(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BytesIO(), encoding="gbk"))
     message = check_terminal_encoding()
     assert message is not None and "UTF-8" in message and "终端编码不是 UTF-8" in message
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [({"TERM": "xterm"}, True), ({"TERM": "linux"}, True), ({"TERM": "putty"}, True),
+     ({"TERM": "xterm-256color"}, False), ({"TERM": "putty-256color"}, False),
+     ({"TERM": "xterm", "COLORTERM": "truecolor"}, False), ({}, False)],
+)  # fmt: skip
+def test_sixteen_colour_terminals_get_the_ansi_colours(environ: dict[str, str], expected: bool) -> None:
+    from tui.app import sixteen_colours
+
+    assert sixteen_colours(environ) is expected
+
+
+async def test_app_on_a_sixteen_colour_terminal_uses_ansi_colours() -> None:
+    assert RenkouApp(target_label="x", is_demo=True, needs_login=False, username="t", ansi_colours=True).ansi_color
+    assert not RenkouApp(target_label="x", is_demo=True, needs_login=False, username="t").ansi_color

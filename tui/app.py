@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Mapping
 
 from textual.app import App
 from textual.binding import Binding
 
 from store import db, schema, users
+
+
+def sixteen_colours(environ: Mapping[str, str]) -> bool:
+    """True when the terminal shows only the 16 ANSI colours (TERM=linux, xterm or putty without
+    ``COLORTERM``): the app then uses the ANSI colours themselves, so an error is red and a warning yellow
+    on every PuTTY or console palette instead of the nearest match of a 256-colour theme."""
+    if environ.get("COLORTERM", "").lower() in ("truecolor", "24bit"):
+        return False
+    term = environ.get("TERM", "").lower()
+    return bool(term) and not term.endswith(("256color", "direct")) and term not in ("kitty", "xterm-kitty")
 
 
 class RenkouApp(App[int]):
@@ -23,8 +34,8 @@ class RenkouApp(App[int]):
     ]
 
     def __init__(self, *, target_label: str, is_demo: bool, needs_login: bool, username: str,
-                 ascii_borders: bool = False) -> None:  # fmt: skip
-        super().__init__()
+                 ascii_borders: bool = False, ansi_colours: bool = False) -> None:  # fmt: skip
+        super().__init__(ansi_color=True if ansi_colours else None)
         self.target_label = target_label
         self.is_demo = is_demo
         self.needs_login = needs_login
@@ -90,7 +101,7 @@ async def run_app(target: db.DbTarget, *, ascii_borders: bool = False, username:
         needs_login = has_accounts and not is_demo
         name = username or ("demo" if is_demo and has_accounts else users.os_user())
         app = RenkouApp(target_label=target.label, is_demo=is_demo, needs_login=needs_login, username=name,
-                        ascii_borders=ascii_borders)  # fmt: skip
+                        ascii_borders=ascii_borders, ansi_colours=sixteen_colours(os.environ))  # fmt: skip
         result = await app.run_async()
         return int(result or 0)
     finally:
