@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -80,3 +83,35 @@ async def store_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
 def sqlite_path(tmp_path: Path) -> Path:
     """A path for an SQLite database file that does not exist yet."""
     return tmp_path / "renkou.sqlite3"
+
+
+#: the reference date of the audited demo township below
+AUDIT_AS_OF = dt.date(2026, 11, 15)
+
+
+async def build_audited_demo(path: Path) -> None:
+    """A demo township of 2 000 persons with planted faults at `path`, audited at AUDIT_AS_OF."""
+    from checks.engine import run_audit
+    from store.demo_build import build_demo
+
+    target = db.resolve(path)
+    await build_demo(target, persons=2000, seed=3, error_rate=0.05, as_of=AUDIT_AS_OF)
+    async with db.database(target):
+        await run_audit(AUDIT_AS_OF, today=AUDIT_AS_OF)
+
+
+@pytest.fixture(scope="session")
+def audited_demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The audited demo township (built once per test session; tests work on copies)."""
+    path = tmp_path_factory.mktemp("audited-demo") / "demo.sqlite3"
+    asyncio.run(build_audited_demo(path))
+    return path
+
+
+@pytest.fixture
+async def audited_demo(audited_demo_file: Path, tmp_path: Path) -> AsyncIterator[db.DbTarget]:
+    """A private copy of the audited demo township, open."""
+    path = tmp_path / "demo.sqlite3"
+    shutil.copy(audited_demo_file, path)
+    async with db.database(path, create=False) as target:
+        yield target

@@ -4,12 +4,8 @@ those of `checks.quality.compute_quality`, the improvement list, D, Enter and F5
 from __future__ import annotations
 
 import asyncio
-import shutil
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
-from test_tui_review import AS_OF, TOWNSHIP, build_audited_demo, make_app
+from test_tui_review import AS_OF, TOWNSHIP, make_app
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
@@ -23,19 +19,8 @@ RATES = {"完整率": "completeness_rate", "误差率": "logic_error_rate", "身
 HEADERS = ["村", "人口", "已婚育妇", "完整率", "误差率", "身份证", "重复", "及时率", "准确率", "得分"]
 
 
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
-    asyncio.run(build_audited_demo(path))
-    return path
 
 
-@pytest.fixture
-async def demo_db(demo_file: Path, tmp_path: Path) -> AsyncIterator[db.DbTarget]:
-    path = tmp_path / "demo.sqlite3"
-    shutil.copy(demo_file, path)
-    async with db.database(path, create=False) as target:
-        yield target
 
 
 async def compute() -> list[UnitQuality]:
@@ -67,11 +52,11 @@ def text_of(screen: QualityScreen, selector: str) -> str:
     return str(screen.query_one(selector, Static).render())
 
 
-async def test_rows_match_compute_quality(demo_db: db.DbTarget) -> None:
+async def test_rows_match_compute_quality(audited_demo: db.DbTarget) -> None:
     units = await compute()
     township, villages = children_of(units, TOWNSHIP)
     assert township is not None and len(villages) == 3
-    app = make_app(demo_db)
+    app = make_app(audited_demo)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_quality(pilot)
         rows = rows_of(screen)
@@ -97,11 +82,11 @@ async def test_rows_match_compute_quality(demo_db: db.DbTarget) -> None:
             assert str(cell.style) == {"pass": "green", "near": "yellow", "fail": "bold red"}[verdict]
 
 
-async def test_improvements_follow_the_cursor(demo_db: db.DbTarget) -> None:
+async def test_improvements_follow_the_cursor(audited_demo: db.DbTarget) -> None:
     units = await compute()
     township, villages = children_of(units, TOWNSHIP)
     assert township is not None
-    app = make_app(demo_db)
+    app = make_app(audited_demo)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_quality(pilot)
         for index, unit in enumerate([*villages, township]):
@@ -122,11 +107,11 @@ async def test_improvements_follow_the_cursor(demo_db: db.DbTarget) -> None:
             assert len(panel.splitlines()) == min(5, len(unit.improvements))
 
 
-async def test_d_shows_numerators_and_denominators(demo_db: db.DbTarget) -> None:
+async def test_d_shows_numerators_and_denominators(audited_demo: db.DbTarget) -> None:
     units = await compute()
     _, villages = children_of(units, TOWNSHIP)
     first = villages[0].counts
-    app = make_app(demo_db)
+    app = make_app(audited_demo)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_quality(pilot)
         await pilot.press("d")
@@ -138,8 +123,8 @@ async def test_d_shows_numerators_and_denominators(demo_db: db.DbTarget) -> None
         assert "先改这些" in text_of(screen, "#quality-panel-title")
 
 
-async def test_enter_opens_review_of_the_village(demo_db: db.DbTarget) -> None:
-    app = make_app(demo_db)
+async def test_enter_opens_review_of_the_village(audited_demo: db.DbTarget) -> None:
+    app = make_app(audited_demo)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_quality(pilot)
         await pilot.press("down", "enter")
@@ -152,8 +137,8 @@ async def test_enter_opens_review_of_the_village(demo_db: db.DbTarget) -> None:
         assert app.screen is screen
 
 
-async def test_county_rows_are_townships_and_enter_drills_down(demo_db: db.DbTarget) -> None:
-    app = make_app(demo_db)
+async def test_county_rows_are_townships_and_enter_drills_down(audited_demo: db.DbTarget) -> None:
+    app = make_app(audited_demo)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_quality(pilot, "")
         rows = rows_of(screen)
@@ -167,8 +152,8 @@ async def test_county_rows_are_townships_and_enter_drills_down(demo_db: db.DbTar
         assert len(rows_of(inner)) == 4
 
 
-async def test_f5_recomputes(demo_db: db.DbTarget) -> None:
-    app = make_app(demo_db)
+async def test_f5_recomputes(audited_demo: db.DbTarget) -> None:
+    app = make_app(audited_demo)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_quality(pilot)
         assert any(r["完整率"] != "100.0%" for r in rows_of(screen))
@@ -180,14 +165,14 @@ async def test_f5_recomputes(demo_db: db.DbTarget) -> None:
         assert "没有可提高得分的问题" in text_of(screen, "#quality-panel")
 
 
-async def test_shows_computing_until_ready(demo_db: db.DbTarget) -> None:
+async def test_shows_computing_until_ready(audited_demo: db.DbTarget) -> None:
     gate = asyncio.Event()
 
     async def slow() -> list[UnitQuality]:
         await gate.wait()
         return await compute()
 
-    app = make_app(demo_db)
+    app = make_app(audited_demo)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         screen = QualityScreen(TOWNSHIP, compute=slow)

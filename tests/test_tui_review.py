@@ -3,13 +3,9 @@ planted faults after a whole audit."""
 
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
-import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
+from conftest import AUDIT_AS_OF
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
@@ -19,36 +15,14 @@ from store.findings_view import FindingFilter, finding_counts, finding_page
 from tui.app import RenkouApp
 from tui.screens.review import ConfirmFindingDialog, ReviewScreen, clip, fold
 
-AS_OF = dt.date(2026, 11, 15)
+AS_OF = AUDIT_AS_OF
 TOWNSHIP = "430426101"
 
 
-async def build_audited_demo(path: Path) -> None:
-    """A demo township of 2 000 persons with planted faults at `path`, audited at AS_OF."""
-    from checks.engine import run_audit
-    from store.demo_build import build_demo
-
-    target = db.resolve(path)
-    await build_demo(target, persons=2000, seed=3, error_rate=0.05, as_of=AS_OF)
-    async with db.database(target):
-        await run_audit(AS_OF, today=AS_OF)
 
 
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A demo township of 2 000 persons with planted faults, audited at AS_OF (built once per module)."""
-    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
-    asyncio.run(build_audited_demo(path))
-    return path
 
 
-@pytest.fixture
-async def demo_db(demo_file: Path, tmp_path: Path) -> AsyncIterator[db.DbTarget]:
-    """A private copy of the audited demo database, open."""
-    path = tmp_path / "demo.sqlite3"
-    shutil.copy(demo_file, path)
-    async with db.database(path, create=False) as target:
-        yield target
 
 
 def make_app(target: db.DbTarget) -> RenkouApp:
@@ -80,10 +54,10 @@ async def open_review(pilot: Pilot, **kwargs: object) -> ReviewScreen:
     return screen
 
 
-async def test_header_rows_and_error_filter(demo_db: db.DbTarget) -> None:
+async def test_header_rows_and_error_filter(audited_demo: db.DbTarget) -> None:
     counts = await finding_counts(TOWNSHIP)
     assert counts.errors > 20 and counts.warnings > 20
-    app = make_app(demo_db)
+    app = make_app(audited_demo)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_review(pilot)
         header = text_of(screen, "#title-left") + " " + text_of(screen, "#title-right")
@@ -112,8 +86,8 @@ async def test_header_rows_and_error_filter(demo_db: db.DbTarget) -> None:
         assert len(table_rows(screen)) == counts.errors + counts.warnings
 
 
-async def test_village_filter_narrows_list_and_counts(demo_db: db.DbTarget) -> None:
-    app = make_app(demo_db)
+async def test_village_filter_narrows_list_and_counts(audited_demo: db.DbTarget) -> None:
+    app = make_app(audited_demo)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_review(pilot)
         await pilot.press("tab", "right")  # 村: 全部 → the first village
@@ -126,8 +100,8 @@ async def test_village_filter_narrows_list_and_counts(demo_db: db.DbTarget) -> N
         assert len(table_rows(screen)) == counts.errors + counts.warnings
 
 
-async def test_paging_with_page_down(demo_db: db.DbTarget) -> None:
-    app = make_app(demo_db)
+async def test_paging_with_page_down(audited_demo: db.DbTarget) -> None:
+    app = make_app(audited_demo)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_review(pilot, page_size=20)
         total = screen.page.total
@@ -148,9 +122,9 @@ async def test_paging_with_page_down(demo_db: db.DbTarget) -> None:
         assert screen.page.offset == 0 and screen.query_one(DataTable).cursor_row == 19
 
 
-async def test_confirm_a_warning_with_f10(demo_db: db.DbTarget) -> None:
+async def test_confirm_a_warning_with_f10(audited_demo: db.DbTarget) -> None:
     before = await finding_counts(TOWNSHIP)
-    app = make_app(demo_db)
+    app = make_app(audited_demo)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_review(pilot)
         # an error cannot be confirmed
@@ -195,9 +169,9 @@ async def test_confirm_a_warning_with_f10(demo_db: db.DbTarget) -> None:
         assert table_rows(screen)[0][0] == "W✓"
 
 
-async def test_escape_in_confirm_dialog_changes_nothing(demo_db: db.DbTarget) -> None:
+async def test_escape_in_confirm_dialog_changes_nothing(audited_demo: db.DbTarget) -> None:
     before = await finding_counts(TOWNSHIP)
-    app = make_app(demo_db)
+    app = make_app(audited_demo)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_review(pilot)
         await pilot.press("tab", "tab", "tab", "right", "right", "shift+tab", "shift+tab", "shift+tab")
@@ -213,10 +187,10 @@ async def test_escape_in_confirm_dialog_changes_nothing(demo_db: db.DbTarget) ->
     assert await finding_counts(TOWNSHIP) == before
 
 
-async def test_f5_reaudits_and_refreshes(demo_db: db.DbTarget) -> None:
+async def test_f5_reaudits_and_refreshes(audited_demo: db.DbTarget) -> None:
     expected = await finding_counts(TOWNSHIP)
     await db.execute("DELETE FROM finding")
-    app = make_app(demo_db)
+    app = make_app(audited_demo)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_review(pilot)
         assert table_rows(screen) == [] and "E 0  W 0" in text_of(screen, "#title-right")
@@ -230,8 +204,8 @@ async def test_f5_reaudits_and_refreshes(demo_db: db.DbTarget) -> None:
     assert await finding_counts(TOWNSHIP) == expected
 
 
-async def test_progress_text_while_busy(demo_db: db.DbTarget) -> None:
-    app = make_app(demo_db)
+async def test_progress_text_while_busy(audited_demo: db.DbTarget) -> None:
+    app = make_app(audited_demo)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_review(pilot)
         screen._start_job("审核中")
@@ -245,10 +219,10 @@ async def test_progress_text_while_busy(demo_db: db.DbTarget) -> None:
         assert "共" in text_of(screen, "#review-status")
 
 
-async def test_f8_exports_the_errors_list(demo_db: db.DbTarget, tmp_path: Path) -> None:
+async def test_f8_exports_the_errors_list(audited_demo: db.DbTarget, tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
-    app = make_app(demo_db)
+    app = make_app(audited_demo)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_review(pilot, export_dir=out)
         await pilot.press("f8")
@@ -264,8 +238,8 @@ async def test_f8_exports_the_errors_list(demo_db: db.DbTarget, tmp_path: Path) 
     assert names[0] == "汇总" and len(names) >= 2
 
 
-async def test_enter_opens_the_household(demo_db: db.DbTarget) -> None:
-    app = make_app(demo_db)
+async def test_enter_opens_the_household(audited_demo: db.DbTarget) -> None:
+    app = make_app(audited_demo)
     calls: list[tuple[str, str | None]] = []
     app.open_household = lambda code, key: calls.append((code, key))  # type: ignore[attr-defined]
     async with app.run_test(size=(80, 24)) as pilot:
@@ -285,7 +259,7 @@ class BareApp(App[None]):
         self.push_screen(ReviewScreen(TOWNSHIP))
 
 
-async def test_enter_without_household_screen_says_so(demo_db: db.DbTarget) -> None:
+async def test_enter_without_household_screen_says_so(audited_demo: db.DbTarget) -> None:
     app = BareApp()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
