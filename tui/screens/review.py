@@ -24,6 +24,7 @@ from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 
 from store import findings_view as fv
 from store.errors import StoreError
+from tui.exporting import export_folder, sees_full_ids
 
 SEVERITY_STYLE = {"E": "bold red", "W": "yellow", "I": "dim"}
 SEVERITY_CHOICES = [("E+W", "EW"), ("E", "E"), ("W", "W"), ("全部", "all")]
@@ -64,17 +65,6 @@ def fold(text: str, width: int, lines: int) -> list[str]:
     if rest and out:
         out[-1] = clip(out[-1] + rest, width)
     return out
-
-
-def export_folder() -> Path:
-    """Where exports go: the user's documents folder when it exists, else the current directory."""
-    try:
-        from platformdirs import user_documents_path
-
-        folder = user_documents_path()
-    except (ImportError, OSError):
-        return Path.cwd()
-    return folder if folder.is_dir() else Path.cwd()
 
 
 class CycleSelect(Select[str]):
@@ -481,14 +471,12 @@ class ReviewScreen(Screen[None]):
 
     async def _export(self) -> None:
         from exports.errors_list import export_errors
-        from store import users
 
         name = await fv.unit_name(self.scope)
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         out = (self.export_dir or export_folder()) / f"问题清单-{name}-{stamp}.xlsx"
         user = str(getattr(self.app, "username", "") or "")
-        role = await users.role_of(user)
-        is_admin = role == "admin" or (role is None and await users.count_users() == 0)
+        is_admin = await sees_full_ids(user)
         self._start_job("导出中")
         try:
             summary = await export_errors(out, unit=self.scope, operator=user, is_admin=is_admin,

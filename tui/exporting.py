@@ -1,0 +1,59 @@
+"""What the export screens share: where files go, who may see full ID numbers, the export kinds and their
+default file names. No widgets here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def export_folder() -> Path:
+    """Where exports go: the user's documents folder when it exists, else the current directory."""
+    try:
+        from platformdirs import user_documents_path
+
+        folder = user_documents_path()
+    except (ImportError, OSError):
+        return Path.cwd()
+    return folder if folder.is_dir() else Path.cwd()
+
+
+async def sees_full_ids(username: str) -> bool:
+    """Admins (or the owner of a database without accounts) get unmasked ID numbers in exports."""
+    from store import users
+
+    role = await users.role_of(username)
+    return role == "admin" or (role is None and await users.count_users() == 0)
+
+
+@dataclass(frozen=True)
+class ExportKind:
+    """One thing the export screen writes."""
+
+    key: str
+    label: str
+    suffix: str
+    needs_month: bool
+    takes_unit: bool
+
+
+KINDS: tuple[ExportKind, ...] = (
+    ExportKind("monthly", "月报表", ".xlsx", needs_month=True, takes_unit=True),
+    ExportKind("errors", "问题清单", ".xlsx", needs_month=False, takes_unit=True),
+    ExportKind("sample", "抽查核实表", ".xlsx", needs_month=True, takes_unit=False),
+    ExportKind("households", "户文件", ".jsonl", needs_month=False, takes_unit=True),
+)
+
+
+def previous_month(today: dt.date | None = None) -> str:
+    """The month the returns are due for: the one before `today` (``YYYY-MM``)."""
+    day = (today or dt.date.today()).replace(day=1) - dt.timedelta(days=1)
+    return f"{day:%Y-%m}"
+
+
+def default_name(kind: ExportKind, unit_name: str, month: str, now: dt.datetime | None = None) -> str:
+    """A file name that says what the file is: ``月报表-城关镇-2026-10.xlsx``, ``问题清单-城关镇-20261123-0912.xlsx``."""
+    when = month if kind.needs_month else f"{now or dt.datetime.now():%Y%m%d-%H%M}"
+    parts = [kind.label, unit_name if kind.takes_unit else "", when]
+    return "-".join(p for p in parts if p) + kind.suffix
