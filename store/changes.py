@@ -1,0 +1,691 @@
+"""Monthly changes (月度变更): one function per line kind of the paper change report.
+
+Each change function takes a household record (as :func:`store.records.load_households` returns it) and the
+fields of the change, and returns the changed copy; the input is never modified. :func:`apply_change`
+dispatches by kind and :func:`save_change` stores the result through :func:`store.service.save_household`
+(the one write path: version check, change events, audit log). The writer derives the change events from
+the record diff (:mod:`store.events`), so each change here sets exactly the facts of its event.
+
+Wrong input raises :class:`store.errors.StoreError` with a one-line Chinese message before anything is
+written. Suggestions that need no audit settings (next 孩次, the child's surname, the child's relation) are
+plain functions here; the policy suggestion lives in :mod:`checks.suggest`.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from store import db
+from store.codes import HOUSEHOLDER, RELATION_SPOUSE, TABLES
+from store.errors import StoreError
+from store.interchange import empty_person
+from store.records import load_households
+
+Record = dict[str, Any]
+Fields = dict[str, Any]
+
+#: kind → (key on the paper form, Chinese label), in the order of the form.
+KINDS: dict[str, tuple[str, str]] = {
+    "birth": ("1", "出生"),
+    "death": ("2", "死亡"),
+    "move_in": ("3", "迁入"),
+    "move_out": ("4", "迁出"),
+    "marriage": ("5", "结婚"),
+    "divorce": ("6", "离婚"),
+    "widowed": ("7", "丧偶"),
+    "pregnancy": ("8", "怀孕"),
+    "outcome": ("9", "妊娠结局"),
+    "contraception": ("0", "避孕措施"),
+    "inflow": ("L", "流入"),
+    "outflow": ("O", "流出"),
+    "cancel": ("X", "注销"),
+}
+KIND_BY_KEY: dict[str, str] = {key: kind for kind, (key, _) in KINDS.items()}
+#: kinds that add a new member to the household (the person searched for is the household, or the mother).
+NEW_MEMBER_KINDS = frozenset({"birth", "move_in", "inflow"})
+MOVE_OUT_REASONS = ("02", "03", "06")
+OTHER_CANCEL_REASONS = ("04", "05", "99")
+COMPOUND_SURNAMES = frozenset({"欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "司徒",
+                               "夏侯", "长孙", "宇文", "轩辕", "端木", "独孤", "南宫", "西门", "百里"})  # fmt: skip
+
+
+# --- small helpers -------------------------------------------------------------------------------
+
+
+def as_date(value: Any, label: str, *, required: bool = True) -> dt.date | None:
+    """A date from a date or ISO text; StoreError naming `label` when missing or wrong."""
+    if value is None or value == "":
+        if required:
+            raise StoreError(f"请填写{label}。")
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise StoreError(f"{label}不是有效日期：{value}") from None
+
+
+def _code(fields: Fields, name: str, table: str, label: str, default: str | None = None,
+          allowed: tuple[str, ...] | None = None) -> str:  # fmt: skip
+    value = fields.get(name) or default
+    if not value:
+        raise StoreError(f"请填写{label}。")
+    value = str(value)
+    if value not in TABLES[table] or (allowed is not None and value not in allowed):
+        raise StoreError(f"{label}代码无效：{value}")
+    return value
+
+
+def _text(fields: Fields, name: str) -> str | None:
+    value = fields.get(name)
+    return str(value).strip() or None if value is not None else None
+
+
+def _not_future(date: dt.date, label: str, today: dt.date | None) -> None:
+    if date > (today or dt.date.today()):
+        raise StoreError(f"{label} {date.isoformat()} 晚于今天，请核对。")
+
+
+def find_member(record: Record, key: Any) -> Record:
+    """The member with `key`; StoreError when the household has none."""
+    for person in record["members"]:
+        if person["key"] == key:
+            return person
+    raise StoreError(f"这一户没有编号为 {key} 的人员。请重新查找。")
+
+
+def _active(record: Record, key: Any, label: str = "此人") -> Record:
+    person = find_member(record, key)
+    if person.get("cancel") is not None or person.get("death_date") is not None:
+        raise StoreError(f"{person.get('name') or label}已注销或死亡，不能再录入变更。")
+    return person
+
+
+def _after_birth(person: Record, date: dt.date, label: str) -> None:
+    born = as_date(person.get("birth_date"), "出生日期", required=False)
+    if born is not None and date < born:
+        raise StoreError(f"{label} {date.isoformat()} 早于{person.get('name') or ''}的出生日期 {born.isoformat()}。")
+
+
+def _woman(person: Record) -> Record:
+    if person.get("sex") != "2":
+        raise StoreError(f"{person.get('name') or '此人'}不是女性，不能录入生育、孕情或避孕措施。")
+    if person.get("woman") is None:
+        person["woman"] = {"children": [], "pregnancies": [], "contraception": None, "only_child_certificate": None}
+    woman = person["woman"]
+    woman.setdefault("children", [])
+    woman.setdefault("pregnancies", [])
+    return woman
+
+
+def open_pregnancy(person: Record) -> Record | None:
+    """The latest pregnancy of a woman without an outcome, or None."""
+    for pregnancy in reversed((person.get("woman") or {}).get("pregnancies") or []):
+        if not pregnancy.get("outcome") and pregnancy.get("outcome_date") is None:
+            return pregnancy
+    return None
+
+
+def new_key(record: Record, taken: set[str] | frozenset[str] = frozenset()) -> str:
+    """A person key for a new member: ``<household code>-<n>`` not used in the record nor in `taken`."""
+    code = record["household"]["code"]
+    used = {p["key"] for p in record["members"]} | set(taken)
+    n = len(record["members"]) + 1
+    while f"{code}-{n}" in used:
+        n += 1
+    return f"{code}-{n}"
+
+
+def _new_member(record: Record, fields: Fields, *, today: dt.date | None) -> Record:
+    """A new member from the common person fields (name, sex, birth date, ID, relation …)."""
+    person = empty_person(fields.get("key") or new_key(record))
+    name = _text(fields, "name")
+    if not name:
+        raise StoreError("请填写姓名。")
+    person["name"] = name
+    person["sex"] = _code(fields, "sex", "sex", "性别")
+    born = as_date(fields.get("birth_date"), "出生日期")
+    assert born is not None
+    _not_future(born, "出生日期", today)
+    person["birth_date"] = born
+    person["id_number"] = _text(fields, "id_number")
+    person["relation"] = _code(fields, "relation", "relation", "与户主关系")
+    head = householder(record) or {}
+    for name_ in ("ethnicity", "hukou_nature", "rural", "registered_place_code"):
+        person[name_] = fields.get(name_) or head.get(name_)
+    person["ethnicity"] = person["ethnicity"] or "01"
+    person["hukou_nature"] = person["hukou_nature"] or record["household"].get("hukou_type")
+    if person["rural"] is None and person["hukou_nature"] in ("1", "2"):
+        person["rural"] = person["hukou_nature"] == "2"
+    person["marital_status"] = fields.get("marital_status") or "10"
+    person["residence_status"] = "1"
+    person["mgmt"] = "01"
+    return person
+
+
+def householder(record: Record) -> Record | None:
+    """The active householder (relation 02) of a household record, or None."""
+    for person in record["members"]:
+        if person.get("relation") == HOUSEHOLDER and person.get("cancel") is None:
+            return person
+    return None
+
+
+# --- suggestions ---------------------------------------------------------------------------------
+
+
+def next_child_order(person: Record) -> int:
+    """The 孩次 of the woman's next child: one more than the highest recorded."""
+    children = (person.get("woman") or {}).get("children") or []
+    return max((int(c.get("order") or 0) for c in children), default=0) + 1
+
+
+def surname(name: str | None) -> str:
+    """The surname of a Chinese name (two characters for the common compound surnames)."""
+    if not name:
+        return ""
+    return name[:2] if name[:2] in COMPOUND_SURNAMES else name[:1]
+
+
+def child_surname(record: Record, mother_key: str) -> str:
+    """The suggested surname of the mother's new child: the father's (her husband in this household), else
+    the householder's when the mother is his wife or daughter-in-law, else her own."""
+    mother = find_member(record, mother_key)
+    by_key = {p["key"]: p for p in record["members"]}
+    father = by_key.get(mother.get("spouse") or "")
+    if father is not None and father.get("sex") == "1":
+        return surname(father.get("name"))
+    if mother.get("spouse_external") and mother["spouse_external"].get("name"):
+        return surname(mother["spouse_external"]["name"])
+    head = householder(record)
+    if head is not None and head.get("sex") == "1" and mother.get("relation") in {"10", "12", "38"}:
+        return surname(head.get("name"))
+    return surname(mother.get("name"))
+
+
+def child_relation(record: Record, mother_key: str, sex: str | None) -> str:
+    """The new child's relation to the householder, from the mother's (GB/T 4761)."""
+    mother = find_member(record, mother_key)
+    relation = mother.get("relation") or ""
+    boy = sex == "1"
+    if relation == HOUSEHOLDER or relation in RELATION_SPOUSE:
+        return "20" if boy else "30"
+    if relation in {"28", "38"}:  # son-in-law / daughter-in-law: a grandchild
+        return "41" if boy else "42"
+    if relation.startswith("3"):  # a daughter of the householder: a daughter's child
+        return "43" if boy else "44"
+    return "97"
+
+
+def woman_of_household(record: Record, key: str | None) -> str | None:
+    """The woman a birth or pregnancy line means when the clerk found `key` (a man: his wife; a household
+    (None): its only married woman); None when it cannot be told."""
+    by_key = {p["key"]: p for p in record["members"]}
+    person = by_key.get(key or "")
+    if person is not None and person.get("sex") == "2":
+        return person["key"]
+    if person is not None:
+        wife = by_key.get(person.get("spouse") or "")
+        return wife["key"] if wife is not None and wife.get("sex") == "2" else None
+    married = [p["key"] for p in record["members"] if p.get("sex") == "2" and p.get("cancel") is None
+               and (p.get("marital_status") or "").startswith("2")]  # fmt: skip
+    return married[0] if len(married) == 1 else None
+
+
+# --- the changes ---------------------------------------------------------------------------------
+
+
+def birth(record: Record, fields: Fields, *, today: dt.date | None = None) -> Record:
+    """A child born to `mother`: a new member, an entry in her childbirth history and the outcome of her
+    open pregnancy. Fields: mother, name, sex, birth_date, id_number?, order?, policy, blood?, relation?, key?"""
+    out = copy.deepcopy(record)
+    mother = _active(out, fields.get("mother") or fields.get("person"), "母亲")
+    woman = _woman(mother)
+    sex = _code(fields, "sex", "sex", "性别")
+    child_fields = dict(fields)
+    child_fields.setdefault("relation", child_relation(out, mother["key"], sex))
+    child_fields["relation"] = child_fields["relation"] or child_relation(out, mother["key"], sex)
+    child_fields["ethnicity"] = fields.get("ethnicity") or mother.get("ethnicity")
+    child_fields["registered_place_code"] = fields.get("registered_place_code") or mother.get("registered_place_code")
+    child = _new_member(out, child_fields, today=today)
+    born = child["birth_date"]
+    _after_birth(mother, born, "出生日期")
+    order = fields.get("order") or next_child_order(mother)
+    try:
+        order = int(order)
+    except (TypeError, ValueError):
+        raise StoreError(f"孩次应为数字：{order}") from None
+    if not 1 <= order <= 20:
+        raise StoreError(f"孩次 {order} 不合理，请核对。")
+    policy = _code(fields, "policy", "child_policy", "政策属性")
+    blood = _code(fields, "blood", "child_blood", "血缘关系", default="1")
+    child["mother"] = mother["key"]
+    by_key = {p["key"]: p for p in out["members"]}
+    father = by_key.get(mother.get("spouse") or "")
+    if father is not None and father.get("sex") == "1":
+        child["father"] = father["key"]
+    woman["children"].append({"order": order, "name": child["name"], "sex": sex, "birth_date": born,
+                              "policy": policy, "blood": blood, "alive": True, "disabled_grade": None,
+                              "member": child["key"]})  # fmt: skip
+    pregnancy = open_pregnancy(mother)
+    if pregnancy is not None and blood == "1":
+        lmp = as_date(pregnancy.get("lmp"), "末次月经", required=False)
+        if lmp is None or lmp <= born:
+            pregnancy["outcome"], pregnancy["outcome_date"] = "1", born
+    out["members"].append(child)
+    return out
+
+
+def death(record: Record, fields: Fields, *, today: dt.date | None = None) -> Record:
+    """A death: death date and cancellation 01 人口死亡登记. Fields: person, date."""
+    out = copy.deepcopy(record)
+    person = _active(out, fields.get("person"))
+    date = as_date(fields.get("date"), "死亡日期")
+    assert date is not None
+    _not_future(date, "死亡日期", today)
+    _after_birth(person, date, "死亡日期")
+    person["death_date"] = date
+    person["cancel"] = {"reason": "01", "date": date}
+    return out
+
+
+def move_out(record: Record, fields: Fields, *, today: dt.date | None = None) -> Record:
+    """A move out of the area: cancellation 02 迁出, 03 移交外省 or 06 出国(境). Fields: person, date, reason?"""
+    out = copy.deepcopy(record)
+    person = _active(out, fields.get("person"))
+    reason = _code(fields, "reason", "cancel_reason", "迁出原因", default="02", allowed=MOVE_OUT_REASONS)
+    date = as_date(fields.get("date"), "迁出日期")
+    assert date is not None
+    _not_future(date, "迁出日期", today)
+    _after_birth(person, date, "迁出日期")
+    person["cancel"] = {"reason": reason, "date": date}
+    return out
+
+
+def move_in(record: Record, fields: Fields, *, today: dt.date | None = None,
+            incoming: Record | None = None) -> Record:  # fmt: skip
+    """A registered in-migrant: a new member, or `incoming` (a stored person of another household, with its
+    version) joining this one. Fields: date, from_code (6 digits), reason?, and for a new member name, sex,
+    birth_date, id_number?, relation, marital_status?"""
+    out = copy.deepcopy(record)
+    date = as_date(fields.get("date"), "迁入日期")
+    assert date is not None
+    _not_future(date, "迁入日期", today)
+    from_code = _text(fields, "from_code")
+    if from_code is not None and not (from_code.isdigit() and len(from_code) == 6):
+        raise StoreError(f"迁出地代码应为 6 位县级区划代码：{from_code}")
+    if incoming is not None:
+        person = copy.deepcopy(incoming)
+        if person.get("cancel") is not None:
+            raise StoreError(f"{person.get('name') or '此人'}已注销，不能迁入。")
+        person["relation"] = _code(fields, "relation", "relation", "与户主关系", default=person.get("relation"))
+        from_code = from_code or person.get("_from_household", "")[:6] or None
+    else:
+        person = _new_member(out, fields, today=today)
+    _after_birth(person, date, "迁入日期")
+    person["moved_in"] = {"date": date, "from_code": from_code, "reason": _text(fields, "reason")}
+    out["members"].append(person)
+    return out
+
+
+def marriage(record: Record, fields: Fields, *, today: dt.date | None = None) -> Record:
+    """A marriage (初婚 21, 再婚 22, 复婚 23). Fields: person, date, status? (21 when no 初婚日期 is recorded,
+    else 22), spouse? (a key: linked both ways when the spouse is in this household), spouse_name?,
+    spouse_id_number?. A spouse of another household is linked by :func:`save_change`."""
+    out = copy.deepcopy(record)
+    person = _active(out, fields.get("person"))
+    date = as_date(fields.get("date"), "结婚日期")
+    assert date is not None
+    _not_future(date, "结婚日期", today)
+    _after_birth(person, date, "结婚日期")
+    _marry(person, date, fields.get("status"), fields)
+    spouse_key = fields.get("spouse")
+    if spouse_key:
+        if spouse_key == person["key"]:
+            raise StoreError("配偶不能是本人。")
+        person["spouse"], person["spouse_external"] = spouse_key, None
+        partner = next((p for p in out["members"] if p["key"] == spouse_key), None)
+        if partner is not None:
+            if partner.get("cancel") is not None:
+                raise StoreError(f"配偶{partner.get('name') or ''}已注销或死亡。")
+            _after_birth(partner, date, "结婚日期")
+            _marry(partner, date, fields.get("spouse_status"), {})
+            partner["spouse"], partner["spouse_external"] = person["key"], None
+    elif _text(fields, "spouse_name") or _text(fields, "spouse_id_number"):
+        person["spouse"] = None
+        person["spouse_external"] = {"name": _text(fields, "spouse_name"), "id_number": _text(fields, "spouse_id_number"),
+                                     "registered_place_code": _text(fields, "spouse_place_code")}  # fmt: skip
+    return out
+
+
+def _marry(person: Record, date: dt.date, status: Any, fields: Fields) -> None:
+    current = person.get("marital_status") or ""
+    if current.startswith("2") and current != "20" and person.get("spouse") and not fields.get("force"):
+        raise StoreError(f"{person.get('name') or '此人'}现为已婚，请先录入离婚或丧偶。")
+    first = as_date(person.get("first_marriage_date"), "初婚日期", required=False)
+    status = str(status or ("21" if first is None else "22"))
+    if status not in ("21", "22", "23"):
+        raise StoreError(f"结婚的婚姻状况应为 21 初婚、22 再婚或 23 复婚：{status}")
+    if status == "21":
+        if first is not None and first != date:
+            raise StoreError(f"{person.get('name') or '此人'}已有初婚日期 {first.isoformat()}，应为再婚或复婚。")
+        person["first_marriage_date"] = date
+        person["marriage_change_date"] = None
+    else:
+        if first is None:
+            raise StoreError(f"{person.get('name') or '此人'}没有初婚日期，再婚或复婚前请先补录初婚日期。")
+        if date < first:
+            raise StoreError(f"结婚日期 {date.isoformat()} 早于初婚日期 {first.isoformat()}。")
+        person["marriage_change_date"] = date
+    person["marital_status"] = status
+
+
+def _end_marriage(record: Record, fields: Fields, status: str, label: str, today: dt.date | None) -> Record:
+    out = copy.deepcopy(record)
+    person = _active(out, fields.get("person"))
+    if not (person.get("marital_status") or "").startswith("2"):
+        raise StoreError(f"{person.get('name') or '此人'}现在不是已婚，不能录入{label}。")
+    date = as_date(fields.get("date"), f"{label}日期")
+    assert date is not None
+    _not_future(date, f"{label}日期", today)
+    first = as_date(person.get("first_marriage_date"), "初婚日期", required=False)
+    if first is not None and date < first:
+        raise StoreError(f"{label}日期 {date.isoformat()} 早于初婚日期 {first.isoformat()}。")
+    _after_birth(person, date, f"{label}日期")
+    spouse_key = person.get("spouse")
+    person["marital_status"], person["marriage_change_date"], person["spouse"] = status, date, None
+    partner = next((p for p in out["members"] if p["key"] == spouse_key), None)
+    if partner is not None and partner.get("spouse") == person["key"]:
+        partner["spouse"] = None
+        if status == "40" and partner.get("cancel") is None:  # both are divorced; a widow's late spouse stays as was
+            partner["marital_status"], partner["marriage_change_date"] = "40", date
+    return out
+
+
+def divorce(record: Record, fields: Fields, *, today: dt.date | None = None) -> Record:
+    """A divorce: status 40, change date, spouse link dropped (both ways in this household). Fields: person, date."""
+    return _end_marriage(record, fields, "40", "离婚", today)
+
+
+def widowed(record: Record, fields: Fields, *, today: dt.date | None = None) -> Record:
+    """Widowhood: status 30, change date, spouse link dropped (both ways in this household). Fields: person, date."""
+    return _end_marriage(record, fields, "30", "丧偶", today)
+
+
+def pregnancy(record: Record, fields: Fields, *, today: dt.date | None = None) -> Record:
+    """A new pregnancy. Fields: person, lmp, edd? (default LMP + 280 days)."""
+    out = copy.deepcopy(record)
+    person = _active(out, fields.get("person"))
+    woman = _woman(person)
+    if open_pregnancy(person) is not None:
+        raise StoreError(f"{person.get('name') or '此人'}已有未录结局的孕情，请先录入妊娠结局。")
+    lmp = as_date(fields.get("lmp") or fields.get("date"), "末次月经日期")
+    assert lmp is not None
+    _not_future(lmp, "末次月经日期", today)
+    _after_birth(person, lmp, "末次月经日期")
+    edd = as_date(fields.get("edd"), "预产期", required=False) or lmp + dt.timedelta(days=280)
+    if edd <= lmp:
+        raise StoreError(f"预产期 {edd.isoformat()} 应晚于末次月经 {lmp.isoformat()}。")
+    woman["pregnancies"].append({"lmp": lmp, "edd": edd, "outcome": None, "outcome_date": None})
+    return out
+
+
+def outcome(record: Record, fields: Fields, *, today: dt.date | None = None) -> Record:
+    """The outcome of the woman's open pregnancy. Fields: person, outcome, date. (A live birth is better keyed
+    as 1 出生, which records the child and this outcome together.)"""
+    out = copy.deepcopy(record)
+    person = _active(out, fields.get("person"))
+    pregnancy_ = open_pregnancy(person)
+    if pregnancy_ is None:
+        raise StoreError(f"{person.get('name') or '此人'}没有未录结局的孕情，请先录入怀孕。")
+    code = _code(fields, "outcome", "pregnancy_outcome", "妊娠结局")
+    date = as_date(fields.get("date"), "结局日期")
+    assert date is not None
+    _not_future(date, "结局日期", today)
+    lmp = as_date(pregnancy_.get("lmp"), "末次月经", required=False)
+    if lmp is not None and date < lmp:
+        raise StoreError(f"结局日期 {date.isoformat()} 早于末次月经 {lmp.isoformat()}。")
+    pregnancy_["outcome"], pregnancy_["outcome_date"] = code, date
+    return out
+
+
+def contraception(record: Record, fields: Fields, *, today: dt.date | None = None) -> Record:
+    """A new contraceptive method (the writer keeps the old one in the history). Fields: person, method,
+    date, failure?"""
+    out = copy.deepcopy(record)
+    person = _active(out, fields.get("person"))
+    woman = _woman(person)
+    method = _code(fields, "method", "contraception_method", "避孕措施")
+    date = as_date(fields.get("date"), "措施日期")
+    assert date is not None
+    _not_future(date, "措施日期", today)
+    _after_birth(person, date, "措施日期")
+    failure = fields.get("failure") or None
+    if failure is not None and str(failure) not in TABLES["contraception_failure"]:
+        raise StoreError(f"避孕失败类型代码无效：{failure}")
+    old = woman.get("contraception") or {}
+    if old.get("method") == method and as_date(old.get("since"), "措施日期", required=False) == date:
+        raise StoreError("与现有措施相同，无需录入。")
+    woman["contraception"] = {"method": method, "since": date, "failure": failure}
+    return out
+
+
+def _flow_block(fields: Fields, kind: str, date: dt.date) -> Record:
+    place_code = _text(fields, "place_code")
+    if place_code is None or not (place_code.isdigit() and len(place_code) == 6):
+        label = "户籍地" if kind == "inflow" else "流入地"
+        raise StoreError(f"请填写{label}的 6 位县级区划代码。")
+    return {"type": kind, "since": date, "place_code": place_code, "place": _text(fields, "place"),
+            "reason": _text(fields, "reason")}  # fmt: skip
+
+
+def inflow(record: Record, fields: Fields, *, today: dt.date | None = None) -> Record:
+    """A person registered elsewhere comes to live here: a new member with 管理属性 02 流入. Fields: date,
+    place_code (registration county), place?, reason?, name, sex, birth_date, id_number?, relation."""
+    out = copy.deepcopy(record)
+    date = as_date(fields.get("date"), "流入日期")
+    assert date is not None
+    _not_future(date, "流入日期", today)
+    flow = _flow_block(fields, "inflow", date)
+    person = _new_member(out, {**fields, "registered_place_code": flow["place_code"]}, today=today)
+    _after_birth(person, date, "流入日期")
+    person["mgmt"], person["flow"], person["residence_status"] = "02", flow, "1"
+    person["rural"] = person["rural"] if person["rural"] is not None else True
+    out["members"].append(person)
+    return out
+
+
+def outflow(record: Record, fields: Fields, *, today: dt.date | None = None) -> Record:
+    """A registered person leaves to live elsewhere: 管理属性 03 流出, 人户状况 3. Fields: person, date,
+    place_code (where to), place?, reason?"""
+    out = copy.deepcopy(record)
+    person = _active(out, fields.get("person"))
+    if person.get("mgmt") == "03":
+        raise StoreError(f"{person.get('name') or '此人'}已是流出人口。")
+    date = as_date(fields.get("date"), "流出日期")
+    assert date is not None
+    _not_future(date, "流出日期", today)
+    _after_birth(person, date, "流出日期")
+    person["flow"] = _flow_block(fields, "outflow", date)
+    person["mgmt"], person["residence_status"] = "03", "3"
+    return out
+
+
+def cancel(record: Record, fields: Fields, *, today: dt.date | None = None) -> Record:
+    """A cancellation for another reason (04 重复人口, 05 错误信息, 99 其他). Fields: person, date, reason."""
+    out = copy.deepcopy(record)
+    person = _active(out, fields.get("person"))
+    reason = fields.get("reason") or "99"
+    if reason in ("01", *MOVE_OUT_REASONS):
+        raise StoreError("死亡请按 2 录入，迁出请按 4 录入。")
+    reason = _code(fields, "reason", "cancel_reason", "注销原因", default="99", allowed=OTHER_CANCEL_REASONS)
+    date = as_date(fields.get("date"), "注销日期")
+    assert date is not None
+    _not_future(date, "注销日期", today)
+    person["cancel"] = {"reason": reason, "date": date}
+    return out
+
+
+CHANGES: dict[str, Callable[..., Record]] = {
+    "birth": birth, "death": death, "move_in": move_in, "move_out": move_out, "marriage": marriage,
+    "divorce": divorce, "widowed": widowed, "pregnancy": pregnancy, "outcome": outcome,
+    "contraception": contraception, "inflow": inflow, "outflow": outflow, "cancel": cancel,
+}  # fmt: skip
+
+
+def apply_change(kind: str, record: Record, fields: Fields, *, today: dt.date | None = None) -> Record:
+    """The household record with one change applied (a new dict; `record` is left as it was)."""
+    change = CHANGES.get(kind)
+    if change is None:
+        raise StoreError(f"未知的变更类型：{kind}")
+    return change(record, fields, today=today)
+
+
+# --- saving --------------------------------------------------------------------------------------
+
+
+@dataclass
+class SavedChange:
+    """What :func:`save_change` stored: the kind, the household record as stored now, the person the line
+    is about (the new member for births and in-migrants) and the date of the change."""
+
+    kind: str
+    record: Record
+    person_key: str
+    person_name: str
+    date: dt.date | None
+    other_records: list[Record] = field(default_factory=list)
+
+    @property
+    def household_code(self) -> str:
+        return self.record["household"]["code"]
+
+    @property
+    def codes(self) -> list[str]:
+        """The codes of every household written."""
+        return [self.household_code, *(r["household"]["code"] for r in self.other_records)]
+
+
+def change_date(kind: str, fields: Fields) -> dt.date | None:
+    """The event date of a change line (birth date, LMP, or the date)."""
+    name = {"birth": "birth_date", "pregnancy": "lmp"}.get(kind, "date")
+    return as_date(fields.get(name) or fields.get("date"), "日期", required=False)
+
+
+async def _unused_key(record: Record) -> str:
+    taken: set[str] = set()
+    while True:
+        key = new_key(record, taken)
+        if not await db.scalar("SELECT 1 FROM person WHERE key = ?", [key]):
+            return key
+        taken.add(key)
+
+
+async def resolve_spouse(record: Record, fields: Fields) -> str | None:
+    """The key of the spouse a marriage line names: an explicit key, else a stored person with the given ID
+    number, else a member of the household with the given name; None when the spouse has no record here."""
+    if fields.get("spouse"):
+        return str(fields["spouse"])
+    number = _text(fields, "spouse_id_number")
+    if number:
+        row = await db.fetch("SELECT key FROM person WHERE id_number = ? AND cancel_reason IS NULL", [number.upper()])
+        if row:
+            return str(row[0][0])
+    name = _text(fields, "spouse_name")
+    if name:
+        found = [p["key"] for p in record["members"]
+                 if p.get("name") == name and p["key"] != fields.get("person") and p.get("cancel") is None]  # fmt: skip
+        if len(found) == 1:
+            return found[0]
+    return None
+
+
+async def save_change(kind: str, household_code: str, fields: Fields, *, operator: str,
+                      version: int | None = None, today: dt.date | None = None) -> SavedChange:  # fmt: skip
+    """Apply one change line to the stored household and save it (and, for a marriage, divorce or widowhood
+    with a spouse in another household, that household too). `version`: the household version the clerk saw
+    (a stale one raises :class:`store.errors.ConflictError` from the service)."""
+    from store.service import save_household
+
+    record = (await load_households([household_code])).get(household_code)
+    if record is None:
+        raise StoreError(f"户编码 {household_code} 不存在。")
+    if version is not None:
+        record["_version"] = version
+    fields = dict(fields)
+    incoming = None
+    if kind in NEW_MEMBER_KINDS and not fields.get("key"):
+        if kind == "move_in" and fields.get("person"):
+            incoming = await _load_person(str(fields["person"]), household_code)
+        else:
+            fields["key"] = await _unused_key(record)
+    if kind == "marriage":
+        fields["spouse"] = await resolve_spouse(record, fields)
+    partner_code = None
+    if kind in ("marriage", "divorce", "widowed"):
+        partner_key = fields["spouse"] if kind == "marriage" else find_member(record, fields.get("person")).get("spouse")
+        if partner_key and not any(p["key"] == partner_key for p in record["members"]):
+            partner_code = await db.scalar("SELECT household_id FROM person WHERE key = ?", [partner_key])
+    if incoming is not None:
+        changed = move_in(record, fields, today=today, incoming=incoming)
+    else:
+        changed = apply_change(kind, record, fields, today=today)
+    partner_record = None
+    if partner_code:
+        partner_record = (await load_households([str(partner_code)]))[str(partner_code)]
+        partner_record = _partner_side(kind, partner_record, fields, find_member(record, fields["person"]), today)
+    stored = await save_household(changed, operator=operator)
+    others = [await save_household(partner_record, operator=operator)] if partner_record is not None else []
+    if kind in NEW_MEMBER_KINDS:
+        key = incoming["key"] if incoming is not None else fields["key"]
+    else:
+        key = fields.get("person") or fields.get("mother")
+    person = find_member(stored, key)
+    return SavedChange(kind, stored, person["key"], person.get("name") or "", change_date(kind, fields), others)
+
+
+def _partner_side(kind: str, record: Record, fields: Fields, person: Record, today: dt.date | None) -> Record:
+    """The spouse's household record with the spouse's side of a marriage or its end."""
+    partner_key = fields["spouse"] if kind == "marriage" else person.get("spouse")
+    if kind == "marriage":
+        out = copy.deepcopy(record)
+        partner = _active(out, partner_key, "配偶")
+        date = as_date(fields.get("date"), "结婚日期")
+        assert date is not None
+        _marry(partner, date, fields.get("spouse_status"), {})
+        partner["spouse"], partner["spouse_external"] = person["key"], None
+        return out
+    out = copy.deepcopy(record)
+    partner = find_member(out, partner_key)
+    if partner.get("spouse") == person["key"]:
+        partner["spouse"] = None
+        if kind == "divorce" and partner.get("cancel") is None:
+            partner["marital_status"] = "40"
+            partner["marriage_change_date"] = as_date(fields.get("date"), "离婚日期")
+    return out
+
+
+async def _load_person(key: str, target_code: str) -> Record:
+    """A stored person (with its version) for a move into `target_code`."""
+    code = await db.scalar("SELECT household_id FROM person WHERE key = ?", [key])
+    if code is None:
+        raise StoreError(f"人员编号 {key} 不存在。")
+    if code == target_code:
+        raise StoreError("此人已在这一户，不需要迁入。")
+    person = find_member((await load_households([str(code)]))[str(code)], key)
+    person["_from_household"] = str(code)
+    return person
+
+
+async def unit_name(code: str) -> str:
+    """The name of a unit (empty when the code is empty or unknown)."""
+    if not code:
+        return ""
+    return str(await db.scalar("SELECT name FROM unit WHERE code = ?", [code]) or "")
