@@ -1,0 +1,217 @@
+"""The monthly change entry screen driven with Pilot at 80×24, as a clerk keys a paper change report: a birth
+to a woman found by pinyin initials, a marriage, a death, a suspicious birth (a mother aged 14), Esc asking
+when a line is half keyed. Asserts on the stored data and on what the screen shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from textual.geometry import Region
+from textual.pilot import Pilot
+from textual.widget import Widget
+from textual.widgets import Static
+
+from store import db
+from store.importer import import_file
+from store.records import load_households
+from tests.conftest import EXAMPLE_FILE
+from tui.app import RenkouApp
+from tui.screens.changes import ChangeEntryScreen, LeaveDialog, default_month
+
+ZHOU = "430426101201010012"
+ZHAO = "430426101201020003"
+
+
+@pytest.fixture
+async def example_db(tmp_path: Any) -> Any:
+    target = db.resolve(tmp_path / "changes.sqlite3")
+    async with db.database(target):
+        await import_file(EXAMPLE_FILE, operator="导入员")
+        yield target
+
+
+def shown(widget: Widget) -> str:
+    """The text a widget draws at its current size."""
+    width, height = widget.size
+    return "\n".join(strip.text for strip in widget.render_lines(Region(0, 0, width, height)))
+
+
+async def settle(pilot: Pilot, condition: Callable[[], bool] = lambda: True) -> None:
+    """Let workers finish and the screen refresh until `condition` holds."""
+    for _ in range(200):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if condition():
+            return
+    raise AssertionError("the screen did not reach the expected state")
+
+
+def _screen(pilot: Pilot) -> ChangeEntryScreen:
+    screen = pilot.app.screen
+    assert isinstance(screen, ChangeEntryScreen)
+    return screen
+
+
+def _text(pilot: Pilot, selector: str) -> str:
+    if selector == "#ce-head":
+        return _text(pilot, "#ce-head-left") + _text(pilot, "#ce-head-right")
+    return shown(pilot.app.screen.query_one(selector, Widget))
+
+
+def _batch(pilot: Pilot) -> list[str]:
+    return [shown(line).strip() for line in pilot.app.screen.query_one("#ce-batch").query(Static)]
+
+
+async def _find(pilot: Pilot, kind: str, query: str, expected: str) -> None:
+    """Type the kind and the search text, wait for the hit, take it."""
+    await pilot.press(kind, *query)
+    await settle(pilot, lambda: expected in _text(pilot, "#ce-hit"))
+    await pilot.press("enter")
+    await settle(pilot, lambda: _screen(pilot).record is not None and _screen(pilot).fields_ready())
+
+
+async def _type(pilot: Pilot, text: str) -> None:
+    await pilot.press(*text)
+
+
+async def _saved(pilot: Pilot, count: int) -> None:
+    await settle(pilot, lambda: len(_batch(pilot)) == count and "保存中" not in _batch(pilot)[0])
+
+
+async def _start(pilot: Pilot) -> None:
+    await settle(pilot)
+    pilot.app.push_screen(ChangeEntryScreen(month="2026-10", unit_code="430426101201"))
+    await settle(pilot, lambda: isinstance(pilot.app.screen, ChangeEntryScreen) and "东风村" in _text(pilot, "#ce-head"))
+
+
+def _app(target: db.DbTarget) -> RenkouApp:
+    return RenkouApp(target_label=target.label, is_demo=True, needs_login=False, username="李敏")
+
+
+async def test_a_clerk_keys_a_birth_a_marriage_and_a_death(example_db: db.DbTarget) -> None:
+    app = _app(example_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _start(pilot)
+        head = _text(pilot, "#ce-head")
+        assert "月度变更录入" in head and "2026年10月" in head and "本批 0 条" in head
+
+        # 1 出生: the mother found by the initials of 陈美华; 孩次 and surname suggested
+        await _find(pilot, "1", "cmh", "陈美华")
+        screen = _screen(pilot)
+        assert "陈美华(妻)" in _text(pilot, "#ce-hit")
+        assert screen.fields["order"].value == "3" and screen.fields["name"].value == "周"
+        await pilot.press("enter")  # 孩次 3 as suggested
+        await _type(pilot, "小雨")
+        await pilot.press("enter", "2")  # 性别 2 moves on by itself
+        await _type(pilot, "20261008")  # a full date moves on by itself
+        assert screen.fields["policy"].code == "1"  # a third child in 2026 is within the policy
+        await pilot.press("enter", "enter", "enter")  # no ID yet; 政策属性 1; 血缘 1 and save
+        await _saved(pilot, 1)
+        record = (await load_households([ZHOU]))[ZHOU]
+        child = next(p for p in record["members"] if p["name"] == "周小雨")
+        assert (child["sex"], child["birth_date"], child["mother"], child["relation"]) == (
+            "2", dt.date(2026, 10, 8), "h12-2", "30")
+        mother = next(p for p in record["members"] if p["key"] == "h12-2")
+        assert mother["woman"]["children"][-1]["order"] == 3
+        line = _batch(pilot)[0]
+        assert "出生" in line and "周小雨" in line and "东风村一组0012" in line and "2026-10-08" in line
+        assert "W REQ7" in line  # a newborn without an ID number yet
+        assert "本批 1 条  已保存 1" in _text(pilot, "#ce-head")
+        assert app.focused is screen.query_one("#ce-kind")  # ready for the next line
+        assert screen.query_one("#ce-search").value == ""  # type: ignore[attr-defined]
+
+        # 5 结婚: the widow 赵桂英 remarries a man without a record here
+        await pilot.press("5")
+        await _type(pilot, "zgy")
+        await settle(pilot, lambda: "赵桂英" in _text(pilot, "#ce-hit"))
+        await pilot.press("enter")
+        await settle(pilot, lambda: screen.record is not None and screen.fields_ready())
+        assert screen.fields["status"].code == "22"  # 再婚 suggested: she has a first-marriage date
+        await pilot.press("enter")
+        await _type(pilot, "20261005")
+        await _type(pilot, "钱老汉")
+        await pilot.press("enter", "enter")  # no ID for him: Enter on the last field saves
+        await _saved(pilot, 2)
+        widow = next(p for p in (await load_households([ZHAO]))[ZHAO]["members"] if p["key"] == "h3-1")
+        assert (widow["marital_status"], widow["marriage_change_date"]) == ("22", dt.date(2026, 10, 5))
+        assert widow["spouse_external"]["name"] == "钱老汉"
+        assert "结婚" in _batch(pilot)[0] and "赵桂英" in _batch(pilot)[0]
+
+        # 2 死亡: 周建军 by the last digits of his ID number
+        await pilot.press("2")
+        await _type(pilot, "0133")
+        await settle(pilot, lambda: "周建军" in _text(pilot, "#ce-hit"))
+        await pilot.press("enter")
+        await settle(pilot, lambda: screen.record is not None and screen.fields_ready())
+        await _type(pilot, "20261003")  # moves on to [保存]
+        await pilot.press("enter")
+        await _saved(pilot, 3)
+        man = next(p for p in (await load_households([ZHOU]))[ZHOU]["members"] if p["key"] == "h12-1")
+        assert man["death_date"] == dt.date(2026, 10, 3) and man["cancel"]["reason"] == "01"
+        lines = _batch(pilot)
+        assert "死亡" in lines[0] and "周建军" in lines[0] and "2026-10-03" in lines[0]
+        assert "本批 3 条  已保存 3" in _text(pilot, "#ce-head")
+        events = await db.fetch("SELECT kind FROM change_event WHERE operator = ? ORDER BY id", ["李敏"])
+        assert [r[0] for r in events] == ["birth", "remarriage", "death"]
+
+        # F5 re-audits the batch
+        await pilot.press("f5")
+        await settle(pilot, lambda: "已核对本批 3 条" in _text(pilot, "#ce-message"))
+
+
+async def test_a_suspicious_birth_is_warned_and_flagged(example_db: db.DbTarget) -> None:
+    app = _app(example_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _start(pilot)
+        screen = _screen(pilot)
+        await _find(pilot, "1", "zxy", "周欣怡")  # born 2011-05-08: 14 years old in March 2026
+        assert screen.fields["order"].value == "1" and screen.fields["name"].value == "周"
+        await pilot.press("enter")
+        await _type(pilot, "小宝")
+        await pilot.press("enter", "1")
+        await _type(pilot, "20260301")
+        await settle(pilot, lambda: "母亲生育时 14 岁" in _text(pilot, "#ce-message"))
+        await pilot.press("f2")  # findings never block saving
+        await _saved(pilot, 1)
+        line = _batch(pilot)[0]
+        assert "周小宝" in line and "W CH04" in line
+        rows = await db.fetch("SELECT rule FROM finding WHERE person_key = ?", ["h12-3"])
+        assert "CH04" in {r[0] for r in rows}
+
+
+async def test_wrong_line_stays_for_correction_and_esc_asks(example_db: db.DbTarget) -> None:
+    app = _app(example_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _start(pilot)
+        screen = _screen(pilot)
+        await pilot.press("f2")
+        await settle(pilot, lambda: "请先查找" in _text(pilot, "#ce-message"))
+        assert app.focused is screen.query_one("#ce-search")
+        await pilot.press("shift+tab")  # back to the kind
+        await _find(pilot, "9", "yl", "杨丽")  # 9 妊娠结局 without a recorded pregnancy
+        await pilot.press("4")
+        await _type(pilot, "20261010")
+        await pilot.press("enter")
+        await settle(pilot, lambda: "没有未录结局的孕情" in _text(pilot, "#ce-message"))
+        assert _batch(pilot) == [] and screen.record is not None  # nothing saved, the line is kept
+        await pilot.press("escape")
+        await settle(pilot, lambda: isinstance(app.screen, LeaveDialog))
+        await pilot.press("n")
+        await settle(pilot, lambda: app.screen is screen)
+        await pilot.press("escape")
+        await settle(pilot, lambda: isinstance(app.screen, LeaveDialog))
+        await pilot.press("y")
+        await settle(pilot, lambda: not isinstance(app.screen, ChangeEntryScreen | LeaveDialog))
+
+
+async def test_help_and_default_month(example_db: db.DbTarget) -> None:
+    assert default_month(dt.date(2026, 11, 22)) == "2026-10"
+    assert default_month(dt.date(2026, 1, 3)) == "2025-12"
+    app = _app(example_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _start(pilot)
+        await pilot.press("f1")
+        await settle(pilot, lambda: any("月度变更录入" in shown(w) for w in app.screen.query(Static)))

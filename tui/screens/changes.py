@@ -1,0 +1,643 @@
+"""Monthly change entry (月度变更录入): one line of the paper change report after another.
+
+The clerk types the kind (1出生 … X注销), finds the person or household (search answers while typing; ↓ ↑
+choose among the hits, Enter takes one), fills the few fields of the kind (with suggestions: 孩次, the child's
+surname, 政策属性), and F2 (or Enter on the last field) saves the line through :func:`store.changes.save_change`
+and clears it for the next one. The batch list shows each saved line with ✓ or the codes of the findings the
+re-audit raised for that person. Loading, saving and auditing run in workers; no SQL here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual import events, on
+from textual.actions import SkipAction
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
+from textual.widgets import Input, Label, Static
+
+from checks.suggest import birth_warnings, pregnancy_warnings, suggest_policy
+from store import changes
+from store.codes import TABLES
+from store.errors import StoreError
+from store.records import load_households
+from store.search import Hit, search
+from tui.screens.change_fields import build_rows, problem_of, read_values, set_value
+from tui.widgets import CodeField, DateField, IdField, SafeInput
+from tui.widgets.field import Field
+
+__all__ = ["ChangeEntryScreen", "default_month"]
+
+KEYS = (("F2", "保存并继续"), ("F3", "查找"), ("F5", "核对本批"), ("F1", "帮助"), ("Esc", "返回"))
+KIND_LEGEND = (("1", "出生"), ("2", "死亡"), ("3", "迁入"), ("4", "迁出"), ("5", "结婚"), ("6", "离婚"),
+               ("7", "丧偶"), ("8", "怀孕"), ("9", "妊娠结局"), ("0", "避孕措施"))  # fmt: skip
+KIND_LEGEND_2 = (("L", "流入"), ("O", "流出"), ("X", "注销"))
+#: kinds that are about a woman (a man or a household found means his wife / its only married woman).
+WOMAN_KINDS = frozenset({"birth", "pregnancy", "outcome", "contraception"})
+
+HELP = """\
+月度变更录入（按纸质变更报告单逐行录入）
+  类型      1出生 2死亡 3迁入 4迁出 5结婚 6离婚 7丧偶 8怀孕 9妊娠结局
+            0避孕措施 L流入 O流出 X注销（输入一个键即选定）
+  查找      姓名、拼音首字母（ljg）、身份证号后 4 位、户编码；
+            ↓ ↑ 选择，Enter 选定。出生、迁入、流入找到户或母亲即可
+  Enter     下一项；最后一项按 Enter 即保存
+  F2        保存本行并清空，继续下一行
+  F3        回到查找        F5  重新审核本批各户
+  Esc       返回（本行未保存时先询问）
+本批列表：✓ 无问题；W/E 加规则代码为保存后审核发现的问题。
+出生的孩次、姓氏、政策属性为建议值，可直接改。"""
+
+
+def default_month(today: dt.date | None = None) -> str:
+    """The reporting month a clerk keys now: the previous month (reports come in by the 5th)."""
+    first = (today or dt.date.today()).replace(day=1)
+    return (first - dt.timedelta(days=1)).strftime("%Y-%m")
+
+
+def key_bar() -> Text:
+    text = Text(no_wrap=True, overflow="ellipsis")
+    for key, label in KEYS:
+        text.append(f" {key}", style="bold")
+        text.append(label)
+    return text
+
+
+@dataclass
+class BatchLine:
+    """One line of this session's batch."""
+
+    number: int
+    kind: str
+    name: str
+    place: str
+    household_code: str
+    person_key: str
+    date: dt.date | None
+    status: str = "保存中…"
+    person_keys: tuple[str, ...] = ()
+
+    def text(self) -> Text:
+        label = changes.KINDS[self.kind][1]
+        date = self.date.isoformat() if self.date else ""
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append(f"{self.number:>3} {_pad(label, 8)} {_pad(self.name, 8)} {_pad(self.place, 16)} {date}  ")
+        style = "green" if self.status == "✓" else "yellow" if self.status.startswith("W") else "red"
+        line.append(self.status, style=style if self.status != "保存中…" else "dim")
+        return line
+
+
+class KindInput(SafeInput):
+    """One key picks the kind (1–9, 0, L, O, X); the field then moves on to the search."""
+
+    def __init__(self, value: str) -> None:
+        super().__init__(value, advance_on_enter=True, max_length=1, id="ce-kind")
+        self.styles.width = 2
+
+    def normalize_insert(self, text: str) -> str:
+        return text.upper()
+
+    def replace(self, text: str, start: int, end: int) -> None:
+        super().replace(text, start, end)
+        if text:
+            self.screen._kind_key(self.value)  # type: ignore[attr-defined]
+
+
+class SearchInput(SafeInput):
+    """The search line: ↓ ↑ choose among the hits, Enter takes the chosen one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down", "pick(1)", "下一个", show=False, id="changes.next_hit"),
+        Binding("up", "pick(-1)", "上一个", show=False, id="changes.previous_hit"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(advance_on_enter=False, up_goes_back=False, id="ce-search", max_length=20)
+
+    def action_pick(self, step: int) -> None:
+        if not self.screen._pick_hit(step):  # type: ignore[attr-defined]
+            raise SkipAction()
+
+
+class SaveKey(Static, can_focus=True):
+    """The stop after the last field (a full date moves on to it by itself): Enter saves the line."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "screen.save", "保存", show=False, id="changes.save_enter"),
+        Binding("up,shift+tab", "screen.focus_previous", "上一项", show=False, id="changes.save_back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__("[保存]", classes="ce-save", markup=False)
+
+
+class LeaveDialog(ModalScreen[bool]):
+    """本行尚未保存，放弃并返回？ Y / N."""
+
+    DEFAULT_CSS = """
+    LeaveDialog { align: center middle; background: $background 60%; }
+    LeaveDialog > Static { width: 50; height: 3; border: round $warning; padding: 0 1; background: $surface; }
+    .ascii LeaveDialog > Static { border: ascii $warning; }
+    """
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", "放弃", show=False, id="changes.leave_yes"),
+        Binding("n,escape", "answer(False)", "继续录入", show=False, id="changes.leave_no"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text.assemble(("本行尚未保存，放弃并返回？", "bold"), "  Y放弃  N继续录入"))
+
+    def action_answer(self, leave: bool) -> None:
+        self.dismiss(leave)
+
+
+class ChangeEntryScreen(Screen[None]):
+    """Monthly change entry for `month` (``YYYY-MM``; default the previous month) in the unit `unit_code`
+    (shown in the header; the search covers the whole database)."""
+
+    HELP = HELP
+    DEFAULT_CSS = """
+    ChangeEntryScreen { layout: vertical; }
+    ChangeEntryScreen .ce-row { height: 1; width: 1fr; }
+    ChangeEntryScreen Label { width: auto; padding: 0 1 0 0; }
+    ChangeEntryScreen .ce-label { padding: 0 1 0 1; }
+    ChangeEntryScreen #ce-head { height: 1; }
+    ChangeEntryScreen #ce-head-left { width: 1fr; }
+    ChangeEntryScreen #ce-head-right { width: auto; }
+    ChangeEntryScreen #ce-legend, ChangeEntryScreen #ce-hit { width: 1fr; height: 1; }
+    ChangeEntryScreen #ce-search { width: 15; }
+    ChangeEntryScreen .ce-who { width: auto; }
+    ChangeEntryScreen .ce-kind { width: 10; }
+    ChangeEntryScreen CodeField > .field--status { width: 12; }
+    ChangeEntryScreen .ce-save { width: auto; color: $text-muted; padding: 0 0 0 1; }
+    ChangeEntryScreen .ce-save:focus { color: $text; text-style: reverse; }
+    ChangeEntryScreen .ce-rule { height: 1; color: $text-muted; }
+    ChangeEntryScreen #ce-fields { height: 4; }
+    ChangeEntryScreen #ce-message { height: 1; padding: 0 1; }
+    ChangeEntryScreen #ce-message.-error { color: $error; }
+    ChangeEntryScreen #ce-message.-warning { color: $warning; }
+    ChangeEntryScreen #ce-batch { height: 1fr; }
+    ChangeEntryScreen #ce-batch > Static { height: 1; }
+    ChangeEntryScreen #ce-keys { height: 1; background: $panel; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2,ctrl+s", "save", "保存并继续", id="changes.save", key_display="F2", priority=True),
+        Binding("f3", "find", "查找", id="changes.find", key_display="F3", priority=True),
+        Binding("f5", "check_batch", "核对本批", id="changes.check", key_display="F5", priority=True),
+        Binding("escape", "back", "返回", id="changes.back", key_display="Esc"),
+    ]
+
+    def __init__(self, month: str | None = None, unit_code: str = "") -> None:
+        super().__init__()
+        self.month = month or default_month()
+        self.unit_code = unit_code
+        self.unit_label = ""
+        self.kind = "birth"
+        self.hits: list[Hit] = []
+        self.hit_index = 0
+        self.hit: Hit | None = None
+        self.record: dict[str, Any] | None = None
+        self.person_key: str | None = None  # the person the line is about (the mother for a birth)
+        self.fields: dict[str, Widget] = {}
+        self.batch: list[BatchLine] = []
+        self.saving = False
+        self._warned = False
+
+    # --- layout ----------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="ce-head", classes="title-bar"):
+            yield Static("", id="ce-head-left")
+            yield Static("", id="ce-head-right")
+        with Horizontal(classes="ce-row"):
+            yield Label("类型", classes="ce-label")
+            yield KindInput(changes.KINDS[self.kind][0])
+            yield Static(self._legend(KIND_LEGEND), id="ce-legend")
+        with Horizontal(classes="ce-row"):
+            yield Label("", classes="ce-label")
+            yield Label(" ")
+            yield Static(self._legend(KIND_LEGEND_2), id="ce-legend-2")
+        with Horizontal(classes="ce-row"):
+            yield Label("查找", classes="ce-label")
+            yield SearchInput()
+            yield Static("", id="ce-hit", markup=False)
+        yield Static("─" * 200, classes="ce-rule")
+        yield Vertical(id="ce-fields")
+        yield Static("", id="ce-message", markup=False)
+        yield Static("─" * 200, classes="ce-rule")
+        yield Static(Text("本批", style="bold"), classes="ce-label")
+        yield VerticalScroll(id="ce-batch", can_focus=False)
+        yield Static(key_bar(), id="ce-keys")
+
+    def _legend(self, items: tuple[tuple[str, str], ...]) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        current = changes.KINDS[self.kind][0]
+        for n, (key, label) in enumerate(items):
+            if n:
+                text.append(" ")
+            text.append(key, style="bold reverse" if key == current else "bold")
+            text.append(label, style="reverse" if key == current else "")
+        return text
+
+    def on_mount(self) -> None:
+        self.query_one("#ce-batch").can_focus = False
+        self.query_one(KindInput).focus()
+        self._header()
+        self._build_fields()
+        self._work(self._load_unit())
+
+    def _header(self) -> None:
+        year, month = self.month.split("-")
+        left = f"月度变更录入  {year}年{int(month)}月  {self.unit_label}"
+        saved = sum(1 for line in self.batch if line.status not in ("保存中…",) and not line.status.startswith("✗"))
+        self.query_one("#ce-head-left", Static).update(left)
+        self.query_one("#ce-head-right", Static).update(f"本批 {len(self.batch)} 条  已保存 {saved}")
+
+    async def _load_unit(self) -> None:
+        self.unit_label = await changes.unit_name(self.unit_code)
+        self._header()
+
+    def _work(self, job: Coroutine[Any, Any, None], group: str = "default", *, exclusive: bool = False) -> None:
+        """Run `job` in a worker; a failure is shown in Chinese on the message line."""
+
+        async def guarded() -> None:
+            try:
+                await job
+            except StoreError as exc:
+                self.saving = False
+                self._message(str(exc), "error")
+            except Exception as exc:  # the database went away, a query failed: tell the clerk, keep running
+                self.saving = False
+                self._message(f"操作失败：{exc}", "error")
+
+        self.run_worker(guarded(), group=group, exclusive=exclusive)
+
+    def _message(self, text: str, kind: str = "") -> None:
+        message = self.query_one("#ce-message", Static)
+        message.update(Text(text, no_wrap=True, overflow="ellipsis"))
+        message.set_class(kind == "error", "-error")
+        message.set_class(kind == "warning", "-warning")
+
+    # --- the kind ------------------------------------------------------------------------------------
+
+    def _kind_key(self, key: str) -> None:
+        """A kind key was typed: select the kind and move on to the search."""
+        key = key.strip().upper()
+        kind = changes.KIND_BY_KEY.get(key)
+        if kind is None:
+            self._message(f"没有类型 {key}：1出生 2死亡 3迁入 4迁出 5结婚 6离婚 7丧偶 8怀孕 9妊娠结局 0避孕措施 L O X", "error")
+            return
+        self._set_kind(kind)
+        self.query_one(KindInput).advance()
+
+    def _set_kind(self, kind: str) -> None:
+        changed = kind != self.kind
+        self.kind = kind
+        self.query_one("#ce-legend", Static).update(self._legend(KIND_LEGEND))
+        self.query_one("#ce-legend-2", Static).update(self._legend(KIND_LEGEND_2))
+        self._message("")
+        if changed:
+            self._build_fields()
+            if self.record is not None:
+                self._use_record(self.record, self.hit)
+
+    def _build_fields(self) -> None:
+        box = self.query_one("#ce-fields", Vertical)
+        box.remove_children()
+        self.fields = {}
+        rows = build_rows(self.kind)
+        label = changes.KINDS[self.kind][1]
+        lines: list[Widget] = []
+        for n, row in enumerate(rows):
+            children: list[Widget] = [Label(label if n == 0 else "", classes="ce-label ce-kind")]
+            if n == 0:
+                children.append(Static("", classes="ce-who", markup=False))
+            for name, text, widget in row:
+                children.append(Label(text))
+                children.append(widget)
+                self.fields[name] = widget
+            if n == len(rows) - 1:
+                children.append(SaveKey())
+            lines.append(Horizontal(*children, classes="ce-row"))
+        last = list(self.fields.values())[-1] if self.fields else None
+        if isinstance(last, Field | SafeInput):
+            last.advance_on_enter = False
+        box.mount_all(lines)
+
+    # --- searching -----------------------------------------------------------------------------------
+
+    @on(Input.Changed, "#ce-search")
+    def _search_typed(self, event: Input.Changed) -> None:
+        text = event.value.strip()
+        if not text:
+            self.hits = []
+            self._show_hit()
+            return
+        self._work(self._search(text), "search", exclusive=True)
+
+    async def _search(self, text: str) -> None:
+        hits = await search(text, limit=20)
+        if self.query_one(SearchInput).value.strip() != text:
+            return
+        self.hits, self.hit_index = hits, 0
+        self._show_hit()
+
+    def _show_hit(self) -> None:
+        shown = self.query_one("#ce-hit", Static)
+        if not self.hits:
+            text = self.query_one(SearchInput).value.strip()
+            shown.update("无结果" if text else "")
+            return
+        hit = self.hits[self.hit_index]
+        more = f"  ({self.hit_index + 1}/{len(self.hits)}↓)" if len(self.hits) > 1 else ""
+        shown.update(f"→ {hit.line()}{more}")
+
+    def _pick_hit(self, step: int) -> bool:
+        if len(self.hits) <= 1:
+            return False
+        self.hit_index = (self.hit_index + step) % len(self.hits)
+        self._show_hit()
+        return True
+
+    @on(Input.Submitted, "#ce-search")
+    def _search_entered(self, event: Input.Submitted) -> None:
+        if not self.hits:
+            self._message("没有找到。可输入姓名、拼音首字母、身份证后 4 位或户编码。", "warning")
+            return
+        hit = self.hits[self.hit_index]
+        self._work(self._open(hit), "open", exclusive=True)
+
+    async def _open(self, hit: Hit) -> None:
+        record = (await load_households([hit.household_code])).get(hit.household_code)
+        if record is None:
+            raise StoreError(f"户编码 {hit.household_code} 不存在。")
+        self._use_record(record, hit, focus=True)
+
+    def _use_record(self, record: dict[str, Any], hit: Hit | None, *, focus: bool = False) -> None:
+        """Take the household of the chosen hit: work out the person, fill suggestions, go to the fields."""
+        self.record, self.hit = record, hit
+        key = hit.person_key if hit else None
+        if self.kind in WOMAN_KINDS:
+            key = changes.woman_of_household(record, key)
+            if key is None:
+                self._who("")
+                self._message("请查找到母亲（或其丈夫），这一户无法确定是哪位妇女。", "warning")
+                self.person_key = None
+                return
+        elif self.kind not in changes.NEW_MEMBER_KINDS and key is None:
+            self._who("")
+            self._message("请查找到具体的人（不是户）。", "warning")
+            self.person_key = None
+            return
+        self.person_key = key
+        self._show_found()
+        self._suggest()
+        if focus and self.fields:
+            first = next(iter(self.fields.values()))
+            first.focus()
+
+    def fields_ready(self) -> bool:
+        """Whether the fields of the current kind are on screen."""
+        return bool(self.fields) and all(widget.is_mounted for widget in self.fields.values())
+
+    def _person(self) -> dict[str, Any] | None:
+        if self.record is None or self.person_key is None:
+            return None
+        return next((p for p in self.record["members"] if p["key"] == self.person_key), None)
+
+    def _show_found(self) -> None:
+        record, person = self.record, self._person()
+        if record is None:
+            return
+        code = record["household"]["code"]
+        head = changes.householder(record)
+        parts = [f"→ {code[14:]} {head['name'] if head else ''}户"]
+        if person is not None:
+            relation = TABLES["relation"].get(person.get("relation"))
+            born = person.get("birth_date")
+            parts.append(f"{person.get('name')}({relation.short if relation else ''}) {born or ''}")
+            if person.get("cancel") is not None:
+                parts.append("已注销")
+        self.query_one("#ce-hit", Static).update("  ".join(parts))
+        self._message("")
+        self._who(person.get("name") if person is not None and self.kind == "birth" else "")
+
+    def _who(self, name: str | None) -> None:
+        for who in self.query(".ce-who").results(Static):
+            who.update(f"母亲 {name} " if name else "")
+
+    def _suggest(self) -> None:
+        """Fill the suggested values of the kind for the chosen person."""
+        person, record = self._person(), self.record
+        if record is None:
+            return
+        f = self.fields
+        if self.kind == "birth" and person is not None:
+            order, family = changes.next_child_order(person), changes.child_surname(record, person["key"])
+            set_value(f["order"], order)
+            set_value(f["name"], family)
+            self._message(f"建议：孩次 {order}，姓{family}；政策属性按出生日期建议。可直接改。")
+        elif self.kind == "marriage" and person is not None:
+            set_value(f["status"], "21" if person.get("first_marriage_date") is None else "22")
+        elif self.kind in ("move_in", "inflow") and person is None:
+            pass
+
+    # --- suggestions while typing ---------------------------------------------------------------------
+
+    @on(DateField.Changed)
+    def _date_changed(self, event: DateField.Changed) -> None:
+        date = event.value_date
+        name = event.field.name
+        person = self._person()
+        if date is None or self.record is None:
+            return
+        warnings: list[str] = []
+        if self.kind == "birth" and name == "birth_date" and person is not None:
+            order = self._order()
+            policy = self.fields.get("policy")
+            if order and isinstance(policy, CodeField):
+                policy.code = suggest_policy(order, date, self.record["household"]["code"][:6])
+            warnings = birth_warnings(person, date)
+        elif self.kind == "pregnancy" and name == "lmp" and person is not None:
+            edd = self.fields.get("edd")
+            if isinstance(edd, DateField) and edd.value_date is None:
+                edd.value_date = date + dt.timedelta(days=280)
+            warnings = pregnancy_warnings(person, date)
+        if not warnings and name in ("date", "birth_date", "lmp") and date.strftime("%Y-%m") != self.month:
+            warnings = [f"日期 {date.isoformat()} 不在本月报 {self.month} 内，请核对"]
+        if warnings or self._warned:
+            self._message("；".join(warnings), "warning" if warnings else "")
+        self._warned = bool(warnings)
+
+    @on(IdField.Parsed)
+    def _id_parsed(self, event: IdField.Parsed) -> None:
+        if event.field.name != "id_number":
+            return
+        sex, born = self.fields.get("sex"), self.fields.get("birth_date")
+        if isinstance(sex, CodeField) and not sex.code:
+            sex.code = event.sex
+        if isinstance(born, DateField) and born.value_date is None:
+            born.value_date = event.birth_date
+
+    def _order(self) -> int | None:
+        widget = self.fields.get("order")
+        text = widget.value if isinstance(widget, SafeInput) else ""
+        return int(text) if text.isdigit() else None
+
+    @on(Field.Submitted)
+    def _field_entered(self, event: Field.Submitted) -> None:
+        if self.fields and event.field is list(self.fields.values())[-1]:
+            self.action_save()
+
+    @on(Input.Submitted)
+    def _input_entered(self, event: Input.Submitted) -> None:
+        if self.fields and event.input is list(self.fields.values())[-1]:
+            self.action_save()
+
+    # --- saving --------------------------------------------------------------------------------------
+
+    def _values(self) -> dict[str, Any]:
+        values = read_values(self.fields)
+        if self.kind == "birth":
+            values["mother"] = self.person_key
+        elif self.kind not in changes.NEW_MEMBER_KINDS:
+            values["person"] = self.person_key
+        return values
+
+    def action_save(self) -> None:
+        if self.saving:
+            return
+        if self.record is None or (self.person_key is None and self.kind not in changes.NEW_MEMBER_KINDS):
+            self._message("请先查找并选定人员（F3 查找）。", "error")
+            self.query_one(SearchInput).focus()
+            return
+        for widget in self.fields.values():
+            problem = problem_of(widget)
+            if problem:
+                self._message(problem, "error")
+                widget.focus()
+                return
+        values = self._values()
+        try:  # validate here first, so a wrong line is told at once and stays for correction
+            preview = changes.apply_change(self.kind, self.record, {**values, "key": values.get("key") or "新成员"})
+        except StoreError as exc:
+            self._message(str(exc), "error")
+            return
+        del preview
+        hit, record = self.hit, self.record
+        place = (hit.place if hit else "") + record["household"]["code"][14:]
+        who = values.get("name") if self.kind in changes.NEW_MEMBER_KINDS else (self._person() or {}).get("name")
+        line = BatchLine(len(self.batch) + 1, self.kind, str(who or ""), place, record["household"]["code"],
+                         self.person_key or "", changes.change_date(self.kind, values))  # fmt: skip
+        self.batch.append(line)
+        self.saving = True
+        self._work(self._save(line, values, record["_version"]), "save")
+
+    async def _save(self, line: BatchLine, values: dict[str, Any], version: int) -> None:
+        from checks.engine import reaudit_households
+
+        try:
+            saved = await changes.save_change(self.kind, line.household_code, values,
+                                              operator=str(getattr(self.app, "username", "")), version=version)  # fmt: skip
+        except StoreError as exc:
+            self.batch.remove(line)
+            raise exc
+        line.person_key = saved.person_key
+        line.person_keys = (saved.person_key, *([self.person_key] if self.kind == "birth" and self.person_key else []))
+        self._show_batch()
+        self._clear_line()
+        self.saving = False
+        findings = await reaudit_households(saved.codes)
+        line.status = _status(findings, line.person_keys)
+        self._show_batch()
+        if line.status != "✓":
+            messages = [f.message for f in findings if f.person_key in line.person_keys and f.severity in ("E", "W")]
+            self._message(f"已保存。{messages[0]}" if messages else "已保存。", "warning")
+        else:
+            self._message(f"已保存：{changes.KINDS[line.kind][1]} {line.name}")
+
+    def _clear_line(self) -> None:
+        """Ready for the next line: same kind selected, search and fields empty, focus on the kind."""
+        self.record, self.hit, self.person_key, self.hits = None, None, None, []
+        search_input = self.query_one(SearchInput)
+        with search_input.prevent(Input.Changed):
+            search_input.value = ""
+        self.query_one("#ce-hit", Static).update("")
+        self._build_fields()
+        kind = self.query_one(KindInput)
+        kind.focus()
+
+    def _show_batch(self) -> None:
+        box = self.query_one("#ce-batch", VerticalScroll)
+        box.remove_children()
+        box.mount_all([Static(line.text()) for line in reversed(self.batch)])
+        self._header()
+
+    # --- other keys ----------------------------------------------------------------------------------
+
+    def action_find(self) -> None:
+        search_input = self.query_one(SearchInput)
+        search_input.focus()
+
+    def action_check_batch(self) -> None:
+        if not self.batch:
+            self._message("本批还没有录入。")
+            return
+        self._message("核对中…")
+        self._work(self._check_batch(), "check", exclusive=True)
+
+    async def _check_batch(self) -> None:
+        from checks.engine import reaudit_households
+
+        codes = sorted({line.household_code for line in self.batch})
+        findings = await reaudit_households(codes)
+        for line in self.batch:
+            if line.status != "保存中…" and not line.status.startswith("✗"):
+                line.status = _status(findings, line.person_keys or (line.person_key,))
+        self._show_batch()
+        bad = sum(1 for line in self.batch if line.status != "✓")
+        self._message(f"已核对本批 {len(self.batch)} 条，{bad} 条有问题。" if bad else f"已核对本批 {len(self.batch)} 条，均无问题。")
+
+    def _half_keyed(self) -> bool:
+        if self.query_one(SearchInput).value.strip() or self.record is not None:
+            return True
+        return any(value not in (None, "", "1") for value in read_values(self.fields).values())
+
+    def action_back(self) -> None:
+        if not self._half_keyed():
+            self.dismiss()
+            return
+
+        def answered(leave: bool | None) -> None:
+            if leave:
+                self.dismiss()
+
+        self.app.push_screen(LeaveDialog(), answered)
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "slash" and not isinstance(self.focused, Input | Field):
+            event.stop()
+            self.action_find()
+
+
+def _pad(text: str, cells: int) -> str:
+    """`text` padded with spaces to `cells` terminal cells (Chinese characters are two)."""
+    return text + " " * max(0, cells - cell_len(text))
+
+
+def _status(findings: list[Any], keys: tuple[str, ...]) -> str:
+    """✓, or the severities and rule codes of the findings about the line's persons (``W PRG3``)."""
+    mine = [f for f in findings if f.person_key in keys and f.severity in ("E", "W") and not f.confirmed]
+    if not mine:
+        return "✓"
+    mine.sort(key=lambda f: (f.severity != "E", f.rule))
+    return " ".join(f"{f.severity} {f.rule}" for f in mine[:3])
