@@ -141,7 +141,7 @@ class SaveKey(Static, can_focus=True):
 
 
 class LeaveDialog(ModalScreen[bool]):
-    """本行尚未保存，放弃并返回？ Y / N."""
+    """本行尚未保存，放弃并返回？ Y leaves; N, Enter or Esc stay (the safe answer is the default)."""
 
     DEFAULT_CSS = """
     LeaveDialog { align: center middle; background: $background 60%; }
@@ -149,12 +149,12 @@ class LeaveDialog(ModalScreen[bool]):
     .ascii LeaveDialog > Static { border: ascii $warning; }
     """
     BINDINGS = [
-        Binding("y,enter", "answer(True)", "放弃", show=False, id="changes.leave_yes"),
-        Binding("n,escape", "answer(False)", "继续录入", show=False, id="changes.leave_no"),
+        Binding("y", "answer(True)", "放弃", show=False, id="changes.leave_yes"),
+        Binding("n,escape,enter", "answer(False)", "继续录入", show=False, id="changes.leave_no"),
     ]
 
     def compose(self) -> ComposeResult:
-        yield Static(Text.assemble(("本行尚未保存，放弃并返回？", "bold"), "  Y放弃  N继续录入"))
+        yield Static(Text.assemble(("本行尚未保存，放弃并返回？", "bold"), "  Y放弃  N继续"))
 
     def action_answer(self, leave: bool) -> None:
         self.dismiss(leave)
@@ -338,6 +338,9 @@ class ChangeEntryScreen(Screen[None]):
     @on(Input.Changed, "#ce-search")
     def _search_typed(self, event: Input.Changed) -> None:
         text = event.value.strip()
+        if self.record is not None:  # a new search: the household chosen before no longer holds
+            self.record, self.hit, self.person_key = None, None, None
+            self._who("")
         if not text:
             self.hits = []
             self._show_hit()
@@ -358,8 +361,11 @@ class ChangeEntryScreen(Screen[None]):
             shown.update("无结果" if text else "")
             return
         hit = self.hits[self.hit_index]
-        more = f"  ({self.hit_index + 1}/{len(self.hits)}↓)" if len(self.hits) > 1 else ""
-        shown.update(f"→ {hit.line()}{more}")
+        text = Text(f"→ {hit.line()}", no_wrap=True, overflow="ellipsis")
+        if len(self.hits) > 1:
+            text = Text.assemble((f"{self.hit_index + 1}/{len(self.hits)}↓ ", "dim"), text, no_wrap=True,
+                                 overflow="ellipsis")  # fmt: skip
+        shown.update(text)
 
     def _pick_hit(self, step: int) -> bool:
         if len(self.hits) <= 1:
@@ -448,8 +454,6 @@ class ChangeEntryScreen(Screen[None]):
             self._message(f"建议：孩次 {order}，姓{family}；政策属性按出生日期建议。可直接改。")
         elif self.kind == "marriage" and person is not None:
             set_value(f["status"], "21" if person.get("first_marriage_date") is None else "22")
-        elif self.kind in ("move_in", "inflow") and person is None:
-            pass
 
     # --- suggestions while typing ---------------------------------------------------------------------
 
@@ -548,9 +552,10 @@ class ChangeEntryScreen(Screen[None]):
         try:
             saved = await changes.save_change(self.kind, line.household_code, values,
                                               operator=str(getattr(self.app, "username", "")), version=version)  # fmt: skip
-        except StoreError as exc:
+        except Exception:
             self.batch.remove(line)
-            raise exc
+            self._header()
+            raise
         line.person_key = saved.person_key
         line.person_keys = (saved.person_key, *([self.person_key] if self.kind == "birth" and self.person_key else []))
         self._show_batch()
