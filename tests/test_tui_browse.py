@@ -128,6 +128,9 @@ async def test_clerk_opens_a_household_level_by_level(demo_db: db.DbTarget) -> N
         await settle(pilot, lambda: screen.person_key == member.data.key)
         views = await db.fetch("SELECT username, target, detail FROM audit_log WHERE action = 'view'")
         assert [tuple(v) for v in views][1:] == [("demo", code, member.data.key)]
+        await settle(pilot, lambda: type(app.screen).__name__ == "PersonForm" and app.screen.ready)  # type: ignore[attr-defined]
+        await pilot.press("escape")  # Enter on a person opened the person form: leave it (nothing changed)
+        await settle(pilot, lambda: app.screen is screen)
         await pilot.press("escape")
     assert app.return_code == 0
 

@@ -37,8 +37,11 @@ SEVERITY_STYLE = {"E": "bold red", "W": "yellow", "I": "cyan"}
 HELP = """\
 户树（左）
   ↑ ↓        移动                  → ←       展开 / 收起，← 回上一级
-  Enter      在户或人上：打开该户（右侧显示成员和问题）
+  Enter      在户上：打开该户（右侧显示成员和问题）
+             在人上：打开人员信息（录入 / 修改该人）
              在乡镇、村、组上：展开 / 收起
+  e          在户或人上：打开户信息（户的项目和成员表）
+  Ins        在村、组或户上：新户（下一个空户号），接着录入户主
   PgUp PgDn  翻页                  Home End  到开头 / 结尾
   树上的人数为在册人数（不含注销）；E / W 为最近一次整库审核中
   尚未核实的错误 / 预警条数。
@@ -52,7 +55,7 @@ HELP = """\
   按当前数据重新审核。每次打开户都记入操作日志。
 
 其他
-  Ins 新户   F4 变更录入   F6 逻辑审核   F7 数据质量   F8 导出
+  F4 变更录入   F6 逻辑审核   F7 数据质量   F8 导出
   Esc 退出程序"""
 
 
@@ -125,6 +128,7 @@ class BrowseScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
         Binding("insert", "new_household", "新户", id="new_household", key_display="Ins"),
+        Binding("e", "edit_household", "编辑户", id="edit_household", key_display="e"),
         Binding("slash,f3", "search", "查找", id="search", key_display="/"),
         Binding("f4", "changes", "变更录入", id="changes", key_display="F4"),
         Binding("f6", "review", "审核", id="review", key_display="F6"),
@@ -258,8 +262,8 @@ class BrowseScreen(Screen[None]):
             return
         if data.kind == HOUSEHOLD:
             self.open_detail(data.code)
-        elif data.kind == PERSON:
-            self.open_detail(data.code, data.key)
+        elif data.kind == PERSON and data.key:
+            self.open_person(data.code, data.key)
 
     def show_household(self, code: str, person_key: str | None = None) -> None:
         """Jump to a household (and person) in a worker: the search box and other screens call this."""
@@ -376,8 +380,56 @@ class BrowseScreen(Screen[None]):
             return
         self.app.push_screen(screen())
 
+    # --- entry forms ----------------------------------------------------------------------------------------
+
+    def open_person(self, code: str, person_key: str | None) -> None:
+        """The person form of a member (None: a new member); the form logs the view."""
+        from tui.screens.person_form import PersonForm
+
+        self.person_key = person_key
+        self.app.push_screen(PersonForm(code, person_key), lambda stored: self._form_done(code, stored))
+
+    def action_edit_household(self) -> None:
+        """e: the household form of the household at the cursor (or of the open one)."""
+        from tui.screens.household_form import HouseholdForm
+
+        node = self.query_one(HouseholdTree).cursor_node
+        data = node.data if node is not None else None
+        code = data.code if data is not None and data.kind in (HOUSEHOLD, PERSON) else None
+        code = code or (self.detail.code if self.detail is not None else None)
+        if code is None:
+            self.notify("请先选到一户（或其成员）。", timeout=3)
+            return
+        self.app.push_screen(HouseholdForm(code, code[:12]), lambda stored: self._form_done(code, stored))
+
     def action_new_household(self) -> None:
-        self.notify(NOT_YET, timeout=3)
+        """Ins: a new household in the village / group at the cursor, then its householder."""
+        from tui.screens.household_form import HouseholdForm
+
+        node = self.query_one(HouseholdTree).cursor_node
+        data = node.data if node is not None else None
+        if data is None or not (data.kind in (GROUP, HOUSEHOLD, PERSON) or data.level == "village"):
+            self.notify("请先选到村、组或户，再按 Ins 新建户。", timeout=3)
+            return
+        village = data.code[:12]
+        group = data.code[12:14] if len(data.code) >= 14 else None
+        form = HouseholdForm(None, village, group=group)
+        self.app.push_screen(form, lambda stored: self._form_done(form.code, stored))
+
+    def _form_done(self, code: str, stored: dict[str, Any] | None) -> None:
+        """Back from a form: a saved household is shown as stored now (new ones appear in the tree)."""
+        if stored is None:
+            return
+        tree = self.query_one(HouseholdTree)
+        for node_id in list(self._loaded):
+            try:
+                node = tree.get_node_by_id(node_id)
+            except Exception:  # a node replaced since
+                self._loaded.discard(node_id)
+                continue
+            if node.data is not None and node.data.kind in (GROUP, HOUSEHOLD) and code.startswith(node.data.code):
+                self._loaded.discard(node_id)
+        self.show_household(code, self.person_key if self.detail is not None and self.detail.code == code else None)
 
     def action_changes(self) -> None:
         self.notify(NOT_YET, timeout=3)

@@ -1,0 +1,278 @@
+"""The person form driven with Pilot at 80×24 as a clerk keys it: a new member with an ID that fills sex and
+birth date, codes by pinyin initials, an inline warning that comes and goes, saving with F2, a concurrent
+edit, Esc with unsaved changes, a draft after the app was closed, F9 and the keystroke count."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+from textual.geometry import Region
+from textual.pilot import Pilot
+from textual.widget import Widget
+from textual.widgets import Static
+
+from store import db, drafts, service
+from store.idnumber import make_id
+from store.importer import import_file
+from store.records import load_households
+from tests.conftest import EXAMPLE_FILE
+from tui.app import RenkouApp
+from tui.screens.form_dialogs import ChoiceDialog
+from tui.screens.person_form import PersonForm
+
+CODE = "430426101201010012"  # 周建军户: 周建军 h12-1, 陈美华 h12-2 (wife), two children
+
+
+@pytest.fixture
+async def example_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[db.DbTarget]:
+    """The example households in a fresh SQLite file; drafts under the test's own data folder."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    PersonForm.previous_person = None
+    target = db.resolve(tmp_path / "forms.sqlite3")
+    async with db.database(target):
+        await import_file(EXAMPLE_FILE, operator="import")
+        yield target
+
+
+def app_for(target: db.DbTarget) -> RenkouApp:
+    return RenkouApp(target_label=target.label, is_demo=True, needs_login=False, username="demo")
+
+
+def shown(widget: Widget) -> str:
+    width, height = widget.size
+    return "\n".join(strip.text for strip in widget.render_lines(Region(0, 0, width, height)))
+
+
+def screen_text(pilot: Pilot) -> str:
+    update = pilot.app.screen._compositor.render_full_update()
+    return "\n".join("".join(segment.text for segment in strip) for strip in update.strips)
+
+
+async def settle(pilot: Pilot, condition: Callable[[], bool] = lambda: True) -> None:
+    for _ in range(200):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if condition():
+            return
+    raise AssertionError("the screen did not reach the expected state")
+
+
+async def open_form(pilot: Pilot, code: str, key: str | None) -> PersonForm:
+    form = PersonForm(code, key)
+    pilot.app.push_screen(form)
+    await settle(pilot, lambda: form.ready and form.findings is not None)
+    await settle(pilot)
+    return form
+
+
+def focused_path(form: PersonForm) -> str | None:
+    return form._focused_path()
+
+
+async def test_clerk_keys_a_new_child(example_db: db.DbTarget) -> None:
+    number = make_id("430426", dt.date(2020, 5, 6), 13)  # a boy
+    wrong = number[:17] + ("0" if number[17] != "0" else "1")
+    app = app_for(example_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, CODE, None)
+        assert focused_path(form) == "relation"
+        text = screen_text(pilot)
+        assert "人员信息  东风村一组12号 周建军户  5/5" in text and "未保存" in text
+        await pilot.press("2", "3")  # 次子: moves on, the surname is suggested
+        assert focused_path(form) == "name"
+        assert form._fields["name"].value == "周"
+        await pilot.press(*"小明", "enter")
+        assert form.person["name"] == "周小明"
+        assert focused_path(form) == "ethnicity" and form._fields["ethnicity"].value == "01"  # from the householder
+        await pilot.press("enter")
+        assert focused_path(form) == "id_number"
+        await pilot.press(*wrong)  # a wrong check character: shown at once, and the audit lists it
+        await settle(pilot)
+        assert "校验位" in screen_text(pilot)
+        await settle(pilot, lambda: any(f.rule.startswith("ID") for f in form.findings if f.person_key == form.person_key))
+        assert "ID" in shown(form.query_one("#form-findings-text", Static))
+        await pilot.press("backspace", number[17])
+        await settle(pilot, lambda: form.person["sex"] == "1" and form.person["birth_date"] == dt.date(2020, 5, 6))
+        assert focused_path(form) == "hukou_nature"  # sex and birth date filled from the ID and skipped
+        row = screen_text(pilot)
+        assert "男 (自动)" in row and "2020-05-06" in row
+        await settle(pilot, lambda: not any(f.rule.startswith("ID0") for f in form.findings
+                                            if f.person_key == form.person_key))  # fmt: skip
+        await pilot.press("enter")  # hukou 2 from the householder
+        await pilot.press(*"xx", "enter")  # education by pinyin initials: 小学
+        assert form.person["education"] == "80"
+        await pilot.press("1", "0")  # 未婚, moves on
+        assert form.person["marital_status"] == "10"
+        await pilot.press("f2")
+        await settle(pilot, lambda: not form.dirty and not form.saving)
+        assert "已保存" in screen_text(pilot)
+    stored = (await load_households([CODE]))[CODE]
+    child = stored["members"][-1]
+    assert (child["name"], child["relation"], child["id_number"], child["sex"], child["birth_date"]) == (
+        "周小明", "23", number, "1", dt.date(2020, 5, 6))  # fmt: skip
+    assert (child["ethnicity"], child["hukou_nature"], child["marital_status"]) == ("01", "2", "10")
+    log = await db.fetch("SELECT username, action, target FROM audit_log WHERE action = 'save'")
+    assert [tuple(r) for r in log] == [("demo", "save", CODE)]
+    assert drafts.load("demo", CODE) is None
+
+
+async def test_early_marriage_warning_comes_and_goes(example_db: db.DbTarget) -> None:
+    app = app_for(example_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, CODE, "h12-2")
+        views = await db.fetch("SELECT username, target, detail FROM audit_log WHERE action = 'view'")
+        assert [tuple(v) for v in views] == [("demo", CODE, "h12-2")]
+        assert "已保存" in screen_text(pilot)
+        form._fields["first_marriage_date"].focus()
+        await pilot.press("ctrl+u", *"20010101", "tab")  # married at 13
+        await settle(pilot, lambda: any(f.rule == "MAR2" for f in form.findings))
+        assert "MAR2" in shown(form.query_one("#form-findings-text", Static))
+        assert form._labels["first_marriage_date"].has_class("-w")
+        assert "未保存" in screen_text(pilot)
+        form._fields["first_marriage_date"].focus()
+        await pilot.press("ctrl+u", *"20091001", "tab")
+        await settle(pilot, lambda: not any(f.rule == "MAR2" for f in form.findings))
+        assert not form._labels["first_marriage_date"].has_class("-w")
+        assert not form.dirty  # back to the stored value: nothing to lose
+        await pilot.press("escape")
+        await settle(pilot, lambda: not isinstance(app.screen, PersonForm))
+
+
+async def test_conflict_keeps_the_input(example_db: db.DbTarget) -> None:
+    app = app_for(example_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, CODE, "h12-1")
+        form._fields["occupation"].focus()
+        await pilot.press(*"木匠", "enter")
+        assert form.person["occupation"] == "木匠"
+        other = copy.deepcopy((await load_households([CODE]))[CODE])  # someone else saves meanwhile
+        other["members"][0]["occupation"] = "农民"
+        await service.save_household(other, operator="other")
+        await pilot.press("f2")
+        await settle(pilot, lambda: isinstance(app.screen, ChoiceDialog))
+        assert "已被其他人修改" in screen_text(pilot)
+        await pilot.press("k")  # keep my input
+        await settle(pilot, lambda: app.screen is form)
+        assert form.person["occupation"] == "木匠" and form._fields["occupation"].value == "木匠"
+        assert form.dirty
+        draft = drafts.load("demo", CODE)
+        assert draft is not None and draft.payload["record"]["members"][0]["occupation"] == "木匠"
+    stored = (await load_households([CODE]))[CODE]
+    assert stored["members"][0]["occupation"] == "农民"
+
+
+async def test_escape_asks_only_when_something_would_be_lost(example_db: db.DbTarget) -> None:
+    app = app_for(example_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, CODE, "h12-1")
+        form._fields["occupation"].focus()
+        await pilot.press(*"木匠", "escape")
+        await settle(pilot, lambda: isinstance(app.screen, ChoiceDialog))
+        assert "放弃修改？" in screen_text(pilot)
+        await pilot.press("c")  # cancel: back in the form, input kept
+        await settle(pilot, lambda: app.screen is form)
+        assert form._fields["occupation"].value == "木匠"
+        await pilot.press("escape")
+        await settle(pilot, lambda: isinstance(app.screen, ChoiceDialog))
+        await pilot.press("d")  # discard
+        await settle(pilot, lambda: not isinstance(app.screen, (PersonForm, ChoiceDialog)))
+    stored = (await load_households([CODE]))[CODE]
+    assert stored["members"][0]["occupation"] is None
+    assert drafts.load("demo", CODE) is None
+
+
+async def test_draft_is_offered_after_the_app_closed(example_db: db.DbTarget) -> None:
+    app = app_for(example_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, CODE, "h12-1")
+        form._fields["occupation"].focus()
+        await pilot.press(*"木匠", "enter")
+    # the connection dropped: the app closed without saving
+    draft = drafts.load("demo", CODE)
+    assert draft is not None
+    app = app_for(example_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = PersonForm(CODE, "h12-1")
+        app.push_screen(form)
+        await settle(pilot, lambda: isinstance(app.screen, ChoiceDialog))
+        assert "发现未保存的草稿" in screen_text(pilot)
+        await pilot.press("y")
+        await settle(pilot, lambda: form.ready)
+        assert form._fields["occupation"].value == "木匠" and form.dirty
+        await pilot.press("f2")
+        await settle(pilot, lambda: not form.dirty and not form.saving)
+    assert (await load_households([CODE]))[CODE]["members"][0]["occupation"] == "木匠"
+    assert drafts.load("demo", CODE) is None
+
+
+async def test_f9_copies_the_previous_person_and_ctrl_n_moves_on(example_db: db.DbTarget) -> None:
+    app = app_for(example_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, CODE, "h12-1")  # education 60
+        await pilot.press("ctrl+n")
+        await settle(pilot, lambda: form.person_key == "h12-2" and form.ready)
+        assert "2/4" in screen_text(pilot)
+        assert form._fields["education"].value == "70"
+        form._fields["education"].focus()
+        await pilot.press("f9")
+        await settle(pilot, lambda: form.person["education"] == "60")
+        assert form._fields["education"].value == "60" and form.dirty
+
+
+async def test_woman_section_and_fits_80_columns(example_db: db.DbTarget) -> None:
+    app = app_for(example_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, CODE, "h12-2")
+        text = screen_text(pilot)
+        for label in ("关系", "姓名", "身份证号", "出生日期", "民族", "户口性质", "文化程度", "婚姻状况", "初婚日期",
+                      "配偶", "管理属性", "人户状况", "政治面貌", "育龄妇女", "避孕措施"):  # fmt: skip
+            assert label in text, label
+        assert "周欣怡" in text  # children history on the first screen
+        for field in form._fields.values():
+            if field.display and field.parent is not None and field.parent.display:
+                assert field.region.right <= 80, field.name
+        await pilot.press("pagedown")
+        assert focused_path(form) == "woman.contraception.method"
+        await pilot.press("pageup")
+        assert focused_path(form) == "name"
+        man = await open_form(pilot, CODE, "h12-1")
+        assert not man.query_one("#woman-start").display
+
+
+async def test_keystrokes_per_field(example_db: db.DbTarget) -> None:
+    """Design §5: keying a standard person record costs at most one key per field beyond its characters."""
+    number = make_id("430426", dt.date(1990, 8, 17), 24)  # a woman
+    values = [("relation", "12"), ("name", "刘芳"), ("ethnicity", "01"), ("id_number", number),
+              ("hukou_nature", "2"), ("education", "70"), ("marital_status", "22"), ("first_marriage_date", "20150501"),
+              ("marriage_change_date", "20180301"), ("spouse", "1"), ("mgmt", "01"), ("residence_status", "1"),
+              ("political_status", "13")]  # fmt: skip
+    app = app_for(example_db)
+    presses = 0
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, CODE, None)
+        for path, text in values:
+            assert focused_path(form) == path, (path, focused_path(form))
+            default = form._fields[path].value
+            keys = [] if default == text else list(text)  # a default is taken with Enter alone
+            await pilot.press(*keys)
+            presses += len(keys)
+            await settle(pilot)
+            if focused_path(form) == path:  # a fixed-length value did not move on by itself
+                await pilot.press("enter")
+                presses += 1
+        await pilot.press("f2")
+        presses += 1
+        await settle(pilot)
+        if isinstance(app.screen, ChoiceDialog):  # a second wife of the householder is an error: save anyway
+            await pilot.press("y")
+        await settle(pilot, lambda: not form.dirty and not form.saving)
+    data = sum(len(text) for _, text in values)
+    fields = len(values) + 2  # sex and birth date come from the ID number
+    assert presses - data <= fields, (presses, data, fields)
+    stored = (await load_households([CODE]))[CODE]["members"][-1]
+    assert (stored["name"], stored["sex"], stored["spouse"], stored["marital_status"]) == ("刘芳", "2", "h12-1", "22")
+    assert stored["first_marriage_date"] == dt.date(2015, 5, 1)

@@ -1,0 +1,321 @@
+"""What the person form and the household form share: the household record being edited, the inline audit,
+drafts, saving through the service and leaving with a question only when something would be lost.
+
+A form edits one household record (``store.records.load_households`` shape) in memory: ``record`` is the
+edited copy, ``saved`` the record as stored (or as opened, for a new household); the form is unsaved while
+they differ. Every change schedules the inline audit (debounced, :func:`checks.engine.audit_record` against a
+context loaded when the links of the record change) and a draft (``store.drafts``). F2 / Ctrl+S save with
+:func:`store.service.save_household` in a worker, then re-audit the stored household.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Static
+
+from store import drafts
+from store.codes import HOUSEHOLDER
+from store.errors import ConflictError, StoreError
+from tui.screens.form_dialogs import ChoiceDialog
+
+__all__ = ["AUDIT_DELAY", "DRAFT_DELAY", "FormBase", "householder_name", "short_address"]
+
+AUDIT_DELAY = 0.15
+DRAFT_DELAY = 1.0
+
+
+def householder_name(record: dict[str, Any]) -> str:
+    """The name of the householder (or of the first member)."""
+    members = record.get("members") or []
+    head = next((m for m in members if m.get("relation") == HOUSEHOLDER), members[0] if members else None)
+    return (head or {}).get("name") or ""
+
+
+def short_address(address: str | None) -> str:
+    """The address without its township part: 城关镇东风村一组7号 → 东风村一组7号."""
+    text = address or ""
+    for mark in ("镇", "乡"):
+        at = text.find(mark)
+        if 0 < at < 8 and len(text) > at + 1:
+            return text[at + 1 :]
+    return text
+
+
+def _link_signature(record: dict[str, Any]) -> tuple[Any, ...]:
+    """What the audit context depends on: keys, links, ID numbers, names, sex and birth dates."""
+    out: list[Any] = []
+    for p in record.get("members") or ():
+        woman = p.get("woman") or {}
+        out.append((p.get("key"), p.get("id_number"), p.get("name"), p.get("sex"), p.get("birth_date"),
+                    p.get("spouse"), p.get("mother"), p.get("father"),
+                    tuple(c.get("member") for c in woman.get("children") or ())))  # fmt: skip
+    return tuple(out)
+
+
+class FormBase(Screen[Any]):
+    """Base of the entry forms. Subclasses compose the fields and implement the ``_hooks``."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2,ctrl+s", "save", "保存", id="form.save", key_display="F2"),
+        Binding("escape", "leave", "返回", id="form.leave", key_display="Esc"),
+    ]
+    form_name: ClassVar[str] = "form"
+
+    def __init__(self, household_code: str, record: dict[str, Any] | None = None, *, stored: bool = True,
+                 id: str | None = None) -> None:  # fmt: skip
+        super().__init__(id=id)
+        self.code = household_code
+        self.record: dict[str, Any] = record or {}
+        self.saved: dict[str, Any] = copy.deepcopy(self.record)
+        self.stored = stored
+        """Whether the household exists in the database (False: a new household not saved yet)."""
+        self.findings: list[Any] = []
+        self.ready = False
+        self.saving = False
+        self._auditor: Any = None
+        self._audit_ctx: Any = None
+        self._context_sig: tuple[Any, ...] | None = None
+        self._audit_timer: Timer | None = None
+        self._draft_timer: Timer | None = None
+        self._state_shown: bool | None = None
+
+    # --- state -------------------------------------------------------------------------------------
+
+    @property
+    def user(self) -> str:
+        return str(getattr(self.app, "username", "") or "")
+
+    @property
+    def dirty(self) -> bool:
+        """Something typed is not saved."""
+        return self.record != self.saved
+
+    def show_state(self) -> None:
+        """未保存 / 已保存 at the right of the header (repainted only when it changes)."""
+        dirty = self.dirty
+        if dirty == self._state_shown:
+            return
+        self._state_shown = dirty
+        try:
+            label = self.query_one("#form-state", Static)
+        except Exception:
+            return
+        label.update(Text("未保存", style="bold yellow") if dirty else Text("已保存", style="green"))
+
+    def changed(self) -> None:
+        """The record changed: state, inline audit and draft follow (debounced)."""
+        if not self.ready:
+            return
+        self.show_state()
+        self._audit_timer = self._restart(self._audit_timer, AUDIT_DELAY, self._audit_soon)
+        self._draft_timer = self._restart(self._draft_timer, DRAFT_DELAY, self.write_draft)
+
+    def _restart(self, timer: Timer | None, delay: float, callback: Callable[[], Any]) -> Timer:
+        if timer is not None:
+            timer.stop()
+        return self.set_timer(delay, callback)
+
+    # --- opening -----------------------------------------------------------------------------------
+
+    async def prepare_audit(self) -> None:
+        """Build the auditor once (configuration of the database, today's date)."""
+        from checks.engine import Auditor, load_config, load_context
+
+        config = await load_config()
+        self._audit_ctx = await load_context(self.record)
+        self._context_sig = _link_signature(self.record)
+        self._auditor = Auditor(dt.date.today(), config=config, pins=self._audit_ctx.pins)
+
+    def offer_draft(self, then: Callable[[], None]) -> None:
+        """Ask to restore a draft of this household when there is one; `then` runs afterwards."""
+        draft = drafts.load(self.user, self.code)
+        if draft is None:
+            then()
+            return
+
+        def answer(choice: str | None) -> None:
+            if choice == "y" and draft is not None:
+                self.restore_draft(draft.payload)
+            else:
+                drafts.discard(self.user, self.code)
+            then()
+
+        when = draft.saved_at.strftime("%Y-%m-%d %H:%M")
+        self.app.push_screen(ChoiceDialog(f"发现未保存的草稿（{when}），恢复吗？", [("y", "恢复"), ("n", "不恢复")],
+                                          cancel="n"), answer)  # fmt: skip
+
+    # --- audit -------------------------------------------------------------------------------------
+
+    def _audit_soon(self) -> None:
+        self.run_worker(self.audit_now(), group="audit", exclusive=True)
+
+    async def audit_now(self) -> None:
+        """Audit the edited record (reloading the context when its links changed) and show the findings."""
+        from checks.engine import audit_record, load_context
+
+        if self._auditor is None:
+            return
+        record = self.audit_record_copy()
+        sig = _link_signature(record)
+        if sig != self._context_sig:
+            self._audit_ctx = await load_context(record)
+            self._context_sig = sig
+        self.findings = audit_record(record, self._audit_ctx, auditor=self._auditor)
+        self.show_findings()
+
+    def audit_record_copy(self) -> dict[str, Any]:
+        """The record as the audit sees it (subclasses may drop empty rows)."""
+        return self.record_for_save()
+
+    # --- drafts ------------------------------------------------------------------------------------
+
+    def write_draft(self) -> None:
+        """Keep the edited record as a draft while it is unsaved."""
+        if self.dirty and not self.saving:
+            try:
+                drafts.save(self.user, self.code, self.draft_payload())
+            except OSError as exc:
+                self.notify(f"草稿无法保存：{exc}", severity="warning", timeout=5)
+
+    def on_unmount(self) -> None:
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        self.write_draft()
+
+    # --- saving ------------------------------------------------------------------------------------
+
+    def open_errors(self) -> int:
+        """Open E findings of the edited record (audited now)."""
+        from checks.engine import audit_record
+
+        if self._auditor is not None:
+            self.findings = audit_record(self.audit_record_copy(), self._audit_ctx, auditor=self._auditor)
+        return sum(1 for f in self.findings if f.severity == "E" and not f.confirmed)
+
+    def action_save(self, after: Callable[[], None] | None = None) -> None:
+        """F2: save (asking once when the record has open errors)."""
+        if self.saving or not self.ready:
+            return
+        if not self.before_save():
+            return
+        errors = self.open_errors()
+        if errors:
+            def answer(choice: str | None) -> None:
+                if choice == "y":
+                    self._start_save(after)
+
+            self.app.push_screen(ChoiceDialog(f"有 {errors} 个错误，仍要保存吗？", [("y", "保存"), ("n", "不保存")],
+                                              cancel="n"), answer)  # fmt: skip
+            return
+        self._start_save(after)
+
+    def _start_save(self, after: Callable[[], None] | None) -> None:
+        self.saving = True
+        self.run_worker(self._save(after), group="save", exclusive=True)
+
+    async def _save(self, after: Callable[[], None] | None) -> None:
+        from checks.engine import reaudit_households
+        from store import service
+
+        record = self.record_for_save()
+        try:
+            stored = await service.save_household(record, operator=self.user)
+        except ConflictError as exc:
+            self.saving = False
+            self.write_draft()
+            self.conflict(str(exc))
+            return
+        except StoreError as exc:
+            self.saving = False
+            self.notify(f"未保存：{exc}", severity="error", timeout=10)
+            return
+        except Exception as exc:
+            self.saving = False
+            self.write_draft()
+            self.notify(f"保存失败：{exc}（已保留草稿）", severity="error", timeout=10)
+            return
+        drafts.discard(self.user, self.code)
+        self.stored = True
+        self.saving = False
+        try:
+            await reaudit_households([self.code])
+        except Exception as exc:
+            self.notify(f"已保存，但重新审核失败：{exc}", severity="warning", timeout=8)
+        self.after_saved(stored)
+        self.notify("已保存", timeout=2)
+        await self.audit_now()
+        if after is not None:
+            after()
+
+    def conflict(self, message: str) -> None:
+        """Someone else saved in between: keep the input, offer to reload."""
+
+        def answer(choice: str | None) -> None:
+            if choice == "r":
+                drafts.discard(self.user, self.code)
+                self.run_worker(self.reload(), group="load", exclusive=True)
+
+        self.app.push_screen(ChoiceDialog(f"未保存：{message}", [("k", "保留我的录入"), ("r", "重新打开（放弃我的修改）")],
+                                          cancel="k"), answer)  # fmt: skip
+
+    # --- leaving -----------------------------------------------------------------------------------
+
+    def action_leave(self) -> None:
+        """Esc: leave, asking only when unsaved changes would be lost."""
+        if not self.dirty:
+            self.leave()
+            return
+
+        def answer(choice: str | None) -> None:
+            if choice == "s":
+                self.action_save(after=self.leave)
+            elif choice == "d":
+                self.record = copy.deepcopy(self.saved)
+                drafts.discard(self.user, self.code)
+                self.leave()
+
+        self.app.push_screen(ChoiceDialog("放弃修改？", [("s", "保存"), ("d", "放弃"), ("c", "取消")]), answer)
+
+    # --- hooks -------------------------------------------------------------------------------------
+
+    def leave(self) -> None:
+        """Close the form (returning the stored record when it was saved)."""
+        self.dismiss(self.saved if self.stored else None)
+
+    def before_save(self) -> bool:
+        """Last checks before saving (False: do not save)."""
+        return True
+
+    def record_for_save(self) -> dict[str, Any]:
+        """The record to save: the edited record, cleaned."""
+        return copy.deepcopy(self.record)
+
+    def after_saved(self, stored: dict[str, Any]) -> None:
+        """The save went through: adopt the stored record (with new versions)."""
+        self.saved = stored
+        self.record = copy.deepcopy(stored)
+        self._state_shown = None
+        self.show_state()
+
+    async def reload(self) -> None:
+        """Load the household again from the database (after a conflict)."""
+
+    def draft_payload(self) -> dict[str, Any]:
+        return {"form": self.form_name, "record": self.record}
+
+    def restore_draft(self, payload: dict[str, Any]) -> None:
+        """Take over the record of a draft."""
+        record = payload.get("record")
+        if isinstance(record, dict):
+            self.record = record
+
+    def show_findings(self) -> None:
+        """Show ``self.findings``."""

@@ -1,0 +1,101 @@
+"""Small modal dialogs of the entry forms: a question with lettered choices, and the reason of 核实无误."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+from tui.widgets import SafeInput
+
+__all__ = ["ChoiceDialog", "ReasonDialog"]
+
+_CSS = """
+{name} {{ align: center middle; background: $background 60%; }}
+{name} > Vertical {{ width: 60; height: auto; border: round $warning; padding: 0 1; background: $surface; }}
+.ascii {name} > Vertical {{ border: ascii $warning; }}
+{name} .row {{ height: 1; }}
+{name} SafeInput {{ width: 1fr; }}
+{name} .dim {{ color: $text-muted; }}
+"""
+
+
+class ChoiceDialog(ModalScreen[str | None]):
+    """A question with choices picked by one key each (``[("s", "保存"), ("d", "放弃"), ("c", "取消")]``).
+
+    Enter takes the first choice, Esc the last (returned as None when it is a cancel)."""
+
+    SCOPED_CSS = False
+    DEFAULT_CSS = _CSS.format(name="ChoiceDialog")
+    BINDINGS = [Binding("escape", "cancel", "取消", show=False, id="dialog.cancel")]
+
+    def __init__(self, question: str, choices: list[tuple[str, str]], *, cancel: str | None = None) -> None:
+        super().__init__()
+        self.question = question
+        self.choices = choices
+        self.cancel = cancel
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self.question, style="bold"))
+            keys = Text()
+            for n, (key, label) in enumerate(self.choices):
+                keys.append(f"{'  ' if n else ''}{key.upper()}", style="bold")
+                keys.append(label)
+            keys.append("  (Enter=" + self.choices[0][1] + "  Esc=取消)", style="dim")
+            yield Static(keys)
+
+    def on_key(self, event: events.Key) -> None:
+        for key, _ in self.choices:
+            if event.key == key or event.character in (key, key.upper()):
+                event.stop()
+                self.dismiss(key)
+                return
+        if event.key == "enter":
+            event.stop()
+            self.dismiss(self.choices[0][0])
+
+    def action_cancel(self) -> None:
+        self.dismiss(self.cancel)
+
+
+class ReasonDialog(ModalScreen[str | None]):
+    """Ask for the reason of 核实无误 for one warning (pre-filled; Enter confirms, Esc cancels)."""
+
+    SCOPED_CSS = False
+    DEFAULT_CSS = _CSS.format(name="ReasonDialog")
+    BINDINGS = [Binding("escape", "cancel", "取消", show=False, id="dialog.cancel")]
+
+    def __init__(self, title: str, message: str, reason: str = "经核实无误") -> None:
+        super().__init__()
+        self.title_text = title
+        self.message = message
+        self.reason = reason
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self.title_text, style="bold"))
+            yield Static(self.message, markup=False)
+            with Horizontal(classes="row"):
+                yield Label("理由 ")
+                yield SafeInput(self.reason, id="reason")
+            yield Static("", id="reason-error")
+            yield Static("Enter确定  Esc取消", classes="dim")
+
+    def on_mount(self) -> None:
+        self.query_one(SafeInput).focus()
+
+    def on_input_submitted(self, event: SafeInput.Submitted) -> None:
+        event.stop()
+        reason = event.value.strip()
+        if not reason:
+            self.query_one("#reason-error", Static).update("请填写核实无误的理由。")
+            return
+        self.dismiss(reason)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,719 @@
+"""The person form (screens.md "Person form"): heads-down entry of one member with the inline audit.
+
+The form edits the household record (``store.records`` shape) and shows one member at a time: Enter moves
+to the next item (fixed-length items move on by themselves), F2 / Ctrl+S save the household through
+``store.service.save_household``, Ctrl+N goes to the next member (edits of the others stay in the record
+until saved), F9 copies the focused item of the previous person, F10 confirms a warning (核实无误).
+A valid ID number fills sex and birth date, shown "(自动)" and skipped by Enter. The woman section (women
+only) and the rare items (moved in, death, cancellation, ID type) follow in the same scrolling body;
+PgDn / PgUp jump there and back.
+"""
+
+from __future__ import annotations
+
+import copy
+import secrets
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Input, Label, Static
+from textual.widgets.input import Selection
+
+from store.codes import HOUSEHOLDER, Code, CodeTable
+from store.pinyin import name_initials
+from tui.screens.form_base import FormBase, householder_name, short_address
+from tui.screens.form_fields import Layout, Spec, field_text, get_path, make_field, read_field, set_path
+from tui.widgets import Field, IdField
+
+__all__ = ["KEYS", "PersonForm", "new_person"]
+
+KEYS = (("Enter", "下一项"), ("⇧Tab", "上一项"), ("F2", "保存"), ("^N", "下一成员"), ("F9", "同上条"),
+        ("F10", "核实无误"), ("PgDn", "妇女"), ("Esc", "返回"))  # fmt: skip
+CHILD_RELATIONS = {"20", "21", "22", "23", "24", "25", "26", "27", "29", "30", "31", "32", "33", "34", "35", "36",
+                   "37", "39", "40", "41", "42", "47", "48", "49"}  # fmt: skip
+SEVERITY_STYLE = {"E": "bold red", "W": "yellow", "I": "cyan"}
+SEVERITY_MARK = {"E": "■E", "W": "▲W", "I": "·I"}
+PERSON_FINDING_LINES = 4
+
+HELP = """\
+人员信息（录入一名成员）
+  Enter      下一项（日期、代码、18 位身份证号填满后自动跳到下一项）
+  ⇧Tab ↑     上一项            F2 / Ctrl+S  保存整户
+  Ctrl+N     下一名成员（未保存的修改保留，F2 一并保存）
+  F9         同上条：本项取上一个录入的人的值
+  F10        核实无误：确认本项（或本人第一条）W 预警属实（先保存）
+  PgDn PgUp  到育龄妇女 / 其他项，回到开头
+  Esc        返回（有未保存的修改时询问：保存 / 放弃 / 取消）
+
+代码项可输入代码、拼音首字母（如 hz → 01 汉族）或名称，Enter 取
+高亮的一项，↓ ↑ 换一项。日期可输入 19850312、1985-3-12 或 850312。
+有效的身份证号自动填写性别和出生日期（自动），改号即重算。
+配偶：输入成员序号，0 为户外配偶（再填姓名和身份证号）。
+问题：修改时随时按本户数据审核；E 红色为错误，W 黄色为预警，
+出错项的名称同色显示。问题不阻止保存，有 E 时保存前询问一次。
+每次修改都存草稿，断线后重新打开本户可以恢复。"""
+
+
+def new_person(record: dict[str, Any], code: str) -> dict[str, Any]:
+    """A new member with the defaults of design §2: hukou, ethnicity and registered place from the householder."""
+    members = record.get("members") or []
+    head = next((m for m in members if m.get("relation") == HOUSEHOLDER), members[0] if members else {})
+    used = {m.get("key") for m in members}
+    key = f"{code}-{len(members) + 1}-{secrets.token_hex(2)}"
+    while key in used:
+        key = f"{code}-{len(members) + 1}-{secrets.token_hex(2)}"
+    hukou = head.get("hukou_nature") or record.get("household", {}).get("hukou_type")
+    return {
+        "key": key, "name": None, "id_type": "1", "id_number": None, "sex": None, "birth_date": None,
+        "relation": None if members else HOUSEHOLDER, "ethnicity": head.get("ethnicity") or "01",
+        "hukou_nature": hukou, "rural": head.get("rural") if head else None, "education": None,
+        "political_status": None, "occupation": None, "marital_status": None, "first_marriage_date": None,
+        "marriage_change_date": None, "spouse": None, "spouse_external": None, "mother": None, "father": None,
+        "residence_status": "1", "mgmt": "01",
+        "registered_place_code": head.get("registered_place_code") or code[:12],
+        "flow": None, "moved_in": None, "death_date": None, "cancel": None, "benefits": [], "confirmations": [],
+        "woman": None,
+    }  # fmt: skip
+
+
+def _head(*columns: tuple[str, int]) -> str:
+    """A table head: each title padded to its column's cells."""
+    return "".join(title + " " * max(1, cells - cell_len(title)) for title, cells in columns).rstrip()
+
+
+def _empty(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(_empty(v) for k, v in value.items() if k not in ("order", "member"))
+    if isinstance(value, list):
+        return all(_empty(v) for v in value)
+    return value is None
+
+
+def clean_person(person: dict[str, Any]) -> dict[str, Any]:
+    """A person as saved: empty blocks removed, history rows numbered, flow type from the management code."""
+    out = copy.deepcopy(person)
+    for block in ("spouse_external", "moved_in", "cancel"):
+        if _empty(out.get(block)):
+            out[block] = None
+    flow = out.get("flow")
+    if _empty(flow):
+        out["flow"] = None
+    elif flow is not None:
+        flow["type"] = {"02": "inflow", "03": "outflow"}.get(out.get("mgmt") or "", flow.get("type"))
+    woman = out.get("woman")
+    if woman is not None:
+        woman["children"] = [c for c in woman.get("children") or [] if not _empty(c)]
+        for n, child in enumerate(woman["children"], 1):
+            child["order"] = n
+            for name in ("name", "sex", "birth_date", "policy", "blood", "alive", "disabled_grade", "member"):
+                child.setdefault(name, None)
+        woman["pregnancies"] = [p for p in woman.get("pregnancies") or [] if not _empty(p)]
+        for pregnancy in woman["pregnancies"]:
+            for name in ("lmp", "edd", "outcome", "outcome_date"):
+                pregnancy.setdefault(name, None)
+        for block in ("contraception", "only_child_certificate"):
+            if _empty(woman.get(block)):
+                woman[block] = None
+        if out.get("sex") != "2" and _empty(woman):
+            out["woman"] = None
+    if out.get("spouse") == "0":
+        out["spouse"] = None
+    return out
+
+
+class PersonForm(FormBase):
+    """人员信息: ``PersonForm(household_code, person_key)``; ``person_key=None`` adds a member.
+
+    ``record`` (optional) is the household record to edit instead of loading it — the household form passes
+    its own, e.g. for a new household not saved yet (``stored=False``). Dismisses with the stored record
+    after a save, else None.
+    """
+
+    HELP = HELP
+    form_name = "person"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *FormBase.BINDINGS,
+        Binding("ctrl+n", "next_member", "下一成员", id="form.next_member", key_display="^N"),
+        Binding("f9", "same_as_previous", "同上条", id="form.same_as_previous", key_display="F9"),
+        Binding("f10", "confirm_warning", "核实无误", id="form.confirm", key_display="F10"),
+        Binding("pagedown", "page_down", "妇女", id="form.page_down", key_display="PgDn", priority=True),
+        Binding("pageup", "page_up", "开头", id="form.page_up", key_display="PgUp", priority=True),
+    ]
+    previous_person: ClassVar[dict[str, Any] | None] = None
+    """The person edited before (for F9 同上条), kept across forms."""
+
+    DEFAULT_CSS = """
+    PersonForm #form-head { height: 1; background: $primary; padding: 0 1; }
+    PersonForm #form-title { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
+    PersonForm #form-state { width: auto; }
+    PersonForm #form-body { height: 1fr; scrollbar-size-vertical: 1; padding: 0 0 0 1; }
+    PersonForm .row { height: 1; width: 100%; }
+    PersonForm .lbl { width: auto; padding: 0 1 0 0; }
+    PersonForm .gap { padding: 0 1 0 2; }
+    PersonForm .lbl.-e { color: $error; text-style: bold reverse; }
+    PersonForm .lbl.-w { color: $warning; text-style: bold; }
+    PersonForm .auto { width: auto; color: $text-muted; }
+    PersonForm .section { height: 1; color: $secondary; }
+    PersonForm .thead { height: 1; color: $text-muted; }
+    PersonForm .history Field { margin-right: 1; }
+    PersonForm #form-findings { height: 5; border-top: solid $secondary; padding: 0 1; }
+    .ascii PersonForm #form-findings { border-top: ascii $secondary; }
+    PersonForm #form-keys { height: 1; background: $panel; }
+    """
+
+    def __init__(self, household_code: str, person_key: str | None = None, *,
+                 record: dict[str, Any] | None = None, stored: bool = True) -> None:  # fmt: skip
+        super().__init__(household_code, copy.deepcopy(record) if record else None, stored=stored)
+        self.person_key = person_key
+        self.new_member = person_key is None
+        self._loaded_text: dict[str, str] = {}
+        self._loaded_values: dict[str, Any] = {}
+        self._fields: dict[str, Field] = {}
+        self._specs: dict[str, Spec] = {}
+        self._labels: dict[str, Label] = {}
+        self._marked: dict[str, str] = {}
+        self._suggested = ""
+        self._spouse_table: CodeTable | None = None
+        self._built = False
+        self._last_focus: Widget | None = None
+
+    # --- the person ----------------------------------------------------------------------------------
+
+    @property
+    def person(self) -> dict[str, Any]:
+        """The member being edited (in ``self.record``)."""
+        for member in self.record.get("members") or ():
+            if member.get("key") == self.person_key:
+                return member
+        raise KeyError(self.person_key)
+
+    def _saved_person(self) -> dict[str, Any] | None:
+        return next((m for m in self.saved.get("members") or () if m.get("key") == self.person_key), None)
+
+    # --- layout --------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="form-head"):
+            yield Static(self._title(), id="form-title")
+            yield Static("", id="form-state")
+        with VerticalScroll(id="form-body") as body:
+            body.can_focus = False
+            if self._built:
+                yield from self._compose_person()
+            else:
+                yield Static("加载中…")
+        with VerticalScroll(id="form-findings") as box:
+            box.can_focus = False
+            yield Static("", id="form-findings-text")
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for key, label in KEYS:
+            text.append(f" {key}", style="bold")
+            text.append(label)
+        yield Static(text, id="form-keys")
+
+    def _title(self) -> Text:
+        if not self.record:
+            return Text("人员信息", no_wrap=True)
+        household = self.record.get("household") or {}
+        head = householder_name(self.record)
+        members = self.record.get("members") or []
+        keys = [m.get("key") for m in members]
+        at = f"  {keys.index(self.person_key) + 1}/{len(keys)}" if self.person_key in keys else ""
+        text = Text("人员信息", style="bold", no_wrap=True)
+        text.append(f"  {short_address(household.get('address'))} {head}户{at}")
+        return text
+
+    def _compose_person(self) -> Iterable[Widget]:
+        self._fields, self._specs, self._labels = {}, {}, {}
+        person = self.person
+        for row in Layout.MAIN:
+            yield self._row(row, person)
+        yield self._row(Layout.SPOUSE_EXTERNAL, person, id="row-spouse-ext")
+        yield self._row(Layout.SPOUSE_PLACE, person, id="row-spouse-place")
+        yield self._row(Layout.FLOW, person, id="row-flow")
+        yield Static("── 育龄妇女 " + "─" * 60, classes="section woman", id="woman-start")
+        yield self._row(Layout.CONTRACEPTION, person, classes="woman")
+        yield Static(_head(("生养史 孩次", 12), ("姓名", 11), ("性别", 7), ("出生日期", 14), ("政策", 11), ("血缘", 11),
+                           ("存活", 4)), classes="thead woman")  # fmt: skip
+        woman = person.get("woman") or {}
+        for n in range(len(woman.get("children") or []) + 1):
+            yield self._history_row("children", n, Layout.CHILD)
+        yield Static(_head(("孕情", 7), ("末次月经", 14), ("预产期", 14), ("结局", 13), ("结局日期", 8)),
+                     classes="thead woman", id="pregnancy-head")  # fmt: skip
+        for n in range(len(woman.get("pregnancies") or []) + 1):
+            yield self._history_row("pregnancies", n, Layout.PREGNANCY)
+        yield self._row(Layout.CERTIFICATE, person, classes="woman")
+        yield Static("── 迁入 / 死亡 / 注销 " + "─" * 56, classes="section", id="other-start")
+        for row in Layout.OTHER:
+            yield self._row(row, person)
+
+    def _row(self, specs: list[Spec], person: dict[str, Any], *, id: str | None = None, classes: str = "",
+             prefix: str = "", lead: Widget | None = None) -> Horizontal:  # fmt: skip
+        widgets: list[Widget] = [lead] if lead is not None else []
+        for n, spec in enumerate(specs):
+            path = prefix + spec.path
+            label = Label(spec.label if not prefix else "", classes="lbl" + (" gap" if n or lead else ""))
+            if not prefix:
+                widgets.append(label)
+            self._labels[path] = label
+            text = field_text(spec, get_path(person, path))
+            table = self._spouse_choices() if spec.kind == "spouse" else None
+            if spec.kind == "spouse":
+                text = self._spouse_code(person, table)
+            field = make_field(Spec(path, spec.label, spec.kind, spec.table, spec.width, spec.status, spec.future),
+                               text, table)  # fmt: skip
+            self._fields[path] = field
+            self._specs[path] = spec
+            self._loaded_text[path] = text
+            value = get_path(person, path)
+            if spec.kind == "spouse":
+                value = person.get("spouse") or ("0" if person.get("spouse_external") is not None else None)
+            self._loaded_values[path] = value
+            widgets.append(field)
+            if spec.path in ("sex", "birth_date") and not prefix:
+                widgets.append(Static("", classes="auto", id=f"auto-{spec.path.replace('_', '-')}"))
+        return Horizontal(*widgets, classes=f"row {classes}".strip(), id=id)
+
+    def _history_row(self, table: str, n: int, specs: list[Spec]) -> Horizontal:
+        lead = Static(f"{n + 1:>9}" if table == "children" else "", classes="order")
+        lead.styles.width = 12 if table == "children" else 7
+        row = self._row(specs, self.person, classes="woman history", prefix=f"woman.{table}[{n}].", lead=lead)
+        row.add_class(f"hist-{table}")
+        return row
+
+    # --- spouse choices ----------------------------------------------------------------------------------
+
+    def _spouse_choices(self) -> CodeTable:
+        """Spouse codes: the other members by position (1, 2 …), 0 = 户外 (name and ID keyed here)."""
+        if self._spouse_table is not None:
+            return self._spouse_table
+        members = self.record.get("members") or []
+        width = 1 if len(members) < 10 else 2
+        codes = [Code("0".zfill(width), "户外配偶", ("hw",), "户外")]
+        for n, member in enumerate(members, 1):
+            if member.get("key") == self.person_key:
+                continue
+            name = member.get("name") or member.get("key") or ""
+            codes.append(Code(str(n).zfill(width), name, tuple(name_initials(name)) if name else (), name))
+        spouse = self.person.get("spouse")
+        if spouse and spouse not in {m.get("key") for m in members}:
+            codes.append(Code("9" * width, f"外户 {spouse}", (), "外户"))
+        self._spouse_table = CodeTable("spouse", "配偶", tuple(codes))
+        return self._spouse_table
+
+    def _spouse_code(self, person: dict[str, Any], table: CodeTable | None) -> str:
+        spouse = person.get("spouse")
+        members = [m.get("key") for m in self.record.get("members") or []]
+        width = table.width if table is not None else 1
+        if spouse in members:
+            return str(members.index(spouse) + 1).zfill(width)
+        if spouse:
+            return "9" * width
+        if person.get("spouse_external"):
+            return "0" * width
+        return ""
+
+    def _spouse_key(self, code: str | None) -> str | None:
+        if code is None:
+            return None
+        if set(code) == {"0"}:
+            return "0"
+        if set(code) == {"9"} and self.person.get("spouse") not in {m.get("key") for m in self.record["members"]}:
+            return self.person.get("spouse")
+        members = self.record.get("members") or []
+        index = int(code) - 1
+        return members[index].get("key") if 0 <= index < len(members) else None
+
+    # --- opening -------------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.run_worker(self._open(), group="load", exclusive=True)
+
+    async def _open(self) -> None:
+        from store import service
+        from store.records import load_households
+
+        if not self.record:
+            found = (await load_households([self.code])).get(self.code)
+            if found is None:
+                self.notify(f"户 {self.code} 不存在。", severity="error", timeout=5)
+                self.dismiss(None)
+                return
+            self.record = found
+            self.saved = copy.deepcopy(found)
+        elif self.stored:
+            self.saved = (await load_households([self.code])).get(self.code) or copy.deepcopy(self.record)
+        else:
+            self.saved = copy.deepcopy(self.record)
+        if self.person_key is None:
+            member = new_person(self.record, self.code)
+            self.record["members"].append(member)
+            self.person_key = member["key"]
+        elif self.person_key not in {m.get("key") for m in self.record["members"]}:
+            self.notify(f"人员 {self.person_key} 不在户 {self.code} 中。", severity="error", timeout=5)
+            self.dismiss(None)
+            return
+        else:
+            await service.log_view(self.user, self.code, self.person_key)
+        await self.prepare_audit()
+        self.offer_draft(self._start)
+
+    def _start(self) -> None:
+        self.run_worker(self._show_form(), group="load", exclusive=True)
+
+    async def _show_form(self) -> None:
+        """(Re)build the fields of the current member and start the inline audit."""
+        self.ready = False
+        self._spouse_table = None
+        self._suggested = ""
+        self._built = True
+        await self.recompose()
+        self._sync_visibility()
+        self._auto_from_id(initial=True)
+        self._state_shown = None
+        self.show_state()
+        self.ready = True
+        self._focus_first()
+        await self.audit_now()
+
+    def _focus_first(self) -> None:
+        first = "relation" if self.new_member or not self.person.get("relation") else "name"
+        self._fields[first].focus()
+
+    def restore_draft(self, payload: dict[str, Any]) -> None:
+        super().restore_draft(payload)
+        key = payload.get("person_key")
+        if key in {m.get("key") for m in self.record.get("members") or ()}:
+            self.person_key = key
+            self.new_member = bool(payload.get("new_member"))
+
+    def draft_payload(self) -> dict[str, Any]:
+        return {**super().draft_payload(), "person_key": self.person_key, "new_member": self.new_member}
+
+    async def reload(self) -> None:
+        from store.records import load_households
+
+        found = (await load_households([self.code])).get(self.code)
+        if found is None:
+            return
+        self.saved, self.record = found, copy.deepcopy(found)
+        if self.person_key not in {m.get("key") for m in found["members"]}:
+            self.person_key = found["members"][0]["key"] if found["members"] else None
+            self.new_member = False
+        await self.prepare_audit()
+        await self._show_form()
+
+    # --- typing --------------------------------------------------------------------------------------
+
+    @on(Input.Changed)
+    def _input_changed(self, event: Input.Changed) -> None:
+        field = getattr(event.input, "field", None)
+        path = getattr(field, "name", None)
+        if not self.ready or field is None or path not in self._specs:
+            return
+        self._take(path, field)
+
+    def _take(self, path: str, field: Field) -> None:
+        """Put what the field holds into the record and let the form follow."""
+        spec = self._specs[path]
+        person = self.person
+        if field.value == self._loaded_text.get(path):  # as built: keep the value (even one no field can show)
+            value = self._loaded_values.get(path)
+        elif spec.kind == "spouse":
+            value = self._spouse_key(read_field(spec, field))
+        else:
+            value = read_field(spec, field)
+        if get_path(person, path) == value and spec.kind != "spouse":
+            return
+        if spec.kind == "spouse":
+            person["spouse"] = None if value == "0" else value
+            if value == "0" and person.get("spouse_external") is None:
+                person["spouse_external"] = {"name": None, "id_number": None, "registered_place_code": None}
+            elif value != "0":
+                person["spouse_external"] = None
+            self._sync_visibility()
+        else:
+            if path.startswith("woman.") and person.get("woman") is None:
+                person["woman"] = {"children": [], "contraception": None, "pregnancies": [],
+                                   "only_child_certificate": None}  # fmt: skip
+            set_path(person, path, value)
+        if path in ("sex", "mgmt"):
+            self._sync_visibility()
+        if path == "relation":
+            self._suggest_surname()
+        if path == "id_number":
+            self._auto_from_id()
+        if path.startswith("woman.") and "[" in path:
+            self._grow_history(path)
+        self.changed()
+
+    def on_descendant_focus(self, event: Any) -> None:
+        """A valid ID number moves on past sex and birth date (they are filled from it)."""
+        widget = event.widget
+        previous, self._last_focus = self._last_focus, widget
+        if not self._fields or previous is not self._fields["id_number"].input:
+            return
+        if widget is self._fields["sex"].input and self._fields["id_number"].check.state == "ok":  # type: ignore[attr-defined]
+            self._fields["hukou_nature"].focus()
+
+    @on(IdField.Parsed)
+    def _id_parsed(self, event: IdField.Parsed) -> None:
+        if not self.ready or event.field.name != "id_number":
+            return
+        self._fields["sex"].value = event.sex
+        self._fields["birth_date"].value = event.birth_date.isoformat()
+        person = self.person
+        person["sex"], person["birth_date"] = event.sex, event.birth_date
+        self._sync_visibility()
+        self._auto_from_id()
+        self.changed()
+
+    def _auto_from_id(self, *, initial: bool = False) -> None:
+        """Sex and birth date come from a valid ID number: shown "(自动)" and skipped by Enter."""
+        if "id_number" not in self._fields:
+            return
+        check = self._fields["id_number"]
+        person = self.person
+        auto = (check.sex is not None and check.birth_date is not None  # type: ignore[attr-defined]
+                and person.get("sex") == check.sex and person.get("birth_date") == check.birth_date)  # type: ignore[attr-defined]  # fmt: skip
+        for path in ("sex", "birth_date"):
+            self._fields[path].input.can_focus = not auto
+            marker = self.query_one(f"#auto-{path.replace('_', '-')}", Static)
+            marker.update("(自动)" if auto else "")
+
+    def _suggest_surname(self) -> None:
+        """A new child gets the household's surname in the name field (typing goes on after it)."""
+        person = self.person
+        if not self.new_member or person.get("relation") not in CHILD_RELATIONS or person.get("name"):
+            return
+        head = householder_name(self.record)
+        if not head:
+            return
+        self._suggested = head[0]
+        name = self._fields["name"]
+        name.input.select_on_focus = False
+        name.value = self._suggested
+        name.input.selection = Selection.cursor(len(self._suggested))  # typing goes on after the surname
+        person["name"] = self._suggested
+        self._loaded_text["name"] = "\0"
+
+    def _sync_visibility(self) -> None:
+        """Show the spouse-outside row for spouse 0, flow facts for 02/03, the woman section for women."""
+        person = self.person
+        if not self._fields:
+            return
+        external = person.get("spouse") is None and person.get("spouse_external") is not None
+        for row_id in ("#row-spouse-ext", "#row-spouse-place"):
+            self.query_one(row_id).display = external
+        self.query_one("#row-flow").display = person.get("mgmt") in ("02", "03")
+        woman = person.get("sex") == "2" or not _empty(person.get("woman"))
+        for widget in self.query(".woman"):
+            widget.display = woman
+
+    def _grow_history(self, path: str) -> None:
+        """Keying into the blank last row of a history table adds another blank row."""
+        table = "children" if ".children[" in path else "pregnancies"
+        index = int(path.split("[", 1)[1].split("]", 1)[0])
+        rows = list(self.query(f".hist-{table}"))
+        if index != len(rows) - 1:
+            return
+        specs = Layout.CHILD if table == "children" else Layout.PREGNANCY
+        row = self._history_row(table, index + 1, specs)
+        self.query_one("#form-body").mount(row, after=rows[-1])
+
+    # --- findings ------------------------------------------------------------------------------------
+
+    def audit_record_copy(self) -> dict[str, Any]:
+        return self.record_for_save()
+
+    def record_for_save(self) -> dict[str, Any]:
+        record = copy.deepcopy(self.record)
+        record["members"] = [clean_person(m) for m in record["members"]]
+        return record
+
+    def show_findings(self) -> None:
+        from tui.screens.browse import wrap_cells
+
+        key = self.person_key
+        mine = [f for f in self.findings if f.person_key == key or (f.person_key is None and f.scope == "household")]
+        mine.sort(key=lambda f: (f.confirmed, {"E": 0, "W": 1}.get(f.severity, 2)))
+        others = sum(1 for f in self.findings if f.person_key not in (key, None) and not f.confirmed)
+        marks: dict[str, str] = {}
+        for finding in mine:
+            if finding.confirmed or finding.person_key != key:
+                continue
+            for path in finding.fields:
+                if path in self._labels and marks.get(path) != "E":
+                    marks[path] = finding.severity
+        self._mark_labels(marks)
+        width = max(20, (self.size.width or 80) - 3)
+        text = Text(no_wrap=True)
+        text.append("问题 ", style="bold")
+        opened = [f for f in mine if not f.confirmed]
+        text.append(f"E {sum(f.severity == 'E' for f in opened)}  W {sum(f.severity == 'W' for f in opened)}")
+        if others:
+            text.append(f"   其他成员 {others} 条", style="dim")
+        if not mine:
+            text.append("   无", style="green")
+        for finding in mine:
+            mark = SEVERITY_MARK.get(finding.severity, finding.severity) + ("✓" if finding.confirmed else "")
+            lines = wrap_cells(f"{mark} {finding.rule} {finding.message}", width)
+            for n, line in enumerate(lines):
+                text.append("\n")
+                if n == 0:
+                    head = f"{mark} {finding.rule}"
+                    text.append(head, style="dim" if finding.confirmed else SEVERITY_STYLE.get(finding.severity, ""))
+                    text.append(line[len(head) :], style="dim" if finding.confirmed else "")
+                else:
+                    text.append(line, style="dim" if finding.confirmed else "")
+        self.query_one("#form-findings-text", Static).update(text)
+
+    def _mark_labels(self, marks: dict[str, str]) -> None:
+        if marks == self._marked:
+            return
+        for path in set(self._marked) | set(marks):
+            label = self._labels.get(path)
+            target: Widget | None = label if label is not None and str(label.render()) else self._fields.get(path)
+            if target is None:
+                continue
+            target.set_class(marks.get(path) == "E", "-e")
+            target.set_class(marks.get(path) == "W", "-w")
+        self._marked = marks
+
+    # --- saving --------------------------------------------------------------------------------------
+
+    def before_save(self) -> bool:
+        name = (self.person.get("name") or "").strip()
+        if (not name or name == self._suggested) and self.new_member and self._saved_person() is None:
+            self.notify("请先填写姓名。", severity="warning", timeout=4)
+            self._fields["name"].focus()
+            return False
+        return True
+
+    def after_saved(self, stored: dict[str, Any]) -> None:
+        super().after_saved(stored)
+        self.new_member = False
+        self._loaded_text = {path: field.value for path, field in self._fields.items()}
+        self._loaded_values = {path: get_path(self.person, path) for path in self._fields}
+        self._loaded_values["spouse"] = self.person.get("spouse") or (
+            "0" if self.person.get("spouse_external") is not None else None)
+        PersonForm.previous_person = copy.deepcopy(self._saved_person())
+        self.query_one("#form-title", Static).update(self._title())
+
+    def on_field_submitted(self, event: Field.Submitted) -> None:
+        """Enter on the last item of the form saves (design §2)."""
+        focusable = [f for f in self._fields.values() if f.input.focusable]
+        if focusable and event.field is focusable[-1]:
+            self.action_save()
+
+    # --- keys ----------------------------------------------------------------------------------------
+
+    def _focused_path(self) -> str | None:
+        field = getattr(self.focused, "field", None)
+        path = getattr(field, "name", None)
+        return path if path in self._fields else None
+
+    def action_next_member(self) -> None:
+        """Ctrl+N: the next member of the household (edits of this one stay in the record)."""
+        if not self.ready:
+            return
+        keys = [m.get("key") for m in self.record.get("members") or []]
+        if len(keys) < 2:
+            self.notify("本户只有这一名成员。Esc 返回后可按 Ins 添加成员。", timeout=3)
+            return
+        PersonForm.previous_person = copy.deepcopy(clean_person(self.person))
+        self.person_key = keys[(keys.index(self.person_key) + 1) % len(keys)]
+        self.new_member = self._saved_person() is None
+        self.run_worker(self._switch(), group="load", exclusive=True)
+
+    async def _switch(self) -> None:
+        from store import service
+
+        if self._saved_person() is not None:
+            await service.log_view(self.user, self.code, self.person_key)
+        await self._show_form()
+
+    def action_same_as_previous(self) -> None:
+        """F9: the focused item takes the value it has in the previous person (or the member above)."""
+        path = self._focused_path()
+        if path is None:
+            return
+        previous = PersonForm.previous_person
+        if previous is None or previous.get("key") == self.person_key:
+            members = self.record.get("members") or []
+            keys = [m.get("key") for m in members]
+            index = keys.index(self.person_key)
+            previous = members[index - 1] if index > 0 else None
+        if previous is None:
+            self.notify("没有上一条记录。", timeout=2)
+            return
+        spec = self._specs[path]
+        value = get_path(previous, path)
+        if spec.kind == "spouse" or value is None:
+            self.notify("上一条记录此项为空。" if value is None else "配偶不能同上条。", timeout=2)
+            return
+        self._fields[path].value = field_text(spec, value)
+
+    def action_confirm_warning(self) -> None:
+        """F10: confirm the W finding of the focused item (or this person's first) as 核实无误."""
+        from tui.screens.form_dialogs import ReasonDialog
+
+        path = self._focused_path()
+        warnings = [f for f in self.findings if f.person_key == self.person_key and f.severity == "W"
+                    and not f.confirmed]  # fmt: skip
+        target = next((f for f in warnings if path in f.fields), warnings[0] if warnings else None)
+        if target is None:
+            self.notify("本人没有待核实的预警（W）。", timeout=3)
+            return
+        if self.dirty or self._saved_person() is None:
+            self.notify("请先保存（F2），再核实无误。", severity="warning", timeout=4)
+            return
+
+        def answer(reason: str | None) -> None:
+            if reason:
+                self.run_worker(self._confirm(target, reason), group="save", exclusive=True)
+
+        self.app.push_screen(ReasonDialog(f"核实无误：W {target.rule} {self.person.get('name') or ''}",
+                                          target.message), answer)  # fmt: skip
+
+    async def _confirm(self, finding: Any, reason: str) -> None:
+        from checks.confirm import confirm
+        from store.errors import StoreError
+        from store.records import load_households
+
+        try:
+            await confirm(self.person_key or "", finding.rule, list(finding.fields), reason, self.user)
+        except StoreError as exc:
+            self.notify(str(exc), severity="error", timeout=6)
+            return
+        stored = (await load_households([self.code])).get(self.code)
+        if stored is not None and not self.dirty:
+            self.saved, self.record = stored, copy.deepcopy(stored)
+        self.notify(f"{finding.rule} 已核实无误", timeout=2)
+        await self.audit_now()
+
+    def action_page_down(self) -> None:
+        """PgDn: the woman section (women) or the rare items."""
+        target = "woman.contraception.method" if self.query_one("#woman-start").display else "moved_in.date"
+        if target in self._fields:
+            self._fields[target].focus()
+            self.query_one("#form-body", VerticalScroll).scroll_to_widget(
+                self.query_one("#woman-start" if target.startswith("woman") else "#other-start"), top=True,
+                animate=False)  # fmt: skip
+
+    def action_page_up(self) -> None:
+        self.query_one("#form-body", VerticalScroll).scroll_home(animate=False)
+        self._focus_first()
+
+    def leave(self) -> None:
+        if self.ready and self._saved_person() is not None:
+            PersonForm.previous_person = copy.deepcopy(clean_person(self.person))
+        super().leave()
+
