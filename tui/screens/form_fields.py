@@ -60,6 +60,9 @@ def make_field(spec: Spec, text: str, table: CodeTable | None = None) -> Field:
     if spec.kind in ("code", "bool", "spouse"):
         table = table or (BOOL if spec.kind == "bool" else TABLES[spec.table or ""])
         field: Field = CodeField(table, text or None, name=spec.path)
+        longest = max(len(c.code) for c in table.codes)
+        if longest > 2:  # word codes (family, active): room for the whole code
+            field.input_width = longest  # type: ignore[misc]
         if spec.status is not None:
             field.status.styles.width = spec.status
         return field
