@@ -307,8 +307,8 @@ class ChangeEntryScreen(Screen[None]):
         self._message("")
         if changed:
             self._build_fields()
-            if self.record is not None:
-                self._use_record(self.record, self.hit)
+            if self.record is not None:  # the same person, the fields of the new kind (once they are mounted)
+                self.call_after_refresh(self._use_record, self.record, self.hit)
 
     def _build_fields(self) -> None:
         box = self.query_one("#ce-fields", Vertical)
