@@ -10,15 +10,18 @@ context loaded when the links of the record change) and a draft (``store.drafts`
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import datetime as dt
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Static
 
 from store import drafts
@@ -26,10 +29,18 @@ from store.codes import HOUSEHOLDER
 from store.errors import ConflictError, StoreError
 from tui.screens.form_dialogs import ChoiceDialog
 
-__all__ = ["AUDIT_DELAY", "DRAFT_DELAY", "FormBase", "householder_name", "short_address"]
+__all__ = ["AUDIT_DELAY", "DRAFT_DELAY", "FormBase", "householder_name", "short_address", "wait_mounted"]
 
 AUDIT_DELAY = 0.15
 DRAFT_DELAY = 1.0
+
+
+async def wait_mounted(widgets: Iterable[Widget], timeout: float = 5.0) -> None:
+    """Wait until freshly mounted widgets (and what they compose) have mounted: nested children of a
+    mounted container can still be on their way when ``mount_all`` returns."""
+    for widget in widgets:
+        if not widget.is_mounted:
+            await asyncio.wait_for(widget._mounted_event.wait(), timeout)
 
 
 def householder_name(record: dict[str, Any]) -> str:
@@ -84,7 +95,8 @@ class FormBase(Screen[Any]):
         self._audit_ctx: Any = None
         self._context_sig: tuple[Any, ...] | None = None
         self._audit_timer: Timer | None = None
-        self._draft_timer: Timer | None = None
+        self._changed_at = 0.0
+        self._audited = True
         self._state_shown: bool | None = None
 
     # --- state -------------------------------------------------------------------------------------
@@ -115,13 +127,23 @@ class FormBase(Screen[Any]):
         if not self.ready:
             return
         self.show_state()
-        self._audit_timer = self._restart(self._audit_timer, AUDIT_DELAY, self._audit_soon)
-        self._draft_timer = self._restart(self._draft_timer, DRAFT_DELAY, self.write_draft)
+        self._audited = False
+        self._changed_at = time.monotonic()
+        if self._audit_timer is None:  # one light ticker, not a timer per key (keys stay cheap)
+            self._audit_timer = self.set_interval(AUDIT_DELAY / 2, self._tick)
+        self._audit_timer.resume()
 
-    def _restart(self, timer: Timer | None, delay: float, callback: Callable[[], Any]) -> Timer:
-        if timer is not None:
-            timer.stop()
-        return self.set_timer(delay, callback)
+    def _tick(self) -> None:
+        """Audit once typing paused for AUDIT_DELAY; write the draft once it paused for DRAFT_DELAY."""
+        quiet = time.monotonic() - self._changed_at
+        if not self._audited and quiet >= AUDIT_DELAY:
+            self._audited = True
+            self._audit_soon()
+        if quiet >= DRAFT_DELAY:
+            self._audited = False
+            self.write_draft()
+            if self._audit_timer is not None:
+                self._audit_timer.pause()
 
     # --- opening -----------------------------------------------------------------------------------
 
@@ -186,8 +208,8 @@ class FormBase(Screen[Any]):
                 self.notify(f"草稿无法保存：{exc}", severity="warning", timeout=5)
 
     def on_unmount(self) -> None:
-        if self._draft_timer is not None:
-            self._draft_timer.stop()
+        if self._audit_timer is not None:
+            self._audit_timer.stop()
         self.write_draft()
 
     # --- saving ------------------------------------------------------------------------------------

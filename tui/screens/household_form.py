@@ -23,7 +23,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from store.codes import TABLES
-from tui.screens.form_base import FormBase, householder_name, short_address
+from tui.screens.form_base import FormBase, householder_name, short_address, wait_mounted
 from tui.screens.form_fields import Spec, TextField, field_text, get_path, make_field, read_field
 from tui.widgets import Field
 
@@ -177,7 +177,7 @@ class HouseholdForm(FormBase):
     # --- opening -------------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.run_worker(self._open(), group="load", exclusive=True)
+        self.run_worker(self._open(), group="open")
 
     async def _open(self) -> None:
         from store import browse, service
@@ -213,7 +213,11 @@ class HouseholdForm(FormBase):
     async def _show_form(self) -> None:
         self.ready = False
         self._built = True
-        await self.recompose()
+        items = self.query_one("#household-items", Vertical)
+        await items.remove_children()
+        await items.mount_all(self._compose_items())
+        await wait_mounted([*self._fields.values(), *(f.input for f in self._fields.values())])
+        self.query_one("#form-title", Static).update(self._title())
         self._fill_members()
         self._state_shown = None
         self.show_state()

@@ -28,7 +28,7 @@ from textual.widgets.input import Selection
 
 from store.codes import HOUSEHOLDER, Code, CodeTable
 from store.pinyin import name_initials
-from tui.screens.form_base import FormBase, householder_name, short_address
+from tui.screens.form_base import FormBase, householder_name, short_address, wait_mounted
 from tui.screens.form_fields import Layout, Spec, field_text, get_path, make_field, read_field, set_path
 from tui.widgets import Field, IdField
 
@@ -178,6 +178,7 @@ class PersonForm(FormBase):
         self._fields: dict[str, Field] = {}
         self._specs: dict[str, Spec] = {}
         self._labels: dict[str, Label] = {}
+        self._autos: dict[str, Static] = {}
         self._marked: dict[str, str] = {}
         self._suggested = ""
         self._spouse_table: CodeTable | None = None
@@ -231,7 +232,7 @@ class PersonForm(FormBase):
         return text
 
     def _compose_person(self) -> Iterable[Widget]:
-        self._fields, self._specs, self._labels = {}, {}, {}
+        self._fields, self._specs, self._labels, self._autos = {}, {}, {}, {}
         person = self.person
         for row in Layout.MAIN:
             yield self._row(row, person)
@@ -278,7 +279,8 @@ class PersonForm(FormBase):
             self._loaded_values[path] = value
             widgets.append(field)
             if spec.path in ("sex", "birth_date") and not prefix:
-                widgets.append(Static("", classes="auto", id=f"auto-{spec.path.replace('_', '-')}"))
+                self._autos[spec.path] = Static("", classes="auto", id=f"auto-{spec.path.replace('_', '-')}")
+                widgets.append(self._autos[spec.path])
         return Horizontal(*widgets, classes=f"row {classes}".strip(), id=id)
 
     def _history_row(self, table: str, n: int, specs: list[Spec]) -> Horizontal:
@@ -334,7 +336,7 @@ class PersonForm(FormBase):
     # --- opening -------------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.run_worker(self._open(), group="load", exclusive=True)
+        self.run_worker(self._open(), group="open")
 
     async def _open(self) -> None:
         from store import service
@@ -374,7 +376,11 @@ class PersonForm(FormBase):
         self._spouse_table = None
         self._suggested = ""
         self._built = True
-        await self.recompose()
+        body = self.query_one("#form-body", VerticalScroll)
+        await body.remove_children()
+        await body.mount_all(list(self._compose_person()))
+        await wait_mounted([*self._fields.values(), *(f.input for f in self._fields.values()), *self._autos.values()])
+        self.query_one("#form-title", Static).update(self._title())
         self._sync_visibility()
         self._auto_from_id(initial=True)
         self._state_shown = None
@@ -485,8 +491,7 @@ class PersonForm(FormBase):
                 and person.get("sex") == check.sex and person.get("birth_date") == check.birth_date)  # type: ignore[attr-defined]  # fmt: skip
         for path in ("sex", "birth_date"):
             self._fields[path].input.can_focus = not auto
-            marker = self.query_one(f"#auto-{path.replace('_', '-')}", Static)
-            marker.update("(自动)" if auto else "")
+            self._autos[path].update("(自动)" if auto else "")
 
     def _suggest_surname(self) -> None:
         """A new child gets the household's surname in the name field (typing goes on after it)."""
