@@ -70,9 +70,14 @@ def facts(person: dict[str, Any] | None) -> set[Fact]:
     return out
 
 
+#: mgmt code of inflow persons (流入人口): they enter the data when they arrive, not at birth
+INFLOW = "02"
+
+
 def derive_events(old: dict[str, Any] | None, new: dict[str, Any]) -> list[Fact]:
     """The events that writing `new` over `old` (None: a new record) brings in, in date order."""
     found = facts(new) - facts(old)
-    if old is None and new.get("moved_in") is None and new.get("birth_date") is not None:
+    born_here = new.get("moved_in") is None and new.get("mgmt") != INFLOW  # an inflow person was born elsewhere
+    if old is None and born_here and new.get("birth_date") is not None:
         found.add(("birth", new["birth_date"]))
     return sorted(found, key=lambda fact: (fact[1], fact[0]))
