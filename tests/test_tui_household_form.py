@@ -41,7 +41,7 @@ async def test_new_household_from_the_browse_screen(example_db: db.DbTarget) -> 
         assert isinstance(form, HouseholdForm)
         await settle(pilot, lambda: form.ready)
         text = screen_text(pilot)
-        assert "户信息" in text and "新户" in text and "未保存" not in text
+        assert "户信息" in text and "新户" in text and "未保存" in text and "430426101201 组 01    户号 0013" in text
         assert form.code == "430426101201010013"
         assert form.record["household"]["address"] == "城关镇东风村一组13号"
         # Enter through the suggested items: the last one goes on to the householder

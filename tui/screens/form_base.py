@@ -112,7 +112,7 @@ class FormBase(Screen[Any]):
 
     def show_state(self) -> None:
         """未保存 / 已保存 at the right of the header (repainted only when it changes)."""
-        dirty = self.dirty
+        dirty = self.dirty or not self.stored  # a new household is unsaved until saved
         if dirty == self._state_shown:
             return
         self._state_shown = dirty

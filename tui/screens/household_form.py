@@ -143,7 +143,7 @@ class HouseholdForm(FormBase):
             for field in (group, number):
                 field.input.restrict = r"[0-9]*"
             self._fields.update(group=group, number=number)
-            rows.append(Horizontal(Label("户编码", classes="lbl"), Static(self.village_code + " "), Label("组", classes="lbl"),
+            rows.append(Horizontal(Label("户编码", classes="lbl"), Label(self.village_code, classes="lbl"), Label("组", classes="lbl"),
                                    group, Label("户号", classes="lbl gap"), number, classes="row"))  # fmt: skip
         else:
             rows.append(Horizontal(Label("户编码", classes="lbl"), Static(self.code), classes="row"))
