@@ -2,7 +2,7 @@
 
 Each change function takes a household record (as :func:`store.records.load_households` returns it) and the
 fields of the change, and returns the changed copy; the input is never modified. :func:`apply_change`
-dispatches by kind and :func:`save_change` stores the result through :func:`store.service.save_household`
+dispatches by kind and :func:`save_change` stores the result through :func:`store.service.save_households`
 (the one write path: version check, change events, audit log). The writer derives the change events from
 the record diff (:mod:`store.events`), so each change here sets exactly the facts of its event.
 
@@ -612,7 +612,7 @@ async def save_change(kind: str, household_code: str, fields: Fields, *, operato
     """Apply one change line to the stored household and save it (and, for a marriage, divorce or widowhood
     with a spouse in another household, that household too). `version`: the household version the clerk saw
     (a stale one raises :class:`store.errors.ConflictError` from the service)."""
-    from store.service import save_household
+    from store.service import save_households
 
     record = (await load_households([household_code])).get(household_code)
     if record is None:
@@ -641,8 +641,10 @@ async def save_change(kind: str, household_code: str, fields: Fields, *, operato
     if partner_code:
         partner_record = (await load_households([str(partner_code)]))[str(partner_code)]
         partner_record = _partner_side(kind, partner_record, fields, find_member(record, fields["person"]), today)
-    stored = await save_household(changed, operator=operator)
-    others = [await save_household(partner_record, operator=operator)] if partner_record is not None else []
+    # both households of a marriage (or its end) are stored together or not at all
+    stored, *others = await save_households(
+        [changed, *([partner_record] if partner_record is not None else [])], operator=operator
+    )
     if kind in NEW_MEMBER_KINDS:
         key = incoming["key"] if incoming is not None else fields["key"]
     else:

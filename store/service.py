@@ -71,36 +71,49 @@ async def _check_versions(record: dict[str, Any], stored: dict[str, Any] | None,
 
 async def save_household(record: dict[str, Any], *, operator: str) -> dict[str, Any]:
     """Validate and store one household record; returns the stored record (with new versions)."""
-    clean, references = validate(record)
+    return (await save_households([record], operator=operator))[0]
+
+
+async def save_households(records: list[dict[str, Any]], *, operator: str) -> list[dict[str, Any]]:
+    """Validate and store several household records in one transaction (e.g. the two households of a
+    marriage): all are stored or none. Returns the stored records, in the same order."""
+    cleaned = [validate(record) for record in records]
+    async with in_transaction() as client:
+        for record, (clean, references) in zip(records, cleaned, strict=True):
+            await _write(record, clean, references, operator, client)
+    return [(await load_households([c["household"]["code"]]))[c["household"]["code"]] for c, _ in cleaned]
+
+
+async def _write(record: dict[str, Any], clean: dict[str, Any], references: set[str], operator: str,
+                 client: Any) -> None:  # fmt: skip
+    """Store one validated household inside the caller's transaction (locks, version check, events, log)."""
     code = clean["household"]["code"]
     keys = [p["key"] for p in clean["members"]]
-    async with in_transaction() as client:
-        await _lock(code, keys, client)
-        stored = (await load_households([code])).get(code)
-        other_codes = await _check_versions(record, stored, client)
-        if stored is not None:
-            missing = {p["key"] for p in stored["members"]} - set(keys)
-            if missing:
-                raise StoreError("人员不能直接删除，请办理注销（死亡、迁出等）后保存。")
-        village = clean["household"]["unit"]
-        if not await db.scalar("SELECT 1 FROM unit WHERE code = ? AND level = 'village'", [village], client):
-            raise StoreError(f"村代码 {village} 不存在。请先建立该村。")
-        outside = sorted(references - set(keys))
-        if outside:
-            marks = ",".join("?" * len(outside))
-            found = {r[0] for r in await db.fetch(f"SELECT key FROM person WHERE key IN ({marks})", outside, client)}
-            if set(outside) - found:
-                raise StoreError(f"引用的人员 {'、'.join(sorted(set(outside) - found))} 不存在。")
-        others = await load_households(other_codes) if other_codes else {}
-        writer = BulkWriter(client, operator=operator, source="app")
-        existing = existing_index([*([stored] if stored else []), *others.values()])
-        await writer.write([clean], existing)
-        await writer.finish()
-        counts = writer.counts
-        if any(counts[k] for k in ("persons_new", "persons_changed", "households_new", "households_changed")):
-            detail = f"新增 {counts['persons_new']} 人，修改 {counts['persons_changed']} 人，变动 {counts.get('events', 0)} 条"
-            await audit.log_action(operator, "save", code, detail, client)
-    return (await load_households([code]))[code]
+    await _lock(code, keys, client)
+    stored = (await load_households([code])).get(code)
+    other_codes = await _check_versions(record, stored, client)
+    if stored is not None:
+        missing = {p["key"] for p in stored["members"]} - set(keys)
+        if missing:
+            raise StoreError("人员不能直接删除，请办理注销（死亡、迁出等）后保存。")
+    village = clean["household"]["unit"]
+    if not await db.scalar("SELECT 1 FROM unit WHERE code = ? AND level = 'village'", [village], client):
+        raise StoreError(f"村代码 {village} 不存在。请先建立该村。")
+    outside = sorted(references - set(keys))
+    if outside:
+        marks = ",".join("?" * len(outside))
+        found = {r[0] for r in await db.fetch(f"SELECT key FROM person WHERE key IN ({marks})", outside, client)}
+        if set(outside) - found:
+            raise StoreError(f"引用的人员 {'、'.join(sorted(set(outside) - found))} 不存在。")
+    others = await load_households(other_codes) if other_codes else {}
+    writer = BulkWriter(client, operator=operator, source="app")
+    existing = existing_index([*([stored] if stored else []), *others.values()])
+    await writer.write([clean], existing)
+    await writer.finish()
+    counts = writer.counts
+    if any(counts[k] for k in ("persons_new", "persons_changed", "households_new", "households_changed")):
+        detail = f"新增 {counts['persons_new']} 人，修改 {counts['persons_changed']} 人，变动 {counts.get('events', 0)} 条"
+        await audit.log_action(operator, "save", code, detail, client)
 
 
 async def log_view(operator: str, household_code: str, person_key: str | None = None) -> None:

@@ -136,3 +136,23 @@ async def test_app_confirmation_keeps_its_record_version(store_db: db.DbTarget) 
                                 "at": "2026-11-01T10:00:00", "_record_version": person["_version"]}]  # fmt: skip
     saved = await save_household(record, operator="clerk")
     assert saved["members"][0]["confirmations"][0]["_record_version"] == person["_version"]
+
+
+async def test_several_households_are_saved_together_or_not_at_all(store_db: db.DbTarget) -> None:
+    from store.service import save_households
+
+    await import_file(EXAMPLE_FILE, operator="tester")
+    codes = [str(r[0]) for r in await db.fetch("SELECT code FROM household ORDER BY code")]
+    first, second = (await load_households(codes[:2])).values()
+    first = copy.deepcopy(first)
+    first["members"][0]["occupation"] = "个体"
+    stale = copy.deepcopy(second)
+    stale["members"][0]["_version"] = stale["members"][0]["_version"] - 1 if stale["members"][0]["_version"] > 1 else 99
+    with pytest.raises(ConflictError):
+        await save_households([first, stale], operator="clerk")
+    again = await load_households(codes[:1])
+    assert again[codes[0]]["members"][0].get("occupation") != "个体"  # the first was rolled back too
+    assert await db.scalar("SELECT count(*) FROM audit_log WHERE action = 'save'") == 0
+    saved = await save_households([first, copy.deepcopy(second)], operator="clerk")
+    assert [s["household"]["code"] for s in saved] == codes[:2]
+    assert saved[0]["members"][0]["occupation"] == "个体"
