@@ -431,11 +431,26 @@ class BrowseScreen(Screen[None]):
                 self._loaded.discard(node_id)
         self.show_household(code, self.person_key if self.detail is not None and self.detail.code == code else None)
 
+    def _cursor_unit(self) -> str:
+        """The unit at the cursor: a township or village as it is, anything below as its village."""
+        node = self.query_one(HouseholdTree).cursor_node
+        data = node.data if node is not None else None
+        if data is None:
+            return self._top_code
+        return data.code if data.kind == UNIT else data.code[:12]
+
     def action_changes(self) -> None:
-        self.notify(NOT_YET, timeout=3)
+        """F4: the monthly change entry, for the village at the cursor."""
+        from tui.screens.changes import ChangeEntryScreen
+
+        unit = self._cursor_unit()
+        self.app.push_screen(ChangeEntryScreen(unit_code=unit if len(unit) == 12 else ""))
 
     def action_export(self) -> None:
-        self.notify(NOT_YET, timeout=3)
+        """F8: the export dialog, for the township or village at the cursor."""
+        from tui.screens.export import ExportScreen
+
+        self.app.push_screen(ExportScreen(self._cursor_unit()))
 
 
 async def live_issues(code: str) -> list[Issue] | None:

@@ -101,6 +101,8 @@ class ExportScreen(ModalScreen[Path | None]):
         self._show_kind()
         self.query_one("#export-kinds", KindPicker).focus()
         self.set_interval(0.3, self._paint_progress)
+        if self.unit_code and self.unit_name == self.unit_code:  # only the code was given: look up its name
+            self.run_worker(self._name_unit(self.unit_code), exclusive=True, group="export-unit")
 
     def _show_kind(self) -> None:
         text = Text()
