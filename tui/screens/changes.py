@@ -182,7 +182,7 @@ class ChangeEntryScreen(Screen[None]):
     ChangeEntryScreen .ce-save:focus { color: $text; text-style: reverse; }
     ChangeEntryScreen .ce-rule { height: 1; color: $text-muted; }
     ChangeEntryScreen #ce-fields { height: 4; }
-    ChangeEntryScreen #ce-message { height: 1; padding: 0 1; }
+    ChangeEntryScreen #ce-message { height: auto; max-height: 2; padding: 0 1; }
     ChangeEntryScreen #ce-message.-error { color: $error; }
     ChangeEntryScreen #ce-message.-warning { color: $warning; }
     ChangeEntryScreen #ce-batch { height: 1fr; }
@@ -283,7 +283,7 @@ class ChangeEntryScreen(Screen[None]):
 
     def _message(self, text: str, kind: str = "") -> None:
         message = self.query_one("#ce-message", Static)
-        message.update(Text(text, no_wrap=True, overflow="ellipsis"))
+        message.update(Text(text, overflow="fold"))  # up to two lines: a finding's message is never cut
         message.set_class(kind == "error", "-error")
         message.set_class(kind == "warning", "-warning")
 
