@@ -430,3 +430,41 @@ async def test_bytes_per_typed_character_stay_small(name: str, factory, keys: st
     counts = await bytes_per_key(factory, list(keys))
     assert all(count > 0 for count in counts), name
     assert sorted(counts)[len(counts) // 2] <= 300, (name, counts)
+
+
+async def test_typing_repaints_the_input_without_a_screen_layout() -> None:
+    """Input's value watcher requests a layout of the whole screen on every key (4× slower in a form of 100
+    widgets); SafeInput drops that request for a fixed-size input and still scrolls to its cursor."""
+    from textual.app import App
+    from textual.screen import Screen
+
+    class Narrow(App[None]):
+        CSS = "SafeInput { width: 10; }"
+
+        def compose(self) -> ComposeResult:
+            yield SafeInput()
+
+    layouts = 0
+    original = Screen._refresh_layout
+
+    def counting(self: Screen, *args: object, **kwargs: object) -> None:
+        nonlocal layouts
+        layouts += 1
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    app = Narrow()
+    async with app.run_test(size=(80, 24)) as pilot:
+        field = app.query_one(SafeInput)
+        field.focus()
+        await pilot.pause()
+        Screen._refresh_layout = counting  # type: ignore[method-assign]
+        try:
+            await pilot.press(*"abcdefghijklmnopqrstuvwxyz")
+            await pilot.pause()
+        finally:
+            Screen._refresh_layout = original  # type: ignore[method-assign]
+        assert layouts == 0
+        assert field.value == "abcdefghijklmnopqrstuvwxyz"
+        assert field.scroll_x == field.max_scroll_x > 0  # the cursor at the end is in view
+        await pilot.press("home")
+        assert field.scroll_x == 0

@@ -19,6 +19,7 @@ from typing import ClassVar
 from textual import events
 from textual.actions import SkipAction
 from textual.binding import Binding, BindingsMap, BindingType
+from textual.geometry import Region
 from textual.widgets import Input
 
 __all__ = ["SafeInput"]
@@ -38,6 +39,9 @@ class SafeInput(Input):
         width: 24;
     }
     """
+
+    _value_watch: bool = False
+    """True while Input's value watcher runs (its layout request is dropped)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "up", "上一项", show=False, id="field.previous"),
@@ -101,6 +105,26 @@ class SafeInput(Input):
         # Input._on_paste runs next in the MRO
 
     # --- text --------------------------------------------------------------------------------------
+
+    def _watch_value(self, value: str) -> None:
+        """Input's watcher, without a layout of the whole screen on every key.
+
+        ``Input._watch_value`` assigns ``virtual_size``, a layout reactive (the text's width grows with every
+        key): each key then re-arranged every widget of the screen (≈ 10 ms per key in the person form, 4× a
+        lone Input). The text never changes the size of a fixed-size input, so that layout request is
+        dropped (see :meth:`refresh`); the input still repaints and scrolls to its cursor.
+        """
+        self._value_watch = True
+        try:
+            super()._watch_value(value)
+        finally:
+            self._value_watch = False
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
+                recompose: bool = False) -> SafeInput:  # fmt: skip
+        if layout and self._value_watch and not self.styles.auto_dimensions:
+            layout = False
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     def normalize_insert(self, text: str) -> str:
         """Typed or pasted text as it should be inserted (override to widen/upper-case/filter)."""
