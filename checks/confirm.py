@@ -18,29 +18,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import re
 from typing import Any
 
 from store.interchange import to_plain
+from store.paths import value_at
 
 __all__ = ["PINS_KEY", "confirm", "digest", "is_confirmed", "load_pins", "value_at"]
 
 PINS_KEY = "confirmation_pins"
-_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def value_at(record: dict[str, Any], path: str) -> Any:
-    """The value at an interchange path (``woman.children[1].birth_date``), None when absent."""
-    value: Any = record
-    for name, index in _PART.findall(path):
-        if value is None:
-            return None
-        if name:
-            value = value.get(name) if isinstance(value, dict) else None
-        else:
-            i = int(index)
-            value = value[i] if isinstance(value, list) and i < len(value) else None
-    return value
 
 
 def digest(record: dict[str, Any], fields: list[str] | tuple[str, ...]) -> str:

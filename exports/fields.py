@@ -9,6 +9,7 @@ from typing import Any
 
 from store.codes import TABLES
 from store.idnumber import mask
+from store.paths import parse_path
 
 _LABELS: dict[str, tuple[str, str | None]] = {
     "key": ("人员编号", None),
@@ -73,21 +74,6 @@ _LABELS: dict[str, tuple[str, str | None]] = {
     "household.kind": ("户类别", "household_kind"),
 }
 _ENTRY = {"woman.children": "第 {n} 个子女", "woman.pregnancies": "第 {n} 次怀孕", "benefits": "第 {n} 项扶助"}
-_TOKEN = re.compile(r"([A-Za-z_]+)(?:\[(\d+)\])?")
-
-Step = tuple[str, int | None]
-
-
-def parse_path(path: str) -> list[Step]:
-    """``woman.children[1].birth_date`` → [("woman", None), ("children", 1), ("birth_date", None)]."""
-    steps: list[Step] = []
-    for part in path.split("."):
-        match = _TOKEN.fullmatch(part)
-        if match is None:
-            return []
-        steps.append((match.group(1), int(match.group(2)) if match.group(2) is not None else None))
-    return steps
-
 
 def field_label(path: str) -> str:
     """A Chinese label such as ``第 2 个子女·出生日期`` (the path itself when unknown)."""
@@ -104,18 +90,6 @@ def field_label(path: str) -> str:
             tail = _LABELS.get(plain, (None, None))[0] if plain != head else None
             return f"{prefix}·{tail}" if tail else prefix
     return label or path
-
-
-def resolve(record: dict[str, Any] | None, path: str) -> Any:
-    """The value at `path` in a person (or household) record; None when absent."""
-    value: Any = record
-    for name, index in parse_path(path):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(name)
-        if index is not None:
-            value = value[index] if isinstance(value, list) and 0 <= index < len(value) else None
-    return value
 
 
 def format_value(path: str, value: Any, *, full_ids: bool) -> str:

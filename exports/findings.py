@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from exports.fields import field_label, format_value, mask_ids_in_text, resolve
+from exports.fields import field_label, format_value, mask_ids_in_text
 from store import db
 from store.idnumber import mask
+from store.paths import value_at
 from store.records import load_households
 
 SEVERITY_ORDER = {"E": 0, "W": 1, "I": 2}
@@ -68,7 +69,7 @@ def _values_text(
 ) -> str:
     lines = []
     for path in fields:
-        value = resolve(record if path.startswith("household.") else person, path)
+        value = value_at(record if path.startswith("household.") else person, path)
         lines.append(f"{field_label(path)}：{format_value(path, value, full_ids=full_ids)}")
     for key in related:
         name, household = names.get(key, ("", ""))

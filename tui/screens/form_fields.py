@@ -8,17 +8,15 @@ A :class:`Spec` names an interchange path (``first_marriage_date``, ``flow.since
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from store.codes import TABLES, Code, CodeTable
 from tui.widgets import CodeField, DateField, Field, IdField
 
-__all__ = ["BOOL", "Spec", "TextField", "field_text", "get_path", "make_field", "read_field", "set_path"]
+__all__ = ["BOOL", "Spec", "TextField", "field_text", "make_field", "read_field"]
 
 BOOL = CodeTable("bool", "是否", (Code("1", "是", ("s", "shi", "y"), "是"), Code("0", "否", ("f", "fou", "n"), "否")))
-_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
 @dataclass(frozen=True)
@@ -91,44 +89,6 @@ def field_text(spec: Spec, value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
-
-
-def get_path(record: dict[str, Any] | None, path: str) -> Any:
-    """The value at an interchange path, None when absent."""
-    value: Any = record
-    for name, index in _PART.findall(path):
-        if value is None:
-            return None
-        if name:
-            value = value.get(name) if isinstance(value, dict) else None
-        else:
-            i = int(index)
-            value = value[i] if isinstance(value, list) and i < len(value) else None
-    return value
-
-
-def set_path(record: dict[str, Any], path: str, value: Any) -> None:
-    """Set the value at an interchange path, creating the blocks and list entries on the way."""
-    parts = [(name, int(index) if index else None) for name, index in _PART.findall(path)]
-    target: Any = record
-    for n, (name, index) in enumerate(parts):
-        last = n == len(parts) - 1
-        if name:
-            if last:
-                target[name] = value
-                return
-            nxt = parts[n + 1]
-            if target.get(name) is None:
-                target[name] = [] if nxt[1] is not None else {}
-            target = target[name]
-        else:
-            assert index is not None
-            while len(target) <= index:
-                target.append({})
-            if last:
-                target[index] = value
-                return
-            target = target[index]
 
 
 class Layout:

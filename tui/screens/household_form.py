@@ -23,8 +23,9 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from store.codes import TABLES
+from store.paths import value_at
 from tui.screens.form_base import FormBase, householder_name, short_address, wait_mounted
-from tui.screens.form_fields import Spec, TextField, field_text, get_path, make_field, read_field
+from tui.screens.form_fields import Spec, TextField, field_text, make_field, read_field
 from tui.widgets import Field
 
 __all__ = ["HouseholdForm", "next_number", "suggest_address"]
@@ -151,7 +152,7 @@ class HouseholdForm(FormBase):
             widgets: list[Any] = []
             for n, spec in enumerate(row):
                 widgets.append(Label(spec.label, classes="lbl" + (" gap" if n else "")))
-                field = make_field(spec, field_text(spec, get_path(self.record, spec.path)))
+                field = make_field(spec, field_text(spec, value_at(self.record, spec.path)))
                 self._fields[spec.path], self._specs[spec.path] = field, spec
                 widgets.append(field)
             rows.append(Horizontal(*widgets, classes="row"))
@@ -189,7 +190,7 @@ class HouseholdForm(FormBase):
             codes = [n.code for n in households]
             number = next_number(codes)
             neighbour = (await load_households([codes[-1]])).get(codes[-1]) if codes else None
-            address = suggest_address(get_path(neighbour, "household.address"), number)
+            address = suggest_address(value_at(neighbour, "household.address"), number)
             self.code = group_code + number
             self.record = {"household": {"code": self.code, "unit": self.village_code, "group": self.group,
                                          "address": address or None, "hukou_type": "2", "kind": "family",

@@ -27,9 +27,10 @@ from textual.widgets import Input, Label, Static
 from textual.widgets.input import Selection
 
 from store.codes import HOUSEHOLDER, Code, CodeTable
+from store.paths import set_path, value_at
 from store.pinyin import name_initials
 from tui.screens.form_base import FormBase, householder_name, short_address, wait_mounted
-from tui.screens.form_fields import Layout, Spec, field_text, get_path, make_field, read_field, set_path
+from tui.screens.form_fields import Layout, Spec, field_text, make_field, read_field
 from tui.widgets import Field, IdField
 
 __all__ = ["KEYS", "PersonForm", "new_person"]
@@ -264,7 +265,7 @@ class PersonForm(FormBase):
             if not prefix:
                 widgets.append(label)
             self._labels[path] = label
-            text = field_text(spec, get_path(person, path))
+            text = field_text(spec, value_at(person, path))
             table = self._spouse_choices() if spec.kind == "spouse" else None
             if spec.kind == "spouse":
                 text = self._spouse_code(person, table)
@@ -273,7 +274,7 @@ class PersonForm(FormBase):
             self._fields[path] = field
             self._specs[path] = spec
             self._loaded_text[path] = text
-            value = get_path(person, path)
+            value = value_at(person, path)
             if spec.kind == "spouse":
                 value = person.get("spouse") or ("0" if person.get("spouse_external") is not None else None)
             self._loaded_values[path] = value
@@ -436,7 +437,7 @@ class PersonForm(FormBase):
             value = self._spouse_key(read_field(spec, field))
         else:
             value = read_field(spec, field)
-        if get_path(person, path) == value and spec.kind != "spouse":
+        if value_at(person, path) == value and spec.kind != "spouse":
             return
         if spec.kind == "spouse":
             person["spouse"] = None if value == "0" else value
@@ -606,7 +607,7 @@ class PersonForm(FormBase):
         super().after_saved(stored)
         self.new_member = False
         self._loaded_text = {path: field.value for path, field in self._fields.items()}
-        self._loaded_values = {path: get_path(self.person, path) for path in self._fields}
+        self._loaded_values = {path: value_at(self.person, path) for path in self._fields}
         self._loaded_values["spouse"] = self.person.get("spouse") or (
             "0" if self.person.get("spouse_external") is not None else None)
         PersonForm.previous_person = copy.deepcopy(self._saved_person())
@@ -660,7 +661,7 @@ class PersonForm(FormBase):
             self.notify("没有上一条记录。", timeout=2)
             return
         spec = self._specs[path]
-        value = get_path(previous, path)
+        value = value_at(previous, path)
         if spec.kind == "spouse" or value is None:
             self.notify("上一条记录此项为空。" if value is None else "配偶不能同上条。", timeout=2)
             return
