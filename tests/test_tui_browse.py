@@ -6,13 +6,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from textual.geometry import Region
+from pilot_tools import settle, shown
 from textual.pilot import Pilot
-from textual.widget import Widget
 from textual.widgets import Static
 
 from store import db
@@ -48,20 +46,6 @@ async def demo_db(demo_file: Path, tmp_path: Path):
         yield target
 
 
-def shown(widget: Widget) -> str:
-    """The text a widget draws at its current size."""
-    width, height = widget.size
-    return "\n".join(strip.text for strip in widget.render_lines(Region(0, 0, width, height)))
-
-
-async def settle(pilot: Pilot, condition: Callable[[], bool] = lambda: True) -> None:
-    """Let workers finish and the screen refresh until `condition` holds."""
-    for _ in range(200):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        if condition():
-            return
-    raise AssertionError("the screen did not reach the expected state")
 
 
 def _app(target: db.DbTarget) -> RenkouApp:

@@ -5,11 +5,10 @@ when a line is half keyed. Asserts on the stored data and on what the screen sho
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from textual.geometry import Region
+from pilot_tools import settle, shown
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Static
@@ -19,7 +18,8 @@ from store.importer import import_file
 from store.records import load_households
 from tests.conftest import EXAMPLE_FILE
 from tui.app import RenkouApp
-from tui.screens.changes import ChangeEntryScreen, LeaveDialog, default_month
+from tui.keys import reporting_month
+from tui.screens.changes import ChangeEntryScreen, LeaveDialog
 
 ZHOU = "430426101201010012"
 ZHAO = "430426101201020003"
@@ -33,20 +33,6 @@ async def example_db(tmp_path: Any) -> Any:
         yield target
 
 
-def shown(widget: Widget) -> str:
-    """The text a widget draws at its current size."""
-    width, height = widget.size
-    return "\n".join(strip.text for strip in widget.render_lines(Region(0, 0, width, height)))
-
-
-async def settle(pilot: Pilot, condition: Callable[[], bool] = lambda: True) -> None:
-    """Let workers finish and the screen refresh until `condition` holds."""
-    for _ in range(200):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        if condition():
-            return
-    raise AssertionError("the screen did not reach the expected state")
 
 
 def _screen(pilot: Pilot) -> ChangeEntryScreen:
@@ -208,8 +194,8 @@ async def test_wrong_line_stays_for_correction_and_esc_asks(example_db: db.DbTar
 
 
 async def test_help_and_default_month(example_db: db.DbTarget) -> None:
-    assert default_month(dt.date(2026, 11, 22)) == "2026-10"
-    assert default_month(dt.date(2026, 1, 3)) == "2025-12"
+    assert reporting_month(dt.date(2026, 11, 22)) == "2026-10"
+    assert reporting_month(dt.date(2026, 1, 3)) == "2025-12"
     app = _app(example_db)
     async with app.run_test(size=(80, 24)) as pilot:
         await _start(pilot)

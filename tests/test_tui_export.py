@@ -13,7 +13,8 @@ from textual.widgets import Static
 
 from store import db
 from tui.app import RenkouApp
-from tui.exporting import KINDS, default_name, previous_month
+from tui.exporting import KINDS, default_name
+from tui.keys import reporting_month
 from tui.screens.export import ExportScreen
 
 TOWNSHIP = "430426101"
@@ -103,7 +104,7 @@ async def test_errors_list_kind(audited_demo: db.DbTarget, tmp_path: Path) -> No
 
 def test_default_names_and_month() -> None:
     now = dt.datetime(2026, 11, 23, 9, 12)
-    assert previous_month(dt.date(2026, 1, 5)) == "2025-12"
+    assert reporting_month(dt.date(2026, 1, 5)) == "2025-12"
     assert default_name(KINDS[0], "城关镇", "2026-10", now) == "月报表-城关镇-2026-10.xlsx"
     assert default_name(KINDS[1], "城关镇", "2026-10", now) == "问题清单-城关镇-20261123-0912.xlsx"
     assert default_name(KINDS[2], "城关镇", "2026-10", now) == "抽查核实表-2026-10.xlsx"

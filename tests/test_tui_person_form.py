@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from textual.geometry import Region
+from pilot_tools import settle, shown
 from textual.pilot import Pilot
-from textual.widget import Widget
 from textual.widgets import Static
 
 from store import db, drafts, service
@@ -42,23 +41,9 @@ def app_for(target: db.DbTarget) -> RenkouApp:
     return RenkouApp(target_label=target.label, is_demo=True, needs_login=False, username="demo")
 
 
-def shown(widget: Widget) -> str:
-    width, height = widget.size
-    return "\n".join(strip.text for strip in widget.render_lines(Region(0, 0, width, height)))
-
-
 def screen_text(pilot: Pilot) -> str:
     update = pilot.app.screen._compositor.render_full_update()
     return "\n".join("".join(segment.text for segment in strip) for strip in update.strips)
-
-
-async def settle(pilot: Pilot, condition: Callable[[], bool] = lambda: True) -> None:
-    for _ in range(200):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        if condition():
-            return
-    raise AssertionError("the screen did not reach the expected state")
 
 
 async def open_form(pilot: Pilot, code: str, key: str | None) -> PersonForm:

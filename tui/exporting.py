@@ -46,12 +46,6 @@ KINDS: tuple[ExportKind, ...] = (
 )
 
 
-def previous_month(today: dt.date | None = None) -> str:
-    """The month the returns are due for: the one before `today` (``YYYY-MM``)."""
-    day = (today or dt.date.today()).replace(day=1) - dt.timedelta(days=1)
-    return f"{day:%Y-%m}"
-
-
 def default_name(kind: ExportKind, unit_name: str, month: str, now: dt.datetime | None = None) -> str:
     """A file name that says what the file is: ``月报表-城关镇-2026-10.xlsx``, ``问题清单-城关镇-20261123-0912.xlsx``."""
     when = month if kind.needs_month else f"{now or dt.datetime.now():%Y%m%d-%H%M}"

@@ -28,6 +28,7 @@ from textual.widgets.tree import TreeNode
 from store import browse, service
 from store.browse import GROUP, HOUSEHOLD, PERSON, UNIT, Issue, Node
 from store.search import Hit
+from tui.keys import key_bar
 
 NOT_YET = "该功能尚未提供"
 KEYS = (("F1", "帮助"), ("Enter", "打开"), ("Ins", "新户"), ("/", "查找"), ("F4", "变更录入"), ("F6", "审核"),
@@ -57,15 +58,6 @@ HELP = """\
 其他
   F4 变更录入   F6 逻辑审核   F7 数据质量   F8 导出
   Esc 退出程序"""
-
-
-def key_bar() -> Text:
-    """The footer line of the keys that matter."""
-    text = Text(no_wrap=True, overflow="ellipsis")
-    for key, label in KEYS:
-        text.append(f" {key}", style="bold")
-        text.append(label)
-    return text
 
 
 def node_label(node: Node) -> Text:
@@ -161,7 +153,7 @@ class BrowseScreen(Screen[None]):
                 detail.border_title = "户"
                 detail.can_focus = False
                 yield Static("按 Enter 打开户，/ 查找。", id="detail-body")
-        yield Static(key_bar(), id="keys")
+        yield Static(key_bar(KEYS), id="keys")
 
     def on_mount(self) -> None:
         self.query_one(HouseholdTree).focus()

@@ -31,11 +31,12 @@ from store.codes import TABLES
 from store.errors import StoreError
 from store.records import load_households
 from store.search import Hit, search
+from tui.keys import key_bar, reporting_month
 from tui.screens.change_fields import build_rows, problem_of, read_values, set_value
 from tui.widgets import CodeField, DateField, IdField, SafeInput
 from tui.widgets.field import Field
 
-__all__ = ["ChangeEntryScreen", "default_month"]
+__all__ = ["ChangeEntryScreen"]
 
 KEYS = (("F2", "保存并继续"), ("F3", "查找"), ("F5", "核对本批"), ("F1", "帮助"), ("Esc", "返回"))
 KIND_LEGEND = (("1", "出生"), ("2", "死亡"), ("3", "迁入"), ("4", "迁出"), ("5", "结婚"), ("6", "离婚"),
@@ -56,20 +57,6 @@ HELP = """\
   Esc       返回（本行未保存时先询问）
 本批列表：✓ 无问题；W/E 加规则代码为保存后审核发现的问题。
 出生的孩次、姓氏、政策属性为建议值，可直接改。"""
-
-
-def default_month(today: dt.date | None = None) -> str:
-    """The reporting month a clerk keys now: the previous month (reports come in by the 5th)."""
-    first = (today or dt.date.today()).replace(day=1)
-    return (first - dt.timedelta(days=1)).strftime("%Y-%m")
-
-
-def key_bar() -> Text:
-    text = Text(no_wrap=True, overflow="ellipsis")
-    for key, label in KEYS:
-        text.append(f" {key}", style="bold")
-        text.append(label)
-    return text
 
 
 @dataclass
@@ -198,7 +185,7 @@ class ChangeEntryScreen(Screen[None]):
 
     def __init__(self, month: str | None = None, unit_code: str = "") -> None:
         super().__init__()
-        self.month = month or default_month()
+        self.month = month or reporting_month()
         self.unit_code = unit_code
         self.unit_label = ""
         self.kind = "birth"
@@ -236,7 +223,7 @@ class ChangeEntryScreen(Screen[None]):
         yield Static("─" * 200, classes="ce-rule")
         yield Static(Text("本批", style="bold"), classes="ce-label")
         yield VerticalScroll(id="ce-batch", can_focus=False)
-        yield Static(key_bar(), id="ce-keys")
+        yield Static(key_bar(KEYS), id="ce-keys")
 
     def _legend(self, items: tuple[tuple[str, str], ...]) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")

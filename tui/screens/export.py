@@ -17,7 +17,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from store.errors import StoreError
-from tui.exporting import KINDS, ExportKind, default_name, export_folder, previous_month, sees_full_ids
+from tui.exporting import KINDS, ExportKind, default_name, export_folder, sees_full_ids
+from tui.keys import reporting_month
 from tui.widgets import SafeInput
 
 HELP = """\
@@ -72,7 +73,7 @@ class ExportScreen(ModalScreen[Path | None]):
         self.unit_name = unit_name or unit_code or "全部"
         self.folder = folder or export_folder()
         self.kind: ExportKind = KINDS[0]
-        self.month = previous_month(today)
+        self.month = reporting_month(today)
         self._custom_out = False
         self._done = 0
         self._total = 0
