@@ -275,3 +275,23 @@ def test_clip_and_fold_measure_cells() -> None:
     assert clip("王秀英", 6) == "王秀英" and clip("欧阳秀英", 6) == "欧阳…"
     assert fold("一二三四五六", 4, 2) == ["一二", "三…"]
     assert fold("ab 一二", 10, 2) == ["ab 一二"]
+
+
+async def test_s_cycles_the_order_of_the_list(audited_demo: db.DbTarget) -> None:
+    app = make_app(audited_demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_review(pilot)
+        assert screen.filter.sort == "severity"
+        await pilot.press("s")
+        await settle(pilot, screen)
+        assert screen.filter.sort == "village"
+        expected = await finding_page(FindingFilter(unit=TOWNSHIP, sort="village"))
+        assert [r[1] for r in table_rows(screen)] == [f.rule for f in expected.rows]
+        await pilot.press("s", "s")
+        await settle(pilot, screen)
+        assert screen.filter.sort == "rule"
+        rules = [r[1] for r in table_rows(screen)]
+        assert rules == sorted(rules)
+        await pilot.press("tab", "tab", "tab", "right")  # a filter keeps the order
+        await settle(pilot, screen)
+        assert (screen.filter.severity, screen.filter.sort) == ("E", "rule")

@@ -7,6 +7,7 @@ past its last or first row loads the next or previous page.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import inspect
 from pathlib import Path
@@ -176,6 +177,10 @@ class ConfirmFindingDialog(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+#: the sorts of :data:`store.findings_view.SORTS`, as the clerk reads them
+SORT_LABELS = {"severity": "级别", "village": "村", "household": "户", "rule": "规则"}
+
+
 class ReviewScreen(Screen[None]):
     """逻辑审核: findings of `unit_code` ('' = the whole database)."""
 
@@ -187,6 +192,7 @@ class ReviewScreen(Screen[None]):
   Tab ⇧Tab       在筛选栏（村、规则、级别、状态）和列表间切换
   ← →            在筛选栏中切换选项；Enter 展开选项列表
   Enter          打开该户并定位到该人员
+  S              排序：级别 → 村 → 户 → 规则，再按一次换下一种
   F10            预警核实无误（填写理由，记入操作日志；
                  该人员记录再修改后失效）
   F5             重新审核全部数据（截止日期同上次审核）
@@ -195,6 +201,7 @@ class ReviewScreen(Screen[None]):
 
     BINDINGS = [
         Binding("f10", "confirm_finding", "核实无误", id="confirm", key_display="F10"),
+        Binding("s", "next_sort", "排序", id="sort", key_display="S"),
         Binding("f5", "reaudit", "重新审核", id="reaudit", key_display="F5"),
         Binding("f8", "export", "导出问题清单", id="export", key_display="F8"),
         Binding("escape", "back", "返回", id="back", key_display="Esc"),
@@ -370,7 +377,8 @@ class ReviewScreen(Screen[None]):
     @on(Select.Changed)
     def _filter_changed(self, event: Select.Changed) -> None:
         new = fv.FindingFilter(unit=self._choice("#f-village") or self.unit_code, rule=self._choice("#f-rule"),
-                               severity=self._choice("#f-severity"), status=self._choice("#f-status"))  # fmt: skip
+                               severity=self._choice("#f-severity"), status=self._choice("#f-status"),
+                               sort=self.filter.sort)  # fmt: skip
         if new == self.filter:
             return
         village_changed = new.unit != self.filter.unit
@@ -386,10 +394,19 @@ class ReviewScreen(Screen[None]):
     async def _village_changed(self) -> None:
         await self._load_rules()
         self.filter = fv.FindingFilter(unit=self.filter.unit, rule=self._choice("#f-rule"),
-                                       severity=self.filter.severity, status=self.filter.status)  # fmt: skip
+                                       severity=self.filter.severity, status=self.filter.status,
+                                       sort=self.filter.sort)  # fmt: skip
         await self._load_page(0)
 
     # --- actions ----------------------------------------------------------------------------------------
+
+    def action_next_sort(self) -> None:
+        """S: the next order of the list (by severity, village, household, rule)."""
+        names = list(fv.SORTS)
+        sort = names[(names.index(self.filter.sort) + 1) % len(names)]
+        self.filter = dataclasses.replace(self.filter, sort=sort)
+        self.notify(f"按{SORT_LABELS[sort]}排序", timeout=2)
+        self.reload(0)
 
     def _idle(self) -> bool:
         if self.busy:
