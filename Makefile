@@ -21,7 +21,7 @@ $(VENV)/.test: pyproject.toml | $(BIN)/python
 
 ## Open the app on the demo database (created the first time).
 run: $(VENV)/.runtime
-	$(BIN)/renkou demo --if-missing
+	$(BIN)/renkou demo --if-missing --error-rate 0.03
 	$(BIN)/renkou --demo
 
 ## Lint and run the whole test suite.

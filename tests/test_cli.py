@@ -198,3 +198,17 @@ def test_full_disk_during_import_changes_nothing(tmp_path: Path, capsys: pytest.
     assert code != 0 and "磁盘已满" in err
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("SELECT count(*) FROM person").fetchone()[0] == before
+
+
+def test_demo_is_audited_so_its_planted_errors_show_at_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import sqlite3
+
+    demo = tmp_path / "demo.sqlite3"
+    code, out, _ = run(capsys, "demo", "--persons", "600", "--error-rate", "0.05", "--db", str(demo))
+    assert code == 0 and "已完成逻辑审核：错误" in out
+    with sqlite3.connect(demo) as conn:
+        stored = conn.execute("SELECT count(*) FROM finding WHERE severity = 'E'").fetchone()[0]
+    assert stored > 0 and f"错误 {stored} 条" in out
+    other = tmp_path / "plain.sqlite3"
+    code, out, _ = run(capsys, "demo", "--persons", "300", "--db", str(other), "--no-audit")
+    assert code == 0 and "逻辑审核" not in out

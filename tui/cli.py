@@ -71,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--as-of", type=_date, default=None, help="数据截止日期（默认今天）")
     demo.add_argument("--force", action="store_true", help="替换已有的演示数据库")
     demo.add_argument("--if-missing", action="store_true", help="演示数据库已存在时什么也不做")
+    demo.add_argument("--no-audit", action="store_true", help="生成后不运行逻辑审核（默认运行，户树上显示问题数）")
 
     imp = sub.add_parser("import", parents=[common], help="导入户文件（JSONL），或 import sample-results 抽查结果")
     imp.add_argument("file", help="户文件 .jsonl；或 sample-results")
@@ -265,11 +266,20 @@ async def cmd_demo(args: argparse.Namespace) -> int:
     from store.demo_build import build_demo
 
     target = db.resolve(args.db, demo=True)
+    existed = target.path is not None and target.path.exists()
     result = await build_demo(
         target, persons=args.persons, seed=args.seed, error_rate=args.error_rate, as_of=args.as_of,
         force=args.force, if_missing=args.if_missing, progress=_progress("生成"),
     )  # fmt: skip
     print(result)
+    if args.no_audit or (existed and args.if_missing):
+        return 0
+    from checks.engine import run_audit
+
+    async with db.database(target, create=False):  # the tree and the review list show the planted errors at once
+        summary = await run_audit(args.as_of, _progress("审核"), today=args.as_of)
+    counts = summary.counts()
+    print(f"已完成逻辑审核：错误 {counts.get('E', 0)} 条，预警 {counts.get('W', 0)} 条。")
     return 0
 
 
