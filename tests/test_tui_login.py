@@ -61,3 +61,43 @@ def test_sixteen_colour_terminals_get_the_ansi_colours(environ: dict[str, str], 
 async def test_app_on_a_sixteen_colour_terminal_uses_ansi_colours() -> None:
     assert RenkouApp(target_label="x", is_demo=True, needs_login=False, username="t", ansi_colours=True).ansi_color
     assert not RenkouApp(target_label="x", is_demo=True, needs_login=False, username="t").ansi_color
+
+
+async def test_idle_screen_locks_until_the_same_clerk_types_the_password(example_db: db.DbTarget) -> None:
+    from store import users
+    from tui.screens.lock import LockScreen
+
+    await users.create_user("liming", "李敏", "secret123", "operator", iterations=1000)
+    app = RenkouApp(target_label=example_db.label, is_demo=False, needs_login=True, username="", idle_minutes=15)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press(*"liming", "enter", *"secret123", "enter")
+        await pilot.pause()
+        browse = app.screen
+        assert type(browse).__name__ == "BrowseScreen"
+        app.lock_if_idle()  # just logged in: not idle
+        assert app.screen is browse
+        app.idle_minutes = 0.0001  # 6 ms
+        await pilot.pause(0.05)
+        app.lock_if_idle()
+        await pilot.pause()
+        assert isinstance(app.screen, LockScreen)
+        await pilot.press(*"wrong", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LockScreen)
+        assert "密码错误" in str(app.screen.query_one("#lock-error", Static).render())
+        app.idle_minutes = 15
+        await pilot.press(*"secret123", "enter")
+        await pilot.pause()
+        assert app.screen is browse
+    actions = [r[0] for r in await db.fetch("SELECT action FROM audit_log WHERE username = 'liming' ORDER BY id")]
+    assert actions[-3:] == ["lock", "login.failed", "login"]
+
+
+def test_idle_lock_delay_from_the_environment() -> None:
+    from tui.app import IDLE_LOCK_MINUTES, idle_lock_minutes
+
+    assert idle_lock_minutes({}) == IDLE_LOCK_MINUTES
+    assert idle_lock_minutes({"RENKOU_IDLE_MINUTES": "5"}) == 5
+    assert idle_lock_minutes({"RENKOU_IDLE_MINUTES": "0"}) == 0  # off
+    assert idle_lock_minutes({"RENKOU_IDLE_MINUTES": "soon"}) == IDLE_LOCK_MINUTES

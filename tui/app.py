@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from collections.abc import Mapping
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 
 from store import db, schema, users
+
+#: minutes without a key press before the screen locks (``RENKOU_IDLE_MINUTES``; 0 turns the lock off)
+IDLE_LOCK_MINUTES = 15.0
+
+
+def idle_lock_minutes(environ: Mapping[str, str]) -> float:
+    """The idle-lock delay from the environment, else :data:`IDLE_LOCK_MINUTES` (bad values are ignored)."""
+    try:
+        value = float(environ.get("RENKOU_IDLE_MINUTES", IDLE_LOCK_MINUTES))
+    except ValueError:
+        return IDLE_LOCK_MINUTES
+    return value if value >= 0 else IDLE_LOCK_MINUTES
 
 
 def sixteen_colours(environ: Mapping[str, str]) -> bool:
@@ -34,8 +48,12 @@ class RenkouApp(App[int]):
     ]
 
     def __init__(self, *, target_label: str, is_demo: bool, needs_login: bool, username: str,
-                 ascii_borders: bool = False, ansi_colours: bool = False) -> None:  # fmt: skip
+                 ascii_borders: bool = False, ansi_colours: bool = False,
+                 idle_minutes: float | None = None) -> None:  # fmt: skip
         super().__init__(ansi_color=True if ansi_colours else None)
+        self.idle_minutes = idle_lock_minutes(os.environ) if idle_minutes is None else idle_minutes
+        self._last_input = time.monotonic()
+        self._locked = False
         self.target_label = target_label
         self.is_demo = is_demo
         self.needs_login = needs_login
@@ -45,6 +63,8 @@ class RenkouApp(App[int]):
     def on_mount(self) -> None:
         if self.ascii_borders:
             self.add_class("ascii")
+        if self.needs_login and self.idle_minutes > 0:  # real accounts: lock the screen when left alone
+            self.set_interval(min(30.0, self.idle_minutes * 15), self.lock_if_idle)
         if self.needs_login:
             from tui.screens.login import LoginScreen
 
@@ -76,6 +96,33 @@ class RenkouApp(App[int]):
         browse = self.screen
         assert isinstance(browse, BrowseScreen)
         browse.show_household(code, person_key)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
+            self._last_input = time.monotonic()
+        await super().on_event(event)
+
+    def lock_if_idle(self) -> None:
+        """Lock the screen when nobody has pressed a key for :attr:`idle_minutes` (logged in the audit log)."""
+        from tui.screens.lock import LockScreen
+        from tui.screens.login import LoginScreen
+
+        if self._locked or isinstance(self.screen, LoginScreen) or not self.username:
+            return
+        if time.monotonic() - self._last_input < self.idle_minutes * 60:
+            return
+        self._locked = True
+        self.run_worker(self._log_lock(), group="lock")
+        self.push_screen(LockScreen(self.username, max(1, round(self.idle_minutes))), self._unlocked)
+
+    async def _log_lock(self) -> None:
+        from store.audit import log_action
+
+        await log_action(self.username, "lock", "", f"闲置 {self.idle_minutes:g} 分钟，屏幕锁定")
+
+    def _unlocked(self, _result: None = None) -> None:
+        self._locked = False
+        self._last_input = time.monotonic()
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen
