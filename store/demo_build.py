@@ -91,6 +91,7 @@ async def _fill(
             raise StoreError(f"数据库 {target.label} 不是空的，演示数据只能建在新数据库中。")
         households = members = 0
         async with db.bulk_cache(), in_transaction() as client:
+            await schema.suspend_search_indexes(client)
             await db.execute_many(
                 "INSERT INTO unit (code, name, level, parent_id) VALUES (?, ?, ?, ?)",
                 [
@@ -117,6 +118,7 @@ async def _fill(
                 households += len(batch)
                 members += sum(len(r["members"]) for r in batch)
             await writer.finish()
+            await schema.restore_search_indexes(client)
             await schema.set_setting("demo", "1", client)
             await schema.set_setting("demo_as_of", as_of.isoformat(), client)
             await schema.set_setting("demo_seed", str(seed), client)

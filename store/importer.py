@@ -17,7 +17,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from store import audit, db
+from store import audit, db, schema
 from store.bulk import BulkWriter, EntryTime
 from store.errors import StoreError
 from store.interchange import LineError, ParsedLine, parse_line
@@ -211,6 +211,7 @@ class _Pass:
 
     async def _run(self, client: Any) -> None:
         plan = self.plan
+        suspended = self.write and await schema.suspend_search_indexes(client)
         units = {r[0]: r[1] for r in await db.fetch("SELECT code, level FROM unit", (), client)}
         writer = BulkWriter(client, operator=self.operator, source=self.source, entry_time=self.entry_time)
         new_units: list[dict[str, Any]] = []
@@ -258,6 +259,8 @@ class _Pass:
         if plan.errors or not self.write:
             return
         await writer.finish()
+        if suspended:
+            await schema.restore_search_indexes(client)
         self.counts = dict(writer.counts)
         detail = (
             f"{self.path.name}: {self.households} 户, 新增 {writer.counts['persons_new']} 人, "

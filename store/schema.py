@@ -28,10 +28,29 @@ SEARCH_INDEXES = [
 ]
 
 
+SEARCH_INDEX_NAMES = ("idx_person_name", "idx_person_id_tail")
+
+
+async def suspend_search_indexes(client: BaseDBAsyncClient) -> bool:
+    """Before a bulk load into an empty person table: drop the search indexes (nothing reads them while loading,
+    and building them once afterwards is faster than keeping them up to date row by row). Returns True when
+    dropped; call :func:`restore_search_indexes` in the same transaction (a rollback restores them anyway)."""
+    if await db.scalar("SELECT 1 FROM person LIMIT 1", (), client):
+        return False
+    for name in SEARCH_INDEX_NAMES:
+        await client.execute_query(f"DROP INDEX IF EXISTS {name}")  # not execute_script: it would commit
+    return True
+
+
+async def restore_search_indexes(client: BaseDBAsyncClient) -> None:
+    """Build the search indexes again (see :func:`suspend_search_indexes`)."""
+    for stmt in SEARCH_INDEXES:
+        await client.execute_query(stmt)
+
+
 async def _v1_search_indexes(client: BaseDBAsyncClient) -> None:
     """1 → 2: the name and ID-tail indexes of the search."""
-    for stmt in SEARCH_INDEXES:
-        await client.execute_script(stmt)
+    await restore_search_indexes(client)
 
 
 #: version n → the step that upgrades a version-n database to n + 1.

@@ -98,3 +98,18 @@ async def test_version_1_database_gets_the_search_indexes(store_db: db.DbTarget)
     assert await schema.schema_version() == models.SCHEMA_VERSION >= 2
     assert {"idx_person_name", "idx_person_id_tail"} <= await _indexes()
     assert await db.scalar("SELECT count(*) FROM person") == 7
+
+
+async def test_bulk_loads_rebuild_the_search_indexes(store_db: db.DbTarget, tmp_path: Path) -> None:
+    """An import into an empty database drops the search indexes while loading and builds them again; a failed
+    import leaves them in place."""
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(EXAMPLE_FILE.read_text(encoding="utf-8") + "{broken\n", encoding="utf-8")
+    report = await import_file(bad, operator="tester")
+    assert report.errors and await db.scalar("SELECT count(*) FROM person") == 0
+    assert {"idx_person_name", "idx_person_id_tail"} <= await _indexes()
+    await import_file(EXAMPLE_FILE, operator="tester")
+    assert await db.scalar("SELECT count(*) FROM person") == 7
+    assert {"idx_person_name", "idx_person_id_tail"} <= await _indexes()
+    await import_file(EXAMPLE_FILE, operator="tester")  # not empty any more: the indexes stay
+    assert {"idx_person_name", "idx_person_id_tail"} <= await _indexes()
