@@ -112,3 +112,41 @@ async def list_users() -> list[dict[str, object]]:
     return await db.fetch_dicts(
         "SELECT username, real_name, role, unit_code, active, locked_until FROM app_user ORDER BY username"
     )
+
+
+async def _account(username: str) -> dict[str, object]:
+    rows = await db.fetch_dicts("SELECT id, username, active FROM app_user WHERE username = ?", [username])
+    if not rows:
+        raise StoreError(f"没有账号 {username}。")
+    return rows[0]
+
+
+async def set_password(username: str, password: str, *, by: str, iterations: int = ITERATIONS) -> None:
+    """A new password (at least 6 characters); also lifts a lockout."""
+    if len(password) < 6:
+        raise StoreError("密码至少 6 位。")
+    user = await _account(username)
+    await db.execute(
+        "UPDATE app_user SET password_hash = ?, failed_attempts = 0, locked_until = NULL WHERE id = ?",
+        [hash_password(password, iterations=iterations), user["id"]],
+    )
+    await audit.log_action(by, "user.password", username)
+
+
+async def unlock(username: str, *, by: str) -> None:
+    """Lift a lockout after repeated wrong passwords."""
+    user = await _account(username)
+    await db.execute("UPDATE app_user SET failed_attempts = 0, locked_until = NULL WHERE id = ?", [user["id"]])
+    await audit.log_action(by, "user.unlock", username)
+
+
+async def set_active(username: str, active: bool, *, by: str) -> None:
+    """Disable an account (it can no longer log in; its name stays in the audit log) or enable it again.
+    The last active admin cannot be disabled."""
+    user = await _account(username)
+    if not active and await role_of(username) == "admin":
+        admins = await db.scalar("SELECT count(*) FROM app_user WHERE role = 'admin' AND active = ?", [True])
+        if int(admins or 0) <= 1:
+            raise StoreError("这是最后一个在用的管理员账号，不能停用。请先建立或启用另一个管理员。")
+    await db.execute("UPDATE app_user SET active = ? WHERE id = ?", [active, user["id"]])
+    await audit.log_action(by, "user.enable" if active else "user.disable", username)

@@ -212,3 +212,39 @@ def test_demo_is_audited_so_its_planted_errors_show_at_once(tmp_path: Path, caps
     other = tmp_path / "plain.sqlite3"
     code, out, _ = run(capsys, "demo", "--persons", "300", "--db", str(other), "--no-audit")
     assert code == 0 and "逻辑审核" not in out
+
+
+def test_admin_manages_accounts(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    db = str(tmp_path / "r.sqlite3")
+    monkeypatch.setenv("RENKOU_NEW_PASSWORD", "secret123")
+    assert run(capsys, "user", "add", "boss", "--name", "王主任", "--role", "admin", "--db", db)[0] == 0
+    monkeypatch.setenv("RENKOU_PASSWORD", "secret123")
+    assert run(capsys, "user", "add", "clerk", "--name", "李敏", "--db", db, "--user", "boss")[0] == 0
+    for _ in range(5):  # the clerk forgets the password: locked
+        monkeypatch.setenv("RENKOU_PASSWORD", "nope")
+        run(capsys, "log", "--db", db, "--user", "clerk")
+    monkeypatch.setenv("RENKOU_PASSWORD", "secret123")
+    code, _, err = run(capsys, "log", "--db", db, "--user", "clerk")
+    assert code != 0 and "已锁定" in err
+    code, _, err = run(capsys, "user", "unlock", "clerk", "--db", db, "--user", "clerk")
+    assert code != 0  # locked clerk cannot act
+    code, out, _ = run(capsys, "user", "unlock", "clerk", "--db", db, "--user", "boss")
+    assert code == 0 and "解除" in out
+    assert run(capsys, "log", "--db", db, "--user", "clerk")[0] == 0
+    code, _, err = run(capsys, "user", "disable", "clerk", "--db", db, "--user", "clerk")
+    assert code != 0 and "只有管理员" in err
+    monkeypatch.setenv("RENKOU_NEW_PASSWORD", "newpass99")
+    assert run(capsys, "user", "passwd", "clerk", "--db", db, "--user", "boss")[0] == 0
+    monkeypatch.setenv("RENKOU_PASSWORD", "newpass99")
+    assert run(capsys, "log", "--db", db, "--user", "clerk")[0] == 0
+    monkeypatch.setenv("RENKOU_PASSWORD", "secret123")
+    assert run(capsys, "user", "disable", "clerk", "--db", db, "--user", "boss")[0] == 0
+    code, _, err = run(capsys, "user", "disable", "boss", "--db", db, "--user", "boss")
+    assert code != 0 and "最后一个" in err
+    monkeypatch.setenv("RENKOU_PASSWORD", "newpass99")
+    code, _, err = run(capsys, "log", "--db", db, "--user", "clerk")
+    assert code != 0 and "用户名或密码错误" in err
+    monkeypatch.setenv("RENKOU_PASSWORD", "secret123")
+    code, out, _ = run(capsys, "log", "--db", db, "--user", "boss")
+    assert all(a in out for a in ("user.unlock", "user.password", "user.disable"))

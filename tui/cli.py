@@ -112,6 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", default="operator", choices=["operator", "reviewer", "admin"])
     add.add_argument("--unit", default=None, help="所属单位代码")
     user_sub.add_parser("list", parents=[common], help="列出账号")
+    for action, text in (("passwd", "重设密码（新密码从提示或 RENKOU_NEW_PASSWORD 读取），并解除锁定"),
+                         ("unlock", "解除因密码错误造成的锁定"), ("disable", "停用账号"), ("enable", "重新启用账号")):  # fmt: skip
+        target = user_sub.add_parser(action, parents=[common], help=text)
+        target.add_argument("username")
 
     backup = sub.add_parser("backup", parents=[common], help="在线备份数据库（检查完整性，自动轮换旧备份）")
     backup.add_argument("--dir", type=Path, default=None, help="备份目录（默认：数据库所在目录下的 backups）")
@@ -293,21 +297,42 @@ async def cmd_user(args: argparse.Namespace) -> int:
                 state = "" if u["active"] else "（停用）"
                 print(f"{u['username']}\t{u['real_name']}\t{role}\t{u['unit_code'] or ''}{state}")
             return 0
+        if args.action != "add":
+            operator, role = await _identity(args)
+            if role != "admin" and await users.count_users():
+                raise CliError("只有管理员可以管理账号。")
+            if args.action == "passwd":
+                await users.set_password(args.username, _new_password("密码未改"), by=operator)
+                print(f"已为 {args.username} 设置新密码。")
+            elif args.action == "unlock":
+                await users.unlock(args.username, by=operator)
+                print(f"已解除 {args.username} 的锁定。")
+            else:
+                await users.set_active(args.username, args.action == "enable", by=operator)
+                print(f"已{'启用' if args.action == 'enable' else '停用'}账号 {args.username}。")
+            return 0
         operator = await _operator(args) if await users.count_users() else users.os_user()
-        password = os.environ.get("RENKOU_NEW_PASSWORD")
-        if password is None:
-            if not sys.stdin.isatty():
-                raise CliError("需要新密码：请在终端中运行以便输入，或设置环境变量 RENKOU_NEW_PASSWORD。")
-            import getpass
-
-            password = getpass.getpass("新密码：")
-            if getpass.getpass("再输入一次：") != password:
-                raise CliError("两次输入的密码不一致，账号未建立。")
+        password = _new_password("账号未建立")
         if len(password) < 6:
             raise CliError("密码至少 6 位。")
         await users.create_user(args.username, args.name, password, args.role, args.unit, by=operator)
     print(f"已建立账号 {args.username}（{users.ROLES[args.role]}）。")
     return 0
+
+
+def _new_password(nothing_done: str) -> str:
+    """A new password from ``RENKOU_NEW_PASSWORD`` or typed twice at the terminal."""
+    password = os.environ.get("RENKOU_NEW_PASSWORD")
+    if password is not None:
+        return password
+    if not sys.stdin.isatty():
+        raise CliError("需要新密码：请在终端中运行以便输入，或设置环境变量 RENKOU_NEW_PASSWORD。")
+    import getpass
+
+    password = getpass.getpass("新密码：")
+    if getpass.getpass("再输入一次：") != password:
+        raise CliError(f"两次输入的密码不一致，{nothing_done}。")
+    return password
 
 
 async def cmd_log(args: argparse.Namespace) -> int:
