@@ -45,6 +45,7 @@ class RenkouApp(App[int]):
     BINDINGS = [
         Binding("f1", "help", "帮助", id="help", key_display="F1"),
         Binding("ctrl+q", "quit", "退出", id="quit", show=False),
+        Binding("ctrl+u", "users", "账号管理", id="users", show=False),
     ]
 
     def __init__(self, *, target_label: str, is_demo: bool, needs_login: bool, username: str,
@@ -123,6 +124,21 @@ class RenkouApp(App[int]):
     def _unlocked(self, _result: None = None) -> None:
         self._locked = False
         self._last_input = time.monotonic()
+
+    def action_users(self) -> None:
+        """Ctrl+U: account management, for admins (or the owner of a database without accounts)."""
+        self.run_worker(self._open_users(), group="users", exclusive=True)
+
+    async def _open_users(self) -> None:
+        from tui.exporting import acts_as_admin
+        from tui.screens.users import UsersScreen
+
+        if isinstance(self.screen, UsersScreen):
+            return
+        if self.is_demo or await acts_as_admin(self.username):
+            self.push_screen(UsersScreen())
+        else:
+            self.notify("只有管理员可以管理账号。", severity="warning", timeout=4)
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen

@@ -19,8 +19,8 @@ def export_folder() -> Path:
     return folder if folder.is_dir() else Path.cwd()
 
 
-async def sees_full_ids(username: str) -> bool:
-    """Admins (or the owner of a database without accounts) get unmasked ID numbers in exports."""
+async def acts_as_admin(username: str) -> bool:
+    """Admins, or the owner of a database without accounts: they manage accounts and get unmasked ID numbers."""
     from store import users
 
     role = await users.role_of(username)

@@ -12,7 +12,7 @@ from textual.widgets import Static
 GLOBAL_HELP = """\
 全局按键
   F1        本帮助            Esc       返回 / 退出
-  Ctrl+Q    退出程序
+  Ctrl+Q    退出程序          Ctrl+U    账号管理（管理员）
 
 命令行（在 shell 中运行 renkou --help 查看全部）
   renkou import 文件.jsonl [--partial]     导入户文件

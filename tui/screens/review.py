@@ -25,7 +25,7 @@ from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 
 from store import findings_view as fv
 from store.errors import StoreError
-from tui.exporting import export_folder, sees_full_ids
+from tui.exporting import acts_as_admin, export_folder
 
 SEVERITY_STYLE = {"E": "bold red", "W": "yellow", "I": "dim"}
 SEVERITY_CHOICES = [("E+W", "EW"), ("E", "E"), ("W", "W"), ("全部", "all")]
@@ -493,7 +493,7 @@ class ReviewScreen(Screen[None]):
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         out = (self.export_dir or export_folder()) / f"问题清单-{name}-{stamp}.xlsx"
         user = str(getattr(self.app, "username", "") or "")
-        is_admin = await sees_full_ids(user)
+        is_admin = await acts_as_admin(user)
         self._start_job("导出中")
         try:
             summary = await export_errors(out, unit=self.scope, operator=user, is_admin=is_admin,

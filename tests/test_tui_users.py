@@ -1,0 +1,77 @@
+"""Account management (Ctrl+U), driven with Pilot as an admin would; operators are turned away."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLE_FILE
+from pilot_tools import settle, shown
+from textual.widgets import DataTable
+
+from store import db, users
+from store.importer import import_file
+from tui.app import RenkouApp
+from tui.screens.users import UsersScreen
+
+
+@pytest.fixture
+async def accounts_db(tmp_path: Path):
+    target = db.resolve(tmp_path / "u.sqlite3")
+    async with db.database(target):
+        await import_file(EXAMPLE_FILE, operator="tester")
+        await users.create_user("boss", "王主任", "secret123", "admin", iterations=1000)
+        await users.create_user("clerk", "李敏", "secret123", "operator", iterations=1000)
+        yield target
+
+
+def app_as(target: db.DbTarget, username: str) -> RenkouApp:
+    return RenkouApp(target_label=target.label, is_demo=False, needs_login=False, username=username)
+
+
+async def test_admin_adds_an_account_resets_a_password_and_disables(accounts_db: db.DbTarget) -> None:
+    app = app_as(accounts_db, "boss")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+u")
+        await settle(pilot, lambda: isinstance(app.screen, UsersScreen))
+        screen = app.screen
+        await settle(pilot, lambda: screen.query_one(DataTable).row_count == 2)
+        await pilot.press("insert")
+        await pilot.pause()
+        await pilot.press(*"zhang", "enter")
+        await pilot.press(*"张丽", "enter", "2", "enter", "enter")
+        await pilot.press(*"abc", "enter", *"abc", "enter")  # too short: refused in the dialog
+        await pilot.pause()
+        assert "至少 6 位" in shown(app.screen.query_one("#account-error"))
+        app.screen.query_one("#account-password").value = "goodpass1"  # type: ignore[attr-defined]
+        app.screen.query_one("#account-again").value = "goodpass1"  # type: ignore[attr-defined]
+        app.screen.query_one("#account-again").focus()
+        await pilot.press("enter")
+        await settle(pilot, lambda: app.screen is screen and screen.query_one(DataTable).row_count == 3)
+        assert (await users.role_of("zhang")) == "reviewer"
+        assert (await users.authenticate("zhang", "goodpass1"))["real_name"] == "张丽"
+        table = screen.query_one(DataTable)
+        table.move_cursor(row=[a["username"] for a in screen.accounts].index("clerk"))
+        await pilot.press("d")
+        await settle(pilot, lambda: "已停用" in shown(screen.query_one("#users-status")))
+        with pytest.raises(Exception, match="用户名或密码错误"):
+            await users.authenticate("clerk", "secret123")
+        await pilot.press("d")  # enable again
+        await settle(pilot, lambda: "已启用" in shown(screen.query_one("#users-status")))
+        await pilot.press("p")
+        await pilot.pause()
+        await pilot.press(*"newpass77", "enter", *"newpass77", "enter")
+        await settle(pilot, lambda: "新密码" in shown(screen.query_one("#users-status")))
+        assert await users.authenticate("clerk", "newpass77")
+    log = [tuple(r) for r in await db.fetch("SELECT username, action, target FROM audit_log WHERE action LIKE 'user.%'")]
+    assert ("boss", "user.create", "zhang") in log and ("boss", "user.disable", "clerk") in log
+    assert ("boss", "user.password", "clerk") in log
+
+
+async def test_operators_cannot_open_account_management(accounts_db: db.DbTarget) -> None:
+    app = app_as(accounts_db, "clerk")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+u")
+        await settle(pilot)
+        assert not isinstance(app.screen, UsersScreen)
+        assert [n.message for n in app._notifications][-1] == "只有管理员可以管理账号。"
