@@ -411,8 +411,6 @@ def test_clerk_over_ssh_keeps_draft_across_dropped_connection(tmux: Tmux, sshd: 
     wait_until("the app to quit on Esc", lambda: not app_pids(demo_db), detail=screen.text)
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: SIGHUP kills the app before the 1 s draft debounce "
-                   "(tui/screens/form_base.py DRAFT_DELAY, no SIGHUP handler in tui/app.py run_app)")
 def test_drop_right_after_typing_keeps_draft(tmux: Tmux, sshd: Sshd, demo_db: Path, tmp_path: Path) -> None:
     """The connection drops while the clerk is still typing (before the draft debounce): nothing is lost."""
     person = pick_people(demo_db, 2)[1]

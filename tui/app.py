@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import os
+import signal
 import time
 from collections.abc import Mapping
 
@@ -125,6 +128,20 @@ class RenkouApp(App[int]):
         self._locked = False
         self._last_input = time.monotonic()
 
+    def keep_drafts(self) -> None:
+        """Write the draft of every open form now (they are otherwise written after a pause in typing)."""
+        from tui.screens.form_base import FormBase
+
+        for screen in self.screen_stack:
+            if isinstance(screen, FormBase):
+                screen.write_draft()
+
+    def hang_up(self) -> None:
+        """The terminal went away (SIGHUP: dropped SSH connection) or the server stops (SIGTERM): keep the
+        drafts of open forms, then end."""
+        self.keep_drafts()
+        self.exit(129)
+
     def action_users(self) -> None:
         """Ctrl+U: account management, for admins (or the owner of a database without accounts)."""
         self.run_worker(self._open_users(), group="users", exclusive=True)
@@ -165,6 +182,10 @@ async def run_app(target: db.DbTarget, *, ascii_borders: bool = False, username:
         name = username or ("demo" if is_demo and has_accounts else users.os_user())
         app = RenkouApp(target_label=target.label, is_demo=is_demo, needs_login=needs_login, username=name,
                         ascii_borders=ascii_borders, ansi_colours=sixteen_colours(os.environ))  # fmt: skip
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGHUP, signal.SIGTERM):  # a dropped SSH connection hangs up: keep what was typed
+            with contextlib.suppress(NotImplementedError, AttributeError, ValueError):  # not on Windows
+                loop.add_signal_handler(sig, app.hang_up)
         result = await app.run_async()
         return int(result or 0)
     finally:
