@@ -9,8 +9,10 @@ to the audit log and returns the stored record. Screens never write models direc
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
+from tortoise.exceptions import OperationalError, TransactionManagementError
 from tortoise.transactions import in_transaction
 
 from store import audit, db
@@ -69,6 +71,11 @@ async def _check_versions(record: dict[str, Any], stored: dict[str, Any] | None,
     return sorted({h for h, _ in found.values() if h != code})
 
 
+#: a database held by another writer longer than the busy timeout (another clerk's import, a backup)
+BUSY = re.compile(r"locked|busy", re.IGNORECASE)
+BUSY_MESSAGE = "数据库正忙（他人正在保存、导入或备份），没有保存。您的录入都还在，请稍后再按 F2 保存。"
+
+
 async def save_household(record: dict[str, Any], *, operator: str) -> dict[str, Any]:
     """Validate and store one household record; returns the stored record (with new versions)."""
     return (await save_households([record], operator=operator))[0]
@@ -78,9 +85,14 @@ async def save_households(records: list[dict[str, Any]], *, operator: str) -> li
     """Validate and store several household records in one transaction (e.g. the two households of a
     marriage): all are stored or none. Returns the stored records, in the same order."""
     cleaned = [validate(record) for record in records]
-    async with in_transaction() as client:
-        for record, (clean, references) in zip(records, cleaned, strict=True):
-            await _write(record, clean, references, operator, client)
+    try:
+        async with in_transaction() as client:
+            for record, (clean, references) in zip(records, cleaned, strict=True):
+                await _write(record, clean, references, operator, client)
+    except (OperationalError, TransactionManagementError) as exc:
+        if BUSY.search(str(exc)):
+            raise StoreError(BUSY_MESSAGE) from None
+        raise
     return [(await load_households([c["household"]["code"]]))[c["household"]["code"]] for c, _ in cleaned]
 
 

@@ -21,6 +21,7 @@ from tortoise.backends.sqlite.client import (
     SqliteTransactionWrapper,
     translate_exceptions,
 )
+from tortoise.connection import get_connections
 from tortoise.exceptions import TransactionManagementError
 
 
@@ -54,6 +55,20 @@ class ImmediateTransactionWrapper(SqliteTransactionWrapper):
             raise TransactionManagementError(exc) from exc
 
 
+class ImmediateTransactionContext(SqliteTransactionContext):
+    """Tortoise's context, made safe when ``BEGIN IMMEDIATE`` times out (another writer holds the database):
+    its ``__aenter__`` would leave the transaction's connection installed and the lock taken, so every later
+    transaction of the app would hang. Here a failed begin puts both back before the error goes up."""
+
+    async def __aenter__(self) -> Any:
+        try:
+            return await super().__aenter__()
+        except TransactionManagementError:
+            get_connections().reset(self.token)
+            self._trxlock.release()
+            raise
+
+
 class ImmediateSqliteClient(SqliteClient):
     """SQLite client whose transactions are ``BEGIN IMMEDIATE`` and whose dates are typed."""
 
@@ -69,7 +84,7 @@ class ImmediateSqliteClient(SqliteClient):
             await self._post_connect()
 
     def _in_transaction(self) -> TransactionContext:
-        return SqliteTransactionContext(ImmediateTransactionWrapper(self), self._lock)
+        return ImmediateTransactionContext(ImmediateTransactionWrapper(self), self._lock)
 
     @translate_exceptions
     async def execute_many(self, query: str, values: list[list[Any]]) -> None:

@@ -156,3 +156,32 @@ async def test_several_households_are_saved_together_or_not_at_all(store_db: db.
     saved = await save_households([first, copy.deepcopy(second)], operator="clerk")
     assert [s["household"]["code"] for s in saved] == codes[:2]
     assert saved[0]["members"][0]["occupation"] == "个体"
+
+
+async def test_a_busy_database_gives_a_chinese_message_and_changes_nothing(sqlite_path) -> None:
+    """Another writer holds the database past the busy timeout: the save says so in Chinese, nothing is half
+    written, and the caller still has the record (the form keeps what was typed)."""
+    import sqlite3
+
+    from store import db as store_db
+    from store.service import BUSY_MESSAGE
+
+    async with store_db.database(sqlite_path):
+        await import_file(EXAMPLE_FILE, operator="tester")
+        record = copy.deepcopy(await stored())
+        record["members"][0]["occupation"] = "个体"
+        blocker = sqlite3.connect(sqlite_path, timeout=0.1)
+        blocker.execute("BEGIN IMMEDIATE")
+        old_timeout = await store_db.scalar("PRAGMA busy_timeout")
+        await store_db.execute("PRAGMA busy_timeout = 200")
+        try:
+            with pytest.raises(StoreError) as caught:
+                await save_household(record, operator="clerk")
+        finally:
+            blocker.rollback()
+            blocker.close()
+            await store_db.execute(f"PRAGMA busy_timeout = {int(old_timeout)}")
+        assert str(caught.value) == BUSY_MESSAGE
+        assert (await stored())["members"][0].get("occupation") != "个体"
+        saved = await save_household(record, operator="clerk")  # later it goes through
+        assert saved["members"][0]["occupation"] == "个体"
