@@ -248,3 +248,22 @@ def test_admin_manages_accounts(tmp_path: Path, capsys: pytest.CaptureFixture[st
     monkeypatch.setenv("RENKOU_PASSWORD", "secret123")
     code, out, _ = run(capsys, "log", "--db", db, "--user", "boss")
     assert all(a in out for a in ("user.unlock", "user.password", "user.disable"))
+
+
+def test_import_while_another_writer_holds_the_database(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    import sqlite3
+
+    from store import db as store_db
+
+    db_path = tmp_path / "busy.sqlite3"
+    assert run(capsys, "import", str(EXAMPLE_FILE), "--db", str(db_path))[0] == 0
+    monkeypatch.setattr(store_db, "BUSY_TIMEOUT_MS", 200)
+    blocker = sqlite3.connect(db_path)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        code, _, err = run(capsys, "import", str(EXAMPLE_FILE), "--db", str(db_path))
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert code != 0 and "占用" in err and len(err.strip().splitlines()) == 1

@@ -498,6 +498,7 @@ def _crash_report(exc: BaseException) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Run ``renkou``; returns the exit code."""
     from tortoise.exceptions import OperationalError as DBOperationalError
+    from tortoise.exceptions import TransactionManagementError
 
     from store.errors import StoreError
 
@@ -509,7 +510,7 @@ def main(argv: list[str] | None = None) -> int:
     except (CliError, StoreError) as exc:
         print(f"renkou: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    except DBOperationalError as exc:
+    except (DBOperationalError, TransactionManagementError) as exc:  # the latter: lock wait timed out at BEGIN
         print(f"renkou: {database_failure(exc)}", file=sys.stderr)
         return EXIT_FAILED
     except BrokenPipeError:  # output piped into a program that stopped reading (e.g. `| head`)
