@@ -400,10 +400,11 @@ def _end_marriage(record: Record, fields: Fields, status: str, label: str, today
         raise StoreError(f"{label}日期 {date.isoformat()} 早于初婚日期 {first.isoformat()}。")
     _after_birth(person, date, f"{label}日期")
     spouse_key = person.get("spouse")
-    person["marital_status"], person["marriage_change_date"], person["spouse"] = status, date, None
+    person["marital_status"], person["marriage_change_date"] = status, date
+    person["spouse"], person["spouse_external"] = None, None  # the marriage is over: no spouse of either kind
     partner = next((p for p in out["members"] if p["key"] == spouse_key), None)
     if partner is not None and partner.get("spouse") == person["key"]:
-        partner["spouse"] = None
+        partner["spouse"], partner["spouse_external"] = None, None
         if status == "40" and partner.get("cancel") is None:  # both are divorced; a widow's late spouse stays as was
             partner["marital_status"], partner["marriage_change_date"] = "40", date
     return out
@@ -477,11 +478,13 @@ def contraception(record: Record, fields: Fields, *, today: dt.date | None = Non
     return out
 
 
-def _flow_block(fields: Fields, kind: str, date: dt.date) -> Record:
+def _flow_block(fields: Fields, kind: str, date: dt.date, county: str) -> Record:
     place_code = _text(fields, "place_code")
+    label = "户籍地" if kind == "inflow" else "流入地"
     if place_code is None or not (place_code.isdigit() and len(place_code) == 6):
-        label = "户籍地" if kind == "inflow" else "流入地"
         raise StoreError(f"请填写{label}的 6 位县级区划代码。")
+    if place_code == county:  # FLW1: a move within the county is 人户分离, managed as 户籍人口
+        raise StoreError(f"{label} {place_code} 在本县（区）内，不属于流动人口。县内人户分离按户籍人口管理。")
     return {"type": kind, "since": date, "place_code": place_code, "place": _text(fields, "place"),
             "reason": _text(fields, "reason")}  # fmt: skip
 
@@ -493,7 +496,7 @@ def inflow(record: Record, fields: Fields, *, today: dt.date | None = None) -> R
     date = as_date(fields.get("date"), "流入日期")
     assert date is not None
     _not_future(date, "流入日期", today)
-    flow = _flow_block(fields, "inflow", date)
+    flow = _flow_block(fields, "inflow", date, record["household"]["code"][:6])
     person = _new_member(out, {**fields, "registered_place_code": flow["place_code"]}, today=today)
     _after_birth(person, date, "流入日期")
     person["mgmt"], person["flow"], person["residence_status"] = "02", flow, "1"
@@ -509,11 +512,13 @@ def outflow(record: Record, fields: Fields, *, today: dt.date | None = None) -> 
     person = _active(out, fields.get("person"))
     if person.get("mgmt") == "03":
         raise StoreError(f"{person.get('name') or '此人'}已是流出人口。")
+    if person.get("mgmt") == "02":  # 流出 is for 户籍 persons; an inflow person leaving is cancelled here
+        raise StoreError("此人是流入人口，离开本地请按 X 注销。")
     date = as_date(fields.get("date"), "流出日期")
     assert date is not None
     _not_future(date, "流出日期", today)
     _after_birth(person, date, "流出日期")
-    person["flow"] = _flow_block(fields, "outflow", date)
+    person["flow"] = _flow_block(fields, "outflow", date, out["household"]["code"][:6])
     person["mgmt"], person["residence_status"] = "03", "3"
     return out
 
@@ -626,6 +631,8 @@ async def save_change(kind: str, household_code: str, fields: Fields, *, operato
             incoming = await _load_person(str(fields["person"]), household_code)
         else:
             fields["key"] = await _unused_key(record)
+    if kind == "inflow":
+        await _refuse_registered(fields)
     if kind == "marriage":
         fields["spouse"] = await resolve_spouse(record, fields)
     partner_code = None
@@ -667,11 +674,25 @@ def _partner_side(kind: str, record: Record, fields: Fields, person: Record, tod
     out = copy.deepcopy(record)
     partner = find_member(out, partner_key)
     if partner.get("spouse") == person["key"]:
-        partner["spouse"] = None
+        partner["spouse"], partner["spouse_external"] = None, None
         if kind == "divorce" and partner.get("cancel") is None:
             partner["marital_status"] = "40"
             partner["marriage_change_date"] = as_date(fields.get("date"), "离婚日期")
     return out
+
+
+async def _refuse_registered(fields: Fields) -> None:
+    """StoreError when an inflow line's ID number is already an active person here: a 户籍 person (mgmt 01 or
+    03) is not 流入 (人户分离 within the area is managed as 户籍人口), and a 流入 person is already recorded."""
+    number = _text(fields, "id_number")
+    if not number:
+        return
+    rows = await db.fetch("SELECT name, household_id, mgmt FROM person WHERE id_number = ? AND cancel_reason IS NULL "
+                          "AND death_date IS NULL", [number.upper()])  # fmt: skip
+    for name, code, mgmt in (tuple(r) for r in rows):
+        if mgmt == "02":
+            raise StoreError(f"身份证号 {number} 已是流入人口 {name}（户编码 {code}），不要重复录入。")
+        raise StoreError(f"身份证号 {number} 是本地户籍人口 {name}（户编码 {code}），不能按流入录入。")
 
 
 async def _load_person(key: str, target_code: str) -> Record:

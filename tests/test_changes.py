@@ -207,18 +207,58 @@ async def test_inflow_and_outflow(loaded: db.DbTarget) -> None:
     assert (person["mgmt"], person["registered_place_code"]) == ("02", "431102")
     assert person["flow"] == {"type": "inflow", "since": dt.date(2026, 10, 6), "place_code": "431102",
                               "place": None, "reason": "务工"}  # fmt: skip
-    saved = await _save("outflow", WANG, person="f21-1", date="2026-10-07", place_code="440300", place="深圳",
+    saved = await _save("outflow", ZHOU, person="h12-1", date="2026-10-07", place_code="440300", place="深圳",
                         reason="务工")  # fmt: skip
-    person = _member(saved.record, "f21-1")
+    person = _member(saved.record, "h12-1")
     assert (person["mgmt"], person["residence_status"], person["flow"]["type"]) == ("03", "3", "outflow")
     events = [e[:3] for e in await _events_since(mark)]
     # an inflow person arrives: no birth event for her (she was born elsewhere)
     assert events == [
         ("inflow", dt.date(2026, 10, 6), newcomer),
-        ("outflow", dt.date(2026, 10, 7), "f21-1"),
+        ("outflow", dt.date(2026, 10, 7), "h12-1"),
     ]
     listed = await _changes_of_october()
-    assert ("流入", "孙丽", "2026-10-06") in listed and ("流出", "王德明", "2026-10-07") in listed
+    assert ("流入", "孙丽", "2026-10-06") in listed and ("流出", "周建军", "2026-10-07") in listed
+
+
+async def test_an_inflow_person_cannot_be_keyed_as_outflow(loaded: db.DbTarget) -> None:
+    """流出 is for 户籍 persons: a 流入 person keyed as O would turn into 户籍人口 (mgmt 03)."""
+    saved = await _save("inflow", ZHAO, name="孙丽", sex="2", birth_date="1995-03-04", relation="99",
+                        date="2026-03-06", place_code="431102", id_number="431102199503040025")  # fmt: skip
+    newcomer = saved.person_key
+    before = await _snapshot()
+    with pytest.raises(StoreError, match="此人是流入人口，离开本地请按 X 注销。"):
+        await _save("outflow", ZHAO, person=newcomer, date="2026-10-05", place_code="441900")
+    assert await _snapshot() == before
+    assert _member((await load_households([ZHAO]))[ZHAO], newcomer)["mgmt"] == "02"
+    # keyed again as 流入 (same ID number): refused, she is already recorded
+    with pytest.raises(StoreError, match="已是流入人口"):
+        await _save("inflow", WANG, name="孙丽", sex="2", birth_date="1995-03-04", relation="99",
+                    date="2026-10-06", place_code="431102", id_number="431102199503040025")  # fmt: skip
+    assert await _snapshot() == before
+    # leaving the area: X 注销
+    saved = await _save("cancel", ZHAO, person=newcomer, date="2026-10-05", reason="99")
+    assert _member(saved.record, newcomer)["cancel"] == {"reason": "99", "date": dt.date(2026, 10, 5)}
+
+
+async def test_divorce_and_widowhood_drop_an_external_spouse(loaded: db.DbTarget) -> None:
+    saved = await _save("marriage", ZHAO, person="h3-1", date="2026-03-05", spouse_name="钱老汉",
+                        spouse_id_number="430426195001010011")  # fmt: skip
+    assert _member(saved.record, "h3-1")["spouse_external"]["name"] == "钱老汉"
+    mark = await _mark()
+    saved = await _save("divorce", ZHAO, person="h3-1", date="2026-10-09")
+    widow = _member(saved.record, "h3-1")
+    assert (widow["marital_status"], widow["marriage_change_date"], widow["spouse"], widow["spouse_external"]) == (
+        "40", dt.date(2026, 10, 9), None, None)  # fmt: skip
+    assert [e[:3] for e in await _events_since(mark)] == [("divorce", dt.date(2026, 10, 9), "h3-1")]
+    stored = _member((await load_households([ZHAO]))[ZHAO], "h3-1")
+    assert stored["spouse_external"] is None and stored["marriage_change_date"] == dt.date(2026, 10, 9)
+    # widowhood of a woman married to a man known only by name
+    await _save("marriage", ZHAO, person="h3-1", date="2026-10-20", spouse_name="孙老汉")
+    saved = await _save("widowed", ZHAO, person="h3-1", date="2026-11-01")
+    widow = _member(saved.record, "h3-1")
+    assert (widow["marital_status"], widow["marriage_change_date"], widow["spouse_external"]) == (
+        "30", dt.date(2026, 11, 1), None)  # fmt: skip
 
 
 async def _snapshot() -> tuple[Any, ...]:
@@ -244,6 +284,13 @@ async def _snapshot() -> tuple[Any, ...]:
         ("inflow", ZHAO, {"name": "孙丽", "sex": "2", "birth_date": "1995-03-04", "relation": "99",
                           "date": "2026-10-06"}, "6 位"),
         ("contraception", WANG, {"person": "f21-1", "method": "02", "date": "2026-10-01"}, "不是女性"),
+        ("inflow", ZHAO, {"name": "孙丽", "sex": "2", "birth_date": "1995-03-04", "relation": "99",
+                          "date": "2026-10-06", "place_code": "430426"}, "本县"),
+        ("outflow", ZHOU, {"person": "h12-1", "date": "2026-10-06", "place_code": "430426"}, "本县"),
+        ("outflow", WANG, {"person": "f21-1", "date": "2026-10-06", "place_code": "440300"}, "按 X 注销"),
+        ("inflow", ZHAO, {"name": "周建军", "sex": "1", "birth_date": "1984-07-21", "relation": "99",
+                          "id_number": "430426198407210133", "date": "2026-10-06", "place_code": "510722"},
+         "本地户籍人口"),
         ("teleport", ZHAO, {"person": "h3-1"}, "未知的变更类型"),
     ],
 )  # fmt: skip
@@ -260,7 +307,7 @@ async def test_wrong_input_is_refused_in_chinese_and_writes_nothing(
 
 async def test_stale_version_is_refused(loaded: db.DbTarget) -> None:
     record = (await load_households([WANG]))[WANG]  # the clerk opened the household …
-    await _save("outflow", WANG, person="f21-1", date="2026-10-07", place_code="440300")  # … someone else saved
+    await _save("pregnancy", WANG, person="f21-2", lmp="2026-08-02")  # … someone else saved
     before = await _snapshot()
     with pytest.raises(StoreError, match="已被其他人修改"):
         await changes.save_change("contraception", WANG, {"person": "f21-2", "method": "02", "date": "2026-10-05"},
