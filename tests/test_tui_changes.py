@@ -4,7 +4,9 @@ when a line is half keyed. Asserts on the stored data and on what the screen sho
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
@@ -13,9 +15,10 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Static
 
-from store import db
+from store import db, service
 from store.importer import import_file
 from store.records import load_households
+from store.schema import set_setting
 from tests.conftest import EXAMPLE_FILE
 from tui.app import RenkouApp
 from tui.keys import reporting_month
@@ -201,3 +204,67 @@ async def test_help_and_default_month(example_db: db.DbTarget) -> None:
         await _start(pilot)
         await pilot.press("f1")
         await settle(pilot, lambda: any("月度变更录入" in shown(w) for w in app.screen.query(Static)))
+
+
+async def test_a_conflict_reloads_the_household_and_keeps_the_typed_line(example_db: db.DbTarget) -> None:
+    """Another session saves the household while a birth is keyed: F2 reads it again (the typed fields stay),
+    the next F2 saves; searching the mother again keeps what was typed; each opening is logged as a view."""
+    app = _app(example_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _start(pilot)
+        await _find(pilot, "1", "cmh", "陈美华")
+        screen = _screen(pilot)
+        await pilot.press("enter", *"小雨", "enter", "2", *"20261008")
+        other = copy.deepcopy((await load_households([ZHOU]))[ZHOU])  # meanwhile another clerk saves a phone
+        other["household"]["phone"] = "13900000000"
+        await service.save_household(other, operator="王五")
+        await pilot.press("f2")
+        await settle(pilot, lambda: not screen.saving and "已重新读取" in _text(pilot, "#ce-message"))
+        assert "这一户刚被其他人修改，已重新读取，请核对后按 F2 保存。" in _text(pilot, "#ce-message").replace("\n", "")
+        assert _batch(pilot) == [] and "本批 0 条" in _text(pilot, "#ce-head")
+        assert screen.fields["name"].value == "周小雨" and screen.fields["birth_date"].value_date == dt.date(2026, 10, 8)
+        # the clerk searches the mother again: the typed name stays, the 孩次 still holds the suggestion
+        await pilot.press("f3", "end", "ctrl+u", *"cmh")
+        await settle(pilot, lambda: "陈美华" in _text(pilot, "#ce-hit"))
+        await pilot.press("enter")
+        await settle(pilot, lambda: screen.record is not None and screen.fields_ready())
+        await settle(pilot)
+        assert (screen.fields["order"].value, screen.fields["name"].value) == ("3", "周小雨")
+        assert screen.fields["birth_date"].value_date == dt.date(2026, 10, 8)
+        await pilot.press("f2")
+        await _saved(pilot, 1)
+        assert "周小雨" in _batch(pilot)[0]
+        record = (await load_households([ZHOU]))[ZHOU]
+        assert record["household"]["phone"] == "13900000000"  # the other clerk's change is kept
+        assert [p["name"] for p in record["members"]].count("周小雨") == 1
+        views = await db.fetch("SELECT target FROM audit_log WHERE username = ? AND action = ?", ["李敏", "view"])
+        assert [r[0] for r in views].count(ZHOU) == 2  # both openings of 陈美华's household
+
+
+async def test_typed_fields_are_never_overwritten_by_a_suggestion(example_db: db.DbTarget) -> None:
+    app = _app(example_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _start(pilot)
+        await _find(pilot, "1", "cmh", "陈美华")
+        screen = _screen(pilot)
+        await pilot.press("backspace", "2", "enter", *"小雨", "enter", "2")  # 孩次 2 typed over the suggested 3
+        await pilot.press("f3", "end", "ctrl+u", *"cmh")
+        await settle(pilot, lambda: "陈美华" in _text(pilot, "#ce-hit"))
+        await pilot.press("enter")
+        await settle(pilot, lambda: screen.record is not None and screen.fields_ready())
+        await settle(pilot)
+        assert (screen.fields["order"].value, screen.fields["name"].value) == ("2", "周小雨")
+
+
+async def test_policy_is_suggested_from_the_database_audit_settings(example_db: db.DbTarget) -> None:
+    """A county whose ceiling stays at two children: a third child of 2026 is suggested 2 政策外."""
+    config = {"regions": {"430426": {"policy": [{"since": "min", "ceiling": 2}]}}}
+    await set_setting("audit_config", json.dumps(config))
+    app = _app(example_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _start(pilot)
+        await _find(pilot, "1", "cmh", "陈美华")
+        screen = _screen(pilot)
+        await pilot.press("enter", *"小雨", "enter", "2", *"20261008")
+        await settle(pilot)
+        assert screen.fields["policy"].code == "2"

@@ -25,10 +25,11 @@ from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
+from checks.config import DEFAULT_CONFIG, AuditConfig
 from checks.suggest import birth_warnings, pregnancy_warnings, suggest_policy
-from store import changes
+from store import changes, service
 from store.codes import TABLES
-from store.errors import StoreError
+from store.errors import ConflictError, StoreError
 from store.records import load_households
 from store.search import Hit, search
 from tui.keys import key_bar, reporting_month
@@ -198,6 +199,8 @@ class ChangeEntryScreen(Screen[None]):
         self.batch: list[BatchLine] = []
         self.saving = False
         self._warned = False
+        self.config: AuditConfig = DEFAULT_CONFIG  # the database's audit settings, loaded on mount
+        self._suggested: dict[str, str] = {}  # field name → the value last suggested there
 
     # --- layout ----------------------------------------------------------------------------------------
 
@@ -250,8 +253,11 @@ class ChangeEntryScreen(Screen[None]):
         self.query_one("#ce-head-right", Static).update(f"本批 {len(self.batch)} 条  已保存 {saved}")
 
     async def _load_unit(self) -> None:
+        from checks.engine import load_config
+
         self.unit_label = await changes.unit_name(self.unit_code)
         self._header()
+        self.config = await load_config()
 
     def _work(self, job: Coroutine[Any, Any, None], group: str = "default", *, exclusive: bool = False) -> None:
         """Run `job` in a worker; a failure is shown in Chinese on the message line."""
@@ -300,7 +306,7 @@ class ChangeEntryScreen(Screen[None]):
     def _build_fields(self) -> None:
         box = self.query_one("#ce-fields", Vertical)
         box.remove_children()
-        self.fields = {}
+        self.fields, self._suggested = {}, {}
         rows = build_rows(self.kind)
         label = changes.KINDS[self.kind][1]
         lines: list[Widget] = []
@@ -374,6 +380,7 @@ class ChangeEntryScreen(Screen[None]):
         if record is None:
             raise StoreError(f"户编码 {hit.household_code} 不存在。")
         self._use_record(record, hit, focus=True)
+        await service.log_view(str(getattr(self.app, "username", "")), hit.household_code, hit.person_key)
 
     def _use_record(self, record: dict[str, Any], hit: Hit | None, *, focus: bool = False) -> None:
         """Take the household of the chosen hit: work out the person, fill suggestions, go to the fields."""
@@ -433,14 +440,24 @@ class ChangeEntryScreen(Screen[None]):
         person, record = self._person(), self.record
         if record is None:
             return
-        f = self.fields
         if self.kind == "birth" and person is not None:
             order, family = changes.next_child_order(person), changes.child_surname(record, person["key"])
-            set_value(f["order"], order)
-            set_value(f["name"], family)
+            self._offer("order", order)
+            self._offer("name", family)
             self._message(f"建议：孩次 {order}，姓{family}；政策属性按出生日期建议。可直接改。")
         elif self.kind == "marriage" and person is not None:
-            set_value(f["status"], "21" if person.get("first_marriage_date") is None else "22")
+            self._offer("status", "21" if person.get("first_marriage_date") is None else "22")
+
+    def _offer(self, name: str, value: Any) -> None:
+        """Put a suggestion in a field that is empty or still holds the previous suggestion (never over what
+        the clerk typed)."""
+        widget = self.fields.get(name)
+        if widget is None:
+            return
+        current = str(getattr(widget, "value", "")).strip()
+        if not current or current == self._suggested.get(name):
+            set_value(widget, value)
+            self._suggested[name] = str(getattr(widget, "value", "")).strip()
 
     # --- suggestions while typing ---------------------------------------------------------------------
 
@@ -454,15 +471,14 @@ class ChangeEntryScreen(Screen[None]):
         warnings: list[str] = []
         if self.kind == "birth" and name == "birth_date" and person is not None:
             order = self._order()
-            policy = self.fields.get("policy")
-            if order and isinstance(policy, CodeField):
-                policy.code = suggest_policy(order, date, self.record["household"]["code"][:6])
-            warnings = birth_warnings(person, date)
+            if order:
+                self._offer("policy", suggest_policy(order, date, self.record["household"]["code"][:6], self.config))
+            warnings = birth_warnings(person, date, self.config)
         elif self.kind == "pregnancy" and name == "lmp" and person is not None:
             edd = self.fields.get("edd")
             if isinstance(edd, DateField) and edd.value_date is None:
                 edd.value_date = date + dt.timedelta(days=280)
-            warnings = pregnancy_warnings(person, date)
+            warnings = pregnancy_warnings(person, date, self.config)
         if not warnings and name in ("date", "birth_date", "lmp") and date.strftime("%Y-%m") != self.month:
             warnings = [f"日期 {date.isoformat()} 不在本月报 {self.month} 内，请核对"]
         if warnings or self._warned:
@@ -539,9 +555,12 @@ class ChangeEntryScreen(Screen[None]):
         try:
             saved = await changes.save_change(self.kind, line.household_code, values,
                                               operator=str(getattr(self.app, "username", "")), version=version)  # fmt: skip
-        except Exception:
+        except Exception as exc:
             self.batch.remove(line)
             self._header()
+            if isinstance(exc, ConflictError):
+                await self._reload(line.household_code)
+                return
             raise
         line.person_key = saved.person_key
         line.person_keys = (saved.person_key, *([self.person_key] if self.kind == "birth" and self.person_key else []))
@@ -556,6 +575,21 @@ class ChangeEntryScreen(Screen[None]):
             self._message(f"已保存。{messages[0]}" if messages else "已保存。", "warning")
         else:
             self._message(f"已保存：{changes.KINDS[line.kind][1]} {line.name}")
+
+    async def _reload(self, code: str) -> None:
+        """After a version conflict: read the household again (the typed fields stay) so the next F2 saves
+        against what is stored now."""
+        record = (await load_households([code])).get(code)
+        self.saving = False
+        if record is None or self.record is None or self.record["household"]["code"] != code:
+            self._message("这一户刚被其他人修改，请重新查找后再录入。", "error")
+            return
+        self.record = record
+        if self.person_key is not None and self._person() is None:
+            self.person_key = None
+            self._message("这一户刚被其他人修改，此人已不在这一户，请重新查找。", "error")
+            return
+        self._message("这一户刚被其他人修改，已重新读取，请核对后按 F2 保存。", "warning")
 
     def _clear_line(self) -> None:
         """Ready for the next line: same kind selected, search and fields empty, focus on the kind."""
