@@ -367,7 +367,7 @@ def test_clerk_over_ssh_keeps_draft_across_dropped_connection(tmux: Tmux, sshd: 
     screen = connect(tmux, sshd, demo_db, xdg)
     township = db_row(demo_db, "SELECT name FROM unit WHERE level = 'township' ORDER BY code", ())
     assert township is not None
-    tree = screen.wait_for(f"▼ {township[0]} ", "F1帮助", "/查找")
+    tree = screen.wait_for(f"▼ {township[0]} ", "F1帮助", "/查找", absent=("加载中",))  # villages loaded too
     assert re.search(rf"▼ {township[0]} \d+人", tree), tree  # the township with its head count
     assert len(re.findall(r"▶ \S+村 \d+人", tree)) >= 2, tree  # its villages, closed, with theirs
 
