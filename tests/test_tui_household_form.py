@@ -7,7 +7,7 @@ import datetime as dt
 
 from textual.widgets import OptionList
 
-from store import db
+from store import db, drafts
 from store.idnumber import make_id
 from store.records import load_households
 from tests.test_tui_person_form import CODE, app_for, example_db, screen_text, settle  # noqa: F401
@@ -97,3 +97,61 @@ async def test_edit_household_items_and_open_a_member(example_db: db.DbTarget) -
         await settle(pilot, lambda: app.screen is form)
     stored = (await load_households([CODE]))[CODE]["household"]
     assert (stored["address"], stored["phone"]) == ("城关镇东风村一组12号新址", "13800000000")
+
+
+async def test_ins_after_an_unsaved_edit_adds_the_member(example_db: db.DbTarget) -> None:  # noqa: F811
+    """The person form opened from the household form edits that form's record: it offers no draft (the
+    household form's own, written when Ins was pressed, lacks the new member) and saves both."""
+    app = app_for(example_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = HouseholdForm(CODE, CODE[:12])
+        app.push_screen(form)
+        await settle(pilot, lambda: form.ready)
+        await pilot.press("end", *"新址", "insert")
+        person = app.screen
+        assert isinstance(person, PersonForm)
+        await settle(pilot, lambda: person.ready)
+        assert not isinstance(app.screen, ChoiceDialog)
+        assert drafts.load("demo", CODE) is not None  # the household form's input is kept meanwhile
+        assert person.record["household"]["address"] == "城关镇东风村一组12号新址"
+        await pilot.press("2", "3", *"小明", "f2")  # 次子 周小明
+        await settle(pilot)
+        if isinstance(app.screen, ChoiceDialog):
+            await pilot.press("y")
+        await settle(pilot, lambda: not person.saving and not person.dirty)
+        await pilot.press("escape")
+        await settle(pilot, lambda: app.screen is form and form.ready)
+        assert "周小明" in screen_text(pilot) and not form.dirty
+    stored = (await load_households([CODE]))[CODE]
+    assert stored["household"]["address"] == "城关镇东风村一组12号新址"
+    assert [m["name"] for m in stored["members"]][-1] == "周小明" and len(stored["members"]) == 5
+    assert drafts.load("demo", CODE) is None
+
+
+async def test_new_member_survives_restoring_a_household_draft(example_db: db.DbTarget) -> None:  # noqa: F811
+    app = app_for(example_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = HouseholdForm(CODE, CODE[:12])
+        app.push_screen(form)
+        await settle(pilot, lambda: form.ready)
+        await pilot.press("end", *"新址")
+    # the connection dropped; later the clerk adds a member to the household from the browse screen
+    assert drafts.load("demo", CODE) is not None
+    app = app_for(example_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        person = PersonForm(CODE, None)
+        app.push_screen(person)
+        await settle(pilot, lambda: isinstance(app.screen, ChoiceDialog))
+        await pilot.press("y")  # 恢复: the draft has no such member, the new one is kept
+        await settle(pilot, lambda: person.ready)
+        assert person.record["household"]["address"] == "城关镇东风村一组12号新址"
+        assert len(person.record["members"]) == 5 and person.new_member and "5/5" in screen_text(pilot)
+        await pilot.press("2", "3", *"小明", "f2")
+        await settle(pilot)
+        if isinstance(app.screen, ChoiceDialog):
+            await pilot.press("y")
+        await settle(pilot, lambda: not person.saving and not person.dirty)
+    assert app.return_code in (None, 0)
+    stored = (await load_households([CODE]))[CODE]
+    assert stored["household"]["address"] == "城关镇东风村一组12号新址"
+    assert [m["name"] for m in stored["members"]][-1] == "周小明"

@@ -4,6 +4,7 @@ edit, Esc with unsaved changes, a draft after the app was closed, F9 and the key
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import datetime as dt
 from collections.abc import AsyncIterator
@@ -261,3 +262,81 @@ async def test_keystrokes_per_field(example_db: db.DbTarget) -> None:
     stored = (await load_households([CODE]))[CODE]["members"][-1]
     assert (stored["name"], stored["sex"], stored["spouse"], stored["marital_status"]) == ("刘芳", "2", "h12-1", "22")
     assert stored["first_marriage_date"] == dt.date(2015, 5, 1)
+
+
+async def test_keys_typed_while_saving_are_kept(example_db: db.DbTarget, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = service.save_household
+    calls: list[str] = []
+
+    async def slow(record: dict, *, operator: str) -> dict:
+        calls.append(next(m["name"] for m in record["members"] if m["key"] == "h12-4"))
+        await asyncio.sleep(0.5)  # a busy server: the clerk keeps typing
+        return await real(record, operator=operator)
+
+    monkeypatch.setattr(service, "save_household", slow)
+    app = app_for(example_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, CODE, "h12-4")
+        assert focused_path(form) == "name"
+        await pilot.press("end", "乙", "f2", "丙")
+        assert form.saving and calls == ["周浩然乙"]  # 丙 came after the record was sent
+        await settle(pilot, lambda: not form.saving and bool(form.saved))
+        await settle(pilot)
+        assert form._fields["name"].value == "周浩然乙丙" and form.person["name"] == "周浩然乙丙"
+        assert form.dirty and "未保存" in screen_text(pilot)
+        assert (await load_households([CODE]))[CODE]["members"][3]["name"] == "周浩然乙"
+        await pilot.press("f2")  # the new versions were taken: no conflict
+        await settle(pilot, lambda: not form.saving and not form.dirty)
+        assert "已保存" in screen_text(pilot)
+    assert calls == ["周浩然乙", "周浩然乙丙"]
+    assert (await load_households([CODE]))[CODE]["members"][3]["name"] == "周浩然乙丙"
+    assert drafts.load("demo", CODE) is None
+
+
+async def test_a_blank_new_member_is_not_stored(example_db: db.DbTarget) -> None:
+    app = app_for(example_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, CODE, None)  # Ins, then the clerk changes their mind
+        assert len(form.record["members"]) == 5
+        await pilot.press("ctrl+n")
+        await settle(pilot, lambda: form.ready and form.person_key == "h12-1")
+        await pilot.press("end", "甲", "f2")
+        await settle(pilot)
+        assert not isinstance(app.screen, ChoiceDialog)  # the blank member is not audited as an error
+        await settle(pilot, lambda: not form.saving and not form.dirty)
+        assert [m["key"] for m in form.record["members"]] == ["h12-1", "h12-2", "h12-3", "h12-4"]
+        assert "1/4" in screen_text(pilot)
+    stored = (await load_households([CODE]))[CODE]
+    assert [(m["key"], m["name"]) for m in stored["members"]] == [
+        ("h12-1", "周建军甲"), ("h12-2", "陈美华"), ("h12-3", "周欣怡"), ("h12-4", "周浩然")]  # fmt: skip
+
+
+async def test_spouse_is_linked_on_both_sides(example_db: db.DbTarget) -> None:
+    app = app_for(example_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, CODE, "h12-2")  # 陈美华, spouse 1 周建军
+        assert form._fields["spouse"].value == "1"
+        form._fields["spouse"].focus()
+        await pilot.press("backspace", "0")  # 户外配偶
+        await settle(pilot, lambda: form.person["spouse"] is None)
+        husband = form.record["members"][0]
+        assert husband["spouse"] is None  # the old partner's link to her is dropped too
+        await pilot.press("f2")
+        await settle(pilot)
+        if isinstance(app.screen, ChoiceDialog):
+            await pilot.press("y")
+        await settle(pilot, lambda: not form.saving and not form.dirty)
+        stored = (await load_households([CODE]))[CODE]["members"]
+        assert (stored[0]["spouse"], stored[1]["spouse"]) == (None, None)
+        form._fields["spouse"].focus()
+        await pilot.press("backspace", "1")  # back to 周建军: he points to her again
+        await settle(pilot, lambda: form.person["spouse"] == "h12-1")
+        assert form.record["members"][0]["spouse"] == "h12-2"
+        assert form.record["members"][0]["spouse_external"] is None
+        await pilot.press("f2")
+        await settle(pilot)
+        if isinstance(app.screen, ChoiceDialog):
+            await pilot.press("y")
+        await settle(pilot, lambda: not form.saving and not form.dirty)
+    stored = (await load_households([CODE]))[CODE]["members"]
+    assert (stored[0]["spouse"], stored[1]["spouse"]) == ("h12-2", "h12-1")

@@ -29,7 +29,8 @@ from store.codes import HOUSEHOLDER
 from store.errors import ConflictError, StoreError
 from tui.screens.form_dialogs import ChoiceDialog
 
-__all__ = ["AUDIT_DELAY", "DRAFT_DELAY", "FormBase", "householder_name", "short_address", "wait_mounted"]
+__all__ = ["AUDIT_DELAY", "DRAFT_DELAY", "FormBase", "householder_name", "short_address", "take_versions",
+           "wait_mounted"]
 
 AUDIT_DELAY = 0.15
 DRAFT_DELAY = 1.0
@@ -71,6 +72,26 @@ def _link_signature(record: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(out)
 
 
+def take_versions(record: dict[str, Any], stored: dict[str, Any]) -> None:
+    """Give `record` the versions (and ids) of `stored` — household, members by key, confirmations by rule
+    and items — leaving every other value as it is."""
+    record["_version"] = stored.get("_version")
+    by_key = {m.get("key"): m for m in stored.get("members") or ()}
+    for member in record.get("members") or ():
+        done = by_key.get(member.get("key"))
+        if done is None:
+            continue
+        for name in ("_id", "_version"):
+            if name in done:
+                member[name] = done[name]
+        versions = {(c.get("rule"), tuple(c.get("fields") or ())): c.get("_record_version")
+                    for c in done.get("confirmations") or ()}  # fmt: skip
+        for confirmation in member.get("confirmations") or ():
+            found = (confirmation.get("rule"), tuple(confirmation.get("fields") or ()))
+            if found in versions:
+                confirmation["_record_version"] = versions[found]
+
+
 class FormBase(Screen[Any]):
     """Base of the entry forms. Subclasses compose the fields and implement the ``_hooks``."""
 
@@ -88,6 +109,10 @@ class FormBase(Screen[Any]):
         self.saved: dict[str, Any] = copy.deepcopy(self.record)
         self.stored = stored
         """Whether the household exists in the database (False: a new household not saved yet)."""
+        self.owns_draft = True
+        """Whether this form offers and discards the household's draft (False for a form opened on top of
+        another form's record: the form below holds that input)."""
+        self._sent: dict[str, Any] | None = None
         self.findings: list[Any] = []
         self.ready = False
         self.saving = False
@@ -158,7 +183,7 @@ class FormBase(Screen[Any]):
 
     def offer_draft(self, then: Callable[[], None]) -> None:
         """Ask to restore a draft of this household when there is one; `then` runs afterwards."""
-        draft = drafts.load(self.user, self.code)
+        draft = drafts.load(self.user, self.code) if self.owns_draft else None
         if draft is None:
             then()
             return
@@ -248,6 +273,7 @@ class FormBase(Screen[Any]):
         from store import service
 
         record = self.record_for_save()
+        self._sent = copy.deepcopy(self.record)  # what was sent: keys typed while saving are kept
         try:
             stored = await service.save_household(record, operator=self.user)
         except ConflictError as exc:
@@ -301,7 +327,8 @@ class FormBase(Screen[Any]):
                 self.action_save(after=self.leave)
             elif choice == "d":
                 self.record = copy.deepcopy(self.saved)
-                drafts.discard(self.user, self.code)
+                if self.owns_draft:
+                    drafts.discard(self.user, self.code)
                 self.leave()
 
         self.app.push_screen(ChoiceDialog("放弃修改？", [("s", "保存"), ("d", "放弃"), ("c", "取消")]), answer)
@@ -321,9 +348,15 @@ class FormBase(Screen[Any]):
         return copy.deepcopy(self.record)
 
     def after_saved(self, stored: dict[str, Any]) -> None:
-        """The save went through: adopt the stored record (with new versions)."""
+        """The save went through: adopt the stored record (with new versions). When something was typed
+        while saving, keep the typed record with the new versions: it stays unsaved (and gets a draft)."""
+        sent, self._sent = self._sent, None
         self.saved = stored
-        self.record = copy.deepcopy(stored)
+        if sent is not None and self.record != sent:
+            take_versions(self.record, stored)
+            self.write_draft()
+        else:
+            self.record = copy.deepcopy(stored)
         self._state_shown = None
         self.show_state()
 

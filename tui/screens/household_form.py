@@ -294,10 +294,14 @@ class HouseholdForm(FormBase):
         self.app.push_screen(form, self._person_done)
 
     def _person_done(self, stored: dict[str, Any] | None) -> None:
-        if stored is None:
-            return
         from store import drafts
 
+        if stored is None:  # nothing saved there: the draft is this form's input again (the person form's is stale)
+            if self.dirty or not self.stored:
+                self.write_draft()
+            else:
+                drafts.discard(self.user, self.code)
+            return
         drafts.discard(self.user, self.code)
         self.stored = True
         self.new = False

@@ -172,6 +172,7 @@ class PersonForm(FormBase):
     def __init__(self, household_code: str, person_key: str | None = None, *,
                  record: dict[str, Any] | None = None, stored: bool = True) -> None:  # fmt: skip
         super().__init__(household_code, copy.deepcopy(record) if record else None, stored=stored)
+        self.owns_draft = not record  # opened on a household form's record: that form holds the draft
         self.person_key = person_key
         self.new_member = person_key is None
         self._loaded_text: dict[str, str] = {}
@@ -374,6 +375,7 @@ class PersonForm(FormBase):
     async def _show_form(self) -> None:
         """(Re)build the fields of the current member and start the inline audit."""
         self.ready = False
+        self._ensure_person()
         self._spouse_table = None
         self._suggested = ""
         self._built = True
@@ -390,12 +392,30 @@ class PersonForm(FormBase):
         self._focus_first()
         await self.audit_now()
 
+    def _ensure_person(self) -> None:
+        """Make sure the current member is in the record (a restored draft may lack it): the first member,
+        else a new one."""
+        members = self.record.setdefault("members", [])
+        if any(m.get("key") == self.person_key for m in members):
+            return
+        if members:
+            self.person_key = members[0].get("key")
+        else:
+            member = new_person(self.record, self.code)
+            members.append(member)
+            self.person_key = member["key"]
+        self.new_member = self._saved_person() is None
+
     def _focus_first(self) -> None:
         first = "relation" if self.new_member or not self.person.get("relation") else "name"
         self._fields[first].focus()
 
     def restore_draft(self, payload: dict[str, Any]) -> None:
+        current = next((m for m in self.record.get("members") or () if m.get("key") == self.person_key), None)
         super().restore_draft(payload)
+        members = self.record.setdefault("members", [])
+        if current is not None and not any(m.get("key") == self.person_key for m in members):
+            members.append(current)  # e.g. a new member: the draft was written before it was added
         key = payload.get("person_key")
         if key in {m.get("key") for m in self.record.get("members") or ()}:
             self.person_key = key
@@ -440,7 +460,7 @@ class PersonForm(FormBase):
         if value_at(person, path) == value and spec.kind != "spouse":
             return
         if spec.kind == "spouse":
-            person["spouse"] = None if value == "0" else value
+            self._link_spouse(person, None if value == "0" else value)
             if value == "0" and person.get("spouse_external") is None:
                 person["spouse_external"] = {"name": None, "id_number": None, "registered_place_code": None}
             elif value != "0":
@@ -460,6 +480,27 @@ class PersonForm(FormBase):
         if path.startswith("woman.") and "[" in path:
             self._grow_history(path)
         self.changed()
+
+    def _link_spouse(self, person: dict[str, Any], spouse: str | None) -> None:
+        """Set the spouse of `person` on both sides within the household (like ``store.changes.marriage``):
+        the new partner points back (its outside spouse cleared), an old partner's link to `person` and
+        the new partner's link to someone else are dropped."""
+        old = person.get("spouse")
+        person["spouse"] = spouse
+        if old == spouse:
+            return
+        members = {m.get("key"): m for m in self.record.get("members") or ()}
+        me = person.get("key")
+        former = members.get(old)
+        if former is not None and former is not person and former.get("spouse") == me:
+            former["spouse"] = None
+        partner = members.get(spouse)
+        if partner is None or partner is person:
+            return
+        third = members.get(partner.get("spouse"))
+        if third is not None and third is not person and third.get("spouse") == spouse:
+            third["spouse"] = None
+        partner["spouse"], partner["spouse_external"] = me, None
 
     def on_descendant_focus(self, event: Any) -> None:
         """A valid ID number moves on past sex and birth date (they are filled from it)."""
@@ -537,11 +578,23 @@ class PersonForm(FormBase):
     # --- findings ------------------------------------------------------------------------------------
 
     def audit_record_copy(self) -> dict[str, Any]:
-        return self.record_for_save()
+        return self._cleaned(keep=self.person_key)
 
     def record_for_save(self) -> dict[str, Any]:
+        return self._cleaned()
+
+    def _cleaned(self, keep: str | None = None) -> dict[str, Any]:
+        """The record cleaned for saving: members added but left blank (no name, sex, birth date or ID
+        number; e.g. Ins then Ctrl+N) are dropped, except `keep`, along with links to them."""
         record = copy.deepcopy(self.record)
-        record["members"] = [clean_person(m) for m in record["members"]]
+        saved = {m.get("key") for m in self.saved.get("members") or ()}
+        blank = {m.get("key") for m in record["members"] if m.get("key") not in saved and m.get("key") != keep
+                 and not any(m.get(name) for name in ("name", "sex", "birth_date", "id_number"))}  # fmt: skip
+        record["members"] = [clean_person(m) for m in record["members"] if m.get("key") not in blank]
+        for member in record["members"] if blank else ():
+            for link in ("spouse", "mother", "father"):
+                if member.get(link) in blank:
+                    member[link] = None
         return record
 
     def show_findings(self) -> None:
