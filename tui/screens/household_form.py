@@ -297,7 +297,7 @@ class HouseholdForm(FormBase):
         from store import drafts
 
         if stored is None:  # nothing saved there: the draft is this form's input again (the person form's is stale)
-            if self.dirty or not self.stored:
+            if self.dirty:
                 self.write_draft()
             else:
                 drafts.discard(self.user, self.code)

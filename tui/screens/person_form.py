@@ -659,10 +659,16 @@ class PersonForm(FormBase):
     def after_saved(self, stored: dict[str, Any]) -> None:
         super().after_saved(stored)
         self.new_member = False
-        self._loaded_text = {path: field.value for path, field in self._fields.items()}
-        self._loaded_values = {path: value_at(self.person, path) for path in self._fields}
-        self._loaded_values["spouse"] = self.person.get("spouse") or (
-            "0" if self.person.get("spouse_external") is not None else None)
+        # the text each value shows as (not what the fields hold: a key still on its way must be read)
+        person = self.person
+        for path, spec in self._specs.items():
+            if spec.kind == "spouse":
+                self._loaded_text[path] = self._spouse_code(person, self._spouse_table)
+                self._loaded_values[path] = person.get("spouse") or (
+                    "0" if person.get("spouse_external") is not None else None)
+            else:
+                self._loaded_values[path] = value_at(person, path)
+                self._loaded_text[path] = field_text(spec, self._loaded_values[path])
         PersonForm.previous_person = copy.deepcopy(self._saved_person())
         self.query_one("#form-title", Static).update(self._title())
 
