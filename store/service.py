@@ -53,7 +53,7 @@ async def _check_versions(record: dict[str, Any], stored: dict[str, Any] | None,
     Every stored household and every stored person in the record must carry the version it was opened at:
     a copy without versions, or with older ones, would silently overwrite someone else's work."""
     if stored is not None and record.get("_version") != stored["_version"]:
-        raise ConflictError("这一户已被其他人修改（或不是从数据库打开的）。请按 Esc 放弃并重新打开，再录入您的修改。")
+        raise ConflictError("这一户已被其他人修改（或不是从数据库打开的），没有保存。请重新打开这一户，核对后再录入您的修改。")
     keys = [p["key"] for p in record["members"]]
     marks = ",".join("?" * len(keys))
     rows = await db.fetch(f"SELECT key, household_id, version FROM person WHERE key IN ({marks})", keys, client)
