@@ -123,6 +123,7 @@ class FormBase(Screen[Any]):
         self._changed_at = 0.0
         self._audited = True
         self._state_shown: bool | None = None
+        self._findings_shown: Text | None = None
 
     # --- state -------------------------------------------------------------------------------------
 
@@ -134,6 +135,14 @@ class FormBase(Screen[Any]):
     def dirty(self) -> bool:
         """Something typed is not saved."""
         return self.record != self.saved
+
+    def show_findings_text(self, text: Text) -> None:
+        """Show the findings panel; the audit re-runs after every pause in typing, mostly with the same result,
+        and an unchanged panel is not updated (an update lays out the whole form: every next key paid for it)."""
+        if text == self._findings_shown:
+            return
+        self._findings_shown = text
+        self.query_one("#form-findings-text", Static).update(text)
 
     def show_state(self) -> None:
         """未保存 / 已保存 at the right of the header (repainted only when it changes)."""

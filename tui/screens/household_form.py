@@ -334,4 +334,4 @@ class HouseholdForm(FormBase):
         for finding in household[:3]:
             for line in wrap_cells(f"{finding.severity} {finding.rule} {finding.message}", width)[:2]:
                 text.append("\n" + line)
-        self.query_one("#form-findings-text", Static).update(text)
+        self.show_findings_text(text)

@@ -632,7 +632,7 @@ class PersonForm(FormBase):
                     text.append(line[len(head) :], style="dim" if finding.confirmed else "")
                 else:
                     text.append(line, style="dim" if finding.confirmed else "")
-        self.query_one("#form-findings-text", Static).update(text)
+        self.show_findings_text(text)
 
     def _mark_labels(self, marks: dict[str, str]) -> None:
         if marks == self._marked:
