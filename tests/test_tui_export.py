@@ -8,6 +8,7 @@ from pathlib import Path
 
 import openpyxl
 from conftest import AUDIT_AS_OF
+from test_tui_review import make_app
 from textual.pilot import Pilot
 from textual.widgets import Static
 
@@ -18,10 +19,6 @@ from tui.keys import reporting_month
 from tui.screens.export import ExportScreen
 
 TOWNSHIP = "430426101"
-
-
-def make_app(target: db.DbTarget) -> RenkouApp:
-    return RenkouApp(target_label=target.label, is_demo=True, needs_login=False, username="tester")
 
 
 async def settle(pilot: Pilot, screen: ExportScreen) -> None:

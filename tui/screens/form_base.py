@@ -370,7 +370,23 @@ class FormBase(Screen[Any]):
         self.show_state()
 
     async def reload(self) -> None:
-        """Load the household again from the database (after a conflict)."""
+        """Load the household again from the database (after a conflict) and build the form anew."""
+        from store.records import load_households
+
+        found = (await load_households([self.code])).get(self.code)
+        if found is None:
+            return
+        self.saved, self.record = found, copy.deepcopy(found)
+        self.reloaded()
+        await self.prepare_audit()
+        await self._show_form()
+
+    def reloaded(self) -> None:
+        """Adjust to a record just loaded again (subclasses: e.g. the member shown)."""
+
+    async def _show_form(self) -> None:
+        """Build the fields of the form (subclasses)."""
+        raise NotImplementedError
 
     def draft_payload(self) -> dict[str, Any]:
         return {"form": self.form_name, "record": self.record}

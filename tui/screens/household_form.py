@@ -227,15 +227,6 @@ class HouseholdForm(FormBase):
         self._fields[first].focus()
         await self.audit_now()
 
-    async def reload(self) -> None:
-        from store.records import load_households
-
-        found = (await load_households([self.code])).get(self.code)
-        if found is not None:
-            self.record, self.saved = found, copy.deepcopy(found)
-            await self.prepare_audit()
-            await self._show_form()
-
     # --- typing --------------------------------------------------------------------------------------
 
     @on(Input.Changed)

@@ -424,18 +424,11 @@ class PersonForm(FormBase):
     def draft_payload(self) -> dict[str, Any]:
         return {**super().draft_payload(), "person_key": self.person_key, "new_member": self.new_member}
 
-    async def reload(self) -> None:
-        from store.records import load_households
-
-        found = (await load_households([self.code])).get(self.code)
-        if found is None:
-            return
-        self.saved, self.record = found, copy.deepcopy(found)
-        if self.person_key not in {m.get("key") for m in found["members"]}:
-            self.person_key = found["members"][0]["key"] if found["members"] else None
+    def reloaded(self) -> None:
+        members = self.record["members"]
+        if self.person_key not in {m.get("key") for m in members}:
+            self.person_key = members[0]["key"] if members else None
             self.new_member = False
-        await self.prepare_audit()
-        await self._show_form()
 
     # --- typing --------------------------------------------------------------------------------------
 
