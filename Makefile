@@ -27,6 +27,7 @@ run: $(VENV)/.runtime
 ## Lint and run the whole test suite.
 test: $(VENV)/.test
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.test

@@ -55,9 +55,7 @@ def workbook_cells(path: Path) -> list[tuple[str, list[tuple[int, int, object]]]
     from exports.xlsx_read import read_workbook
 
     book = read_workbook(path)
-    return [
-        (name, [(r - 1, c - 1, v) for (r, c), v in sorted(book.cells(name).items())]) for name in book.sheet_names
-    ]
+    return [(name, [(r - 1, c - 1, v) for (r, c), v in sorted(book.cells(name).items())]) for name in book.sheet_names]
 
 
 def baseline_same_cells(path: Path, sheets: list[tuple[str, list[tuple[int, int, object]]]]) -> float:
@@ -168,8 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         written = workbook_cells(folder / "monthly.xlsx")
         same = min(baseline_same_cells(folder / f"same{i}.xlsx", written) for i in range(ROUNDS))
         numbers = min(
-            baseline_cells(folder / f"base{i}.xlsx", int(result["cells"]), int(result["sheets"]))
-            for i in range(ROUNDS)
+            baseline_cells(folder / f"base{i}.xlsx", int(result["cells"]), int(result["sheets"])) for i in range(ROUNDS)
         )
         raw = min(baseline_person_pass(database) for _ in range(2))
     count = sum(len(cells) for _, cells in written)

@@ -131,8 +131,6 @@ async def make_db(folder: Path) -> str:
     return str(path)
 
 
-
-
 async def measure(keys: int, rounds: int, folder: Path) -> tuple[dict[str, list[float]], dict[str, list[int]]]:
     db_path = await make_db(folder)
     ascii_keys, cjk_keys = list("abcdefghij"), list("张三丰李四王五赵六钱")
@@ -164,8 +162,12 @@ def main(argv: list[str] | None = None) -> int:
     report.add(Figure("form_key_to_frame_bare_input_p95", bare_p95, "ms"))
     for name in ("form_occupation", "form_name_cjk"):
         values = latency[name]
-        report.add(Figure(f"{name}_key_to_frame_median", median(values) * 1000, "ms", bare_median, "bare Input", "≤ 2×"))
-        report.add(Figure(f"{name}_key_to_frame_p95", percentile(values, 95) * 1000, "ms", bare_p95, "bare Input", "≤ 2×"))
+        report.add(
+            Figure(f"{name}_key_to_frame_median", median(values) * 1000, "ms", bare_median, "bare Input", "≤ 2×")
+        )
+        report.add(
+            Figure(f"{name}_key_to_frame_p95", percentile(values, 95) * 1000, "ms", bare_p95, "bare Input", "≤ 2×")
+        )
     for name, counts in sizes.items():
         target = "" if name == "bare_input" else "≤ 300 B"
         report.add(Figure(f"{name}_bytes_per_char", median([float(c) for c in counts]), "B", target=target))

@@ -168,7 +168,9 @@ async def measure(keys: int, rounds: int) -> tuple[Measured, Measured, dict[str,
         for name, (factory, typed) in cases.items():
             pilot[name] += await key_latencies(factory, typed, keys)
             frame[name] += await frame_latencies(factory, typed, keys)
-    sizes = {name: await bytes_per_key(factory, typed, max(1, 20 // len(typed))) for name, (factory, typed) in cases.items()}
+    sizes = {
+        name: await bytes_per_key(factory, typed, max(1, 20 // len(typed))) for name, (factory, typed) in cases.items()
+    }
     return pilot, frame, sizes
 
 
@@ -180,8 +182,14 @@ def _ratios(report: Report, method: str, latencies: Measured) -> None:
     report.add(Figure(f"widget_{method}_bare_input_p95", bare_p95, "ms"))
     for name, values in latencies.items():
         if name != "bare_input":
-            report.add(Figure(f"widget_{method}_{name}_median", median(values) * 1000, "ms", bare_median, "bare Input", "≤ 2×"))
-            report.add(Figure(f"widget_{method}_{name}_p95", percentile(values, 95) * 1000, "ms", bare_p95, "bare Input", "≤ 2×"))
+            report.add(
+                Figure(f"widget_{method}_{name}_median", median(values) * 1000, "ms", bare_median, "bare Input", "≤ 2×")
+            )
+            report.add(
+                Figure(
+                    f"widget_{method}_{name}_p95", percentile(values, 95) * 1000, "ms", bare_p95, "bare Input", "≤ 2×"
+                )
+            )
 
 
 def main(argv: list[str] | None = None) -> int:

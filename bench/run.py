@@ -119,7 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached county")
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
-    parser.add_argument("--skip", nargs="*", default=[], help="sections to skip: roundtrip startup input audit exports tui widgets")
+    parser.add_argument(
+        "--skip", nargs="*", default=[], help="sections to skip: roundtrip startup input audit exports tui widgets"
+    )
     args = parser.parse_args(argv)
     report = Report("latest")
     database, seconds = county_db(args.persons, args.seed, rebuild=args.rebuild)

@@ -75,6 +75,7 @@ _LABELS: dict[str, tuple[str, str | None]] = {
 }
 _ENTRY = {"woman.children": "第 {n} 个子女", "woman.pregnancies": "第 {n} 次怀孕", "benefits": "第 {n} 项扶助"}
 
+
 def field_label(path: str) -> str:
     """A Chinese label such as ``第 2 个子女·出生日期`` (the path itself when unknown)."""
     steps = parse_path(path)

@@ -195,7 +195,9 @@ async def group_households(group: str) -> list[Node]:
     out = []
     for code, status in ((r[0], r[1]) for r in households):
         name = f"{code[14:]} {head.get(code) or first.get(code) or '（无人）'}"
-        out.append(Node(HOUSEHOLD, code, name, _counts(code, persons, findings), "household", closed=status == "closed"))
+        out.append(
+            Node(HOUSEHOLD, code, name, _counts(code, persons, findings), "household", closed=status == "closed")
+        )
     return out
 
 

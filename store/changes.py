@@ -637,7 +637,9 @@ async def save_change(kind: str, household_code: str, fields: Fields, *, operato
         fields["spouse"] = await resolve_spouse(record, fields)
     partner_code = None
     if kind in ("marriage", "divorce", "widowed"):
-        partner_key = fields["spouse"] if kind == "marriage" else find_member(record, fields.get("person")).get("spouse")
+        partner_key = (
+            fields["spouse"] if kind == "marriage" else find_member(record, fields.get("person")).get("spouse")
+        )
         if partner_key and not any(p["key"] == partner_key for p in record["members"]):
             partner_code = await db.scalar("SELECT household_id FROM person WHERE key = ?", [partner_key])
     if incoming is not None:

@@ -53,7 +53,9 @@ async def _check_versions(record: dict[str, Any], stored: dict[str, Any] | None,
     Every stored household and every stored person in the record must carry the version it was opened at:
     a copy without versions, or with older ones, would silently overwrite someone else's work."""
     if stored is not None and record.get("_version") != stored["_version"]:
-        raise ConflictError("这一户已被其他人修改（或不是从数据库打开的），没有保存。请重新打开这一户，核对后再录入您的修改。")
+        raise ConflictError(
+            "这一户已被其他人修改（或不是从数据库打开的），没有保存。请重新打开这一户，核对后再录入您的修改。"
+        )
     keys = [p["key"] for p in record["members"]]
     marks = ",".join("?" * len(keys))
     rows = await db.fetch(f"SELECT key, household_id, version FROM person WHERE key IN ({marks})", keys, client)
@@ -124,7 +126,9 @@ async def _write(record: dict[str, Any], clean: dict[str, Any], references: set[
     await writer.finish()
     counts = writer.counts
     if any(counts[k] for k in ("persons_new", "persons_changed", "households_new", "households_changed")):
-        detail = f"新增 {counts['persons_new']} 人，修改 {counts['persons_changed']} 人，变动 {counts.get('events', 0)} 条"
+        detail = (
+            f"新增 {counts['persons_new']} 人，修改 {counts['persons_changed']} 人，变动 {counts.get('events', 0)} 条"
+        )
         await audit.log_action(operator, "save", code, detail, client)
 
 

@@ -136,7 +136,10 @@ async def test_marriage_links_both_spouses_across_households(loaded: db.DbTarget
                         spouse_id_number="430426199602030016")  # fmt: skip
     bride = _member(saved.record, woman.person_key)
     assert (bride["marital_status"], bride["first_marriage_date"], bride["spouse"]) == (
-        "21", dt.date(2026, 10, 1), man.person_key)
+        "21",
+        dt.date(2026, 10, 1),
+        man.person_key,
+    )
     groom = _member((await load_households([ZHAO]))[ZHAO], man.person_key)
     assert (groom["marital_status"], groom["spouse"]) == ("21", woman.person_key)
     assert sorted(e[:3] for e in await _events_since(mark)) == sorted([
@@ -163,11 +166,19 @@ async def test_divorce_and_widowhood(loaded: db.DbTarget) -> None:
     for key in ("f21-1", "f21-2"):
         person = _member(saved.record, key)
         assert (person["marital_status"], person["marriage_change_date"], person["spouse"]) == (
-            "40", dt.date(2026, 10, 9), None)
+            "40",
+            dt.date(2026, 10, 9),
+            None,
+        )
     await _save("death", ZHOU, person="h12-1", date="2026-10-02")
     saved = await _save("widowed", ZHOU, person="h12-2", date="2026-10-02")
     widow, late = _member(saved.record, "h12-2"), _member(saved.record, "h12-1")
-    assert (widow["marital_status"], widow["spouse"], late["spouse"], late["marital_status"]) == ("30", None, None, "21")
+    assert (widow["marital_status"], widow["spouse"], late["spouse"], late["marital_status"]) == (
+        "30",
+        None,
+        None,
+        "21",
+    )
     assert sorted(e[:3] for e in await _events_since(mark)) == sorted([
         ("divorce", dt.date(2026, 10, 9), "f21-1"), ("divorce", dt.date(2026, 10, 9), "f21-2"),
         ("death", dt.date(2026, 10, 2), "h12-1"), ("widowed", dt.date(2026, 10, 2), "h12-2"),
@@ -181,13 +192,20 @@ async def test_pregnancy_outcome_and_contraception(loaded: db.DbTarget) -> None:
     await _save("pregnancy", WANG, person="f21-2", lmp="2026-08-02", edd="2027-05-09")
     saved = await _save("outcome", WANG, person="f21-2", outcome="4", date="2026-10-10")
     pregnancy = _member(saved.record, "f21-2")["woman"]["pregnancies"][-1]
-    assert (pregnancy["outcome"], pregnancy["outcome_date"], pregnancy["edd"]) == ("4", dt.date(2026, 10, 10),
-                                                                                   dt.date(2027, 5, 9))
+    assert (pregnancy["outcome"], pregnancy["outcome_date"], pregnancy["edd"]) == (
+        "4",
+        dt.date(2026, 10, 10),
+        dt.date(2027, 5, 9),
+    )
     saved = await _save("contraception", ZHOU, person="h12-2", method="02", date="2026-10-15")
     assert _member(saved.record, "h12-2")["woman"]["contraception"] == {
-        "method": "02", "since": dt.date(2026, 10, 15), "failure": None}
+        "method": "02",
+        "since": dt.date(2026, 10, 15),
+        "failure": None,
+    }
     history = await db.fetch(
-        "SELECT h.method FROM contraception_history h JOIN person p ON p.id = h.woman_id WHERE p.key = ?", ["h12-2"])
+        "SELECT h.method FROM contraception_history h JOIN person p ON p.id = h.woman_id WHERE p.key = ?", ["h12-2"]
+    )
     assert [r[0] for r in history] == ["03"]
     assert [e[:3] for e in await _events_since(mark)] == [
         ("pregnancy", dt.date(2026, 8, 2), "f21-2"),

@@ -65,7 +65,9 @@ pytestmark = pytest.mark.e2e
 # --- helpers -----------------------------------------------------------------------------------------------
 
 
-def wait_until(what: str, probe: Callable[[], object], timeout: float = TIMEOUT, detail: Callable[[], str] = str) -> object:
+def wait_until(
+    what: str, probe: Callable[[], object], timeout: float = TIMEOUT, detail: Callable[[], str] = str
+) -> object:
     """Poll `probe` until it returns something truthy; fail with `what` and `detail()` after `timeout`."""
     deadline = time.monotonic() + timeout
     while True:

@@ -46,8 +46,6 @@ async def demo_db(demo_file: Path, tmp_path: Path):
         yield target
 
 
-
-
 def _app(target: db.DbTarget) -> RenkouApp:
     return RenkouApp(target_label=target.label, is_demo=True, needs_login=False, username="demo")
 
@@ -79,8 +77,15 @@ async def test_clerk_opens_a_household_level_by_level(demo_db: db.DbTarget) -> N
         screen = app.screen
         assert isinstance(screen, BrowseScreen)
         tree = screen.query_one(HouseholdTree)
-        await settle(pilot, lambda: bool(tree.root.children) and tree.root.children[0].is_expanded
-                     and bool(tree.root.children[0].children) and tree.root.children[0].children[0].data is not None)
+        await settle(
+            pilot,
+            lambda: (
+                bool(tree.root.children)
+                and tree.root.children[0].is_expanded
+                and bool(tree.root.children[0].children)
+                and tree.root.children[0].children[0].data is not None
+            ),
+        )
         township = tree.root.children[0]
         assert township.data is not None and township.data.code == code[:9]
         assert "人" in township.label.plain and "E" in township.label.plain  # 城关镇 600人 E.. W..
@@ -213,5 +218,11 @@ async def test_open_household_from_another_screen(demo_db: db.DbTarget) -> None:
 
 
 def test_wrap_keeps_numbers_whole_and_punctuation_off_line_starts() -> None:
-    lines = wrap_cells("E PRG5 阳晶晶 第 1 条孕情结局为活产（2022-04-24），生育史中没有前后 30 天内出生的亲生子女。", 36)
-    assert lines == ["E PRG5 阳晶晶 第 1 条孕情结局为活产", "  （2022-04-24），生育史中没有前后", "  30 天内出生的亲生子女。"]
+    lines = wrap_cells(
+        "E PRG5 阳晶晶 第 1 条孕情结局为活产（2022-04-24），生育史中没有前后 30 天内出生的亲生子女。", 36
+    )
+    assert lines == [
+        "E PRG5 阳晶晶 第 1 条孕情结局为活产",
+        "  （2022-04-24），生育史中没有前后",
+        "  30 天内出生的亲生子女。",
+    ]

@@ -36,8 +36,6 @@ async def example_db(tmp_path: Any) -> Any:
         yield target
 
 
-
-
 def _screen(pilot: Pilot) -> ChangeEntryScreen:
     screen = pilot.app.screen
     assert isinstance(screen, ChangeEntryScreen)
@@ -73,7 +71,9 @@ async def _saved(pilot: Pilot, count: int) -> None:
 async def _start(pilot: Pilot) -> None:
     await settle(pilot)
     pilot.app.push_screen(ChangeEntryScreen(month="2026-10", unit_code="430426101201"))
-    await settle(pilot, lambda: isinstance(pilot.app.screen, ChangeEntryScreen) and "东风村" in _text(pilot, "#ce-head"))
+    await settle(
+        pilot, lambda: isinstance(pilot.app.screen, ChangeEntryScreen) and "东风村" in _text(pilot, "#ce-head")
+    )
 
 
 def _app(target: db.DbTarget) -> RenkouApp:
@@ -102,7 +102,11 @@ async def test_a_clerk_keys_a_birth_a_marriage_and_a_death(example_db: db.DbTarg
         record = (await load_households([ZHOU]))[ZHOU]
         child = next(p for p in record["members"] if p["name"] == "周小雨")
         assert (child["sex"], child["birth_date"], child["mother"], child["relation"]) == (
-            "2", dt.date(2026, 10, 8), "h12-2", "30")
+            "2",
+            dt.date(2026, 10, 8),
+            "h12-2",
+            "30",
+        )
         mother = next(p for p in record["members"] if p["key"] == "h12-2")
         assert mother["woman"]["children"][-1]["order"] == 3
         line = _batch(pilot)[0]
@@ -222,7 +226,9 @@ async def test_a_conflict_reloads_the_household_and_keeps_the_typed_line(example
         await settle(pilot, lambda: not screen.saving and "已重新读取" in _text(pilot, "#ce-message"))
         assert "这一户刚被其他人修改，已重新读取，请核对后按 F2 保存。" in _text(pilot, "#ce-message").replace("\n", "")
         assert _batch(pilot) == [] and "本批 0 条" in _text(pilot, "#ce-head")
-        assert screen.fields["name"].value == "周小雨" and screen.fields["birth_date"].value_date == dt.date(2026, 10, 8)
+        assert screen.fields["name"].value == "周小雨" and screen.fields["birth_date"].value_date == dt.date(
+            2026, 10, 8
+        )
         # the clerk searches the mother again: the typed name stays, the 孩次 still holds the suggestion
         await pilot.press("f3", "end", "ctrl+u", *"cmh")
         await settle(pilot, lambda: "陈美华" in _text(pilot, "#ce-hit"))

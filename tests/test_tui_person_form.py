@@ -79,7 +79,9 @@ async def test_clerk_keys_a_new_child(example_db: db.DbTarget) -> None:
         await pilot.press(*wrong)  # a wrong check character: shown at once, and the audit lists it
         await settle(pilot)
         assert "校验位" in screen_text(pilot)
-        await settle(pilot, lambda: any(f.rule.startswith("ID") for f in form.findings if f.person_key == form.person_key))
+        await settle(
+            pilot, lambda: any(f.rule.startswith("ID") for f in form.findings if f.person_key == form.person_key)
+        )
         assert "ID" in shown(form.query_one("#form-findings-text", Static))
         await pilot.press("backspace", number[17])
         await settle(pilot, lambda: form.person["sex"] == "1" and form.person["birth_date"] == dt.date(2020, 5, 6))

@@ -19,10 +19,6 @@ RATES = {"完整率": "completeness_rate", "误差率": "logic_error_rate", "身
 HEADERS = ["村", "人口", "已婚育妇", "完整率", "误差率", "身份证", "重复", "及时率", "准确率", "得分"]
 
 
-
-
-
-
 async def compute() -> list[UnitQuality]:
     return await compute_quality(AS_OF, today=AS_OF)
 

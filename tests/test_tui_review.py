@@ -19,12 +19,6 @@ AS_OF = AUDIT_AS_OF
 TOWNSHIP = "430426101"
 
 
-
-
-
-
-
-
 def make_app(target: db.DbTarget) -> RenkouApp:
     return RenkouApp(target_label=target.label, is_demo=True, needs_login=False, username="tester")
 
@@ -69,7 +63,9 @@ async def test_header_rows_and_error_filter(audited_demo: db.DbTarget) -> None:
         first = expected.rows[0]
         assert rows[0][:5] == ["E", first.rule, clip(first.village_name, 8), first.household_code[-4:],
                                clip(first.person_name or "（户）", 6)]  # fmt: skip
-        assert first.rule in text_of(screen, "#review-detail") and first.household_code in text_of(screen, "#review-detail")
+        assert first.rule in text_of(screen, "#review-detail") and first.household_code in text_of(
+            screen, "#review-detail"
+        )
         # Tab to the filter row (village, rule, severity, status), → on 级别: E+W becomes E
         await pilot.press("tab", "tab", "tab", "right")
         await settle(pilot, screen)

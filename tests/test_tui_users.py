@@ -63,7 +63,9 @@ async def test_admin_adds_an_account_resets_a_password_and_disables(accounts_db:
         await pilot.press(*"newpass77", "enter", *"newpass77", "enter")
         await settle(pilot, lambda: "新密码" in shown(screen.query_one("#users-status")))
         assert await users.authenticate("clerk", "newpass77")
-    log = [tuple(r) for r in await db.fetch("SELECT username, action, target FROM audit_log WHERE action LIKE 'user.%'")]
+    log = [
+        tuple(r) for r in await db.fetch("SELECT username, action, target FROM audit_log WHERE action LIKE 'user.%'")
+    ]
     assert ("boss", "user.create", "zhang") in log and ("boss", "user.disable", "clerk") in log
     assert ("boss", "user.password", "clerk") in log
 

@@ -50,16 +50,22 @@ _PERSON: list[Row] = [
 #: kind → rows of (field name, label, widget factory); the values are read by :func:`read_values`.
 FIELD_ROWS: dict[str, list[Row]] = {
     "birth": [
-        [("order", "孩次", _text(2, r"[0-9]*")), ("name", "姓名", _text(8, select_on_focus=False)),
-         ("sex", "性别", _code("sex"))],
+        [
+            ("order", "孩次", _text(2, r"[0-9]*")),
+            ("name", "姓名", _text(8, select_on_focus=False)),
+            ("sex", "性别", _code("sex")),
+        ],
         [("birth_date", "出生日期", _date), ("id_number", "身份证号", _id)],
         [("policy", "政策属性", _code("child_policy")), ("blood", "血缘", _code("child_blood", "1"))],
     ],
     "death": [[("date", "死亡日期", _date)]],
     "move_in": [
         *_PERSON,
-        [("date", "迁入日期", _date), ("from_code", "迁出地代码", _text(6, r"[0-9]*")),
-         ("marital_status", "婚姻", _code("marital_status", "10"))],
+        [
+            ("date", "迁入日期", _date),
+            ("from_code", "迁出地代码", _text(6, r"[0-9]*")),
+            ("marital_status", "婚姻", _code("marital_status", "10")),
+        ],
     ],
     "move_out": [[("date", "迁出日期", _date), ("reason", "原因", _code("cancel_reason", "02"))]],
     "marriage": [

@@ -287,7 +287,9 @@ class ChangeEntryScreen(Screen[None]):
         key = key.strip().upper()
         kind = changes.KIND_BY_KEY.get(key)
         if kind is None:
-            self._message(f"没有类型 {key}：1出生 2死亡 3迁入 4迁出 5结婚 6离婚 7丧偶 8怀孕 9妊娠结局 0避孕措施 L O X", "error")
+            self._message(
+                f"没有类型 {key}：1出生 2死亡 3迁入 4迁出 5结婚 6离婚 7丧偶 8怀孕 9妊娠结局 0避孕措施 L O X", "error"
+            )
             return
         self._set_kind(kind)
         self.query_one(KindInput).advance()
@@ -631,7 +633,11 @@ class ChangeEntryScreen(Screen[None]):
                 line.status = _status(findings, line.person_keys or (line.person_key,))
         self._show_batch()
         bad = sum(1 for line in self.batch if line.status != "✓")
-        self._message(f"已核对本批 {len(self.batch)} 条，{bad} 条有问题。" if bad else f"已核对本批 {len(self.batch)} 条，均无问题。")
+        self._message(
+            f"已核对本批 {len(self.batch)} 条，{bad} 条有问题。"
+            if bad
+            else f"已核对本批 {len(self.batch)} 条，均无问题。"
+        )
 
     def _half_keyed(self) -> bool:
         if self.query_one(SearchInput).value.strip() or self.record is not None:

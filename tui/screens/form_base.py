@@ -29,8 +29,15 @@ from store.codes import HOUSEHOLDER
 from store.errors import ConflictError, StoreError
 from tui.screens.form_dialogs import ChoiceDialog
 
-__all__ = ["AUDIT_DELAY", "DRAFT_DELAY", "FormBase", "householder_name", "short_address", "take_versions",
-           "wait_mounted"]
+__all__ = [
+    "AUDIT_DELAY",
+    "DRAFT_DELAY",
+    "FormBase",
+    "householder_name",
+    "short_address",
+    "take_versions",
+    "wait_mounted",
+]
 
 AUDIT_DELAY = 0.15
 DRAFT_DELAY = 1.0
@@ -264,6 +271,7 @@ class FormBase(Screen[Any]):
             return
         errors = self.open_errors()
         if errors:
+
             def answer(choice: str | None) -> None:
                 if choice == "y":
                     self._start_save(after)

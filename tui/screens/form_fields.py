@@ -109,12 +109,15 @@ class Layout:
          Spec("occupation", "职业", width=10), Spec("registered_place_code", "户籍地代码", width=12)],
     ]  # fmt: skip
     SPOUSE_EXTERNAL: ClassVar[list[Spec]] = [
-        Spec("spouse_external.name", "配偶姓名", width=8), Spec("spouse_external.id_number", "配偶身份证", "id"),
+        Spec("spouse_external.name", "配偶姓名", width=8),
+        Spec("spouse_external.id_number", "配偶身份证", "id"),
     ]
     SPOUSE_PLACE: ClassVar[list[Spec]] = [Spec("spouse_external.registered_place_code", "配偶户籍地", width=12)]
     FLOW: ClassVar[list[Spec]] = [
-        Spec("flow.since", "流动日期", "date"), Spec("flow.place_code", "地区代码", width=6),
-        Spec("flow.place", "地点", width=10), Spec("flow.reason", "原因", width=6),
+        Spec("flow.since", "流动日期", "date"),
+        Spec("flow.place_code", "地区代码", width=6),
+        Spec("flow.place", "地点", width=10),
+        Spec("flow.reason", "原因", width=6),
     ]
     CONTRACEPTION: ClassVar[list[Spec]] = [
         Spec("woman.contraception.method", "避孕措施", "code", "contraception_method", status=12),
@@ -122,13 +125,18 @@ class Layout:
         Spec("woman.contraception.failure", "失败类型", "code", "contraception_failure", status=8),
     ]
     CHILD: ClassVar[list[Spec]] = [
-        Spec("name", "姓名", width=8), Spec("sex", "性别", "code", "sex", status=3),
-        Spec("birth_date", "出生日期", "date", future="error"), Spec("policy", "政策", "code", "child_policy", status=7),
-        Spec("blood", "血缘", "code", "child_blood", status=7), Spec("alive", "存活", "bool", status=3),
+        Spec("name", "姓名", width=8),
+        Spec("sex", "性别", "code", "sex", status=3),
+        Spec("birth_date", "出生日期", "date", future="error"),
+        Spec("policy", "政策", "code", "child_policy", status=7),
+        Spec("blood", "血缘", "code", "child_blood", status=7),
+        Spec("alive", "存活", "bool", status=3),
     ]
     PREGNANCY: ClassVar[list[Spec]] = [
-        Spec("lmp", "末次月经", "date"), Spec("edd", "预产期", "date", future="allow"),
-        Spec("outcome", "结局", "code", "pregnancy_outcome", status=8), Spec("outcome_date", "结局日期", "date"),
+        Spec("lmp", "末次月经", "date"),
+        Spec("edd", "预产期", "date", future="allow"),
+        Spec("outcome", "结局", "code", "pregnancy_outcome", status=8),
+        Spec("outcome_date", "结局日期", "date"),
     ]
     CERTIFICATE: ClassVar[list[Spec]] = [
         Spec("woman.only_child_certificate.number", "独生子女证", width=12),

@@ -658,7 +658,8 @@ class PersonForm(FormBase):
             if spec.kind == "spouse":
                 self._loaded_text[path] = self._spouse_code(person, self._spouse_table)
                 self._loaded_values[path] = person.get("spouse") or (
-                    "0" if person.get("spouse_external") is not None else None)
+                    "0" if person.get("spouse_external") is not None else None
+                )
             else:
                 self._loaded_values[path] = value_at(person, path)
                 self._loaded_text[path] = field_text(spec, self._loaded_values[path])
@@ -774,4 +775,3 @@ class PersonForm(FormBase):
         if self.ready and self._saved_person() is not None:
             PersonForm.previous_person = copy.deepcopy(clean_person(self.person))
         super().leave()
-

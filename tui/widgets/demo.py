@@ -60,7 +60,9 @@ class WidgetDemo(App[None]):
         self._log(f"IdField.Parsed 性别 {message.sex} 出生 {message.birth_date} 旧号 {message.legacy}")
 
     def on_date_field_changed(self, message: DateField.Changed) -> None:
-        self._log(f"DateField.Changed #{message.field.id} {message.value_date} {message.error or message.warning or ''}")
+        self._log(
+            f"DateField.Changed #{message.field.id} {message.value_date} {message.error or message.warning or ''}"
+        )
 
     def on_code_field_changed(self, message: CodeField.Changed) -> None:
         self._log(f"CodeField.Changed #{message.field.id} {message.code} {message.label}")

@@ -116,7 +116,9 @@ class Field(Widget):
         self._status_key: tuple[str, str, str] = ("", "", "[]")
         self._status_cells = 0
         self._quiet = False
-        self.input = self.input_class(self, value, placeholder=placeholder, max_length=self.max_chars or self.input_width)
+        self.input = self.input_class(
+            self, value, placeholder=placeholder, max_length=self.max_chars or self.input_width
+        )
         self.status = Static("", classes="field--status", markup=False)
 
     def compose(self) -> ComposeResult:
