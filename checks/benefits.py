@@ -1,4 +1,4 @@
-"""Family-planning benefits and certificates (`domain.md` §8): 奖励扶助, 特别扶助, 独生子女父母光荣证
+"""Family-planning benefits and certificates (`docs/spec/domain.md` §8): 奖励扶助, 特别扶助, 独生子女父母光荣证
 (BEN1–BEN3, CRT1).
 
 The benefit year of a benefit is its `since` year (the first year paid; the conditions must hold from

@@ -88,7 +88,7 @@ def _consistent(items: list[tuple[int, dict[str, Any]]], gap: int) -> bool:
 def ch02(p: PersonView, env: Env) -> object:
     """孩次 of her entries are not exactly 1..n in birth-date order (births of one delivery may be numbered
     in any order). The numbering of all entries and the numbering of the live births alone are both
-    accepted (`rules.md` says both "孩次 numbers all entries" and "CH02 uses live births only"). Entries
+    accepted (`docs/spec/rules.md` says both "孩次 numbers all entries" and "CH02 uses live births only"). Entries
     without 孩次 or birth date are left to REQ5."""
     entries = p.wf.entries
     if not entries or any(c.get("order") is None or c.get("birth_date") is None for c in entries):

@@ -1,4 +1,4 @@
-"""Headless ``renkou check`` and ``renkou quality`` (`interchange.md` §2). The CLI opens the database and
+"""Headless ``renkou check`` and ``renkou quality`` (`docs/spec/interchange.md` §2). The CLI opens the database and
 calls these; they print to `out` and return the exit code (0 when the audit ran, whatever it found)."""
 
 from __future__ import annotations

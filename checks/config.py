@@ -1,6 +1,6 @@
-"""Audit configuration: legal marriage ages, birth-policy ceilings and thresholds (`rules.md`).
+"""Audit configuration: legal marriage ages, birth-policy ceilings and thresholds (`docs/spec/rules.md`).
 
-Nothing of this lives as a literal in a rule. The defaults are those of `rules.md`; a region (province by
+Nothing of this lives as a literal in a rule. The defaults are those of `docs/spec/rules.md`; a region (province by
 its 2-digit code, or a county by its 6-digit code) can override the marriage ages and the policy
 ceilings, and every threshold can be changed. A database may store overrides as JSON in the `setting`
 table under ``audit_config`` (see :func:`config_from_json`).

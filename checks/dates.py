@@ -1,4 +1,4 @@
-"""Date arithmetic of the audit conventions (`rules.md`): 周岁 ages, year and month offsets, "future".
+"""Date arithmetic of the audit conventions (`docs/spec/rules.md`): 周岁 ages, year and month offsets, "future".
 
 A 29 February birthday is reached on 1 March in common years; "x months before D" is the same day of
 the month x months earlier, clamped to that month's end.

@@ -46,7 +46,7 @@ def hh01(h: HouseholdView, env: Env) -> object:
       message="与户主关系为 {relation}（应为{implied}性），登记的性别为{sex}。请核对关系或性别。",
       example={"relation": "12 妻", "implied": "女", "sex": "男"})  # fmt: skip
 def hh02(p: PersonView, env: Env) -> object:
-    """The sex implied by the relation code (`domain.md` §3.4) differs from the recorded sex."""
+    """The sex implied by the relation code (`docs/spec/domain.md` §3.4) differs from the recorded sex."""
     implied = RELATION_SEX.get(p.relation or "")
     if implied is not None and p.sx is not None and implied != p.sx:
         return hit(relation=_relation(p.relation), implied=_SEX[implied], sex=_SEX[p.sx])

@@ -407,7 +407,7 @@ class PersonView:
 
     @property
     def married_wcba(self) -> bool:
-        """Active, female, married, within the WCBA ages at the reference date (`rules.md`)."""
+        """Active, female, married, within the WCBA ages at the reference date (`docs/spec/rules.md`)."""
         return self.active and bool(self.tags & T_WCBA)
 
 
@@ -487,7 +487,7 @@ class Hit:
 
 @dataclass(slots=True)
 class Finding:
-    """One finding; :meth:`to_json` gives the object of `renkou check --json` (`interchange.md` §2)."""
+    """One finding; :meth:`to_json` gives the object of `renkou check --json` (`docs/spec/interchange.md` §2)."""
 
     rule: str
     severity: str

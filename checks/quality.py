@@ -1,11 +1,11 @@
-"""Data-quality indicators (`quality.md`) per village, township and county, and the verification sample.
+"""Data-quality indicators (`docs/spec/quality.md`) per village, township and county, and the verification sample.
 
 Every figure is computed from the stored audit (the ``finding`` table, which :func:`checks.engine.run_audit`
 fills at a reference date) plus a few aggregate queries on ``person`` and ``change_event``. Totals are
 pooled: numerators and denominators are summed over the villages of a unit, never averaged.
 
 Rates are fractions (0.025 = 2.5 %); ``score`` is 0–100; an undefined rate (empty denominator) is None.
-The JSON object of a unit (:meth:`UnitQuality.to_json`) has exactly the keys of `quality.md` plus
+The JSON object of a unit (:meth:`UnitQuality.to_json`) has exactly the keys of `docs/spec/quality.md` plus
 ``unit_code``, ``unit_name`` and ``level``; thresholds, per-indicator verdicts, numerators and
 denominators and the "可提高" list are on the :class:`UnitQuality` object.
 """
@@ -36,7 +36,7 @@ __all__ = [
     "sample_size",
 ]
 
-#: JSON keys of a unit, in order (`quality.md`).
+#: JSON keys of a unit, in order (`docs/spec/quality.md`).
 INDICATORS = ("persons", "married_wcba", "completeness_rate", "logic_errors", "logic_error_rate", "error_record_rate",
               "id_valid_rate", "duplicate_rate", "timeliness_rate", "accuracy_rate", "score", "passed")  # fmt: skip
 TITLES = {
@@ -51,7 +51,7 @@ RESULTS_KEY = "verification_results"
 
 @dataclass(frozen=True)
 class QualityConfig:
-    """Thresholds (indicator → (">=" or "<=", value)) and the other parameters of `quality.md`."""
+    """Thresholds (indicator → (">=" or "<=", value)) and the other parameters of `docs/spec/quality.md`."""
 
     thresholds: tuple[tuple[str, str, float], ...] = (
         ("completeness_rate", ">=", 0.95),
@@ -141,7 +141,7 @@ class UnitCounts:
 
 
 def score(values: dict[str, Any]) -> float | None:
-    """100 × the mean of the defined terms (`quality.md`)."""
+    """100 × the mean of the defined terms (`docs/spec/quality.md`)."""
     terms = []
     for key, flip in (("completeness_rate", False), ("logic_error_rate", True), ("id_valid_rate", False),
                       ("duplicate_rate", True), ("timeliness_rate", False), ("accuracy_rate", False)):  # fmt: skip
@@ -222,7 +222,7 @@ def latest_birth(as_of: dt.date, years: int) -> dt.date:
 
 
 def _wcba_sql(as_of: dt.date, config: AuditConfig) -> tuple[str, list[Any]]:
-    """SQL condition on `p` for a married WCBA at `as_of` (`rules.md` conventions) and its parameters."""
+    """SQL condition on `p` for a married WCBA at `as_of` (`docs/spec/rules.md` conventions) and its parameters."""
     oldest = latest_birth(as_of, config.wcba_max_age + 1)
     youngest = latest_birth(as_of, config.wcba_min_age)
     sql = ("p.cancel_reason IS NULL AND p.sex = '2' AND p.marital_status IN ('20', '21', '22', '23') "

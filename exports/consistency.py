@@ -1,4 +1,4 @@
-"""Internal consistency checks of the returns (`domain.md` §6.5), evaluated on the computed figures.
+"""Internal consistency checks of the returns (`docs/spec/domain.md` §6.5), evaluated on the computed figures.
 
 Each check compares two signed sums of columns of one sheet in every row (villages and 合计). A failed
 check never stops the export: the cells involved are flagged and the 说明 sheet lists it with a hint at

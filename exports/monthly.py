@@ -1,4 +1,4 @@
-"""``renkou export monthly``: the monthly returns workbook (`returns.md`) of a unit for a month."""
+"""``renkou export monthly``: the monthly returns workbook (`docs/spec/returns.md`) of a unit for a month."""
 
 from __future__ import annotations
 

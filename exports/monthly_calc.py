@@ -1,4 +1,4 @@
-"""The figures of the monthly returns (`returns.md`), computed in one pass over lean person rows.
+"""The figures of the monthly returns (`docs/spec/returns.md`), computed in one pass over lean person rows.
 
 Pure Python: no database, no xlsxwriter. Dates are ISO ``YYYY-MM-DD`` strings, which compare like dates
 and are several times cheaper to read from the database than `datetime.date` objects (a county has

@@ -1,4 +1,4 @@
-"""The 质量 sheet's figures: the indicators of `quality.md` per village and in total, from `checks.quality`.
+"""The 质量 sheet's figures: the indicators of `docs/spec/quality.md` per village and in total, from `checks.quality`.
 
 This module is the only place the monthly workbook touches the quality indicators, so the sheet shows
 exactly what `renkou quality` computes (pooled totals, thresholds and verdicts included).
@@ -26,7 +26,7 @@ class QualityColumn:
 
 _KIND = {"persons": "count", "married_wcba": "count", "logic_errors": "count", "score": "score", "passed": "text"}
 
-#: the indicators of quality.md in sheet order, titled as `renkou quality` titles them
+#: the indicators of docs/spec/quality.md in sheet order, titled as `renkou quality` titles them
 QUALITY_COLUMNS: tuple[QualityColumn, ...] = tuple(
     QualityColumn(key, TITLES[key], _KIND.get(key, "rate")) for key in INDICATORS
 )

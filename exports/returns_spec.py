@@ -1,4 +1,4 @@
-"""The sheets of the monthly returns (`returns.md`): names, titles and columns, as plain data.
+"""The sheets of the monthly returns (`docs/spec/returns.md`): names, titles and columns, as plain data.
 
 The header texts here are the contract: tests and county templates match them exactly. A column is a
 count, or a rate/ratio recomputed from two count columns of the same sheet (so the 合计 row recomputes

@@ -1,4 +1,4 @@
-"""The verification sample of `quality.md` (抽查), drawn by `checks.quality`: the one place the sample
+"""The verification sample of `docs/spec/quality.md` (抽查), drawn by `checks.quality`: the one place the sample
 export asks for it."""
 
 from __future__ import annotations

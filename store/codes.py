@@ -1,4 +1,4 @@
-"""Code tables used in files, forms and audits (`interchange.md` §3, `domain.md` §3).
+"""Code tables used in files, forms and audits (`docs/spec/interchange.md` §3, `docs/spec/domain.md` §3).
 
 Import is cheap: the pinyin initials of labels are precomputed in ``store.code_initials``
 (regenerate with ``bench/tools/build_code_initials.py`` after changing a label).
@@ -223,7 +223,7 @@ _ETHNICITY = [(f"{i:02d}", n) for i, n in enumerate(_ETHNIC_NAMES, start=1)] + [
     ("98", "外国人入籍", "入籍"),
 ]
 
-# GB/T 4761-2008 two-digit relation codes (domain.md §3.4); third item = short label.
+# GB/T 4761-2008 two-digit relation codes (docs/spec/domain.md §3.4); third item = short label.
 _RELATION: list[tuple[str, ...]] = [
     ("01", "本人"),
     ("02", "户主"),
@@ -311,7 +311,7 @@ _RELATION: list[tuple[str, ...]] = [
     ("99", "非亲属"),
 ]
 
-# GB/T 4658-2006: top levels (labels of domain.md §3.5) and the typical sub-codes.
+# GB/T 4658-2006: top levels (labels of docs/spec/domain.md §3.5) and the typical sub-codes.
 _EDUCATION = [
     ("10", "研究生教育", "研究生"),
     ("11", "博士毕业"),
@@ -450,7 +450,7 @@ TABLES: dict[str, CodeTable] = {
     )
 }
 
-# --- relation groups (domain.md §3.4, rules.md HH02–HH04) ---------------------------------------
+# --- relation groups (docs/spec/domain.md §3.4, docs/spec/rules.md HH02–HH04) ---------------------------------------
 
 HOUSEHOLDER = "02"
 RELATION_SPOUSE: frozenset[str] = frozenset({"10", "11", "12"})
@@ -474,7 +474,7 @@ def implied_sex(relation: str | None) -> str | None:
     return RELATION_SEX.get(relation)
 
 
-# --- contraception (domain.md §3.8, returns.md 避孕节育) -----------------------------------------
+# --- contraception (docs/spec/domain.md §3.8, docs/spec/returns.md 避孕节育) -----------------------------------------
 
 FEMALE_METHODS: frozenset[str] = frozenset({"02", "03", "04", "05", "06"})
 STERILISATION: frozenset[str] = frozenset({"01", "02"})

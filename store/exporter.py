@@ -1,4 +1,4 @@
-"""``renkou export households``: the database as a household file (`interchange.md` §1)."""
+"""``renkou export households``: the database as a household file (`docs/spec/interchange.md` §1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``renkou import FILE.jsonl``: all-or-nothing import of a household file (`interchange.md` §1).
+"""``renkou import FILE.jsonl``: all-or-nothing import of a household file (`docs/spec/interchange.md` §1).
 
 Two passes over the file keep memory bounded for a county: the first parses and checks every line and
 collects keys and references; the second writes the good lines in batches inside one transaction. With

@@ -1,4 +1,4 @@
-"""The household interchange format (`interchange.md` §1): parsing, structural checks, serialisation.
+"""The household interchange format (`docs/spec/interchange.md` §1): parsing, structural checks, serialisation.
 
 A *household record* is the in-memory form of one household line: the interchange dict with its dates
 turned into `datetime.date`. The same shape is produced by the database loader (`store.records`), written

@@ -1,6 +1,6 @@
 """Tortoise models: the database schema of Renkou.
 
-The schema mirrors the interchange format (`shared/spec/interchange.md` §1): one row per unit,
+The schema mirrors the interchange format (`docs/spec/interchange.md` §1): one row per unit,
 household and person, with the woman record split into child, pregnancy and contraception-history
 rows. Bulk paths (import, export, audit) use raw SQL over these tables; the ORM classes define the
 schema and serve small look-ups.

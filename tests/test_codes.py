@@ -1,4 +1,4 @@
-"""Code tables: interchange.md §3, domain.md §3."""
+"""Code tables: docs/spec/interchange.md §3, docs/spec/domain.md §3."""
 
 from __future__ import annotations
 
@@ -348,7 +348,7 @@ def test_contraception_groups() -> None:
     assert CONTRACEPTION_STAT_COLUMN["03"] == "宫内节育器"
     assert CONTRACEPTION_STAT_COLUMN["05"] == CONTRACEPTION_STAT_COLUMN["06"] == "口服及注射避孕药"
     assert CONTRACEPTION_STAT_COLUMN["09"] == "其他"
-    # returns.md 避孕节育: column order
+    # docs/spec/returns.md 避孕节育: column order
     assert CONTRACEPTION_STAT_COLUMNS == (
         "男性绝育",
         "女性绝育",

@@ -1,6 +1,6 @@
 """Tests for store.demo: determinism, size, structure, a clean county, planted faults.
 
-`audit()` below is a small checker of the rules.md catalogue written independently of the generator (it
+`audit()` below is a small checker of the docs/spec/rules.md catalogue written independently of the generator (it
 reads only the JSONL lines); the real audit engine lives in `checks/`.
 """
 
@@ -67,7 +67,7 @@ E_RULES = frozenset(
         "FLW4",
     ]
 )
-# Unavoidable companions of a planted fault in its household (the rules.md suppressions do not cover
+# Unavoidable companions of a planted fault in its household (the docs/spec/rules.md suppressions do not cover
 # them): a first marriage before birth is also below the legal age; a birth before 12 is also before 15
 # and before the marriage; a spouse link that is not returned leaves the other spouse without a link; a
 # duplicate infant record has no ID.

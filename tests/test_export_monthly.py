@@ -13,7 +13,7 @@ from exports.monthly import export_monthly
 from store import db
 from store.importer import import_file
 
-#: header texts of returns.md, typed here independently of exports.returns_spec
+#: header texts of docs/spec/returns.md, typed here independently of exports.returns_spec
 HEADERS = {
     "人口变动": "单位, 期初人口, 出生, 死亡, 迁入, 迁出, 其他减少, 期末人口",
     "出生情况": "单位, 出生合计, 男, 女, 一孩, 二孩, 三孩及以上, 政策内, 政策外, 出生人口性别比",
@@ -198,7 +198,7 @@ async def test_quality_sheet_and_open_errors_after_an_audit(store_db: db.DbTarge
                        "错误记录率", "身份证号码合格率", "重复建档率", "录入及时率", "主要数据项准确率", "质量得分",
                        "是否达标"]  # fmt: skip
     assert list(rows) == list(EXPECTED_ROWS)
-    # active persons (b1 died, d1 moved out, g3 cancelled) and married WCBA at 2025-10-31 (quality.md conventions)
+    # active persons (b1 died, d1 moved out, g3 cancelled) and married WCBA at 2025-10-31 (docs/spec/quality.md conventions)
     assert [rows[r][1].value for r in EXPECTED_ROWS] == [10, 4, 0, 14]
     assert [rows[r][2].value for r in EXPECTED_ROWS] == [4, 1, 0, 5]
     assert rows["合计"][3].number_format == "0.0%" and rows["合计"][11].number_format == "0.0"

@@ -1,5 +1,5 @@
 """The monthly workbook of a synthetic township (store.demo, with planted faults) against a plain reference
-implementation of returns.md written here over the household records, with `datetime.date` arithmetic."""
+implementation of docs/spec/returns.md written here over the household records, with `datetime.date` arithmetic."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def married_wcba(p: dict[str, Any], day: dt.date) -> bool:
 
 
 def reference(records: list[dict[str, Any]], first: dt.date, last: dt.date) -> dict[str, dict[str, Counter]]:
-    """sheet → header → Counter(village → value) by the definitions of returns.md."""
+    """sheet → header → Counter(village → value) by the definitions of docs/spec/returns.md."""
     out: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
     before = first - dt.timedelta(days=1)
     for record in records:

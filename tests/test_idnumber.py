@@ -25,7 +25,7 @@ from store.regions import is_known_region
 DIGITS = "0123456789"
 
 # ---------------------------------------------------------------------------------------------------
-# Test vectors of domain.md §4.6
+# Test vectors of docs/spec/domain.md §4.6
 # ---------------------------------------------------------------------------------------------------
 
 # (number, birth date, sex) of numbers that are fully valid (format, checksum, date, known region).

@@ -1,4 +1,4 @@
-"""Quality indicators (quality.md), the verification sample, the headless commands and the generated docs."""
+"""Quality indicators (docs/spec/quality.md), the verification sample, the headless commands and the generated docs."""
 
 from __future__ import annotations
 
@@ -243,7 +243,7 @@ async def test_check_command_refuses_an_unknown_unit(store_db: db.DbTarget) -> N
 
 
 def test_near_threshold_is_not_passed() -> None:
-    """A rate within 5 points of its threshold is shown as "near" but the unit has not passed (quality.md)."""
+    """A rate within 5 points of its threshold is shown as "near" but the unit has not passed (docs/spec/quality.md)."""
     from checks.quality import QualityConfig, all_pass, verdicts
 
     config = QualityConfig()

@@ -1,4 +1,4 @@
-"""Every rule of rules.md: a minimal record that fires it and a nearly identical one that does not."""
+"""Every rule of docs/spec/rules.md: a minimal record that fires it and a nearly identical one that does not."""
 
 from __future__ import annotations
 

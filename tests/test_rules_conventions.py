@@ -1,4 +1,4 @@
-"""The conventions of rules.md: reference date and "future", 周岁 ages and 29 February, active persons,
+"""The conventions of docs/spec/rules.md: reference date and "future", 周岁 ages and 29 February, active persons,
 placeholder IDs, suppression, one finding per (rule, record, history entry), pair findings, fields."""
 
 from __future__ import annotations

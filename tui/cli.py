@@ -1,4 +1,4 @@
-"""Console entry point ``renkou``: the TUI and the headless commands (`interchange.md` §2).
+"""Console entry point ``renkou``: the TUI and the headless commands (`docs/spec/interchange.md` §2).
 
 Headless commands never import Textual; the TUI is imported only when it is opened. Every failure the
 user can act on ends with one line of Chinese on stderr and a non-zero exit code.

@@ -1,8 +1,8 @@
 """Synthetic demo county (演示数据): realistic households in the interchange format, with planted faults.
 
 `generate()` builds a deterministic county (430426 祁东县) household by household and yields each one as
-an interchange payload (`interchange.md` §1), so a county of 400 000 persons never sits in memory at once.
-With ``error_rate`` 0 the data raises no E finding of `rules.md` at ``as_of``; with ``error_rate`` R about
+an interchange payload (`docs/spec/interchange.md` §1), so a county of 400 000 persons never sits in memory at once.
+With ``error_rate`` 0 the data raises no E finding of `docs/spec/rules.md` at ``as_of``; with ``error_rate`` R about
 R × persons records carry one planted fault each, every rule code of the catalogue at least once (for
 2 000 persons or more), and ``manifest["faults"]`` names the records the audit must report.
 

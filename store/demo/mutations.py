@@ -1,4 +1,4 @@
-"""The fault catalogue: every rule code of `rules.md`, the mutation planting it, and the planting order."""
+"""The fault catalogue: every rule code of `docs/spec/rules.md`, the mutation planting it, and the planting order."""
 
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ from store.demo.mut_woman import (
 )
 from store.demo.toolkit import _FaultTools
 
-# Every rule code of rules.md, in catalogue order.
+# Every rule code of docs/spec/rules.md, in catalogue order.
 RULE_CODES: tuple[str, ...] = (
     *(f"ID0{i}" for i in range(1, 8)),
     "DUP1",

@@ -1,4 +1,4 @@
-"""Serialisation of generated households to interchange payloads (`interchange.md` §1)."""
+"""Serialisation of generated households to interchange payloads (`docs/spec/interchange.md` §1)."""
 
 from __future__ import annotations
 

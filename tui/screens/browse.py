@@ -114,7 +114,7 @@ class HouseholdTree(Tree[Node]):
 
 
 class BrowseScreen(Screen[None]):
-    """户树 + 户详情 (screens.md, Browse)."""
+    """户树 + 户详情 (docs/spec/screens.md, Browse)."""
 
     HELP = HELP
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]

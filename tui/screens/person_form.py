@@ -1,4 +1,4 @@
-"""The person form (screens.md "Person form"): heads-down entry of one member with the inline audit.
+"""The person form (docs/spec/screens.md "Person form"): heads-down entry of one member with the inline audit.
 
 The form edits the household record (``store.records`` shape) and shows one member at a time: Enter moves
 to the next item (fixed-length items move on by themselves), F2 / Ctrl+S save the household through

@@ -1,4 +1,4 @@
-"""Quality panel (数据质量): the indicators of `quality.md` for the units of a township or county, with the
+"""Quality panel (数据质量): the indicators of `docs/spec/quality.md` for the units of a township or county, with the
 rules whose findings cost the selected unit the most score ("先改这些", 可提高 x.x 分).
 
 The figures come from :func:`checks.quality.compute_quality` over the stored audit, computed in a worker

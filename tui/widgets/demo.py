@@ -1,6 +1,6 @@
 """Try the entry widgets in a terminal: ``python -m tui.widgets.demo`` (Ctrl+Q quits).
 
-A few rows of the person form (screens.md) built from the widgets alone, with the messages they post
+A few rows of the person form (docs/spec/screens.md) built from the widgets alone, with the messages they post
 shown at the bottom — handy for checking a terminal (PuTTY, 16 colours, IME) by hand.
 """
 
