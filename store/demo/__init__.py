@@ -12,7 +12,7 @@ Modules, one job each:
   and legal marriage ages;
 - `model` — the in-memory person/household records; `payload` — their interchange dicts; `ids` — ID
   allocation; `units` — county, townships and villages; `relations` — relation-to-householder codes;
-- the clean generator `_Gen` (`generator`), built from mixins: `people` (persons, random helpers),
+- the clean generator `Generator` (`generator`), built from mixins: `people` (persons, random helpers),
   `families` (marriages, births), `templates` (household templates), `life` (deaths, outflows), `women`
   (woman records, benefits);
 - the faults: `faults` (the planter), `toolkit` (what mutations may use), `hosts` (host selection),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from store.demo.hosts import Planted
-from store.demo.model import _HH
+from store.demo.model import Household
 from store.demo.mut_family import (
     _m_ch01,
     _m_ch02,
@@ -76,7 +76,7 @@ from store.demo.mut_woman import (
     _m_prg5,
     _m_prg6,
 )
-from store.demo.toolkit import _FaultTools
+from store.demo.toolkit import FaultTools
 
 # Every rule code of docs/spec/rules.md, in catalogue order.
 RULE_CODES: tuple[str, ...] = (
@@ -102,7 +102,7 @@ RULE_CODES: tuple[str, ...] = (
 )
 
 
-Mutation = Callable[[_FaultTools, _HH], "Planted | None"]
+Mutation = Callable[[FaultTools, Household], "Planted | None"]
 
 #: The fault catalogue: rule code → mutation planting exactly that fault on one record.
 MUTATIONS: dict[str, Mutation] = {
