@@ -6,15 +6,10 @@ The per-rule mutation functions are in `store.demo.mutations`; the helpers they 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from store.demo.model import Household
 from store.demo.mutations import MUTATIONS, PLANT_ORDER, RULE_CODES
-from store.demo.toolkit import FaultTools
+from store.demo.toolkit import FaultTools, GeneratorContext
 from store.demo.units import Village
-
-if TYPE_CHECKING:  # type-only: the generator creates the planter with itself
-    from store.demo.generator import Generator
 
 
 class FaultPlanter(FaultTools):
@@ -24,7 +19,7 @@ class FaultPlanter(FaultTools):
     mutated records use order codes 901–999 and extra households serials 9001+, never used by clean data.
     """
 
-    def __init__(self, gen: Generator, error_rate: float) -> None:
+    def __init__(self, gen: GeneratorContext, error_rate: float) -> None:
         super().__init__(gen)
         n = gen.n
         total = round(error_rate * n) if error_rate > 0 else 0

@@ -1,5 +1,5 @@
 """Host selection for the mutation functions: active members, couples, women, clean history entries,
-and the `Target` / `Planted` result types."""
+and the `targets` of a planted fault."""
 
 from __future__ import annotations
 
@@ -7,10 +7,8 @@ from collections.abc import Callable
 from datetime import date
 
 from store.demo.model import ChildEntry, Household, Person, Pregnancy
+from store.demo.registry import Target
 from store.demo.toolkit import FaultTools
-
-Target = tuple[str, "str | None"]
-Planted = tuple[list[Target], list[Household]]
 
 
 def targets(hh: Household, *people: Person) -> list[Target]:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from store.demo.hosts import Planted, active, couples, is_clean_entry, is_twin, no_benefits, targets, women
+from store.demo.hosts import active, couples, is_clean_entry, is_twin, no_benefits, targets, women
 from store.demo.model import Household, Person, deliveries
 from store.demo.names import GIVEN, cohort_of
 from store.demo.policy import LEGAL_AGE_CHANGE, POLICY_THREE, POLICY_TWO, legal_marriage_day, policy_consistent
+from store.demo.registry import Planted, plants
 from store.demo.toolkit import FaultTools
 from store.demo.util import add_years, days
 
 # Marriage rules.
 
 
+@plants("MAR1")
 def _m_mar1(f: FaultTools, hh: Household) -> Planted | None:
     p = f.pick(active(hh, lambda q: q.marital in ("22", "23", "30", "40") and q.fm is not None))
     if p is None:
@@ -22,6 +24,7 @@ def _m_mar1(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, p), []
 
 
+@plants("MAR2")
 def _m_mar2(f: FaultTools, hh: Household) -> Planted | None:
     for h, w in couples(hh):
         if h.marital != "21" or w.marital != "21" or h.fm != w.fm:
@@ -41,6 +44,7 @@ def _m_mar2(f: FaultTools, hh: Household) -> Planted | None:
     return None
 
 
+@plants("MAR3")
 def _m_mar3(f: FaultTools, hh: Household) -> Planted | None:
     p = f.pick(active(hh, lambda q: q.marital == "10" and f.age(q) >= 23 and q.spouse is None and q.fm is None))
     if p is None:
@@ -49,6 +53,7 @@ def _m_mar3(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, p), []
 
 
+@plants("MAR4")
 def _m_mar4(f: FaultTools, hh: Household) -> Planted | None:
     p = f.pick(active(hh, lambda q: q.sex == "1" and q.marital == "10" and f.age(q) >= 25 and q.fm is None))
     if p is None:
@@ -65,6 +70,7 @@ def _m_mar4(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, p), []
 
 
+@plants("MAR5")
 def _m_mar5(f: FaultTools, hh: Household) -> Planted | None:
     pairs = [
         (h, w)
@@ -85,6 +91,7 @@ def _m_mar5(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, h, w), []
 
 
+@plants("MAR6")
 def _m_mar6(f: FaultTools, hh: Household) -> Planted | None:
     pairs = couples(hh)
     if not pairs:
@@ -94,6 +101,7 @@ def _m_mar6(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, x), []
 
 
+@plants("MAR7")
 def _m_mar7(f: FaultTools, hh: Household) -> Planted | None:
     pairs = [
         (x, y)
@@ -111,6 +119,7 @@ def _m_mar7(f: FaultTools, hh: Household) -> Planted | None:
     return [*targets(hh, x), (new.code, y.key)], [new]
 
 
+@plants("MAR8")
 def _m_mar8(f: FaultTools, hh: Household) -> Planted | None:
     def ok(q: Person) -> bool:
         return q.marital in ("22", "23", "30", "40") and q.fm is not None and q.mc is not None
@@ -122,6 +131,7 @@ def _m_mar8(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, p), []
 
 
+@plants("MAR9")
 def _m_mar9(f: FaultTools, hh: Household) -> Planted | None:
     for h, w in couples(hh):
         if h.marital != "21" or w.marital != "21" or h.fm != w.fm:
@@ -137,6 +147,7 @@ def _m_mar9(f: FaultTools, hh: Household) -> Planted | None:
 # Childbirth-history rules.
 
 
+@plants("CH01")
 def _m_ch01(f: FaultTools, hh: Household) -> Planted | None:
     cands = [(w, c) for w in women(hh) if no_benefits(w) for c in w.woman.children if c.member is not None]
     if not cands:
@@ -146,6 +157,7 @@ def _m_ch01(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, w), []
 
 
+@plants("CH02")
 def _m_ch02(f: FaultTools, hh: Household) -> Planted | None:
     for w in women(hh):
         kids = w.woman.children
@@ -158,6 +170,7 @@ def _m_ch02(f: FaultTools, hh: Household) -> Planted | None:
     return None
 
 
+@plants("CH03")
 def _m_ch03(f: FaultTools, hh: Household) -> Planted | None:
     for w in women(hh):
         kids = w.woman.children
@@ -171,6 +184,7 @@ def _m_ch03(f: FaultTools, hh: Household) -> Planted | None:
     return None
 
 
+@plants("CH04")
 def _m_ch04(f: FaultTools, hh: Household) -> Planted | None:
     for w in women(hh):
         kids = w.woman.children
@@ -184,6 +198,7 @@ def _m_ch04(f: FaultTools, hh: Household) -> Planted | None:
     return None
 
 
+@plants("CH05")
 def _m_ch05(f: FaultTools, hh: Household) -> Planted | None:
     for w in women(hh):
         kids = w.woman.children
@@ -193,6 +208,7 @@ def _m_ch05(f: FaultTools, hh: Household) -> Planted | None:
     return None
 
 
+@plants("CH06")
 def _m_ch06(f: FaultTools, hh: Household) -> Planted | None:
     for h, w in couples(hh):
         dels = deliveries(w)
@@ -205,6 +221,7 @@ def _m_ch06(f: FaultTools, hh: Household) -> Planted | None:
     return None
 
 
+@plants("CH07")
 def _m_ch07(f: FaultTools, hh: Household) -> Planted | None:
     for w in women(hh):
         for c in w.woman.children:

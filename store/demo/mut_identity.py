@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from store.demo.hosts import Planted, active, couples, has_id18, is_wcba, targets, women
+from store.demo.hosts import active, couples, has_id18, is_wcba, targets, women
 from store.demo.model import Household, Person
+from store.demo.registry import Planted, plants
 from store.demo.toolkit import FaultTools
 from store.demo.util import days
 from store.regions import is_known_region
@@ -11,6 +12,7 @@ from store.regions import is_known_region
 # ID rules: one changed number each, check character recomputed unless the check is the fault.
 
 
+@plants("ID01")
 def _m_id01(f: FaultTools, hh: Household) -> Planted | None:
     p = f.pick(active(hh, has_id18))
     if p is None:
@@ -20,6 +22,7 @@ def _m_id01(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, p), []
 
 
+@plants("ID02")
 def _m_id02(f: FaultTools, hh: Household) -> Planted | None:
     p = f.pick(active(hh, has_id18))
     if p is None:
@@ -29,6 +32,7 @@ def _m_id02(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, p), []
 
 
+@plants("ID03")
 def _m_id03(f: FaultTools, hh: Household) -> Planted | None:
     p = f.pick(active(hh, has_id18))
     if p is None:
@@ -37,6 +41,7 @@ def _m_id03(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, p), []
 
 
+@plants("ID04")
 def _m_id04(f: FaultTools, hh: Household) -> Planted | None:
     p = f.pick(active(hh, lambda q: has_id18(q) and f.age(q) >= 1))
     if p is None:
@@ -46,6 +51,7 @@ def _m_id04(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, p), []
 
 
+@plants("ID05")
 def _m_id05(f: FaultTools, hh: Household) -> Planted | None:
     p = f.pick(active(hh, has_id18))
     if p is None:
@@ -57,6 +63,7 @@ def _m_id05(f: FaultTools, hh: Household) -> Planted | None:
 _UNKNOWN_REGIONS = ("439901", "439902", "431199", "990426")
 
 
+@plants("ID06")
 def _m_id06(f: FaultTools, hh: Household) -> Planted | None:
     p = f.pick(active(hh, has_id18))
     region = next((r for r in _UNKNOWN_REGIONS if not is_known_region(r)), None)
@@ -66,6 +73,7 @@ def _m_id06(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, p), []
 
 
+@plants("ID07")
 def _m_id07(f: FaultTools, hh: Household) -> Planted | None:
     p = f.pick(active(hh, lambda q: has_id18(q) and 1900 <= q.birth.year <= 1999))
     if p is None:
@@ -98,6 +106,7 @@ def _copy(f: FaultTools, hh: Household, p: Person, *, with_id: bool) -> Person:
     return q
 
 
+@plants("DUP1")
 def _m_dup1(f: FaultTools, hh: Household) -> Planted | None:
     def ok(p: Person) -> bool:
         return (
@@ -117,6 +126,7 @@ def _m_dup1(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, p, q), []
 
 
+@plants("DUP2")
 def _m_dup2(f: FaultTools, hh: Household) -> Planted | None:
     p = f.pick(active(hh, lambda q: f.age(q) == 0 and q.relation not in ("02", "10", "11", "12") and q.flow is None))
     if p is None:
@@ -128,6 +138,7 @@ def _m_dup2(f: FaultTools, hh: Household) -> Planted | None:
 # Completeness rules.
 
 
+@plants("REQ1")
 def _m_req1(f: FaultTools, hh: Household) -> Planted | None:
     p = f.pick(active(hh, lambda q: f.age(q) >= 1 and q.ethnicity is not None))
     if p is None:
@@ -136,6 +147,7 @@ def _m_req1(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, p), []
 
 
+@plants("REQ2")
 def _m_req2(f: FaultTools, hh: Household) -> Planted | None:
     p = f.pick(active(hh, lambda q: f.age(q) >= 15 and q.marital == "10" and q.spouse is None and q.fm is None))
     if p is None:
@@ -144,6 +156,7 @@ def _m_req2(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, p), []
 
 
+@plants("REQ3")
 def _m_req3(f: FaultTools, hh: Household) -> Planted | None:
     pairs = [(h, w) for h, w in couples(hh) if h.marital == "21" and h.fm is not None]
     if not pairs:
@@ -153,6 +166,7 @@ def _m_req3(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, h), []
 
 
+@plants("REQ4")
 def _m_req4(f: FaultTools, hh: Household) -> Planted | None:
     p = f.pick(active(hh, lambda q: q.marital in ("22", "23", "30", "40") and q.mc is not None))
     if p is None:
@@ -161,6 +175,7 @@ def _m_req4(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, p), []
 
 
+@plants("REQ5")
 def _m_req5(f: FaultTools, hh: Household) -> Planted | None:
     w = f.pick([w for w in women(hh) if w.woman.children])
     if w is None:
@@ -169,6 +184,7 @@ def _m_req5(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, w), []
 
 
+@plants("REQ6")
 def _m_req6(f: FaultTools, hh: Household) -> Planted | None:
     w = f.pick([w for w in women(hh) if w.woman.method not in (None, "00") and w.woman.since is not None])
     if w is None:
@@ -177,6 +193,7 @@ def _m_req6(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, w), []
 
 
+@plants("REQ7")
 def _m_req7(f: FaultTools, hh: Household) -> Planted | None:
     p = f.pick(active(hh, lambda q: f.age(q) == 0 and q.id_number is not None))
     if p is None:
@@ -185,6 +202,7 @@ def _m_req7(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, p), []
 
 
+@plants("REQ8")
 def _m_req8(f: FaultTools, hh: Household) -> Planted | None:
     w = f.pick([w for w in women(hh) if is_wcba(f, w) and w.woman.has_contraception])
     if w is None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from store.demo.hosts import Planted, active, has_id18, targets, women
+from store.demo.hosts import active, has_id18, targets, women
 from store.demo.model import ChildEntry, Household, Person, live_births
 from store.demo.names import COUNTY
+from store.demo.registry import Planted, plants
 from store.demo.toolkit import FaultTools
 from store.demo.util import add_years, age_at, days
 from store.regions import region_name
@@ -29,6 +30,7 @@ def _event_dates(p: Person) -> list[date]:
     return [d for d in out if d is not None]
 
 
+@plants("DTH1")
 def _m_dth1(f: FaultTools, hh: Household) -> Planted | None:
     death = f.as_of - f.days(20, 300)
     p = f.pick(active(hh, lambda q: f.age(q) >= 70 and q.mother is None and all(d < death for d in _event_dates(q))))
@@ -38,6 +40,7 @@ def _m_dth1(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, p), []
 
 
+@plants("DTH2")
 def _m_dth2(f: FaultTools, hh: Household) -> Planted | None:
     dead = [p for p in hh.members if p.cancel is not None and p.cancel[0] == "01" and p.death is not None]
     p = f.pick(dead)
@@ -50,6 +53,7 @@ def _m_dth2(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, p), []
 
 
+@plants("DTH3")
 def _m_dth3(f: FaultTools, hh: Household) -> Planted | None:
     dead = [p for p in hh.members if p.cancel is not None and p.cancel[0] == "01" and p.death and p.mother is None]
     p = f.pick(dead)
@@ -59,6 +63,7 @@ def _m_dth3(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, p), []
 
 
+@plants("DAT1")
 def _m_dat1(f: FaultTools, hh: Household) -> Planted | None:
     w = f.pick(
         [
@@ -74,6 +79,7 @@ def _m_dat1(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, w), []
 
 
+@plants("DAT2")
 def _m_dat2(f: FaultTools, hh: Household) -> Planted | None:
     def ok(q: Person) -> bool:
         return (
@@ -109,6 +115,7 @@ def _head(hh: Household) -> Person | None:
     return next((p for p in hh.members if p.cancel is None and p.relation == "02"), None)
 
 
+@plants("HH01")
 def _m_hh01(f: FaultTools, hh: Household) -> Planted | None:
     head = _head(hh)
     if head is None or hh.status != "active":
@@ -117,6 +124,7 @@ def _m_hh01(f: FaultTools, hh: Household) -> Planted | None:
     return [(hh.code, None)], []
 
 
+@plants("HH02")
 def _m_hh02(f: FaultTools, hh: Household) -> Planted | None:
     p = f.pick(active(hh, lambda q: q.relation in _SEX_SWAP))
     if p is None:
@@ -125,6 +133,7 @@ def _m_hh02(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, p), []
 
 
+@plants("HH03")
 def _m_hh03(f: FaultTools, hh: Household) -> Planted | None:
     head = _head(hh)
     if head is None:
@@ -143,6 +152,7 @@ def _m_hh03(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, p), []
 
 
+@plants("HH04")
 def _m_hh04(f: FaultTools, hh: Household) -> Planted | None:
     spouse = next(iter(active(hh, lambda q: q.relation in ("10", "11", "12"))), None)
     other = f.pick(active(hh, lambda q: q.relation not in ("02", "10", "11", "12") and f.age(q) >= 15))
@@ -152,6 +162,7 @@ def _m_hh04(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, spouse, other), []
 
 
+@plants("HH05")
 def _m_hh05(f: FaultTools, hh: Household) -> Planted | None:
     new = Household(f.new_code(hh), hh.prefix, kind="collective", address_note="（原单位集体户）")
     for i in range(1 + int(f.rng.random() * 2)):
@@ -169,6 +180,7 @@ def _flows(hh: Household, kind: str) -> list[Person]:
     return active(hh, lambda q: q.flow is not None and q.flow["type"] == kind)
 
 
+@plants("FLW1")
 def _m_flw1(f: FaultTools, hh: Household) -> Planted | None:
     p = f.pick(_flows(hh, "outflow"))
     if p is None:
@@ -177,6 +189,7 @@ def _m_flw1(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, p), []
 
 
+@plants("FLW2")
 def _m_flw2(f: FaultTools, hh: Household) -> Planted | None:
     def ok(q: Person) -> bool:
         return q.flow is not None and q.flow["since"] <= f.as_of - days(100) and f.age(q) >= 1
@@ -188,6 +201,7 @@ def _m_flw2(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, p), []
 
 
+@plants("FLW3")
 def _m_flw3(f: FaultTools, hh: Household) -> Planted | None:
     p = f.pick(_flows(hh, "outflow"))
     if p is None:
@@ -196,6 +210,7 @@ def _m_flw3(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, p), []
 
 
+@plants("FLW4")
 def _m_flw4(f: FaultTools, hh: Household) -> Planted | None:
     p = f.pick(_flows(hh, "inflow"))
     if p is not None:
@@ -217,6 +232,7 @@ def _history_of(p: Person) -> list[ChildEntry] | None:
     return wife.woman.children if wife is not None and wife.woman is not None else None
 
 
+@plants("BEN1")
 def _m_ben1(f: FaultTools, hh: Household) -> Planted | None:
     def ok(q: Person) -> bool:
         kids = _history_of(q)
@@ -232,6 +248,7 @@ def _m_ben1(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, p), []
 
 
+@plants("BEN2")
 def _m_ben2(f: FaultTools, hh: Household) -> Planted | None:
     def ok(q: Person) -> bool:
         kids = q.woman.children
@@ -245,6 +262,7 @@ def _m_ben2(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, w), []
 
 
+@plants("BEN3")
 def _m_ben3(f: FaultTools, hh: Household) -> Planted | None:
     def ok(q: Person) -> bool:
         kids = q.woman.children
@@ -264,6 +282,7 @@ def _m_ben3(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, w), []
 
 
+@plants("CRT1")
 def _m_crt1(f: FaultTools, hh: Household) -> Planted | None:
     def ok(q: Person) -> bool:
         living = [c for c in live_births(q) if c.alive]

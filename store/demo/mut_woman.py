@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from store.demo.hosts import Planted, active, couples, is_wcba, open_pregnancies, targets, women
+from store.demo.hosts import active, couples, is_wcba, open_pregnancies, targets, women
 from store.demo.model import Household, Person, Pregnancy, WomanRecord, deliveries, live_births
+from store.demo.registry import Planted, plants
 from store.demo.toolkit import FaultTools
 from store.demo.util import add_years, days
 
 # Contraception rules.
 
 
+@plants("CON1")
 def _m_con1(f: FaultTools, hh: Household) -> Planted | None:
     pairs = [(h, w) for h, w in couples(hh) if f.age(h) < 50 and w.woman is not None and w.woman.since]
     if not pairs:
@@ -22,6 +24,7 @@ def _m_con1(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, h), []
 
 
+@plants("CON2")
 def _m_con2(f: FaultTools, hh: Household) -> Planted | None:
     p = f.pick(active(hh, lambda q: q.sex == "2" and q.marital == "10" and 18 <= f.age(q) <= 45 and q.woman is None))
     if p is None:
@@ -58,6 +61,7 @@ def _pick_to_conceive(f: FaultTools, hh: Household, lmp: date, youngest: int, ol
     )
 
 
+@plants("CON3")
 def _m_con3(f: FaultTools, hh: Household) -> Planted | None:
     lmp = f.as_of - f.days(30, 250)
     w = f.pick(
@@ -76,6 +80,7 @@ def _m_con3(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, w), []
 
 
+@plants("CON4")
 def _m_con4(f: FaultTools, hh: Household) -> Planted | None:
     w = f.pick([w for w in women(hh) if is_wcba(f, w) and w.woman.method in ("03", "04", "05", "06", "07", "08", "09")])
     if w is None:
@@ -84,6 +89,7 @@ def _m_con4(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, w), []
 
 
+@plants("CON5")
 def _m_con5(f: FaultTools, hh: Household) -> Planted | None:
     def ok(w: Person) -> bool:
         last = _last_delivery(w)
@@ -101,6 +107,7 @@ def _m_con5(f: FaultTools, hh: Household) -> Planted | None:
 # Pregnancy rules.
 
 
+@plants("PRG1")
 def _m_prg1(f: FaultTools, hh: Household) -> Planted | None:
     w = f.pick([w for w in women(hh) if f.age(w) >= 57])
     if w is None:
@@ -110,6 +117,7 @@ def _m_prg1(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, w), []
 
 
+@plants("PRG2")
 def _m_prg2(f: FaultTools, hh: Household) -> Planted | None:
     lmp = f.as_of - f.days(310, 520)
     w = _pick_to_conceive(f, hh, lmp, 22, 45)
@@ -119,6 +127,7 @@ def _m_prg2(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, w), []
 
 
+@plants("PRG3")
 def _m_prg3(f: FaultTools, hh: Household) -> Planted | None:
     cands = [(w, g) for w in women(hh) for g in w.woman.pregnancies if g.lmp is not None]
     if not cands:
@@ -128,6 +137,7 @@ def _m_prg3(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, w), []
 
 
+@plants("PRG4")
 def _m_prg4(f: FaultTools, hh: Household) -> Planted | None:
     cands = [
         (w, g)
@@ -143,6 +153,7 @@ def _m_prg4(f: FaultTools, hh: Household) -> Planted | None:
     return targets(hh, w), []
 
 
+@plants("PRG5")
 def _m_prg5(f: FaultTools, hh: Household) -> Planted | None:
     for w in women(hh):
         births = [c.birth for c in live_births(w)]
@@ -161,6 +172,7 @@ def _m_prg5(f: FaultTools, hh: Household) -> Planted | None:
     return None
 
 
+@plants("PRG6")
 def _m_prg6(f: FaultTools, hh: Household) -> Planted | None:
     for w in women(hh):
         opened = open_pregnancies(w)

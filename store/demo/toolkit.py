@@ -1,4 +1,5 @@
-"""What a mutation function may use: the fault random stream and fresh IDs, codes and persons.
+"""What a mutation function may use: the fault random stream and fresh IDs, codes and persons, and the
+`GeneratorContext` — the little of the generator that the fault planter reads (the generator passes itself).
 
 Mutated records get ID order codes 901–999 and extra households serials 9001+, never used by clean data.
 """
@@ -8,21 +9,34 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from store.demo.model import Household, Person
 from store.demo.names import COUNTY, GIVEN, cohort_of
-from store.demo.util import age_at, days
+from store.demo.units import Village
+from store.demo.util import WeightedChoice, age_at, days
 from store.idnumber import check_char
 
-if TYPE_CHECKING:  # type-only: the generator owns the planter, which owns this toolkit
-    from store.demo.generator import Generator
+
+class GeneratorContext(Protocol):
+    """The generator as the fault planter sees it (`store.demo.generator.Generator` satisfies it)."""
+
+    n: int
+    seed: int
+    as_of: date
+    surnames: WeightedChoice
+    villages: list[Village]
+    manifest: dict[str, Any]
+
+    def county_of(self, prefix: str, rng: random.Random | None = None) -> str:
+        """A random county-level code of a province (never this county)."""
+        ...
 
 
 class FaultTools:
     """Helpers for the mutation functions, on the fault random stream (independent of the clean data)."""
 
-    def __init__(self, gen: Generator) -> None:
+    def __init__(self, gen: GeneratorContext) -> None:
         self.gen = gen
         self.as_of = gen.as_of
         self.rng = random.Random(gen.seed * 1_000_003 + 99_991)
