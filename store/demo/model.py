@@ -116,6 +116,7 @@ class Household:
 
 
 def live_births(w: Person) -> list[ChildEntry]:
+    """Her childbirth-history entries of own (blood) children."""
     return [c for c in w.woman.children if c.blood == "1"] if w.woman else []
 
 

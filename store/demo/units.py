@@ -15,6 +15,8 @@ MAX_TOWNSHIPS = 20
 
 @dataclass(slots=True)
 class Village:
+    """A village of the plan: code, names, township index, person budget, first of its township."""
+
     code: str
     name: str
     town: str

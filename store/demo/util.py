@@ -38,8 +38,10 @@ def age_at(birth: date, d: date) -> int:
 
 
 def iso(d: date | None) -> str | None:
+    """ISO date text, or None."""
     return d.isoformat() if d is not None else None
 
 
 def days(n: int) -> timedelta:
+    """A span of `n` whole days."""
     return timedelta(days=n)
