@@ -12,13 +12,18 @@ Modules, one job each:
   and legal marriage ages;
 - `model` — the in-memory person/household records; `payload` — their interchange dicts; `ids` — ID
   allocation; `units` — county, townships and villages; `relations` — relation-to-householder codes;
-- the clean generator `_Gen` (`generator`), built from mixins: `people` (persons, random helpers),
+- the clean generator `Generator` (`generator`), built from mixins: `people` (persons, random helpers),
   `families` (marriages, births), `templates` (household templates), `life` (deaths, outflows), `women`
   (woman records, benefits);
-- the faults: `faults` (the planter), `toolkit` (what mutations may use), `hosts` (host selection),
-  `mutations` (the catalogue `MUTATIONS`, `RULE_CODES`) with the per-rule functions in `mut_identity`,
-  `mut_family`, `mut_woman` and `mut_records`;
+- the faults: `toolkit` (what mutations may use, and the `GeneratorContext` the planter reads), `registry`
+  (the ``@plants("CODE")`` decorator), `hosts` (host selection), the per-rule functions in `mut_identity`,
+  `mut_family`, `mut_woman` and `mut_records`, `mutations` (the catalogue `MUTATIONS`, `RULE_CODES`,
+  `PLANT_ORDER`) and `faults` (the planter);
 - `county` — the public API re-exported here.
+
+Imports point one way, each module only to those after it: `county` → `generator` → `faults` → `mutations` →
+`mut_*` → `hosts` → `registry` → `toolkit` → the model and table modules. The generator passes itself to the
+planter as a `GeneratorContext`; nothing below imports the generator.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from store.demo.generator import _Gen
-from store.demo.util import _days
+from store.demo.generator import Generator
+from store.demo.util import days
 
 
 def entry_lag(seed: int, kind: str, event_date: date, as_of: date) -> datetime:
@@ -21,10 +21,10 @@ def entry_lag(seed: int, kind: str, event_date: date, as_of: date) -> datetime:
     h = zlib.crc32(f"{seed}|{kind}|{event_date.toordinal()}".encode())
     deadline = date(event_date.year + event_date.month // 12, event_date.month % 12 + 1, 5)
     if h % 100 < 5:
-        entered = deadline + _days(1 + (h >> 8) % 20)
+        entered = deadline + days(1 + (h >> 8) % 20)
     else:
         room = max(1, min(20, (deadline - event_date).days))
-        entered = event_date + _days(1 + (h >> 8) % room)
+        entered = event_date + days(1 + (h >> 8) % room)
     entered = max(event_date, min(entered, as_of)) if event_date <= as_of else as_of
     return datetime.combine(entered, time(8 + (h >> 16) % 10, (h >> 20) % 60))
 
@@ -51,7 +51,7 @@ def generate(persons: int, seed: int = 1, error_rate: float = 0.0, as_of: date |
         raise ValueError("persons 必须为正数")
     if not 0.0 <= error_rate <= 1.0:
         raise ValueError("error_rate 须在 0 到 1 之间")
-    gen = _Gen(persons, seed, error_rate, as_of or date.today())
+    gen = Generator(persons, seed, error_rate, as_of or date.today())
     return DemoCounty(gen.units, gen.households(), gen.manifest, seed, gen.as_of)
 
 

@@ -1,30 +1,25 @@
 """Fault planting: a quota of faults per village, rule codes taken in turn, one fault per household.
 
 The per-rule mutation functions are in `store.demo.mutations`; the helpers they use in
-`store.demo.toolkit` (the base of `_Faults`).
+`store.demo.toolkit` (the base of `FaultPlanter`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from store.demo.model import _HH
+from store.demo.model import Household
 from store.demo.mutations import MUTATIONS, PLANT_ORDER, RULE_CODES
-from store.demo.toolkit import _FaultTools
-from store.demo.units import _Village
-
-if TYPE_CHECKING:  # type-only: the generator creates the planter with itself
-    from store.demo.generator import _Gen
+from store.demo.toolkit import FaultTools, GeneratorContext
+from store.demo.units import Village
 
 
-class _Faults(_FaultTools):
+class FaultPlanter(FaultTools):
     """Plans and plants faults: a quota per village, codes taken in turn from the catalogue.
 
     Uses its own random stream, so the clean data of a seed is the same whatever the error rate; IDs of
     mutated records use order codes 901–999 and extra households serials 9001+, never used by clean data.
     """
 
-    def __init__(self, gen: _Gen, error_rate: float) -> None:
+    def __init__(self, gen: GeneratorContext, error_rate: float) -> None:
         super().__init__(gen)
         n = gen.n
         total = round(error_rate * n) if error_rate > 0 else 0
@@ -48,7 +43,7 @@ class _Faults(_FaultTools):
             out[i] += 1
         return out
 
-    def start_village(self, v: _Village) -> None:
+    def start_village(self, v: Village) -> None:
         q = self.quota[self.village_index]
         self.village_index += 1
         for _ in range(q):
@@ -56,7 +51,7 @@ class _Faults(_FaultTools):
             self.cursor += 1
         self.rate = q / max(1.0, 0.75 * v.budget / 3.0)
 
-    def plant(self, hh: _HH) -> list[_HH]:
+    def plant(self, hh: Household) -> list[Household]:
         """Try the pending codes on this household; at most one fault per household."""
         if not self.pending or hh.kind != "family":
             return []

@@ -1,7 +1,7 @@
 """The clean generator: builds the county household by household and streams interchange payloads.
 
-`_Gen` combines the generator mixins (`people` → `families` → `templates`, `life`, `women`) in the order
-of a household's making: template → deaths → flows → woman records → benefits → relations; `_Faults`
+`Generator` combines the generator mixins (`people` → `families` → `templates`, `life`, `women`) in the order
+of a household's making: template → deaths → flows → woman records → benefits → relations; `FaultPlanter`
 (`store.demo.faults`) plants the faults on the way, with its own random stream.
 """
 
@@ -12,20 +12,20 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from store.demo.faults import _Faults
-from store.demo.ids import _Ids
-from store.demo.life import _LifeEvents
-from store.demo.model import _HH
-from store.demo.names import BRIDE_ORIGINS, INFLOW_ORIGINS, OCCUPATIONS, OUTFLOW_DESTS, SURNAMES, _group_name
-from store.demo.payload import _household_dict
+from store.demo.faults import FaultPlanter
+from store.demo.ids import IdAllocator
+from store.demo.life import LifeEventsMixin
+from store.demo.model import Household
+from store.demo.names import BRIDE_ORIGINS, INFLOW_ORIGINS, OCCUPATIONS, OUTFLOW_DESTS, SURNAMES, group_name
+from store.demo.payload import household_dict
 from store.demo.relations import assign_relations
-from store.demo.templates import _Templates
-from store.demo.units import _Village, plan_units
-from store.demo.util import _Choice
-from store.demo.women import _WomanRecords
+from store.demo.templates import TemplatesMixin
+from store.demo.units import Village, plan_units
+from store.demo.util import WeightedChoice
+from store.demo.women import WomanRecordsMixin
 
 
-class _Gen(_Templates, _LifeEvents, _WomanRecords):
+class Generator(TemplatesMixin, LifeEventsMixin, WomanRecordsMixin):
     """Builds the county household by household (one `random.Random` for the clean data)."""
 
     def __init__(self, persons: int, seed: int, error_rate: float, as_of: date) -> None:
@@ -33,14 +33,14 @@ class _Gen(_Templates, _LifeEvents, _WomanRecords):
         self.seed = seed
         self.as_of = as_of
         self.rng = random.Random(seed)
-        self.ids = _Ids()
-        self.surnames = _Choice(SURNAMES)
-        self.occupations = _Choice(OCCUPATIONS)
-        self.bride_origin = _Choice(BRIDE_ORIGINS)
-        self.inflow_origin = _Choice(INFLOW_ORIGINS)
-        self.outflow_dest = _Choice(OUTFLOW_DESTS)
+        self.ids = IdAllocator()
+        self.surnames = WeightedChoice(SURNAMES)
+        self.occupations = WeightedChoice(OCCUPATIONS)
+        self.bride_origin = WeightedChoice(BRIDE_ORIGINS)
+        self.inflow_origin = WeightedChoice(INFLOW_ORIGINS)
+        self.outflow_dest = WeightedChoice(OUTFLOW_DESTS)
         self._counties: dict[str, list[str]] = {}
-        self.templates = _Choice(
+        self.templates = WeightedChoice(
             (
                 ("couple", 42.0),
                 ("three_gen", 31.0),
@@ -50,14 +50,14 @@ class _Gen(_Templates, _LifeEvents, _WomanRecords):
                 ("closed", 0.6),
             )
         )
-        self.couple_age = _Choice(
+        self.couple_age = WeightedChoice(
             [(a, 0.6) for a in range(24, 30)]
             + [(a, 1.7) for a in range(30, 50)]
             + [(a, 2.0) for a in range(50, 66)]
             + [(a, 1.6) for a in range(66, 80)]
             + [(a, 0.7) for a in range(80, 92)]
         )
-        self.elder_age = _Choice([(a, 1.5 if a < 75 else 1.0 if a < 85 else 0.4) for a in range(48, 90)])
+        self.elder_age = WeightedChoice([(a, 1.5 if a < 75 else 1.0 if a < 85 else 0.4) for a in range(48, 90)])
         self.units, self.villages = plan_units(self.rng, self.n)
         self.manifest: dict[str, Any] = {
             "as_of": as_of.isoformat(),
@@ -66,18 +66,18 @@ class _Gen(_Templates, _LifeEvents, _WomanRecords):
             "persons": persons,
             "faults": {},
         }
-        self.faults = _Faults(self, error_rate)
+        self.faults = FaultPlanter(self, error_rate)
         self.generated_persons = 0
         self.generated_households = 0
 
     # --- households ----------------------------------------------------------------------------------
 
-    def household(self, code: str, prefix: str) -> _HH:
+    def household(self, code: str, prefix: str) -> Household:
         """One clean household (all members, relations, events, woman records, benefits)."""
         rng = self.rng
         kind = self.templates.pick(rng)
         members, head = getattr(self, "t_" + kind)()
-        hh = _HH(code, prefix, phone=self.phone())
+        hh = Household(code, prefix, phone=self.phone())
         if kind == "inflow":
             hh.address_note = "（租住）"
         else:
@@ -109,17 +109,17 @@ class _Gen(_Templates, _LifeEvents, _WomanRecords):
                 p.reg_place = village
         return hh
 
-    def collective_household(self, code: str, prefix: str) -> _HH:
-        hh = _HH(code, prefix, kind="collective", address_note="（乡敬老院）")
+    def collective_household(self, code: str, prefix: str) -> Household:
+        hh = Household(code, prefix, kind="collective", address_note="（乡敬老院）")
         hh.members = self.collective()
         for i, p in enumerate(hh.members, start=1):
             p.key, p.reg_place = f"{code}-{i}", code[:12]
         return hh
 
-    def village_households(self, v: _Village) -> Iterator[dict[str, Any]]:
+    def village_households(self, v: Village) -> Iterator[dict[str, Any]]:
         """The households of one village, groups of 25–50 households, faults planted on the way."""
         rng = self.rng
-        prefix_of = lambda g: f"{v.town}{v.name}{_group_name(g)}组"  # noqa: E731
+        prefix_of = lambda g: f"{v.town}{v.name}{group_name(g)}组"  # noqa: E731
         group, serial, size = 1, 0, 25 + int(rng.random() * 26)
         persons = 0
         self.faults.start_village(v)
@@ -136,12 +136,12 @@ class _Gen(_Templates, _LifeEvents, _WomanRecords):
             persons += len(hh.members)
             yield from self._emit(hh)
 
-    def _emit(self, hh: _HH) -> Iterator[dict[str, Any]]:
+    def _emit(self, hh: Household) -> Iterator[dict[str, Any]]:
         extra = self.faults.plant(hh)
         for h in (hh, *extra):
             self.generated_households += 1
             self.generated_persons += len(h.members)
-            yield _household_dict(h)
+            yield household_dict(h)
 
     def households(self) -> Iterator[dict[str, Any]]:
         """Every household of the county, township by township."""

@@ -1,43 +1,47 @@
 """Host selection for the mutation functions: active members, couples, women, clean history entries,
-and the `Target` / `Planted` result types."""
+and the `targets` of a planted fault."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
 
-from store.demo.model import _HH, _P, _Child, _Preg
-from store.demo.toolkit import _FaultTools
-
-Target = tuple[str, "str | None"]
-Planted = tuple[list[Target], list[_HH]]
+from store.demo.model import ChildEntry, Household, Person, Pregnancy
+from store.demo.registry import Target
+from store.demo.toolkit import FaultTools
 
 
-def _t(hh: _HH, *people: _P) -> list[Target]:
+def targets(hh: Household, *people: Person) -> list[Target]:
+    """The targets naming these members of `hh`."""
     return [(hh.code, p.key) for p in people]
 
 
-def _act(hh: _HH, cond: Callable[[_P], bool]) -> list[_P]:
+def active(hh: Household, cond: Callable[[Person], bool]) -> list[Person]:
+    """The active (not cancelled) members of `hh` satisfying `cond`."""
     return [p for p in hh.members if p.cancel is None and cond(p)]
 
 
-def _id18(p: _P) -> bool:
+def has_id18(p: Person) -> bool:
+    """Whether `p` has an 18-character ID number."""
     return p.id_number is not None and len(p.id_number) == 18
 
 
-def _wcba(f: _FaultTools, p: _P) -> bool:
+def is_wcba(f: FaultTools, p: Person) -> bool:
+    """An active married woman of childbearing age (15–49) at the fault toolkit's `as_of`."""
     return p.cancel is None and p.sex == "2" and p.married and 15 <= f.age(p) <= 49
 
 
-def _open(p: _P) -> list[_Preg]:
+def open_pregnancies(p: Person) -> list[Pregnancy]:
+    """Her pregnancies without an outcome."""
     return [g for g in p.woman.pregnancies if g.outcome is None] if p.woman else []
 
 
-def _no_benefits(p: _P) -> bool:
+def no_benefits(p: Person) -> bool:
+    """Neither `p` nor the partner draws a benefit."""
     return not p.benefits and (p.partner is None or not p.partner.benefits)
 
 
-def _couples(hh: _HH) -> list[tuple[_P, _P]]:
+def couples(hh: Household) -> list[tuple[Person, Person]]:
     """(husband, wife) pairs linked both ways, both active members."""
     out = []
     for h in hh.members:
@@ -48,18 +52,20 @@ def _couples(hh: _HH) -> list[tuple[_P, _P]]:
     return out
 
 
-def _women(hh: _HH) -> list[_P]:
-    return _act(hh, lambda p: p.sex == "2" and p.woman is not None)
+def women(hh: Household) -> list[Person]:
+    """The active women of `hh` with a woman record."""
+    return active(hh, lambda p: p.sex == "2" and p.woman is not None)
 
 
-def _near_pregnancy(w: _P, d: date, days: int = 30) -> bool:
+def _near_pregnancy(w: Person, d: date, days: int = 30) -> bool:
     return any(g.outcome_date is not None and abs((g.outcome_date - d).days) <= days for g in w.woman.pregnancies)
 
 
-def _twin(w: _P, c: _Child) -> bool:
+def is_twin(w: Person, c: ChildEntry) -> bool:
+    """Another live birth of hers lies within a day of entry `c`."""
     return any(o is not c and o.blood == "1" and abs((o.birth - c.birth).days) <= 1 for o in w.woman.children)
 
 
-def _clean_entry(w: _P, c: _Child) -> bool:
+def is_clean_entry(w: Person, c: ChildEntry) -> bool:
     """A live-birth entry with no linked member, no twin and no pregnancy record near it."""
-    return c.blood == "1" and c.member is None and not _twin(w, c) and not _near_pregnancy(w, c.birth)
+    return c.blood == "1" and c.member is None and not is_twin(w, c) and not _near_pregnancy(w, c.birth)

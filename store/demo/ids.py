@@ -8,7 +8,7 @@ from store.demo.names import COUNTY
 from store.idnumber import make_id
 
 
-class _Ids:
+class IdAllocator:
     """Unique ID numbers: per (region, birth date, sex) order codes, township ranges for this county.
 
     Local numbers of township t use order codes t*30+1 … t*30+30 (a county-wide overflow 601–900,

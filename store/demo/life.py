@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 from datetime import date
 
-from store.demo.model import _P
+from store.demo.model import Person
 from store.demo.names import FLOW_REASONS
-from store.demo.people import _People
-from store.demo.util import _days, add_years, age_at
+from store.demo.people import PeopleMixin
+from store.demo.util import add_years, age_at, days
 from store.regions import region_name
 
 
@@ -19,11 +19,11 @@ def mortality(age: int) -> float:
     return min(0.35, 0.0012 * math.exp(0.085 * (age - 40)))
 
 
-class _LifeEvents(_People):
+class LifeEventsMixin(PeopleMixin):
     """Deaths in the last two years and registered persons away for work (流出)."""
 
     @staticmethod
-    def last_event(p: _P) -> date:
+    def last_event(p: Person) -> date:
         """The latest dated fact of a person (before woman records are finished)."""
         dates = [p.birth, p.fm, p.mc]
         if p.moved_in:
@@ -34,10 +34,10 @@ class _LifeEvents(_People):
             dates += [c.birth for c in p.woman.children]
         return max(d for d in dates if d is not None)
 
-    def kill(self, p: _P, death: date) -> None:
+    def kill(self, p: Person, death: date) -> None:
         """Record a death (cancel 01); the spouse becomes widowed."""
         p.death = death
-        p.cancel = ("01", min(self.as_of, death + _days(int(self.rng.random() * 20))))
+        p.cancel = ("01", min(self.as_of, death + days(int(self.rng.random() * 20))))
         s = p.spouse
         if s is not None:
             s.marital, s.mc, s.spouse = "30", death, None
@@ -47,7 +47,7 @@ class _LifeEvents(_People):
                 if c.member is p:
                     c.alive = False
 
-    def deaths(self, members: list[_P]) -> None:
+    def deaths(self, members: list[Person]) -> None:
         """Deaths in the 24 months before as_of, at rural Hunan mortality."""
         rng, as_of = self.rng, self.as_of
         for p in members:
@@ -56,11 +56,11 @@ class _LifeEvents(_People):
             age = age_at(p.birth, as_of)
             if age < 45 or rng.random() >= 2 * mortality(age):
                 continue
-            death = as_of - _days(1 + int(rng.random() * 729))
+            death = as_of - days(1 + int(rng.random() * 729))
             if death > self.last_event(p):
                 self.kill(p, death)
 
-    def new_head(self, members: list[_P], head: _P) -> _P | None:
+    def new_head(self, members: list[Person], head: Person) -> Person | None:
         """The householder after deaths: the widowed spouse, else the oldest adult (men first)."""
         if head.active:
             return head
@@ -73,29 +73,29 @@ class _LifeEvents(_People):
             return None
         return min(adults, key=lambda p: (p.sex != "1", p.birth))
 
-    def go_out(self, p: _P) -> None:
+    def go_out(self, p: Person) -> None:
         """Make a registered person an outflow person (流出, away ≥ 3 months mostly)."""
         rng, as_of = self.rng, self.as_of
         lo = add_years(p.birth, 16)
         if p.moved_in:
-            lo = max(lo, p.moved_in["date"] + _days(1))
+            lo = max(lo, p.moved_in["date"] + days(1))
         r = rng.random()
         if r < 0.01:
-            since = as_of - _days(5 + int(rng.random() * 80))
+            since = as_of - days(5 + int(rng.random() * 80))
         elif r < 0.3:
-            since = self.rdate(as_of - _days(730), as_of - _days(92))
+            since = self.rdate(as_of - days(730), as_of - days(92))
         else:
-            since = self.rdate(as_of - _days(12 * 365), as_of - _days(731))
+            since = self.rdate(as_of - days(12 * 365), as_of - days(731))
         if since < lo:
-            if lo > as_of - _days(92):
+            if lo > as_of - days(92):
                 return
-            since = self.rdate(lo, as_of - _days(92))
+            since = self.rdate(lo, as_of - days(92))
         dest = self.county_of(self.outflow_dest.pick(rng))
         reason = FLOW_REASONS[int(rng.random() * len(FLOW_REASONS))]
         p.mgmt, p.residence = "03", "3"
         p.flow = {"type": "outflow", "since": since, "place_code": dest, "place": region_name(dest), "reason": reason}
 
-    def outflows(self, members: list[_P]) -> None:
+    def outflows(self, members: list[Person]) -> None:
         """Working-age registered persons away for work; some children go with both parents."""
         rng, as_of = self.rng, self.as_of
         for p in sorted(members, key=lambda q: q.sex != "1"):
@@ -116,5 +116,5 @@ class _LifeEvents(_People):
             if m.mgmt == "03" and f.mgmt == "03" and age_at(p.birth, as_of) < 16 and rng.random() < 0.45:
                 flow = dict(m.flow)
                 flow["since"], flow["reason"] = max(flow["since"], p.birth), "随同流动"
-                if flow["since"] <= as_of - _days(92):
+                if flow["since"] <= as_of - days(92):
                     p.mgmt, p.residence, p.flow = "03", "3", flow

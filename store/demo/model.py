@@ -12,7 +12,7 @@ from typing import Any
 
 
 @dataclass(slots=True)
-class _Child:
+class ChildEntry:
     """One childbirth-history entry."""
 
     order: int
@@ -23,11 +23,11 @@ class _Child:
     blood: str = "1"
     alive: bool = True
     disabled: str | None = None
-    member: _P | None = None
+    member: Person | None = None
 
 
 @dataclass(slots=True)
-class _Preg:
+class Pregnancy:
     """One pregnancy."""
 
     lmp: date | None
@@ -37,20 +37,20 @@ class _Preg:
 
 
 @dataclass(slots=True)
-class _Woman:
+class WomanRecord:
     """The woman record: history, contraception, pregnancies, only-child certificate."""
 
-    children: list[_Child] = field(default_factory=list)
+    children: list[ChildEntry] = field(default_factory=list)
     method: str | None = None
     since: date | None = None
     failure: str | None = None
     has_contraception: bool = False
-    pregnancies: list[_Preg] = field(default_factory=list)
+    pregnancies: list[Pregnancy] = field(default_factory=list)
     cert: tuple[str, date] | None = None
 
 
 @dataclass(slots=True, eq=False)
-class _P:
+class Person:
     """A person while being generated (dates as `date`, links as objects)."""
 
     name: str | None
@@ -71,11 +71,11 @@ class _P:
     marital: str | None = "10"
     fm: date | None = None
     mc: date | None = None
-    spouse: _P | None = None
-    partner: _P | None = None  # generation only: the spouse, kept after a death
+    spouse: Person | None = None
+    partner: Person | None = None  # generation only: the spouse, kept after a death
     spouse_ext: dict[str, Any] | None = None
-    mother: _P | None = None
-    father: _P | None = None
+    mother: Person | None = None
+    father: Person | None = None
     residence: str = "1"
     mgmt: str = "01"
     reg_place: str | None = None
@@ -84,7 +84,7 @@ class _P:
     death: date | None = None
     cancel: tuple[str, date] | None = None
     benefits: list[tuple[str, int]] = field(default_factory=list)
-    woman: _Woman | None = None
+    woman: WomanRecord | None = None
     adopted: bool = False
 
     @property
@@ -97,7 +97,7 @@ class _P:
 
 
 @dataclass(slots=True, eq=False)
-class _HH:
+class Household:
     """A household while being generated."""
 
     code: str
@@ -108,27 +108,28 @@ class _HH:
     closed_date: date | None = None
     phone: str | None = None
     address_note: str = ""
-    members: list[_P] = field(default_factory=list)
+    members: list[Person] = field(default_factory=list)
 
     @property
-    def active_members(self) -> list[_P]:
+    def active_members(self) -> list[Person]:
         return [p for p in self.members if p.cancel is None]
 
 
-def _live_births(w: _P) -> list[_Child]:
+def live_births(w: Person) -> list[ChildEntry]:
+    """Her childbirth-history entries of own (blood) children."""
     return [c for c in w.woman.children if c.blood == "1"] if w.woman else []
 
 
-def _deliveries(w: _P) -> list[date]:
+def deliveries(w: Person) -> list[date]:
     """Dates of her deliveries (live births at most 1 day apart are one delivery), ascending."""
     out: list[date] = []
-    for d in sorted(c.birth for c in _live_births(w) if c.birth is not None):
+    for d in sorted(c.birth for c in live_births(w) if c.birth is not None):
         if not out or (d - out[-1]).days > 1:
             out.append(d)
     return out
 
 
-def _renumber(w: _P) -> None:
+def _renumber(w: Person) -> None:
     """孩次 1..n in birth-date order."""
     w.woman.children.sort(key=lambda c: c.birth)
     for i, c in enumerate(w.woman.children, start=1):

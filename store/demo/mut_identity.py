@@ -2,81 +2,89 @@
 
 from __future__ import annotations
 
-from store.demo.hosts import Planted, _act, _couples, _id18, _t, _wcba, _women
-from store.demo.model import _HH, _P
-from store.demo.toolkit import _FaultTools
-from store.demo.util import _days
+from store.demo.hosts import active, couples, has_id18, is_wcba, targets, women
+from store.demo.model import Household, Person
+from store.demo.registry import Planted, plants
+from store.demo.toolkit import FaultTools
+from store.demo.util import days
 from store.regions import is_known_region
 
 # ID rules: one changed number each, check character recomputed unless the check is the fault.
 
 
-def _m_id01(f: _FaultTools, hh: _HH) -> Planted | None:
-    p = f.pick(_act(hh, _id18))
+@plants("ID01")
+def _m_id01(f: FaultTools, hh: Household) -> Planted | None:
+    p = f.pick(active(hh, has_id18))
     if p is None:
         return None
     i = 7 + int(f.rng.random() * 10)
     p.id_number = p.id_number[:i] + p.id_number[i + 1 :]
-    return _t(hh, p), []
+    return targets(hh, p), []
 
 
-def _m_id02(f: _FaultTools, hh: _HH) -> Planted | None:
-    p = f.pick(_act(hh, _id18))
+@plants("ID02")
+def _m_id02(f: FaultTools, hh: Household) -> Planted | None:
+    p = f.pick(active(hh, has_id18))
     if p is None:
         return None
     wrong = [c for c in "0123456789X" if c != p.id_number[17]]
     p.id_number = p.id_number[:17] + f.pick(wrong)
-    return _t(hh, p), []
+    return targets(hh, p), []
 
 
-def _m_id03(f: _FaultTools, hh: _HH) -> Planted | None:
-    p = f.pick(_act(hh, _id18))
+@plants("ID03")
+def _m_id03(f: FaultTools, hh: Household) -> Planted | None:
+    p = f.pick(active(hh, has_id18))
     if p is None:
         return None
     p.id_number = f.mut_number(p.id_number[:10] + "13" + p.id_number[12:14], p.sex)
-    return _t(hh, p), []
+    return targets(hh, p), []
 
 
-def _m_id04(f: _FaultTools, hh: _HH) -> Planted | None:
-    p = f.pick(_act(hh, lambda q: _id18(q) and f.age(q) >= 1))
+@plants("ID04")
+def _m_id04(f: FaultTools, hh: Household) -> Planted | None:
+    p = f.pick(active(hh, lambda q: has_id18(q) and f.age(q) >= 1))
     if p is None:
         return None
     other = p.birth + f.days(1, 300) * (1 if f.rng.random() < 0.5 else -1)
-    p.id_number = f.mut_id(p.id_number[:6], min(other, f.as_of - _days(1)), p.sex)
-    return _t(hh, p), []
+    p.id_number = f.mut_id(p.id_number[:6], min(other, f.as_of - days(1)), p.sex)
+    return targets(hh, p), []
 
 
-def _m_id05(f: _FaultTools, hh: _HH) -> Planted | None:
-    p = f.pick(_act(hh, _id18))
+@plants("ID05")
+def _m_id05(f: FaultTools, hh: Household) -> Planted | None:
+    p = f.pick(active(hh, has_id18))
     if p is None:
         return None
     p.id_number = f.mut_id(p.id_number[:6], p.birth, "2" if p.sex == "1" else "1")
-    return _t(hh, p), []
+    return targets(hh, p), []
 
 
 _UNKNOWN_REGIONS = ("439901", "439902", "431199", "990426")
 
 
-def _m_id06(f: _FaultTools, hh: _HH) -> Planted | None:
-    p = f.pick(_act(hh, _id18))
+@plants("ID06")
+def _m_id06(f: FaultTools, hh: Household) -> Planted | None:
+    p = f.pick(active(hh, has_id18))
     region = next((r for r in _UNKNOWN_REGIONS if not is_known_region(r)), None)
     if p is None or region is None:
         return None
     p.id_number = f.mut_id(region, p.birth, p.sex)
-    return _t(hh, p), []
+    return targets(hh, p), []
 
 
-def _m_id07(f: _FaultTools, hh: _HH) -> Planted | None:
-    p = f.pick(_act(hh, lambda q: _id18(q) and 1900 <= q.birth.year <= 1999))
+@plants("ID07")
+def _m_id07(f: FaultTools, hh: Household) -> Planted | None:
+    p = f.pick(active(hh, lambda q: has_id18(q) and 1900 <= q.birth.year <= 1999))
     if p is None:
         return None
     p.id_number = p.id_number[:6] + p.id_number[8:17]
-    return _t(hh, p), []
+    return targets(hh, p), []
 
 
-def _copy(f: _FaultTools, hh: _HH, p: _P, *, with_id: bool) -> _P:
+def _copy(f: FaultTools, hh: Household, p: Person, *, with_id: bool) -> Person:
     """A second record of the same person in the same household (no parent links)."""
-    q = _P(p.name, p.sex, p.birth, p.surname, p.region, p.id_number if with_id else None)
+    q = Person(p.name, p.sex, p.birth, p.surname, p.region, p.id_number if with_id else None)
     for attr in (
         "relation",
         "ethnicity",
@@ -98,8 +106,9 @@ def _copy(f: _FaultTools, hh: _HH, p: _P, *, with_id: bool) -> _P:
     return q
 
 
-def _m_dup1(f: _FaultTools, hh: _HH) -> Planted | None:
-    def ok(p: _P) -> bool:
+@plants("DUP1")
+def _m_dup1(f: FaultTools, hh: Household) -> Planted | None:
+    def ok(p: Person) -> bool:
         return (
             p.id_number is not None
             and p.relation not in ("02", "10", "11", "12")
@@ -110,84 +119,93 @@ def _m_dup1(f: _FaultTools, hh: _HH) -> Planted | None:
             and p.flow is None
         )
 
-    p = f.pick(_act(hh, ok))
+    p = f.pick(active(hh, ok))
     if p is None:
         return None
     q = _copy(f, hh, p, with_id=True)
-    return _t(hh, p, q), []
+    return targets(hh, p, q), []
 
 
-def _m_dup2(f: _FaultTools, hh: _HH) -> Planted | None:
-    p = f.pick(_act(hh, lambda q: f.age(q) == 0 and q.relation not in ("02", "10", "11", "12") and q.flow is None))
+@plants("DUP2")
+def _m_dup2(f: FaultTools, hh: Household) -> Planted | None:
+    p = f.pick(active(hh, lambda q: f.age(q) == 0 and q.relation not in ("02", "10", "11", "12") and q.flow is None))
     if p is None:
         return None
     q = _copy(f, hh, p, with_id=False)
-    return _t(hh, p, q), []
+    return targets(hh, p, q), []
 
 
 # Completeness rules.
 
 
-def _m_req1(f: _FaultTools, hh: _HH) -> Planted | None:
-    p = f.pick(_act(hh, lambda q: f.age(q) >= 1 and q.ethnicity is not None))
+@plants("REQ1")
+def _m_req1(f: FaultTools, hh: Household) -> Planted | None:
+    p = f.pick(active(hh, lambda q: f.age(q) >= 1 and q.ethnicity is not None))
     if p is None:
         return None
     p.ethnicity = None
-    return _t(hh, p), []
+    return targets(hh, p), []
 
 
-def _m_req2(f: _FaultTools, hh: _HH) -> Planted | None:
-    p = f.pick(_act(hh, lambda q: f.age(q) >= 15 and q.marital == "10" and q.spouse is None and q.fm is None))
+@plants("REQ2")
+def _m_req2(f: FaultTools, hh: Household) -> Planted | None:
+    p = f.pick(active(hh, lambda q: f.age(q) >= 15 and q.marital == "10" and q.spouse is None and q.fm is None))
     if p is None:
         return None
     p.marital = None
-    return _t(hh, p), []
+    return targets(hh, p), []
 
 
-def _m_req3(f: _FaultTools, hh: _HH) -> Planted | None:
-    pairs = [(h, w) for h, w in _couples(hh) if h.marital == "21" and h.fm is not None]
+@plants("REQ3")
+def _m_req3(f: FaultTools, hh: Household) -> Planted | None:
+    pairs = [(h, w) for h, w in couples(hh) if h.marital == "21" and h.fm is not None]
     if not pairs:
         return None
     h = f.pick(pairs)[0]
     h.fm = None
-    return _t(hh, h), []
+    return targets(hh, h), []
 
 
-def _m_req4(f: _FaultTools, hh: _HH) -> Planted | None:
-    p = f.pick(_act(hh, lambda q: q.marital in ("22", "23", "30", "40") and q.mc is not None))
+@plants("REQ4")
+def _m_req4(f: FaultTools, hh: Household) -> Planted | None:
+    p = f.pick(active(hh, lambda q: q.marital in ("22", "23", "30", "40") and q.mc is not None))
     if p is None:
         return None
     p.mc = None
-    return _t(hh, p), []
+    return targets(hh, p), []
 
 
-def _m_req5(f: _FaultTools, hh: _HH) -> Planted | None:
-    w = f.pick([w for w in _women(hh) if w.woman.children])
+@plants("REQ5")
+def _m_req5(f: FaultTools, hh: Household) -> Planted | None:
+    w = f.pick([w for w in women(hh) if w.woman.children])
     if w is None:
         return None
     f.pick(w.woman.children).policy = None
-    return _t(hh, w), []
+    return targets(hh, w), []
 
 
-def _m_req6(f: _FaultTools, hh: _HH) -> Planted | None:
-    w = f.pick([w for w in _women(hh) if w.woman.method not in (None, "00") and w.woman.since is not None])
+@plants("REQ6")
+def _m_req6(f: FaultTools, hh: Household) -> Planted | None:
+    w = f.pick([w for w in women(hh) if w.woman.method not in (None, "00") and w.woman.since is not None])
     if w is None:
         return None
     w.woman.since = None
-    return _t(hh, w), []
+    return targets(hh, w), []
 
 
-def _m_req7(f: _FaultTools, hh: _HH) -> Planted | None:
-    p = f.pick(_act(hh, lambda q: f.age(q) == 0 and q.id_number is not None))
+@plants("REQ7")
+def _m_req7(f: FaultTools, hh: Household) -> Planted | None:
+    p = f.pick(active(hh, lambda q: f.age(q) == 0 and q.id_number is not None))
     if p is None:
         return None
     p.id_number = None
-    return _t(hh, p), []
+    return targets(hh, p), []
 
 
-def _m_req8(f: _FaultTools, hh: _HH) -> Planted | None:
-    w = f.pick([w for w in _women(hh) if _wcba(f, w) and w.woman.has_contraception])
+@plants("REQ8")
+def _m_req8(f: FaultTools, hh: Household) -> Planted | None:
+    w = f.pick([w for w in women(hh) if is_wcba(f, w) and w.woman.has_contraception])
     if w is None:
         return None
     w.woman.has_contraception, w.woman.method, w.woman.since = False, None, None
-    return _t(hh, w), []
+    return targets(hh, w), []

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from store.demo.hosts import Planted, _act, _id18, _t, _women
-from store.demo.model import _HH, _P, _Child, _live_births
+from store.demo.hosts import active, has_id18, targets, women
+from store.demo.model import ChildEntry, Household, Person, live_births
 from store.demo.names import COUNTY
-from store.demo.toolkit import _FaultTools
-from store.demo.util import _days, add_years, age_at
+from store.demo.registry import Planted, plants
+from store.demo.toolkit import FaultTools
+from store.demo.util import add_years, age_at, days
 from store.regions import region_name
 
 # Death and date rules.
 
 
-def _event_dates(p: _P) -> list[date]:
+def _event_dates(p: Person) -> list[date]:
     """Life events of DTH2/DAT1: marriage, change, method start, LMP, outcome, move, flow."""
     out = [p.fm, p.mc]
     if p.moved_in:
@@ -29,41 +30,45 @@ def _event_dates(p: _P) -> list[date]:
     return [d for d in out if d is not None]
 
 
-def _m_dth1(f: _FaultTools, hh: _HH) -> Planted | None:
+@plants("DTH1")
+def _m_dth1(f: FaultTools, hh: Household) -> Planted | None:
     death = f.as_of - f.days(20, 300)
-    p = f.pick(_act(hh, lambda q: f.age(q) >= 70 and q.mother is None and all(d < death for d in _event_dates(q))))
+    p = f.pick(active(hh, lambda q: f.age(q) >= 70 and q.mother is None and all(d < death for d in _event_dates(q))))
     if p is None:
         return None
     p.death = death
-    return _t(hh, p), []
+    return targets(hh, p), []
 
 
-def _m_dth2(f: _FaultTools, hh: _HH) -> Planted | None:
+@plants("DTH2")
+def _m_dth2(f: FaultTools, hh: Household) -> Planted | None:
     dead = [p for p in hh.members if p.cancel is not None and p.cancel[0] == "01" and p.death is not None]
     p = f.pick(dead)
     if p is None:
         return None
-    if p.fm is not None and p.fm - _days(60) > p.birth:
-        p.death = max(p.birth + _days(1), p.fm - f.days(30, 400))
+    if p.fm is not None and p.fm - days(60) > p.birth:
+        p.death = max(p.birth + days(1), p.fm - f.days(30, 400))
     else:
         p.death = p.birth - f.days(1, 30)
-    return _t(hh, p), []
+    return targets(hh, p), []
 
 
-def _m_dth3(f: _FaultTools, hh: _HH) -> Planted | None:
+@plants("DTH3")
+def _m_dth3(f: FaultTools, hh: Household) -> Planted | None:
     dead = [p for p in hh.members if p.cancel is not None and p.cancel[0] == "01" and p.death and p.mother is None]
     p = f.pick(dead)
     if p is None:
         return None
     p.death = None
-    return _t(hh, p), []
+    return targets(hh, p), []
 
 
-def _m_dat1(f: _FaultTools, hh: _HH) -> Planted | None:
+@plants("DAT1")
+def _m_dat1(f: FaultTools, hh: Household) -> Planted | None:
     w = f.pick(
         [
             w
-            for w in _women(hh)
+            for w in women(hh)
             if w.woman.method in ("03", "04", "05", "06", "07", "08", "09") and w.woman.since is not None
         ]
     )
@@ -71,11 +76,12 @@ def _m_dat1(f: _FaultTools, hh: _HH) -> Planted | None:
         return None
     since = w.woman.since
     w.woman.since = add_years(since, f.as_of.year + 5 - since.year)
-    return _t(hh, w), []
+    return targets(hh, w), []
 
 
-def _m_dat2(f: _FaultTools, hh: _HH) -> Planted | None:
-    def ok(q: _P) -> bool:
+@plants("DAT2")
+def _m_dat2(f: FaultTools, hh: Household) -> Planted | None:
+    def ok(q: Person) -> bool:
         return (
             q.sex == "1"
             and f.age(q) >= 70
@@ -83,15 +89,15 @@ def _m_dat2(f: _FaultTools, hh: _HH) -> Planted | None:
             and q.father is None
             and q.woman is None
             and not q.benefits
-            and _id18(q)
+            and has_id18(q)
         )
 
-    p = f.pick(_act(hh, ok))
+    p = f.pick(active(hh, ok))
     if p is None:
         return None
     p.birth = add_years(f.as_of, -111) - f.days(1, 700)
     p.id_number = f.mut_id(p.id_number[:6], p.birth, p.sex)
-    return _t(hh, p), []
+    return targets(hh, p), []
 
 
 # Household rules.
@@ -105,11 +111,12 @@ _CHILD_CODES = frozenset(
 )
 
 
-def _head(hh: _HH) -> _P | None:
+def _head(hh: Household) -> Person | None:
     return next((p for p in hh.members if p.cancel is None and p.relation == "02"), None)
 
 
-def _m_hh01(f: _FaultTools, hh: _HH) -> Planted | None:
+@plants("HH01")
+def _m_hh01(f: FaultTools, hh: Household) -> Planted | None:
     head = _head(hh)
     if head is None or hh.status != "active":
         return None
@@ -117,20 +124,22 @@ def _m_hh01(f: _FaultTools, hh: _HH) -> Planted | None:
     return [(hh.code, None)], []
 
 
-def _m_hh02(f: _FaultTools, hh: _HH) -> Planted | None:
-    p = f.pick(_act(hh, lambda q: q.relation in _SEX_SWAP))
+@plants("HH02")
+def _m_hh02(f: FaultTools, hh: Household) -> Planted | None:
+    p = f.pick(active(hh, lambda q: q.relation in _SEX_SWAP))
     if p is None:
         return None
     p.relation = _SEX_SWAP[p.relation]
-    return _t(hh, p), []
+    return targets(hh, p), []
 
 
-def _m_hh03(f: _FaultTools, hh: _HH) -> Planted | None:
+@plants("HH03")
+def _m_hh03(f: FaultTools, hh: Household) -> Planted | None:
     head = _head(hh)
     if head is None:
         return None
     p = f.pick(
-        _act(
+        active(
             hh,
             lambda q: (
                 q.relation in _CHILD_CODES and q.birth.year - head.birth.year <= 28 and age_at(head.birth, q.birth) < 29
@@ -140,22 +149,24 @@ def _m_hh03(f: _FaultTools, hh: _HH) -> Planted | None:
     if p is None:
         return None
     p.relation = "41" if p.sex == "1" else "42"
-    return _t(hh, p), []
+    return targets(hh, p), []
 
 
-def _m_hh04(f: _FaultTools, hh: _HH) -> Planted | None:
-    spouse = next(iter(_act(hh, lambda q: q.relation in ("10", "11", "12"))), None)
-    other = f.pick(_act(hh, lambda q: q.relation not in ("02", "10", "11", "12") and f.age(q) >= 15))
+@plants("HH04")
+def _m_hh04(f: FaultTools, hh: Household) -> Planted | None:
+    spouse = next(iter(active(hh, lambda q: q.relation in ("10", "11", "12"))), None)
+    other = f.pick(active(hh, lambda q: q.relation not in ("02", "10", "11", "12") and f.age(q) >= 15))
     if spouse is None or other is None:
         return None
     other.relation = "10"
-    return _t(hh, spouse, other), []
+    return targets(hh, spouse, other), []
 
 
-def _m_hh05(f: _FaultTools, hh: _HH) -> Planted | None:
-    new = _HH(f.new_code(hh), hh.prefix, kind="collective", address_note="（原单位集体户）")
+@plants("HH05")
+def _m_hh05(f: FaultTools, hh: Household) -> Planted | None:
+    new = Household(f.new_code(hh), hh.prefix, kind="collective", address_note="（原单位集体户）")
     for i in range(1 + int(f.rng.random() * 2)):
-        p = f.person("1" if f.rng.random() < 0.5 else "2", f.as_of - _days(365 * 20) - f.days(0, 7000))
+        p = f.person("1" if f.rng.random() < 0.5 else "2", f.as_of - days(365 * 20) - f.days(0, 7000))
         p.relation, p.reg_place, p.key = "99", new.code[:12], f"{new.code}-{i + 1}"
         p.cancel = ("02", f.as_of - f.days(30, 1500))
         new.members.append(p)
@@ -165,88 +176,95 @@ def _m_hh05(f: _FaultTools, hh: _HH) -> Planted | None:
 # Flow rules.
 
 
-def _flows(hh: _HH, kind: str) -> list[_P]:
-    return _act(hh, lambda q: q.flow is not None and q.flow["type"] == kind)
+def _flows(hh: Household, kind: str) -> list[Person]:
+    return active(hh, lambda q: q.flow is not None and q.flow["type"] == kind)
 
 
-def _m_flw1(f: _FaultTools, hh: _HH) -> Planted | None:
+@plants("FLW1")
+def _m_flw1(f: FaultTools, hh: Household) -> Planted | None:
     p = f.pick(_flows(hh, "outflow"))
     if p is None:
         return None
     p.flow["place_code"], p.flow["place"] = COUNTY, region_name(COUNTY)
-    return _t(hh, p), []
+    return targets(hh, p), []
 
 
-def _m_flw2(f: _FaultTools, hh: _HH) -> Planted | None:
-    def ok(q: _P) -> bool:
-        return q.flow is not None and q.flow["since"] <= f.as_of - _days(100) and f.age(q) >= 1
+@plants("FLW2")
+def _m_flw2(f: FaultTools, hh: Household) -> Planted | None:
+    def ok(q: Person) -> bool:
+        return q.flow is not None and q.flow["since"] <= f.as_of - days(100) and f.age(q) >= 1
 
-    p = f.pick(_act(hh, ok))
+    p = f.pick(active(hh, ok))
     if p is None:
         return None
     p.flow["since"] = f.as_of - f.days(5, 80)
-    return _t(hh, p), []
+    return targets(hh, p), []
 
 
-def _m_flw3(f: _FaultTools, hh: _HH) -> Planted | None:
+@plants("FLW3")
+def _m_flw3(f: FaultTools, hh: Household) -> Planted | None:
     p = f.pick(_flows(hh, "outflow"))
     if p is None:
         return None
     p.flow["place_code"] = p.flow["place"] = None
-    return _t(hh, p), []
+    return targets(hh, p), []
 
 
-def _m_flw4(f: _FaultTools, hh: _HH) -> Planted | None:
+@plants("FLW4")
+def _m_flw4(f: FaultTools, hh: Household) -> Planted | None:
     p = f.pick(_flows(hh, "inflow"))
     if p is not None:
         other = f.gen.county_of("44", f.rng)
         p.flow["place_code"], p.flow["place"] = other, region_name(other)
-        return _t(hh, p), []
+        return targets(hh, p), []
     p = f.pick(_flows(hh, "outflow"))
     if p is None:
         return None
     p.mgmt = "01"
-    return _t(hh, p), []
+    return targets(hh, p), []
 
 
 # Benefit and certificate rules.
 
 
-def _history_of(p: _P) -> list[_Child] | None:
+def _history_of(p: Person) -> list[ChildEntry] | None:
     wife = p if p.sex == "2" else p.spouse
     return wife.woman.children if wife is not None and wife.woman is not None else None
 
 
-def _m_ben1(f: _FaultTools, hh: _HH) -> Planted | None:
-    def ok(q: _P) -> bool:
+@plants("BEN1")
+def _m_ben1(f: FaultTools, hh: Household) -> Planted | None:
+    def ok(q: Person) -> bool:
         kids = _history_of(q)
         if kids is None or q.benefits or not q.rural or f.as_of.year - q.birth.year < 61:
             return False
         living = [c for c in kids if c.alive]
         return q.birth >= date(1933, 1, 1) and len(living) >= 2 and not all(c.sex == "2" for c in living)
 
-    p = f.pick(_act(hh, ok))
+    p = f.pick(active(hh, ok))
     if p is None:
         return None
     p.benefits.append(("reward", max(2004, p.birth.year + 60)))
-    return _t(hh, p), []
+    return targets(hh, p), []
 
 
-def _m_ben2(f: _FaultTools, hh: _HH) -> Planted | None:
-    def ok(q: _P) -> bool:
+@plants("BEN2")
+def _m_ben2(f: FaultTools, hh: Household) -> Planted | None:
+    def ok(q: Person) -> bool:
         kids = q.woman.children
         living = [c for c in kids if c.alive and c.disabled not in ("1", "2", "3")]
         return not q.benefits and f.as_of.year - q.birth.year >= 50 and (len(kids) >= 2 or len(living) == 1)
 
-    w = f.pick([w for w in _women(hh) if ok(w)])
+    w = f.pick([w for w in women(hh) if ok(w)])
     if w is None:
         return None
     w.benefits.append(("special", max(2008, w.birth.year + 49)))
-    return _t(hh, w), []
+    return targets(hh, w), []
 
 
-def _m_ben3(f: _FaultTools, hh: _HH) -> Planted | None:
-    def ok(q: _P) -> bool:
+@plants("BEN3")
+def _m_ben3(f: FaultTools, hh: Household) -> Planted | None:
+    def ok(q: Person) -> bool:
         kids = q.woman.children
         return (
             [k for k, _ in q.benefits] == ["reward"]
@@ -256,22 +274,23 @@ def _m_ben3(f: _FaultTools, hh: _HH) -> Planted | None:
             and kids[0].disabled is None
         )
 
-    w = f.pick([w for w in _women(hh) if ok(w)])
+    w = f.pick([w for w in women(hh) if ok(w)])
     if w is None:
         return None
     w.woman.children[0].disabled = "2"
     w.benefits.append(("special", max(2008, w.birth.year + 49)))
-    return _t(hh, w), []
+    return targets(hh, w), []
 
 
-def _m_crt1(f: _FaultTools, hh: _HH) -> Planted | None:
-    def ok(q: _P) -> bool:
-        living = [c for c in _live_births(q) if c.alive]
+@plants("CRT1")
+def _m_crt1(f: FaultTools, hh: Household) -> Planted | None:
+    def ok(q: Person) -> bool:
+        living = [c for c in live_births(q) if c.alive]
         return q.woman.cert is None and len(living) >= 2
 
-    w = f.pick([w for w in _women(hh) if ok(w)])
+    w = f.pick([w for w in women(hh) if ok(w)])
     if w is None:
         return None
-    first = min(c.birth for c in _live_births(w))
+    first = min(c.birth for c in live_births(w))
     w.woman.cert = (f"湘独{first.year}{int(f.rng.random() * 9000) + 1000}", first + f.days(60, 300))
-    return _t(hh, w), []
+    return targets(hh, w), []

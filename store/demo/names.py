@@ -2,7 +2,7 @@
 
 Townships, villages, surnames, given names by sex and birth cohort, occupations, flow reasons, and the
 provinces brides and migrants come from or go to, with the two helpers that read the tables by cohort
-(`_era`) and by group number (`_group_name`).
+(`cohort_of`) and by group number (`group_name`).
 """
 
 from __future__ import annotations
@@ -74,12 +74,12 @@ INFLOW_ORIGINS = (("45", 20), ("52", 15), ("51", 15), ("36", 12), ("42", 10), ("
 OUTFLOW_DESTS = (("44", 50), ("33", 12), ("31", 5), ("43", 20), ("32", 5), ("35", 8))
 
 
-def _era(year: int) -> int:
+def cohort_of(year: int) -> int:
     """Cohort index for given names."""
     return 0 if year < 1960 else 1 if year < 1980 else 2 if year < 2000 else 3 if year < 2015 else 4
 
 
-def _group_name(group: int) -> str:
+def group_name(group: int) -> str:
     """一, 二 … 十, 十一 … for a group number (< 100)."""
     tens, ones = divmod(group, 10)
     if tens == 0:

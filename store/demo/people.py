@@ -1,6 +1,6 @@
 """Base of the clean generator: random draws, names and single persons with their social items.
 
-`_People` holds no state of its own; the attributes it declares are set by `_Gen.__init__`
+`PeopleMixin` holds no state of its own; the attributes it declares are set by `Generator.__init__`
 (`store.demo.generator`), and the other generator mixins build on it.
 """
 
@@ -9,26 +9,26 @@ from __future__ import annotations
 import random
 from datetime import date
 
-from store.demo.ids import _Ids
-from store.demo.model import _P
-from store.demo.names import COUNTY, GIVEN, _era
-from store.demo.util import _Choice, _days, add_years, age_at
+from store.demo.ids import IdAllocator
+from store.demo.model import Person
+from store.demo.names import COUNTY, GIVEN, cohort_of
+from store.demo.util import WeightedChoice, add_years, age_at, days
 from store.regions import county_codes_of_province, is_known_region
 
 
-class _People:
+class PeopleMixin:
     """Persons and random helpers (one `random.Random` for the clean data)."""
 
     n: int
     seed: int
     as_of: date
     rng: random.Random
-    ids: _Ids
-    surnames: _Choice
-    occupations: _Choice
-    bride_origin: _Choice
-    inflow_origin: _Choice
-    outflow_dest: _Choice
+    ids: IdAllocator
+    surnames: WeightedChoice
+    occupations: WeightedChoice
+    bride_origin: WeightedChoice
+    inflow_origin: WeightedChoice
+    outflow_dest: WeightedChoice
     _counties: dict[str, list[str]]
 
     def county_of(self, prefix: str, rng: random.Random | None = None) -> str:
@@ -44,16 +44,16 @@ class _People:
     def rdate(self, lo: date, hi: date) -> date:
         """Uniform date in [lo, hi] (lo when hi < lo)."""
         span = (hi - lo).days
-        return lo if span <= 0 else lo + _days(int(self.rng.random() * (span + 1)))
+        return lo if span <= 0 else lo + days(int(self.rng.random() * (span + 1)))
 
     def birth_for_age(self, age: int) -> date:
         """A birth date giving exactly `age` completed years at as_of."""
         hi = add_years(self.as_of, -age)
-        lo = add_years(self.as_of, -age - 1) + _days(1)
+        lo = add_years(self.as_of, -age - 1) + days(1)
         return self.rdate(lo, hi)
 
     def given_name(self, sex: str, year: int, avoid: str = "") -> str:
-        pool = GIVEN[(sex, _era(year))]
+        pool = GIVEN[(sex, cohort_of(year))]
         name = pool[int(self.rng.random() * len(pool))]
         if name == avoid:
             name = pool[(pool.index(name) + 1) % len(pool)]
@@ -67,10 +67,10 @@ class _People:
 
     # --- persons -----------------------------------------------------------------------------------
 
-    def person(self, sex: str, birth: date, surname: str, region: str = COUNTY, hukou: str = "2") -> _P:
+    def person(self, sex: str, birth: date, surname: str, region: str = COUNTY, hukou: str = "2") -> Person:
         """A new person with name, ID and social items drawn for their age."""
         rng = self.rng
-        p = _P(surname + self.given_name(sex, birth.year), sex, birth, surname, region)
+        p = Person(surname + self.given_name(sex, birth.year), sex, birth, surname, region)
         age = age_at(birth, self.as_of)
         if not (age == 0 and rng.random() < 0.2):
             p.id_number = self.ids.new(region, birth, sex)
@@ -81,7 +81,7 @@ class _People:
         self._social(p, age)
         return p
 
-    def _social(self, p: _P, age: int) -> None:
+    def _social(self, p: Person, age: int) -> None:
         """Education, political status and occupation for the age and cohort."""
         rng, year = self.rng, p.birth.year
         r = rng.random()
@@ -113,6 +113,6 @@ class _People:
     def surname(self) -> str:
         return self.surnames.pick(self.rng)
 
-    def origin_region(self, choice: _Choice) -> str:
+    def origin_region(self, choice: WeightedChoice) -> str:
         prefix = choice.pick(self.rng)
         return COUNTY if prefix == "local" else self.county_of(prefix)

@@ -39,7 +39,7 @@ def policy_consistent(order: int, born: date, policy: str | None) -> bool:
     return order <= 2 or policy == "2"
 
 
-def _legal_floor(birth: date, sex: str, when: date) -> date:
+def legal_marriage_day(birth: date, sex: str, when: date) -> date:
     """The day a person reaches the legal marriage age in force at `when` (MAR2)."""
     if when < LEGAL_AGE_CHANGE:
         return add_years(birth, 18 if sex == "2" else 20)

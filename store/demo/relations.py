@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from store.demo.model import _P
+from store.demo.model import Person
 
 
-def _is_child_of(x: _P | None, a: _P, b: _P | None) -> bool:
+def _is_child_of(x: Person | None, a: Person, b: Person | None) -> bool:
     """Whether x is a child of a (or of a's spouse b)."""
     if x is None:
         return False
@@ -15,7 +15,7 @@ def _is_child_of(x: _P | None, a: _P, b: _P | None) -> bool:
     return (m is not None and (m is a or m is b)) or (f is not None and (f is a or f is b))
 
 
-def _child_code(p: _P) -> str:
+def _child_code(p: Person) -> str:
     """子/女 codes: 独生, 长/次/三…, 养; rank from the mother's history."""
     male = p.sex == "1"
     if p.adopted:
@@ -35,7 +35,7 @@ def _child_code(p: _P) -> str:
     return str((21 if male else 31) + rank)
 
 
-def _relation(p: _P, head: _P) -> str:
+def _relation(p: Person, head: Person) -> str:
     """GB/T 4761 code of p relative to the householder, derived from the person links."""
     hp = head.partner
     male = p.sex == "1"
@@ -67,7 +67,7 @@ def _relation(p: _P, head: _P) -> str:
     return "97"
 
 
-def assign_relations(members: Sequence[_P], head: _P) -> None:
+def assign_relations(members: Sequence[Person], head: Person) -> None:
     """Relation codes of all `members` relative to `head` (collective residents keep theirs)."""
     for p in members:
         p.relation = _relation(p, head)

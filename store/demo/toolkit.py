@@ -1,4 +1,5 @@
-"""What a mutation function may use: the fault random stream and fresh IDs, codes and persons.
+"""What a mutation function may use: the fault random stream and fresh IDs, codes and persons, and the
+`GeneratorContext` — the little of the generator that the fault planter reads (the generator passes itself).
 
 Mutated records get ID order codes 901–999 and extra households serials 9001+, never used by clean data.
 """
@@ -8,28 +9,41 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from store.demo.model import _HH, _P
-from store.demo.names import COUNTY, GIVEN, _era
-from store.demo.util import _days, age_at
+from store.demo.model import Household, Person
+from store.demo.names import COUNTY, GIVEN, cohort_of
+from store.demo.units import Village
+from store.demo.util import WeightedChoice, age_at, days
 from store.idnumber import check_char
 
-if TYPE_CHECKING:  # type-only: the generator owns the planter, which owns this toolkit
-    from store.demo.generator import _Gen
+
+class GeneratorContext(Protocol):
+    """The generator as the fault planter sees it (`store.demo.generator.Generator` satisfies it)."""
+
+    n: int
+    seed: int
+    as_of: date
+    surnames: WeightedChoice
+    villages: list[Village]
+    manifest: dict[str, Any]
+
+    def county_of(self, prefix: str, rng: random.Random | None = None) -> str:
+        """A random county-level code of a province (never this county)."""
+        ...
 
 
-class _FaultTools:
+class FaultTools:
     """Helpers for the mutation functions, on the fault random stream (independent of the clean data)."""
 
-    def __init__(self, gen: _Gen) -> None:
+    def __init__(self, gen: GeneratorContext) -> None:
         self.gen = gen
         self.as_of = gen.as_of
         self.rng = random.Random(gen.seed * 1_000_003 + 99_991)
         self._extra: dict[str, int] = {}
         self._seq: dict[str, int] = {}
 
-    def age(self, p: _P) -> int:
+    def age(self, p: Person) -> int:
         return age_at(p.birth, self.as_of)
 
     def pick(self, items: Sequence[Any]) -> Any:
@@ -38,10 +52,10 @@ class _FaultTools:
     def rdate(self, lo: date, hi: date) -> date:
         """Uniform date in [lo, hi] from the fault stream."""
         span = (hi - lo).days
-        return lo if span <= 0 else lo + _days(int(self.rng.random() * (span + 1)))
+        return lo if span <= 0 else lo + days(int(self.rng.random() * (span + 1)))
 
     def days(self, lo: int, hi: int) -> timedelta:
-        return _days(lo + int(self.rng.random() * (hi - lo + 1)))
+        return days(lo + int(self.rng.random() * (hi - lo + 1)))
 
     def mut_number(self, first14: str, sex: str | None) -> str:
         """An ID number with these address and date digits, a fresh order code 901–999 (never used by
@@ -55,18 +69,18 @@ class _FaultTools:
         """A valid ID for this region, birth date and sex, unused by any other record."""
         return self.mut_number(f"{region}{birth:%Y%m%d}", sex)
 
-    def new_code(self, hh: _HH) -> str:
+    def new_code(self, hh: Household) -> str:
         """An unused household code in the same group (serial 9001+)."""
         group = hh.code[:14]
         k = self._extra.get(group, 0) + 1
         self._extra[group] = k
         return f"{group}{9000 + k:04d}"
 
-    def person(self, sex: str, birth: date) -> _P:
+    def person(self, sex: str, birth: date) -> Person:
         """A plain registered person for an extra household (fault stream only)."""
         surname = self.gen.surnames.pick(self.rng)
-        pool = GIVEN[(sex, _era(birth.year))]
-        p = _P(surname + self.pick(pool), sex, birth, surname, COUNTY)
+        pool = GIVEN[(sex, cohort_of(birth.year))]
+        p = Person(surname + self.pick(pool), sex, birth, surname, COUNTY)
         p.id_number = self.mut_id(COUNTY, birth, sex)
         p.education, p.political = "70", "13"
         return p

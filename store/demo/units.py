@@ -14,7 +14,9 @@ MAX_TOWNSHIPS = 20
 
 
 @dataclass(slots=True)
-class _Village:
+class Village:
+    """A village of the plan: code, names, township index, person budget, first of its township."""
+
     code: str
     name: str
     town: str
@@ -23,11 +25,11 @@ class _Village:
     first: bool
 
 
-def plan_units(rng: random.Random, n: int) -> tuple[list[dict[str, Any]], list[_Village]]:
+def plan_units(rng: random.Random, n: int) -> tuple[list[dict[str, Any]], list[Village]]:
     """County, townships and villages with person budgets."""
     towns = 1 if n <= SMALL_COUNTY else min(MAX_TOWNSHIPS, math.ceil(n / 20_000))
     units: list[dict[str, Any]] = [{"code": COUNTY, "name": COUNTY_NAME, "level": "county", "parent": None}]
-    villages: list[_Village] = []
+    villages: list[Village] = []
     town_weights = [rng.uniform(0.85, 1.15) for _ in range(towns)]
     for t in range(towns):
         tcode = f"{COUNTY}{101 + t}"
@@ -40,5 +42,5 @@ def plan_units(rng: random.Random, n: int) -> tuple[list[dict[str, Any]], list[_
             vcode = f"{tcode}{201 + v}"
             units.append({"code": vcode, "name": f"{names[v]}村", "level": "village", "parent": tcode})
             budget = round(tbudget * weights[v] / sum(weights))
-            villages.append(_Village(vcode, f"{names[v]}村", TOWNSHIPS[t], t, budget, v == 0))
+            villages.append(Village(vcode, f"{names[v]}村", TOWNSHIPS[t], t, budget, v == 0))
     return units, villages

@@ -10,7 +10,7 @@ from itertools import accumulate
 from typing import Any
 
 
-class _Choice:
+class WeightedChoice:
     """Weighted choice over fixed items (bisect over cumulative weights: fast)."""
 
     __slots__ = ("cum", "items", "total")
@@ -37,9 +37,11 @@ def age_at(birth: date, d: date) -> int:
     return d.year - birth.year - ((d.month, d.day) < (birth.month, birth.day))
 
 
-def _iso(d: date | None) -> str | None:
+def iso(d: date | None) -> str | None:
+    """ISO date text, or None."""
     return d.isoformat() if d is not None else None
 
 
-def _days(n: int) -> timedelta:
+def days(n: int) -> timedelta:
+    """A span of `n` whole days."""
     return timedelta(days=n)

@@ -6,17 +6,17 @@ from __future__ import annotations
 import zlib
 from datetime import date
 
-from store.demo.model import _P, _deliveries, _Preg
-from store.demo.people import _People
-from store.demo.util import _Choice, _days, add_years, age_at
+from store.demo.model import Person, Pregnancy, deliveries
+from store.demo.people import PeopleMixin
+from store.demo.util import WeightedChoice, add_years, age_at, days
 
 
-class _WomanRecords(_People):
+class WomanRecordsMixin(PeopleMixin):
     """Finishing woman records consistent with the childbirth history, and benefits."""
 
     METHODS = (
-        _Choice((("00", 35), ("07", 35), ("05", 15), ("06", 5), ("09", 5), ("08", 5))),
-        _Choice(
+        WeightedChoice((("00", 35), ("07", 35), ("05", 15), ("06", 5), ("09", 5), ("08", 5))),
+        WeightedChoice(
             (
                 ("03", 55),
                 ("04", 8),
@@ -30,27 +30,27 @@ class _WomanRecords(_People):
                 ("00", 3),
             )
         ),
-        _Choice((("02", 35), ("03", 40), ("01", 6), ("04", 6), ("07", 6), ("05", 3), ("09", 2), ("00", 2))),
+        WeightedChoice((("02", 35), ("03", 40), ("01", 6), ("04", 6), ("07", 6), ("05", 3), ("09", 2), ("00", 2))),
     )
-    OUTCOMES = _Choice((("4", 45), ("5", 25), ("3", 20), ("6", 5), ("2", 2), ("7", 2), ("9", 1)))
+    OUTCOMES = WeightedChoice((("4", 45), ("5", 25), ("3", 20), ("6", 5), ("2", 2), ("7", 2), ("9", 1)))
 
-    def finish_woman(self, w: _P) -> None:
+    def finish_woman(self, w: Person) -> None:
         """Pregnancies, contraception and certificate of a woman record, consistent with her history."""
         rng, as_of = self.rng, self.as_of
         woman = w.woman
-        dels = _deliveries(w)
+        dels = deliveries(w)
         last = dels[-1] if dels else None
         recent = add_years(as_of, -6)
         for d in dels:
             if d >= recent:
-                lmp = d - _days(266 + int(rng.random() * 22))
-                woman.pregnancies.append(_Preg(lmp, lmp + _days(280), "1", d))
+                lmp = d - days(266 + int(rng.random() * 22))
+                woman.pregnancies.append(Pregnancy(lmp, lmp + days(280), "1", d))
         kids = woman.children
         one = len(kids) == 1 and kids[0].blood == "1" and kids[0].alive and 1980 <= kids[0].birth.year <= 2015
         if one and rng.random() < 0.65:
             b = kids[0].birth
             number = f"湘独{b.year}{int(rng.random() * 9000) + 1000}"
-            woman.cert = (number, self.rdate(b + _days(60), min(as_of, b + _days(700))))
+            woman.cert = (number, self.rdate(b + days(60), min(as_of, b + days(700))))
         if not w.active:
             return
         age = age_at(w.birth, as_of)
@@ -58,33 +58,33 @@ class _WomanRecords(_People):
             if age > 49 and len(dels) >= 2 and w.marital != "10" and rng.random() < 0.5:
                 woman.has_contraception = True
                 woman.method = "02" if rng.random() < 0.9 else "01"
-                woman.since = self.rdate(last + _days(42), min(as_of, last + _days(400)))
+                woman.since = self.rdate(last + days(42), min(as_of, last + days(400)))
             return
         self._wcba_status(w, dels, age)
 
-    def _wcba_status(self, w: _P, dels: list[date], age: int) -> None:
+    def _wcba_status(self, w: Person, dels: list[date], age: int) -> None:
         """Current pregnancy or contraception of a married woman aged 15–49."""
         rng, as_of, woman = self.rng, self.as_of, w.woman
         last = dels[-1] if dels else None
         start = w.mc if w.marital == "22" and w.mc else w.fm
         woman.has_contraception = True
         p_open = (0.07 if len(dels) <= 1 else 0.025) if age <= 40 else 0.0
-        if rng.random() < p_open and (last is None or last <= as_of - _days(400)):
-            lo = max(as_of - _days(265), start + _days(30), (last + _days(300)) if last else start)
-            if lo <= as_of - _days(14):
-                lmp = self.rdate(lo, as_of - _days(14))
-                woman.pregnancies.append(_Preg(lmp, lmp + _days(280)))
+        if rng.random() < p_open and (last is None or last <= as_of - days(400)):
+            lo = max(as_of - days(265), start + days(30), (last + days(300)) if last else start)
+            if lo <= as_of - days(14):
+                lmp = self.rdate(lo, as_of - days(14))
+                woman.pregnancies.append(Pregnancy(lmp, lmp + days(280)))
                 woman.method = "00"
                 return
         base = last or start
         if last is not None and age <= 44 and rng.random() < 0.05:
             outcome = self.OUTCOMES.pick(rng)
-            weeks = _days((100 + int(rng.random() * 60)) if outcome == "6" else (35 + int(rng.random() * 40)))
-            if last + _days(200) <= as_of - weeks:
-                lmp = self.rdate(last + _days(200), as_of - weeks)
-                woman.pregnancies.append(_Preg(lmp, lmp + _days(280), outcome, lmp + weeks))
+            weeks = days((100 + int(rng.random() * 60)) if outcome == "6" else (35 + int(rng.random() * 40)))
+            if last + days(200) <= as_of - weeks:
+                lmp = self.rdate(last + days(200), as_of - weeks)
+                woman.pregnancies.append(Pregnancy(lmp, lmp + days(280), outcome, lmp + weeks))
                 base = lmp + weeks
-        if base + _days(42) > as_of:
+        if base + days(42) > as_of:
             woman.method = "00"
             return
         n = len(dels)
@@ -93,13 +93,13 @@ class _WomanRecords(_People):
         if method == "00":
             return
         if method in ("01", "02"):
-            woman.since = self.rdate(base + _days(42), min(as_of, base + _days(400)))
+            woman.since = self.rdate(base + days(42), min(as_of, base + days(400)))
         elif rng.random() < 0.2:
-            woman.since = self.rdate(max(base + _days(30), as_of - _days(730)), as_of)
+            woman.since = self.rdate(max(base + days(30), as_of - days(730)), as_of)
         else:
-            woman.since = self.rdate(base + _days(30), min(as_of, base + _days(500)))
+            woman.since = self.rdate(base + days(30), min(as_of, base + days(500)))
 
-    def benefits(self, members: list[_P]) -> None:
+    def benefits(self, members: list[Person]) -> None:
         """奖励扶助 for eligible rural elders, 特别扶助 for couples whose only child died or is disabled."""
         as_of = self.as_of
         for p in members:
