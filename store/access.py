@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from store import schema, users
-from store.demo_build import DEMO_USER
 from store.errors import StoreError
 
 ADMIN = "admin"
@@ -165,6 +164,8 @@ async def who_is_acting(username: str | None, password: str | Callable[[], str] 
     if await users.count_users() == 0:
         return first_admin()
     if await is_demo_database():
+        from store.demo_build import DEMO_USER  # only demo databases pay for importing the demo builder
+
         return await actor_for(username or DEMO_USER, is_demo=True)
     if not username:
         raise LoginRequired("数据库已设账号，请先登录。")
