@@ -121,6 +121,14 @@ def require(actor: Actor, action: Action) -> None:
         raise AccessDenied(refusal(actor, action))
 
 
+def require_new_account(actor: Actor, role: str) -> None:
+    """Creating an account with `role`: admins only, and the first account of a database (made by its owner)
+    must be an admin, or nobody could manage the accounts afterwards."""
+    require(actor, Action.ACCOUNTS_MANAGE)
+    if actor.is_first_admin and role != ADMIN:
+        raise AccessDenied("数据库还没有账号：第一个账号必须是管理员，否则以后没有人能管理账号。")
+
+
 def first_admin(username: str | None = None) -> Actor:
     """The owner of a database without accounts (the operating-system user unless named): acts as admin."""
     name = username or users.os_user()

@@ -53,6 +53,16 @@ def test_the_first_admin_may_everything() -> None:
     assert access.first_admin().username == users.os_user()
 
 
+def test_the_first_account_must_be_an_admin() -> None:
+    owner = access.first_admin("zhangsan")
+    access.require_new_account(owner, "admin")
+    with pytest.raises(access.AccessDenied, match="第一个账号必须是管理员"):
+        access.require_new_account(owner, "operator")
+    access.require_new_account(actor("admin"), "operator")
+    with pytest.raises(access.AccessDenied, match="只有管理员可以管理账号"):
+        access.require_new_account(actor("reviewer"), "operator")
+
+
 def never() -> str:
     raise AssertionError("no password is needed here")
 

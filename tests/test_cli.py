@@ -275,6 +275,8 @@ def test_refused_actions_say_why_in_one_chinese_line(tmp_path: Path, capsys: pyt
     assert run(capsys, "import", str(EXAMPLE_FILE), "--db", db)[0] == 0
     monkeypatch.setenv("RENKOU_NEW_PASSWORD", "secret123")
     monkeypatch.setenv("RENKOU_PASSWORD", "secret123")
+    code, out, err = run(capsys, "user", "add", "clerk", "--name", "李敏", "--db", db)  # nobody could manage it
+    assert code == 1 and out == "" and "第一个账号必须是管理员" in err and len(err.splitlines()) == 1
     assert run(capsys, "user", "add", "boss", "--name", "王主任", "--role", "admin", "--db", db)[0] == 0  # first admin
     assert run(capsys, "user", "add", "clerk", "--name", "李敏", "--db", db, "--user", "boss")[0] == 0
     for argv in (("user", "add", "mole", "--name", "张三", "--role", "admin"), ("user", "passwd", "boss"),

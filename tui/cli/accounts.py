@@ -10,7 +10,7 @@ from tui.cli.session import acting, new_password
 
 async def cmd_user(args: argparse.Namespace) -> int:
     """List the accounts, or change one as an admin (the owner of a database without accounts makes the first)."""
-    from store import db, users
+    from store import access, db, users
     from store.access import Action
 
     async with db.database(args.db):
@@ -20,7 +20,8 @@ async def cmd_user(args: argparse.Namespace) -> int:
                 state = "" if u["active"] else "（停用）"
                 print(f"{u['username']}\t{u['real_name']}\t{role}\t{u['unit_code'] or ''}{state}")
             return 0
-        operator = (await acting(args, Action.ACCOUNTS_MANAGE)).username
+        actor = await acting(args, Action.ACCOUNTS_MANAGE)
+        operator = actor.username
         if args.action == "passwd":
             await users.set_password(args.username, new_password("密码未改"), by=operator)
             print(f"已为 {args.username} 设置新密码。")
@@ -31,6 +32,7 @@ async def cmd_user(args: argparse.Namespace) -> int:
             await users.set_active(args.username, args.action == "enable", by=operator)
             print(f"已{'启用' if args.action == 'enable' else '停用'}账号 {args.username}。")
         else:
+            access.require_new_account(actor, args.role)
             password = new_password("账号未建立")
             if len(password) < 6:
                 raise CliError("密码至少 6 位。")
