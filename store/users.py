@@ -1,4 +1,5 @@
-"""Real-name accounts: password hashing (PBKDF2-SHA256), roles, lockout, and who is acting."""
+"""Real-name accounts: password hashing (PBKDF2-SHA256), roles, lockout. Who is acting and what they may do
+is decided in `store.access`."""
 
 from __future__ import annotations
 
@@ -105,6 +106,14 @@ async def role_of(username: str) -> str | None:
     """The role of an account, or None when there is no such account."""
     value = await db.scalar("SELECT role FROM app_user WHERE username = ?", [username])
     return None if value is None else str(value)
+
+
+async def account(username: str) -> dict[str, object] | None:
+    """An account without its password hash, or None when there is no such account."""
+    rows = await db.fetch_dicts(
+        "SELECT username, real_name, role, unit_code, active, locked_until FROM app_user WHERE username = ?", [username]
+    )
+    return rows[0] if rows else None
 
 
 async def list_users() -> list[dict[str, object]]:

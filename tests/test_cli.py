@@ -267,3 +267,37 @@ def test_import_while_another_writer_holds_the_database(tmp_path: Path, capsys: 
         blocker.rollback()
         blocker.close()
     assert code != 0 and "占用" in err and len(err.strip().splitlines()) == 1
+
+
+def test_refused_actions_say_why_in_one_chinese_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    db = str(tmp_path / "r.sqlite3")
+    assert run(capsys, "import", str(EXAMPLE_FILE), "--db", db)[0] == 0
+    monkeypatch.setenv("RENKOU_NEW_PASSWORD", "secret123")
+    monkeypatch.setenv("RENKOU_PASSWORD", "secret123")
+    code, out, err = run(capsys, "user", "add", "clerk", "--name", "李敏", "--db", db)  # nobody could manage it
+    assert code == 1 and out == "" and "第一个账号必须是管理员" in err and len(err.splitlines()) == 1
+    assert run(capsys, "user", "add", "boss", "--name", "王主任", "--role", "admin", "--db", db)[0] == 0  # first admin
+    assert run(capsys, "user", "add", "clerk", "--name", "李敏", "--db", db, "--user", "boss")[0] == 0
+    for argv in (("user", "add", "mole", "--name", "张三", "--role", "admin"), ("user", "passwd", "boss"),
+                 ("user", "enable", "clerk")):  # fmt: skip
+        code, out, err = run(capsys, *argv, "--db", db, "--user", "clerk")
+        assert (code, out, err) == (1, "", "renkou: 只有管理员可以管理账号。\n"), argv
+    assert "mole" not in run(capsys, "user", "list", "--db", db)[1]
+    code, out, _ = run(capsys, "export", "errors", "--out", str(tmp_path / "c.xlsx"), "--db", db, "--user", "clerk")
+    assert code == 0 and "身份证号已遮盖" in out
+    code, out, _ = run(capsys, "export", "errors", "--out", str(tmp_path / "b.xlsx"), "--db", db, "--user", "boss")
+    assert code == 0 and "身份证号已遮盖" not in out
+
+
+def test_demo_databases_let_anyone_manage_accounts(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    demo = str(tmp_path / "demo.sqlite3")
+    assert run(capsys, "demo", "--persons", "200", "--no-audit", "--db", demo)[0] == 0
+    monkeypatch.setenv("RENKOU_NEW_PASSWORD", "secret123")
+    monkeypatch.delenv("RENKOU_PASSWORD", raising=False)
+    assert run(capsys, "user", "add", "clerk", "--name", "李敏", "--db", demo)[0] == 0  # as the demo admin
+    code, out, _ = run(capsys, "user", "add", "zhang", "--name", "张丽", "--db", demo, "--user", "clerk")
+    assert code == 0 and "zhang" in out
+    code, out, _ = run(capsys, "export", "errors", "--out", str(tmp_path / "e.xlsx"), "--db", demo, "--user", "clerk")
+    assert code == 0 and "身份证号已遮盖" in out  # but full ID numbers stay the admins'

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -52,13 +53,62 @@ def test_headless_import_does_not_load_textual() -> None:
     assert result.stdout.strip() == "[]"
 
 
+CLI = ROOT / "tui" / "cli"
+LAUNCHER = "tui.cli.tui_launch"
+#: One run of every headless command of ``renkou`` (argv after the command; {db}, {tmp} are filled in).
+HEADLESS_RUNS = (
+    ("demo", "--persons", "120", "--db", "{tmp}/demo.sqlite3"),
+    ("import", str(ROOT / "tests" / "data" / "households.jsonl"), "--db", "{db}"),
+    ("export", "households", "--out", "{tmp}/h.jsonl", "--db", "{db}"),
+    ("export", "monthly", "--month", "2025-10", "--out", "{tmp}/m.xlsx", "--db", "{db}"),
+    ("export", "errors", "--out", "{tmp}/e.xlsx", "--db", "{db}"),
+    ("export", "sample", "--month", "2025-10", "--out", "{tmp}/s.xlsx", "--db", "{db}"),
+    ("import", "sample-results", "{tmp}/s.xlsx", "--db", "{db}"),
+    ("check", "--json", "--db", "{db}"),
+    ("quality", "--db", "{db}"),
+    ("log", "--db", "{db}"),
+    ("backup", "--dir", "{tmp}/b", "--db", "{db}"),
+    ("restore", "{backup}", "--yes", "--db", "{db}"),
+    ("user", "add", "boss", "--name", "王主任", "--role", "admin", "--db", "{db}"),
+    ("user", "list", "--db", "{db}"),
+)
+
+
+def cli_modules() -> list[str]:
+    """Every module of the `tui.cli` package (its ``__main__`` runs the command line when imported)."""
+    return sorted(
+        ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        for path in CLI.rglob("*.py")
+        if path.name != "__main__.py"
+    )
+
+
+def test_cli_modules_do_not_load_textual() -> None:
+    modules = [name for name in cli_modules() if name != LAUNCHER]  # the launcher imports the app, lazily
+    assert "tui.cli" in modules and "tui.cli.session" in modules
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n    importlib.import_module(name)\n"
+        "print(sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.')))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
 def test_cli_headless_commands_do_not_load_textual(tmp_path: Path) -> None:
     code = (
-        "import sys\nfrom tui import cli\n"
-        f"rc = cli.main(['import', {str(ROOT / 'tests' / 'data' / 'households.jsonl')!r}, '--db', {str(tmp_path / 'x.sqlite3')!r}])\n"
-        "assert rc == 0, rc\n"
-        "print('textual' in sys.modules)"
+        "import glob, json, os, sys\nfrom tui import cli\n"
+        "os.environ['RENKOU_NEW_PASSWORD'] = 'secret123'\n"
+        f"tmp = {str(tmp_path)!r}\ncodes = []\n"
+        f"for argv in {HEADLESS_RUNS!r}:\n"
+        "    backup = (glob.glob(tmp + '/b/*.sqlite3') or ['none'])[0]\n"
+        "    argv = [a.format(tmp=tmp, db=tmp + '/x.sqlite3', backup=backup) for a in argv]\n"
+        "    codes.append((argv[0], cli.main(argv)))\n"
+        "print(json.dumps([codes, sorted(cli.COMMANDS), [m for m in sys.modules if m.split('.')[0] == 'textual']]))"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "False"
+    codes, commands, textual = json.loads(result.stdout.strip().splitlines()[-1])
+    assert {name for name, _ in codes} == set(commands)  # every command ran
+    assert [c for c in codes if c[1] != 0] == [["import", 1]], result.stderr  # only the unfilled sample is refused
+    assert textual == []

@@ -147,15 +147,16 @@ class RenkouApp(App[int]):
         self.run_worker(self._open_users(), group="users", exclusive=True)
 
     async def _open_users(self) -> None:
-        from tui.exporting import acts_as_admin
+        from store import access
         from tui.screens.users import UsersScreen
 
         if isinstance(self.screen, UsersScreen):
             return
-        if self.is_demo or await acts_as_admin(self.username):
+        actor = await access.actor_for(self.username, is_demo=self.is_demo)
+        if access.may(actor, access.Action.ACCOUNTS_MANAGE):
             self.push_screen(UsersScreen())
         else:
-            self.notify("只有管理员可以管理账号。", severity="warning", timeout=4)
+            self.notify(access.refusal(actor, access.Action.ACCOUNTS_MANAGE), severity="warning", timeout=4)
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen

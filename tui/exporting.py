@@ -1,5 +1,5 @@
-"""What the export screens share: where files go, who may see full ID numbers, the export kinds and their
-default file names. No widgets here."""
+"""What the export screens share: where files go, the export kinds and their default file names (who may see
+full ID numbers: `store.access`). No widgets here."""
 
 from __future__ import annotations
 
@@ -17,14 +17,6 @@ def export_folder() -> Path:
     except (ImportError, OSError):
         return Path.cwd()
     return folder if folder.is_dir() else Path.cwd()
-
-
-async def acts_as_admin(username: str) -> bool:
-    """Admins, or the owner of a database without accounts: they manage accounts and get unmasked ID numbers."""
-    from store import users
-
-    role = await users.role_of(username)
-    return role == "admin" or (role is None and await users.count_users() == 0)
 
 
 @dataclass(frozen=True)

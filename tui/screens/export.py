@@ -16,8 +16,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from store import access
 from store.errors import StoreError
-from tui.exporting import KINDS, ExportKind, acts_as_admin, default_name, export_folder
+from tui.exporting import KINDS, ExportKind, default_name, export_folder
 from tui.keys import reporting_month
 from tui.widgets import SafeInput
 
@@ -191,7 +192,8 @@ class ExportScreen(ModalScreen[Path | None]):
             if self.kind.key == "monthly":
                 text = await commands.monthly_command(self.month, out, unit, user, self._progress)
             elif self.kind.key == "errors":
-                text = await commands.errors_command(out, unit, user, await acts_as_admin(user), self._progress)
+                full_ids = access.may(await access.actor_for(user), access.Action.EXPORT_FULL_IDS)
+                text = await commands.errors_command(out, unit, user, full_ids, self._progress)
             elif self.kind.key == "sample":
                 text = await commands.sample_command(self.month, out, user, self._progress)
             else:

@@ -23,9 +23,10 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 
+from store import access
 from store import findings_view as fv
 from store.errors import StoreError
-from tui.exporting import acts_as_admin, export_folder
+from tui.exporting import export_folder
 
 SEVERITY_STYLE = {"E": "bold red", "W": "yellow", "I": "dim"}
 SEVERITY_CHOICES = [("E+W", "EW"), ("E", "E"), ("W", "W"), ("全部", "all")]
@@ -493,7 +494,7 @@ class ReviewScreen(Screen[None]):
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         out = (self.export_dir or export_folder()) / f"问题清单-{name}-{stamp}.xlsx"
         user = str(getattr(self.app, "username", "") or "")
-        is_admin = await acts_as_admin(user)
+        is_admin = access.may(await access.actor_for(user), access.Action.EXPORT_FULL_IDS)
         self._start_job("导出中")
         try:
             summary = await export_errors(out, unit=self.scope, operator=user, is_admin=is_admin,

@@ -1,0 +1,68 @@
+"""Who is acting on the command line (`store.access` decides; this module asks for the password) and what the
+commands share: passwords from the environment or the terminal, progress on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from tui.cli.errors import CliError
+
+if TYPE_CHECKING:
+    from store.access import Action, Actor
+
+
+def progress(label: str) -> Callable[[int, int], None] | None:
+    """A one-line progress display on stderr when it is a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        print(f"\r{label} {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
+def login_password(username: str) -> str:
+    """The password of `username` from ``RENKOU_PASSWORD`` or typed at the terminal."""
+    password = os.environ.get("RENKOU_PASSWORD")
+    if password is not None:
+        return password
+    if not sys.stdin.isatty():
+        raise CliError("需要密码：请在终端中运行以便输入，或设置环境变量 RENKOU_PASSWORD。")
+    import getpass
+
+    return getpass.getpass(f"{username} 的密码：")
+
+
+async def acting(args: argparse.Namespace, action: Action | None = None) -> Actor:
+    """Who is acting on the open database (``--user`` and a password once it has accounts, see
+    `store.access.who_is_acting`); with `action`, refused unless they may take it."""
+    from store import access
+
+    try:
+        actor = await access.who_is_acting(args.user, lambda: login_password(args.user))
+    except access.LoginRequired:
+        raise CliError("数据库已设账号，请用 --user 指定用户名（密码从提示或 RENKOU_PASSWORD 读取）。") from None
+    if action is not None:
+        access.require(actor, action)
+    return actor
+
+
+def new_password(nothing_done: str) -> str:
+    """A new password from ``RENKOU_NEW_PASSWORD`` or typed twice at the terminal."""
+    password = os.environ.get("RENKOU_NEW_PASSWORD")
+    if password is not None:
+        return password
+    if not sys.stdin.isatty():
+        raise CliError("需要新密码：请在终端中运行以便输入，或设置环境变量 RENKOU_NEW_PASSWORD。")
+    import getpass
+
+    password = getpass.getpass("新密码：")
+    if getpass.getpass("再输入一次：") != password:
+        raise CliError(f"两次输入的密码不一致，{nothing_done}。")
+    return password
