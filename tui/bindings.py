@@ -62,7 +62,7 @@ TABLE: tuple[Key, ...] = (
     _k("app.users", "ctrl+u", "users", "账号管理", "账号管理（管理员）", "Ctrl+U", show=False),
     _k("help.close", "escape,f1", "dismiss", "关闭", "关闭帮助", "Esc"),
     # --- browse: the household tree and detail ---------------------------------------------------------------
-    _k("browse.open", "enter", "", "打开", "户：打开该户；人：打开人员信息；乡镇、村、组：展开 / 收起", "Enter",
+    _k("browse.open", "enter", "", "打开", "户：打开该户；人：人员信息；乡镇、村、组：展开 / 收起", "Enter",
        bound=False),
     _k("browse.new_household", "insert", "new_household", "新户", "在村、组或户上新建户（下一个空户号），接着录入户主",
        "Ins"),
@@ -83,7 +83,7 @@ TABLE: tuple[Key, ...] = (
     _k("search.page_down", "pagedown", "move('page_down')", "下一页", "下一页", "PgDn", show=False),
     _k("search.page_up", "pageup", "move('page_up')", "上一页", "上一页", "PgUp", show=False),
     # --- entry forms (person and household) ------------------------------------------------------------------
-    _k("person.next", "enter", "", "下一项", "下一项（日期、代码、18 位身份证号填满后自动跳到下一项）", "Enter",
+    _k("person.next", "enter", "", "下一项", "下一项（日期、代码、身份证号填满后自动跳）", "Enter",
        bound=False),
     _k("person.next_member", "ctrl+n", "next_member", "下一成员", "下一名成员（未保存的修改保留，F2 一并保存）", "^N"),
     _k("person.same_as_previous", "f9", "same_as_previous", "同上条", "本项取上一个录入的人的值", "F9"),
@@ -94,7 +94,7 @@ TABLE: tuple[Key, ...] = (
        "Enter", bound=False),
     _k("household.add_member", "insert", "add_member", "添加成员", "添加成员（地址、户口性质、民族默认同户主）", "Ins"),
     _k("form.save", "f2,ctrl+s", "save", "保存", "保存整户（有错误 E 时先询问一次）", "F2"),
-    _k("form.leave", "escape", "leave", "返回", "返回（有未保存的修改时询问：保存 / 放弃 / 取消）", "Esc"),
+    _k("form.leave", "escape", "leave", "返回", "返回（有未保存的修改时询问）", "Esc"),
     _k("dialog.cancel", "escape", "cancel", "取消", "取消", "Esc", show=False),
     # --- entry fields (every form) ---------------------------------------------------------------------------
     _k("field.previous", "up", "up", "上一项", "上一项", "↑", show=False),
@@ -113,6 +113,7 @@ TABLE: tuple[Key, ...] = (
     _k("leave.yes", "y", "answer(True)", "放弃", "放弃本行并返回", "Y", show=False),
     _k("leave.no", "n,escape,enter", "answer(False)", "继续录入", "继续录入", "N", show=False),
     # --- export dialog ---------------------------------------------------------------------------------------
+    _k("export.help", "f1", "app.help", "帮助", "本帮助（导出框内也可用）", "F1"),
     _k("export.kinds", "1,2,3,4", "", "选择", "选择导出的种类（在种类行上）", "1–4", bound=False),
     _k("export.start", "f2,ctrl+s", "start", "导出", "开始导出", "F2"),
     _k("export.close", "escape", "close", "关闭", "关闭（导出中不能关闭）", "Esc"),
@@ -192,13 +193,15 @@ def scope_keys(scopes: Sequence[str]) -> list[Key]:
     return [key for scope in scopes for key in TABLE if key.scope == scope]
 
 
-def footer_text(scopes: Sequence[str], keymap: Mapping[str, str], width: int = FOOTER_WIDTH) -> Text:
-    """The footer line: the shown global keys, then the shown keys of `scopes` — ``F1帮助 Enter打开 …``.
+def footer_text(scopes: Sequence[str], keymap: Mapping[str, str], width: int = FOOTER_WIDTH, *,
+                with_global: bool = True) -> Text:  # fmt: skip
+    """The footer line: the shown global keys (unless not `with_global`: a modal screen, where the app's keys
+    do not reach), then the shown keys of `scopes` — ``F1帮助 Enter打开 …``.
 
     Keys that would not fit in `width` cells are left out (the table puts the important ones first)."""
     text = Text(no_wrap=True, overflow="ellipsis")
     used = 0
-    for key in scope_keys([GLOBAL, *scopes]):
+    for key in scope_keys([GLOBAL, *scopes] if with_global else list(scopes)):
         if not key.show:
             continue
         name = shown_keys(key, keymap)
@@ -220,6 +223,7 @@ def help_lines(scopes: Iterable[str], keymap: Mapping[str, str]) -> Text:
         text.append(" " * max(1, 12 - cell_len(name)))
         text.append(key.label)
         if key.help and key.help != key.label:
-            text.append(f"  {key.help}", style="dim")
+            text.append(" " * max(1, 10 - cell_len(key.label)))
+            text.append(key.help, style="dim")
         text.append("\n")
     return text

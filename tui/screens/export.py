@@ -88,7 +88,7 @@ class ExportScreen(Jobs, ModalScreen[Path | None]):
                 yield Label("文件")
                 yield SafeInput("", id="export-out")
             yield Static("", id="export-status")
-            yield KeyBar(self.KEY_SCOPES, id="export-keys")
+            yield KeyBar(self.KEY_SCOPES, with_global=False, id="export-keys")  # a modal: the app's keys stop here
 
     def on_mount(self) -> None:
         self.border_title = "导出"

@@ -16,9 +16,10 @@ class KeyBar(Static):
     KeyBar { height: 1; background: $panel; }
     """
 
-    def __init__(self, scopes: Sequence[str], *, id: str | None = None) -> None:
+    def __init__(self, scopes: Sequence[str], *, with_global: bool = True, id: str | None = None) -> None:
         super().__init__("", id=id)
         self.scopes = tuple(scopes)
+        self.with_global = with_global
 
     def on_mount(self) -> None:
         self.refresh_keys()
@@ -26,4 +27,5 @@ class KeyBar(Static):
     def refresh_keys(self) -> None:
         """Draw the line again (after the keymap changed)."""
         keymap = getattr(self.app, "_keymap", {})  # Textual's keymap as set by App.set_keymap
-        self.update(footer_text(self.scopes, keymap, max(self.app.size.width, 40)))
+        width = max(self.app.size.width, 40)
+        self.update(footer_text(self.scopes, keymap, width, with_global=self.with_global))
