@@ -12,9 +12,11 @@ from collections.abc import Mapping
 
 from textual import events
 from textual.app import App
-from textual.binding import Binding
 
 from store import db, schema, users
+from tui.bindings import GLOBAL, bindings
+from tui.jobs import run_job
+from tui.keymap import load_keymap
 
 #: minutes without a key press before the screen locks (``RENKOU_IDLE_MINUTES``; 0 turns the lock off)
 IDLE_LOCK_MINUTES = 15.0
@@ -45,11 +47,7 @@ class RenkouApp(App[int]):
     TITLE = "人口信息"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = False
-    BINDINGS = [
-        Binding("f1", "help", "帮助", id="help", key_display="F1"),
-        Binding("ctrl+q", "quit", "退出", id="quit", show=False),
-        Binding("ctrl+u", "users", "账号管理", id="users", show=False),
-    ]
+    BINDINGS = bindings(GLOBAL)
 
     def __init__(self, *, target_label: str, is_demo: bool, needs_login: bool, username: str,
                  ascii_borders: bool = False, ansi_colours: bool = False,
@@ -65,6 +63,7 @@ class RenkouApp(App[int]):
         self.ascii_borders = ascii_borders
 
     def on_mount(self) -> None:
+        self.load_keymap()
         if self.ascii_borders:
             self.add_class("ascii")
         if self.needs_login and self.idle_minutes > 0:  # real accounts: lock the screen when left alone
@@ -75,6 +74,13 @@ class RenkouApp(App[int]):
             self.push_screen(LoginScreen(), self._logged_in)
         else:
             self._open_main()
+
+    def load_keymap(self) -> None:
+        """Remap keys from the keymap file (:mod:`tui.keymap`); a bad file or entry is a notice, never a crash."""
+        keymap, problems = load_keymap()
+        self.set_keymap(keymap)
+        for problem in problems:
+            self.notify(problem, severity="warning", timeout=10)
 
     def _logged_in(self, username: str | None) -> None:
         if not username:
@@ -116,7 +122,7 @@ class RenkouApp(App[int]):
         if time.monotonic() - self._last_input < self.idle_minutes * 60:
             return
         self._locked = True
-        self.run_worker(self._log_lock(), group="lock")
+        run_job(self, self._log_lock(), group="lock")
         self.push_screen(LockScreen(self.username, max(1, round(self.idle_minutes))), self._unlocked)
 
     async def _log_lock(self) -> None:
@@ -144,7 +150,7 @@ class RenkouApp(App[int]):
 
     def action_users(self) -> None:
         """Ctrl+U: account management, for admins (or the owner of a database without accounts)."""
-        self.run_worker(self._open_users(), group="users", exclusive=True)
+        run_job(self, self._open_users(), group="users", exclusive=True)
 
     async def _open_users(self) -> None:
         from store import access
@@ -159,11 +165,12 @@ class RenkouApp(App[int]):
             self.notify(access.refusal(actor, access.Action.ACCOUNTS_MANAGE), severity="warning", timeout=4)
 
     def action_help(self) -> None:
-        from tui.screens.help import HelpScreen
+        """F1: the help of the screen shown, generated from the key table (remapped keys included)."""
+        from tui.screens.help import HelpScreen, help_body
 
         if isinstance(self.screen, HelpScreen):
             return
-        self.push_screen(HelpScreen(getattr(self.screen, "HELP", "")))
+        self.push_screen(HelpScreen(help_body(self.screen, self._keymap)))
 
     @property
     def status_line(self) -> str:

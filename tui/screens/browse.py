@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import re
-from collections.abc import Coroutine
 from typing import Any
 
-from rich.cells import cell_len
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static, Tree
@@ -28,36 +24,24 @@ from textual.widgets.tree import TreeNode
 from store import browse, service
 from store.browse import GROUP, HOUSEHOLD, PERSON, UNIT, Issue, Node
 from store.search import Hit
-from tui.keys import key_bar
+from tui.bindings import bindings
+from tui.jobs import Jobs
+from tui.text import wrap_cells
+from tui.widgets.key_bar import KeyBar
 
-NOT_YET = "该功能尚未提供"
-KEYS = (("F1", "帮助"), ("Enter", "打开"), ("Ins", "新户"), ("/", "查找"), ("F4", "变更录入"), ("F6", "审核"),
-        ("F7", "质量"), ("F8", "导出"), ("Esc", "退出"))  # fmt: skip
+__all__ = ["BrowseScreen", "HouseholdTree", "render_detail", "wrap_cells"]
+
 SEVERITY_STYLE = {"E": "bold red", "W": "yellow", "I": "cyan"}
 
 HELP = """\
-户树（左）
-  ↑ ↓        移动                  → ←       展开 / 收起，← 回上一级
-  Enter      在户上：打开该户（右侧显示成员和问题）
-             在人上：打开人员信息（录入 / 修改该人）
-             在乡镇、村、组上：展开 / 收起
-  e          在户或人上：打开户信息（户的项目和成员表）
-  Ins        在村、组或户上：新户（下一个空户号），接着录入户主
-  PgUp PgDn  翻页                  Home End  到开头 / 结尾
-  树上的人数为在册人数（不含注销）；E / W 为最近一次整库审核中
-  尚未核实的错误 / 预警条数。
+户树：树上的人数为在册人数（不含注销）；E / W 为最近一次整库审核中
+尚未核实的错误 / 预警条数。↑ ↓ 移动，PgUp PgDn 翻页，Home End 到开头 / 结尾。
 
-查找（/ 或 F3）
-  可输入姓名、拼音首字母（如 ljg）、身份证号或其后 4 位以上、户编码
-  或其后 4 位以上。边输入边查找；↑ ↓ 选择，Enter 跳到该户并定位该人。
+查找（/ 或 F3）：可输入姓名、拼音首字母（如 ljg）、身份证号或其后 4 位以上、
+户编码或其后 4 位以上。边输入边查找；↑ ↓ 选择，Enter 跳到该户并定位该人。
 
-户详情（右）
-  成员表中 E / W 为该人的问题数；下方列出该户的问题，打开时
-  按当前数据重新审核。每次打开户都记入操作日志。
-
-其他
-  F4 变更录入   F6 逻辑审核   F7 数据质量   F8 导出
-  Esc 退出程序"""
+户详情（右）：成员表中 E / W 为该人的问题数；下方列出该户的问题，打开时
+按当前数据重新审核。每次打开户都记入操作日志。"""
 
 
 def node_label(node: Node) -> Text:
@@ -77,10 +61,7 @@ def node_label(node: Node) -> Text:
 class HouseholdTree(Tree[Node]):
     """The unit → group → household → person tree with arrow keys to open and close levels."""
 
-    BINDINGS = [
-        Binding("right", "open_level", "展开", show=False),
-        Binding("left", "close_level", "收起", show=False),
-    ]
+    BINDINGS = bindings("tree")
 
     ASCII_LINES = ("  ", "| ", "`-", "|-")
 
@@ -113,21 +94,13 @@ class HouseholdTree(Tree[Node]):
             self.move_cursor(node.parent)
 
 
-class BrowseScreen(Screen[None]):
+class BrowseScreen(Jobs, Screen[None]):
     """户树 + 户详情 (docs/spec/screens.md, Browse)."""
 
     HELP = HELP
+    KEY_SCOPES = ("browse", "tree")
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
-    BINDINGS = [
-        Binding("insert", "new_household", "新户", id="new_household", key_display="Ins"),
-        Binding("e", "edit_household", "编辑户", id="edit_household", key_display="e"),
-        Binding("slash,f3", "search", "查找", id="search", key_display="/"),
-        Binding("f4", "changes", "变更录入", id="changes", key_display="F4"),
-        Binding("f6", "review", "审核", id="review", key_display="F6"),
-        Binding("f7", "quality", "质量", id="quality", key_display="F7"),
-        Binding("f8", "export", "导出", id="export", key_display="F8"),
-        Binding("escape", "app.quit", "退出", id="quit", key_display="Esc"),
-    ]
+    BINDINGS = bindings("browse")
 
     def __init__(self) -> None:
         super().__init__(id="browse")
@@ -153,22 +126,11 @@ class BrowseScreen(Screen[None]):
                 detail.border_title = "户"
                 detail.can_focus = False
                 yield Static("按 Enter 打开户，/ 查找。", id="detail-body")
-        yield Static(key_bar(KEYS), id="keys")
+        yield KeyBar(self.KEY_SCOPES, id="keys")
 
     def on_mount(self) -> None:
         self.query_one(HouseholdTree).focus()
-        self._work(self._load_top(), "tree")
-
-    def _work(self, job: Coroutine[Any, Any, None], group: str, *, exclusive: bool = False) -> None:
-        """Run `job` in a worker; a failure is shown in Chinese instead of ending the app."""
-
-        async def guarded() -> None:
-            try:
-                await job
-            except Exception as exc:  # the database went away, a query failed: tell the clerk, keep running
-                self.notify(f"读取数据失败：{exc}", severity="error", timeout=8)
-
-        self.run_worker(guarded(), group=group, exclusive=exclusive)
+        self.run_job(self._load_top(), group="tree")
 
     # --- the tree ------------------------------------------------------------------------------------------
 
@@ -234,7 +196,7 @@ class BrowseScreen(Screen[None]):
     def _expanded(self, event: Tree.NodeExpanded[Node]) -> None:
         node = event.node
         if node.id not in self._loaded and node.data is not None:
-            self._work(self._ensure(node), "tree")
+            self.run_job(self._ensure(node), group="tree")
 
     @on(Tree.NodeHighlighted)
     def _highlighted(self, event: Tree.NodeHighlighted[Node]) -> None:
@@ -260,7 +222,7 @@ class BrowseScreen(Screen[None]):
     def show_household(self, code: str, person_key: str | None = None) -> None:
         """Jump to a household (and person) in a worker: the search box and other screens call this."""
         self._jumping = True
-        self._work(self.reveal(code, person_key), "reveal", exclusive=True)
+        self.run_job(self.reveal(code, person_key), group="reveal", exclusive=True)
 
     async def reveal(self, code: str, person_key: str | None = None) -> None:
         """Open the tree down to a household (and person), put the cursor there and open the detail."""
@@ -298,15 +260,17 @@ class BrowseScreen(Screen[None]):
         if self.detail is not None and self.detail.code == code:
             self.person_key = person_key
             self._paint_detail()
-            self._work(self._log_view(code, person_key), "log")
+            self.run_job(self._log_view(code, person_key), group="log")
             return
         self.query_one("#detail", VerticalScroll).border_subtitle = "加载中…"
-        self._work(self._load_detail(code, person_key), "detail", exclusive=True)
+        self.run_job(self._load_detail(code, person_key), group="detail", exclusive=True)
 
     def on_screen_resume(self) -> None:
         """Back from another screen (review, quality…): show the open household as it is stored now."""
         if self.detail is not None and not self._jumping:
-            self._work(self._load_detail(self.detail.code, self.person_key, log=False), "detail", exclusive=True)
+            self.run_job(
+                self._load_detail(self.detail.code, self.person_key, log=False), group="detail", exclusive=True
+            )
 
     async def _log_view(self, code: str, person_key: str | None) -> None:
         await service.log_view(str(getattr(self.app, "username", "")), code, person_key)
@@ -357,20 +321,14 @@ class BrowseScreen(Screen[None]):
             self.show_household(hit.household_code, hit.person_key)
 
     def action_review(self) -> None:
-        self._push_optional("tui.screens.review", "ReviewScreen")
+        from tui.screens.review import ReviewScreen
+
+        self.app.push_screen(ReviewScreen())
 
     def action_quality(self) -> None:
-        self._push_optional("tui.screens.quality", "QualityScreen")
+        from tui.screens.quality import QualityScreen
 
-    def _push_optional(self, module: str, name: str) -> None:
-        import importlib
-
-        try:
-            screen = getattr(importlib.import_module(module), name)
-        except (ImportError, AttributeError):
-            self.notify(NOT_YET, timeout=3)
-            return
-        self.app.push_screen(screen())
+        self.app.push_screen(QualityScreen())
 
     # --- entry forms ----------------------------------------------------------------------------------------
 
@@ -460,38 +418,6 @@ async def live_issues(code: str) -> list[Issue] | None:
     order = {"E": 0, "W": 1}
     issues = [Issue(f.severity, f.rule, f.person_key, f.message, f.confirmed) for f in found]
     return sorted(issues, key=lambda i: (i.confirmed, order.get(i.severity, 2)))
-
-
-_TOKENS = re.compile(r"[A-Za-z0-9.:/%+\-]+|\s+|.")
-_NO_LINE_START = set("，。、；：？！）》」』】,.;:?!)")
-_NO_LINE_END = set("（《「『【(")
-
-
-def wrap_cells(text: str, width: int, indent: int = 2) -> list[str]:
-    """Wrap mixed Chinese/ASCII text by terminal cells: any Chinese character may end a line, ASCII runs
-    (dates, numbers, rule codes) stay whole, closing punctuation never starts a line; later lines indented."""
-    width = max(width, indent + 8)
-    lines: list[str] = []
-    line = ""
-    for token in _TOKENS.findall(text):
-        if token.isspace():
-            token = " "
-            if not line.strip():
-                continue
-        if cell_len(line) + cell_len(token) <= width or not line.strip():
-            line += token
-            continue
-        carry = ""
-        if token in _NO_LINE_START and len(line.rstrip()) > 1:
-            line, carry = line[:-1], line[-1]
-        while line.rstrip() and line.rstrip()[-1] in _NO_LINE_END and len(line.strip()) > 1:
-            line = line.rstrip()
-            line, carry = line[:-1], line[-1] + carry
-        lines.append(line.rstrip())
-        line = " " * indent + carry + ("" if token == " " else token)
-    if line.strip():
-        lines.append(line.rstrip())
-    return lines
 
 
 def _badge(errors: int, warnings: int) -> Text:

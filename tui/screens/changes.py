@@ -10,7 +10,6 @@ re-audit raised for that person. Loading, saving and auditing run in workers; no
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -19,8 +18,9 @@ from rich.text import Text
 from textual import events, on
 from textual.actions import SkipAction
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
@@ -32,14 +32,15 @@ from store.codes import TABLES
 from store.errors import ConflictError, StoreError
 from store.records import load_households
 from store.search import Hit, search
-from tui.keys import key_bar, reporting_month
+from tui.bindings import bindings
+from tui.jobs import Jobs
+from tui.keys import reporting_month
 from tui.screens.change_fields import build_rows, problem_of, read_values, set_value
-from tui.widgets import CodeField, DateField, IdField, SafeInput
+from tui.widgets import CodeField, DateField, IdField, KeyBar, SafeInput
 from tui.widgets.field import Field
 
 __all__ = ["ChangeEntryScreen"]
 
-KEYS = (("F2", "保存并继续"), ("F3", "查找"), ("F5", "核对本批"), ("F1", "帮助"), ("Esc", "返回"))
 KIND_LEGEND = (("1", "出生"), ("2", "死亡"), ("3", "迁入"), ("4", "迁出"), ("5", "结婚"), ("6", "离婚"),
                ("7", "丧偶"), ("8", "怀孕"), ("9", "妊娠结局"), ("0", "避孕措施"))  # fmt: skip
 KIND_LEGEND_2 = (("L", "流入"), ("O", "流出"), ("X", "注销"))
@@ -53,9 +54,6 @@ HELP = """\
   查找      姓名、拼音首字母（ljg）、身份证号后 4 位、户编码；
             ↓ ↑ 选择，Enter 选定。出生、迁入、流入找到户或母亲即可
   Enter     下一项；最后一项按 Enter 即保存
-  F2        保存本行并清空，继续下一行
-  F3        回到查找        F5  重新审核本批各户
-  Esc       返回（本行未保存时先询问）
 本批列表：✓ 无问题；W/E 加规则代码为保存后审核发现的问题。
 出生的孩次、姓氏、政策属性为建议值，可直接改。"""
 
@@ -85,7 +83,14 @@ class BatchLine:
 
 
 class KindInput(SafeInput):
-    """One key picks the kind (1–9, 0, L, O, X); the field then moves on to the search."""
+    """One key picks the kind (1–9, 0, L, O, X): posts :class:`KindInput.Typed` and moves on to the search."""
+
+    class Typed(Message):
+        """A kind key was typed (`key` upper-cased; not necessarily a kind)."""
+
+        def __init__(self, key: str) -> None:
+            super().__init__()
+            self.key = key
 
     def __init__(self, value: str) -> None:
         super().__init__(value, advance_on_enter=True, max_length=1, id="ce-kind")
@@ -97,32 +102,39 @@ class KindInput(SafeInput):
     def replace(self, text: str, start: int, end: int) -> None:
         super().replace(text, start, end)
         if text:
-            self.screen._kind_key(self.value)  # type: ignore[attr-defined]
+            key = self.value.strip().upper()
+            self.post_message(self.Typed(key))
+            if key in changes.KIND_BY_KEY:
+                self.advance()  # at once, so keys typed ahead go to the search
 
 
 class SearchInput(SafeInput):
-    """The search line: ↓ ↑ choose among the hits, Enter takes the chosen one."""
+    """The search line: ↓ ↑ choose among the hits (posting :class:`SearchInput.Pick`), Enter takes the chosen
+    one. The screen sets :attr:`choices` to the number of hits."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down", "pick(1)", "下一个", show=False, id="changes.next_hit"),
-        Binding("up", "pick(-1)", "上一个", show=False, id="changes.previous_hit"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("hits")
+
+    class Pick(Message):
+        """Choose the hit `step` places on (+1 next, -1 previous)."""
+
+        def __init__(self, step: int) -> None:
+            super().__init__()
+            self.step = step
 
     def __init__(self) -> None:
         super().__init__(advance_on_enter=False, up_goes_back=False, id="ce-search", max_length=20)
+        self.choices = 0
 
     def action_pick(self, step: int) -> None:
-        if not self.screen._pick_hit(step):  # type: ignore[attr-defined]
+        if self.choices <= 1:
             raise SkipAction()
+        self.post_message(self.Pick(step))
 
 
 class SaveKey(Static, can_focus=True):
     """The stop after the last field (a full date moves on to it by itself): Enter saves the line."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "screen.save", "保存", show=False, id="changes.save_enter"),
-        Binding("up,shift+tab", "screen.focus_previous", "上一项", show=False, id="changes.save_back"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("line")
 
     def __init__(self) -> None:
         super().__init__("[保存]", classes="ce-save", markup=False)
@@ -136,10 +148,7 @@ class LeaveDialog(ModalScreen[bool]):
     LeaveDialog > Static { width: 50; height: 3; border: round $warning; padding: 0 1; background: $surface; }
     .ascii LeaveDialog > Static { border: ascii $warning; }
     """
-    BINDINGS = [
-        Binding("y", "answer(True)", "放弃", show=False, id="changes.leave_yes"),
-        Binding("n,escape,enter", "answer(False)", "继续录入", show=False, id="changes.leave_no"),
-    ]
+    BINDINGS = bindings("leave")
 
     def compose(self) -> ComposeResult:
         yield Static(Text.assemble(("本行尚未保存，放弃并返回？", "bold"), "  Y放弃  N继续"))
@@ -148,11 +157,12 @@ class LeaveDialog(ModalScreen[bool]):
         self.dismiss(leave)
 
 
-class ChangeEntryScreen(Screen[None]):
+class ChangeEntryScreen(Jobs, Screen[None]):
     """Monthly change entry for `month` (``YYYY-MM``; default the previous month) in the unit `unit_code`
     (shown in the header; the search covers the whole database)."""
 
     HELP = HELP
+    KEY_SCOPES = ("changes",)
     DEFAULT_CSS = """
     ChangeEntryScreen { layout: vertical; }
     ChangeEntryScreen .ce-row { height: 1; width: 1fr; }
@@ -177,12 +187,7 @@ class ChangeEntryScreen(Screen[None]):
     ChangeEntryScreen #ce-batch > Static { height: 1; }
     ChangeEntryScreen #ce-keys { height: 1; background: $panel; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2,ctrl+s", "save", "保存并继续", id="changes.save", key_display="F2", priority=True),
-        Binding("f3", "find", "查找", id="changes.find", key_display="F3", priority=True),
-        Binding("f5", "check_batch", "核对本批", id="changes.check", key_display="F5", priority=True),
-        Binding("escape", "back", "返回", id="changes.back", key_display="Esc"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("changes")
 
     def __init__(self, month: str | None = None, unit_code: str = "") -> None:
         super().__init__()
@@ -190,7 +195,7 @@ class ChangeEntryScreen(Screen[None]):
         self.unit_code = unit_code
         self.unit_label = ""
         self.kind = "birth"
-        self.hits: list[Hit] = []
+        self._hits: list[Hit] = []
         self.hit_index = 0
         self.hit: Hit | None = None
         self.record: dict[str, Any] | None = None
@@ -226,7 +231,7 @@ class ChangeEntryScreen(Screen[None]):
         yield Static("─" * 200, classes="ce-rule")
         yield Static(Text("本批", style="bold"), classes="ce-label")
         yield VerticalScroll(id="ce-batch", can_focus=False)
-        yield Static(key_bar(KEYS), id="ce-keys")
+        yield KeyBar(self.KEY_SCOPES, id="ce-keys")
 
     def _legend(self, items: tuple[tuple[str, str], ...]) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -243,7 +248,7 @@ class ChangeEntryScreen(Screen[None]):
         self.query_one(KindInput).focus()
         self._header()
         self._build_fields()
-        self._work(self._load_unit())
+        self.run_job(self._load_unit())
 
     def _header(self) -> None:
         year, month = self.month.split("-")
@@ -259,20 +264,10 @@ class ChangeEntryScreen(Screen[None]):
         self._header()
         self.config = await load_config()
 
-    def _work(self, job: Coroutine[Any, Any, None], group: str = "default", *, exclusive: bool = False) -> None:
-        """Run `job` in a worker; a failure is shown in Chinese on the message line."""
-
-        async def guarded() -> None:
-            try:
-                await job
-            except StoreError as exc:
-                self.saving = False
-                self._message(str(exc), "error")
-            except Exception as exc:  # the database went away, a query failed: tell the clerk, keep running
-                self.saving = False
-                self._message(f"操作失败：{exc}", "error")
-
-        self.run_worker(guarded(), group=group, exclusive=exclusive)
+    def job_failed(self, exc: BaseException, notice: str) -> None:
+        """A job failed (the notice is shown): the line can be saved again; the notice stays on the message line."""
+        self.saving = False
+        self._message(notice, "error")
 
     def _message(self, text: str, kind: str = "") -> None:
         message = self.query_one("#ce-message", Static)
@@ -282,9 +277,21 @@ class ChangeEntryScreen(Screen[None]):
 
     # --- the kind ------------------------------------------------------------------------------------
 
-    def _kind_key(self, key: str) -> None:
-        """A kind key was typed: select the kind and move on to the search."""
-        key = key.strip().upper()
+    @property
+    def hits(self) -> list[Hit]:
+        """The hits of the search line (the search line is told how many, for ↓ ↑)."""
+        return self._hits
+
+    @hits.setter
+    def hits(self, hits: list[Hit]) -> None:
+        self._hits = hits
+        for line in self.query(SearchInput):
+            line.choices = len(hits)
+
+    @on(KindInput.Typed)
+    def _kind_typed(self, event: KindInput.Typed) -> None:
+        """A kind key was typed: select the kind (the kind field has moved on to the search)."""
+        key = event.key
         kind = changes.KIND_BY_KEY.get(key)
         if kind is None:
             self._message(
@@ -292,7 +299,6 @@ class ChangeEntryScreen(Screen[None]):
             )
             return
         self._set_kind(kind)
-        self.query_one(KindInput).advance()
 
     def _set_kind(self, kind: str) -> None:
         changed = kind != self.kind
@@ -340,7 +346,7 @@ class ChangeEntryScreen(Screen[None]):
             self.hits = []
             self._show_hit()
             return
-        self._work(self._search(text), "search", exclusive=True)
+        self.run_job(self._search(text), group="search", exclusive=True)
 
     async def _search(self, text: str) -> None:
         hits = await search(text, limit=20)
@@ -362,12 +368,11 @@ class ChangeEntryScreen(Screen[None]):
                                  overflow="ellipsis")  # fmt: skip
         shown.update(text)
 
-    def _pick_hit(self, step: int) -> bool:
-        if len(self.hits) <= 1:
-            return False
-        self.hit_index = (self.hit_index + step) % len(self.hits)
-        self._show_hit()
-        return True
+    @on(SearchInput.Pick)
+    def _pick_hit(self, event: SearchInput.Pick) -> None:
+        if len(self.hits) > 1:
+            self.hit_index = (self.hit_index + event.step) % len(self.hits)
+            self._show_hit()
 
     @on(Input.Submitted, "#ce-search")
     def _search_entered(self, event: Input.Submitted) -> None:
@@ -375,7 +380,7 @@ class ChangeEntryScreen(Screen[None]):
             self._message("没有找到。可输入姓名、拼音首字母、身份证后 4 位或户编码。", "warning")
             return
         hit = self.hits[self.hit_index]
-        self._work(self._open(hit), "open", exclusive=True)
+        self.run_job(self._open(hit), group="open", exclusive=True)
 
     async def _open(self, hit: Hit) -> None:
         record = (await load_households([hit.household_code])).get(hit.household_code)
@@ -549,7 +554,7 @@ class ChangeEntryScreen(Screen[None]):
                          self.person_key or "", changes.change_date(self.kind, values))  # fmt: skip
         self.batch.append(line)
         self.saving = True
-        self._work(self._save(line, values, record["_version"]), "save")
+        self.run_job(self._save(line, values, record["_version"]), group="save")
 
     async def _save(self, line: BatchLine, values: dict[str, Any], version: int) -> None:
         from checks.engine import reaudit_households
@@ -621,7 +626,7 @@ class ChangeEntryScreen(Screen[None]):
             self._message("本批还没有录入。")
             return
         self._message("核对中…")
-        self._work(self._check_batch(), "check", exclusive=True)
+        self.run_job(self._check_batch(), group="check", exclusive=True)
 
     async def _check_batch(self) -> None:
         from checks.engine import reaudit_households

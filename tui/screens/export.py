@@ -11,16 +11,17 @@ from typing import Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from store import access
 from store.errors import StoreError
+from tui.bindings import bindings
 from tui.exporting import KINDS, ExportKind, default_name, export_folder
+from tui.jobs import Jobs
 from tui.keys import reporting_month
-from tui.widgets import SafeInput
+from tui.widgets import KeyBar, SafeInput
 
 HELP = """\
 导出（F8）
@@ -28,30 +29,22 @@ HELP = """\
   2 问题清单   各村未处理的逻辑错误，一村一页，发回村里改正
   3 抽查核实表 按规定比例抽取的已婚育龄妇女核实表（打印后入户核实）
   4 户文件     全部或本单位的户数据（JSONL），供上报或迁移
-  数字键 1–4 选择；Tab/Enter 在月份、单位、文件之间移动；
-  F2 开始导出；Esc 关闭。文件先写入临时文件，完成后才改名，
-  中途失败不会留下残缺文件；每次导出都记入操作日志。"""
+Tab/Enter 在月份、单位、文件之间移动。文件先写入临时文件，完成后才改名，
+中途失败不会留下残缺文件；每次导出都记入操作日志。"""
 
 
 class KindPicker(Static, can_focus=True):
     """The row of export kinds: 1–4 (or ← →) choose, Enter or Tab go on to the fields."""
 
-    BINDINGS = [
-        Binding("left", "screen.step_kind(-1)", "上一种", show=False),
-        Binding("right", "screen.step_kind(1)", "下一种", show=False),
-        Binding("enter", "app.focus_next", "下一项", show=False),
-    ]
+    BINDINGS = bindings("kinds")
 
 
-class ExportScreen(ModalScreen[Path | None]):
+class ExportScreen(Jobs, ModalScreen[Path | None]):
     """Choose an export and write it; dismisses with the written path (None when closed without one)."""
 
     HELP = HELP
-    BINDINGS = [
-        Binding("f2,ctrl+s", "start", "导出", id="start", key_display="F2"),
-        Binding("escape", "close", "关闭", id="close", key_display="Esc"),
-        *(Binding(str(n), f"choose({n - 1})", kind.label, show=False) for n, kind in enumerate(KINDS, 1)),
-    ]
+    KEY_SCOPES = ("export", "kinds")
+    BINDINGS = bindings("export")
 
     DEFAULT_CSS = """
     ExportScreen { align: center middle; }
@@ -63,7 +56,7 @@ class ExportScreen(ModalScreen[Path | None]):
     ExportScreen #export-unit-name { width: 1fr; padding: 0 1; color: $text-muted; }
     ExportScreen #export-out { width: 1fr; }
     ExportScreen #export-status { height: auto; min-height: 2; }
-    ExportScreen #export-keys { height: 1; color: $text-muted; }
+    ExportScreen #export-keys { height: 1; color: $text-muted; background: $surface; }
     ExportScreen #export-kinds:focus { background: $boost; }
     """
 
@@ -79,6 +72,7 @@ class ExportScreen(ModalScreen[Path | None]):
         self._done = 0
         self._total = 0
         self._exporting = False
+        self._out: Path | None = None
         self.written: Path | None = None
 
     def compose(self) -> ComposeResult:
@@ -95,7 +89,7 @@ class ExportScreen(ModalScreen[Path | None]):
                 yield Label("文件")
                 yield SafeInput("", id="export-out")
             yield Static("", id="export-status")
-            yield Static("1–4 或 ← → 选择  Enter/Tab 下一项  F2 导出  Esc 关闭", id="export-keys")
+            yield KeyBar(self.KEY_SCOPES, with_global=False, id="export-keys")  # a modal: the app's keys stop here
 
     def on_mount(self) -> None:
         self.border_title = "导出"
@@ -104,7 +98,7 @@ class ExportScreen(ModalScreen[Path | None]):
         self.query_one("#export-kinds", KindPicker).focus()
         self.set_interval(0.3, self._paint_progress)
         if self.unit_code and self.unit_name == self.unit_code:  # only the code was given: look up its name
-            self.run_worker(self._name_unit(self.unit_code), exclusive=True, group="export-unit")
+            self.run_job(self._name_unit(self.unit_code), exclusive=True, group="export-unit")
 
     def _show_kind(self) -> None:
         text = Text()
@@ -142,12 +136,12 @@ class ExportScreen(ModalScreen[Path | None]):
     @on(Input.Changed, "#export-unit")
     def _unit_changed(self, event: Input.Changed) -> None:
         self.unit_code = event.value.strip()
-        self.run_worker(self._name_unit(self.unit_code), exclusive=True, group="export-unit")
+        self.run_job(self._name_unit(self.unit_code), exclusive=True, group="export-unit")
 
     async def _name_unit(self, code: str) -> None:
-        from store import db
+        from store.changes import unit_name
 
-        name = await db.scalar("SELECT name FROM unit WHERE code = ?", [code]) if code else "全部"
+        name = await unit_name(code) if code else "全部"
         self.unit_name = str(name) if name else code
         label = self.query_one("#export-unit-name", Static)
         label.update(str(name) if name else Text("单位代码不存在", style="bold red"))
@@ -171,9 +165,10 @@ class ExportScreen(ModalScreen[Path | None]):
             self._status("请填写导出文件的路径。", error=True)
             return
         self._exporting = True
+        self._out = out
         self._done = self._total = 0
         self._status("导出中…")
-        self.run_worker(self._export(out), exclusive=True, group="export-run")
+        self.run_job(self._export(out), exclusive=True, group="export-run")
 
     def _progress(self, done: int, total: int = 0) -> None:
         """Called by the writers (possibly from another thread): only store the numbers."""
@@ -188,24 +183,15 @@ class ExportScreen(ModalScreen[Path | None]):
 
         user = str(getattr(self.app, "username", "") or "")
         unit = self.unit_code if self.kind.takes_unit else ""
-        try:
-            if self.kind.key == "monthly":
-                text = await commands.monthly_command(self.month, out, unit, user, self._progress)
-            elif self.kind.key == "errors":
-                full_ids = access.may(await access.actor_for(user), access.Action.EXPORT_FULL_IDS)
-                text = await commands.errors_command(out, unit, user, full_ids, self._progress)
-            elif self.kind.key == "sample":
-                text = await commands.sample_command(self.month, out, user, self._progress)
-            else:
-                text = await self._households(out, unit, user)
-        except StoreError as exc:
-            self._exporting = False
-            self._status(str(exc), error=True)
-            return
-        except OSError as exc:
-            self._exporting = False
-            self._status(f"无法写入 {out}（{exc.strerror or exc}）。请换一个位置。", error=True)
-            return
+        if self.kind.key == "monthly":
+            text = await commands.monthly_command(self.month, out, unit, user, self._progress)
+        elif self.kind.key == "errors":
+            full_ids = access.may(await access.actor_for(user), access.Action.EXPORT_FULL_IDS)
+            text = await commands.errors_command(out, unit, user, full_ids, self._progress)
+        elif self.kind.key == "sample":
+            text = await commands.sample_command(self.month, out, user, self._progress)
+        else:
+            text = await self._households(out, unit, user)
         self._exporting = False
         self.written = out
         self._status(text)
@@ -219,6 +205,13 @@ class ExportScreen(ModalScreen[Path | None]):
 
         households, persons = await export_households(out, operator=user, unit=unit, progress=counted)
         return f"已导出 {households} 户 {persons} 人到 {out}。"
+
+    def job_failed(self, exc: BaseException, notice: str) -> None:
+        """An export failed (the notice is shown): say so on the status line; the dialog can be closed."""
+        self._exporting = False
+        if isinstance(exc, OSError) and not isinstance(exc, StoreError):
+            notice = f"无法写入 {self._out}（{exc.strerror or exc}）。请换一个位置。"
+        self._status(notice, error=True)
 
     def _status(self, text: str, *, error: bool = False) -> None:
         self.query_one("#export-status", Static).update(Text(text, style="bold red" if error else ""))

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
@@ -26,7 +26,9 @@ from textual.widgets import Static
 
 from store import drafts
 from store.codes import HOUSEHOLDER
-from store.errors import ConflictError, StoreError
+from store.errors import ConflictError
+from tui.bindings import bindings
+from tui.jobs import Jobs
 from tui.screens.form_dialogs import ChoiceDialog
 
 __all__ = [
@@ -99,13 +101,10 @@ def take_versions(record: dict[str, Any], stored: dict[str, Any]) -> None:
                 confirmation["_record_version"] = versions[found]
 
 
-class FormBase(Screen[Any]):
+class FormBase(Jobs, Screen[Any]):
     """Base of the entry forms. Subclasses compose the fields and implement the ``_hooks``."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2,ctrl+s", "save", "保存", id="form.save", key_display="F2"),
-        Binding("escape", "leave", "返回", id="form.leave", key_display="Esc"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("form")
     form_name: ClassVar[str] = "form"
 
     def __init__(self, household_code: str, record: dict[str, Any] | None = None, *, stored: bool = True,
@@ -218,7 +217,7 @@ class FormBase(Screen[Any]):
     # --- audit -------------------------------------------------------------------------------------
 
     def _audit_soon(self) -> None:
-        self.run_worker(self.audit_now(), group="audit", exclusive=True)
+        self.run_job(self.audit_now(), group="audit", exclusive=True)
 
     async def audit_now(self) -> None:
         """Audit the edited record (reloading the context when its links changed) and show the findings."""
@@ -283,7 +282,7 @@ class FormBase(Screen[Any]):
 
     def _start_save(self, after: Callable[[], None] | None) -> None:
         self.saving = True
-        self.run_worker(self._save(after), group="save", exclusive=True)
+        self.run_job(self._save(after), group="save", exclusive=True)
 
     async def _save(self, after: Callable[[], None] | None) -> None:
         from checks.engine import reaudit_households
@@ -298,15 +297,6 @@ class FormBase(Screen[Any]):
             self.write_draft()
             self.conflict(str(exc))
             return
-        except StoreError as exc:
-            self.saving = False
-            self.notify(f"未保存：{exc}", severity="error", timeout=10)
-            return
-        except Exception as exc:
-            self.saving = False
-            self.write_draft()
-            self.notify(f"保存失败：{exc}（已保留草稿）", severity="error", timeout=10)
-            return
         drafts.discard(self.user, self.code)
         self.stored = True
         self.saving = False
@@ -320,13 +310,19 @@ class FormBase(Screen[Any]):
         if after is not None:
             after()
 
+    def job_failed(self, exc: BaseException, notice: str) -> None:
+        """A job failed (the notice is shown): a failed save keeps what was typed as a draft."""
+        if self.saving:
+            self.saving = False
+            self.write_draft()
+
     def conflict(self, message: str) -> None:
         """Someone else saved in between: keep the input, offer to reload."""
 
         def answer(choice: str | None) -> None:
             if choice == "r":
                 drafts.discard(self.user, self.code)
-                self.run_worker(self.reload(), group="load", exclusive=True)
+                self.run_job(self.reload(), group="load", exclusive=True)
 
         self.app.push_screen(ChoiceDialog(f"未保存：{message}", [("k", "保留我的录入"), ("r", "重新打开（放弃我的修改）")],
                                           cancel="k"), answer)  # fmt: skip

@@ -5,11 +5,11 @@ from __future__ import annotations
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from tui.bindings import bindings
 from tui.widgets import SafeInput
 
 __all__ = ["ChoiceDialog", "ReasonDialog"]
@@ -31,7 +31,7 @@ class ChoiceDialog(ModalScreen[str | None]):
 
     SCOPED_CSS = False
     DEFAULT_CSS = _CSS.format(name="ChoiceDialog")
-    BINDINGS = [Binding("escape", "cancel", "取消", show=False, id="dialog.cancel")]
+    BINDINGS = bindings("dialog")
 
     def __init__(self, question: str, choices: list[tuple[str, str]], *, cancel: str | None = None) -> None:
         super().__init__()
@@ -68,7 +68,7 @@ class ReasonDialog(ModalScreen[str | None]):
 
     SCOPED_CSS = False
     DEFAULT_CSS = _CSS.format(name="ReasonDialog")
-    BINDINGS = [Binding("escape", "cancel", "取消", show=False, id="dialog.cancel")]
+    BINDINGS = bindings("dialog")
 
     def __init__(self, title: str, message: str, reason: str = "经核实无误") -> None:
         super().__init__()

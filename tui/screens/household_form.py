@@ -17,20 +17,20 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from store.codes import TABLES
 from store.paths import value_at
+from tui.bindings import bindings
 from tui.screens.form_base import FormBase, householder_name, short_address, wait_mounted
 from tui.screens.form_fields import Spec, TextField, field_text, make_field, read_field
-from tui.widgets import Field
+from tui.widgets import Field, KeyBar
 
 __all__ = ["HouseholdForm", "next_number", "suggest_address"]
 
-KEYS = (("Enter", "下一项/打开成员"), ("Ins", "添加成员"), ("F2", "保存"), ("Esc", "返回"))
 ITEMS = [
     [Spec("household.address", "地址", width=30), Spec("household.phone", "电话", width=12)],
     [Spec("household.hukou_type", "户口类型", "code", "hukou_nature", status=7),
@@ -40,12 +40,7 @@ ITEMS = [
 ]  # fmt: skip
 
 HELP = """\
-户信息
-  Enter      下一项；新户在最后一项按 Enter 接着录入户主
-  ↑ ↓        在成员表中移动，Enter 打开该成员的人员信息
-  Ins        添加成员（地址、户口性质、民族默认同户主）
-  F2         保存            Esc  返回（有未保存的修改时询问）
-
+户信息：↑ ↓ 在成员表中移动，Enter 打开该成员的人员信息。
 新户：组和户号已按该组下一个空号填好，可改。户编码 = 村代码 + 组 + 户号。
 户口类型、户类别可输入代码或拼音首字母（如 ny → 2 农业，jt → 家庭户）。"""
 
@@ -69,10 +64,8 @@ class HouseholdForm(FormBase):
 
     HELP = HELP
     form_name = "household"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        *FormBase.BINDINGS,
-        Binding("insert", "add_member", "添加成员", id="form.add_member", key_display="Ins"),
-    ]
+    KEY_SCOPES = ("household", "form")
+    BINDINGS: ClassVar[list[BindingType]] = bindings("household")
     DEFAULT_CSS = """
     HouseholdForm #form-head { height: 1; background: $primary; padding: 0 1; }
     HouseholdForm #form-title { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
@@ -113,11 +106,7 @@ class HouseholdForm(FormBase):
         yield OptionList(id="members")
         with Vertical(id="form-findings"):
             yield Static("", id="form-findings-text")
-        text = Text(no_wrap=True, overflow="ellipsis")
-        for key, label in KEYS:
-            text.append(f" {key}", style="bold")
-            text.append(label)
-        yield Static(text, id="form-keys")
+        yield KeyBar(self.KEY_SCOPES, id="form-keys")
 
     def _title(self) -> Text:
         text = Text("户信息", style="bold", no_wrap=True)
@@ -178,7 +167,7 @@ class HouseholdForm(FormBase):
     # --- opening -------------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.run_worker(self._open(), group="open")
+        self.run_job(self._open(), group="open")
 
     async def _open(self) -> None:
         from store import browse, service
@@ -209,7 +198,7 @@ class HouseholdForm(FormBase):
         self.offer_draft(self._start)
 
     def _start(self) -> None:
-        self.run_worker(self._show_form(), group="load", exclusive=True)
+        self.run_job(self._show_form(), group="load", exclusive=True)
 
     async def _show_form(self) -> None:
         self.ready = False
@@ -297,7 +286,7 @@ class HouseholdForm(FormBase):
         self.stored = True
         self.new = False
         self.record, self.saved = copy.deepcopy(stored), stored
-        self.run_worker(self._show_form(), group="load", exclusive=True)
+        self.run_job(self._show_form(), group="load", exclusive=True)
 
     # --- saving --------------------------------------------------------------------------------------
 
@@ -314,7 +303,7 @@ class HouseholdForm(FormBase):
         self._fill_members()
 
     def show_findings(self) -> None:
-        from tui.screens.browse import wrap_cells
+        from tui.text import wrap_cells
 
         width = max(20, (self.size.width or 80) - 3)
         opened = [f for f in self.findings if not f.confirmed]

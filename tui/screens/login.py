@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from store import users
 from store.errors import StoreError
+from tui.bindings import bindings
 
 
 class LoginScreen(Screen[str | None]):
     """用户名 and 密码; Enter moves on and logs in, Esc quits."""
 
-    BINDINGS = [Binding("escape", "cancel", "退出", id="cancel", key_display="Esc")]
+    BINDINGS = bindings("login")
 
     def compose(self) -> ComposeResult:
         with Vertical(id="login-box"):

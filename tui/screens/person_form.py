@@ -20,7 +20,7 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
@@ -29,14 +29,13 @@ from textual.widgets.input import Selection
 from store.codes import HOUSEHOLDER, Code, CodeTable
 from store.paths import set_path, value_at
 from store.pinyin import name_initials
+from tui.bindings import bindings
 from tui.screens.form_base import FormBase, householder_name, short_address, wait_mounted
 from tui.screens.form_fields import Layout, Spec, field_text, make_field, read_field
-from tui.widgets import Field, IdField
+from tui.widgets import Field, IdField, KeyBar
 
-__all__ = ["KEYS", "PersonForm", "new_person"]
+__all__ = ["PersonForm", "new_person"]
 
-KEYS = (("Enter", "下一项"), ("⇧Tab", "上一项"), ("F2", "保存"), ("^N", "下一成员"), ("F9", "同上条"),
-        ("F10", "核实无误"), ("PgDn", "妇女"), ("Esc", "返回"))  # fmt: skip
 CHILD_RELATIONS = {"20", "21", "22", "23", "24", "25", "26", "27", "29", "30", "31", "32", "33", "34", "35", "36",
                    "37", "39", "40", "41", "42", "47", "48", "49"}  # fmt: skip
 SEVERITY_STYLE = {"E": "bold red", "W": "yellow", "I": "cyan"}
@@ -44,15 +43,7 @@ SEVERITY_MARK = {"E": "■E", "W": "▲W", "I": "·I"}
 PERSON_FINDING_LINES = 4
 
 HELP = """\
-人员信息（录入一名成员）
-  Enter      下一项（日期、代码、18 位身份证号填满后自动跳到下一项）
-  ⇧Tab ↑     上一项            F2 / Ctrl+S  保存整户
-  Ctrl+N     下一名成员（未保存的修改保留，F2 一并保存）
-  F9         同上条：本项取上一个录入的人的值
-  F10        核实无误：确认本项（或本人第一条）W 预警属实（先保存）
-  PgDn PgUp  到育龄妇女 / 其他项，回到开头
-  Esc        返回（有未保存的修改时询问：保存 / 放弃 / 取消）
-
+人员信息（录入一名成员）：⇧Tab 或 ↑ 回到上一项。
 代码项可输入代码、拼音首字母（如 hz → 01 汉族）或名称，Enter 取
 高亮的一项，↓ ↑ 换一项。日期可输入 19850312、1985-3-12 或 850312。
 有效的身份证号自动填写性别和出生日期（自动），改号即重算。
@@ -138,15 +129,9 @@ class PersonForm(FormBase):
     """
 
     HELP = HELP
+    KEY_SCOPES = ("person", "form")
     form_name = "person"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        *FormBase.BINDINGS,
-        Binding("ctrl+n", "next_member", "下一成员", id="form.next_member", key_display="^N"),
-        Binding("f9", "same_as_previous", "同上条", id="form.same_as_previous", key_display="F9"),
-        Binding("f10", "confirm_warning", "核实无误", id="form.confirm", key_display="F10"),
-        Binding("pagedown", "page_down", "妇女", id="form.page_down", key_display="PgDn", priority=True),
-        Binding("pageup", "page_up", "开头", id="form.page_up", key_display="PgUp", priority=True),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("person")
     previous_person: ClassVar[dict[str, Any] | None] = None
     """The person edited before (for F9 同上条), kept across forms."""
 
@@ -215,11 +200,7 @@ class PersonForm(FormBase):
         with VerticalScroll(id="form-findings") as box:
             box.can_focus = False
             yield Static("", id="form-findings-text")
-        text = Text(no_wrap=True, overflow="ellipsis")
-        for key, label in KEYS:
-            text.append(f" {key}", style="bold")
-            text.append(label)
-        yield Static(text, id="form-keys")
+        yield KeyBar(self.KEY_SCOPES, id="form-keys")
 
     def _title(self) -> Text:
         if not self.record:
@@ -338,7 +319,7 @@ class PersonForm(FormBase):
     # --- opening -------------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.run_worker(self._open(), group="open")
+        self.run_job(self._open(), group="open")
 
     async def _open(self) -> None:
         from store import service
@@ -370,7 +351,7 @@ class PersonForm(FormBase):
         self.offer_draft(self._start)
 
     def _start(self) -> None:
-        self.run_worker(self._show_form(), group="load", exclusive=True)
+        self.run_job(self._show_form(), group="load", exclusive=True)
 
     async def _show_form(self) -> None:
         """(Re)build the fields of the current member and start the inline audit."""
@@ -591,7 +572,7 @@ class PersonForm(FormBase):
         return record
 
     def show_findings(self) -> None:
-        from tui.screens.browse import wrap_cells
+        from tui.text import wrap_cells
 
         key = self.person_key
         mine = [f for f in self.findings if f.person_key == key or (f.person_key is None and f.scope == "household")]
@@ -690,7 +671,7 @@ class PersonForm(FormBase):
         PersonForm.previous_person = copy.deepcopy(clean_person(self.person))
         self.person_key = keys[(keys.index(self.person_key) + 1) % len(keys)]
         self.new_member = self._saved_person() is None
-        self.run_worker(self._switch(), group="load", exclusive=True)
+        self.run_job(self._switch(), group="load", exclusive=True)
 
     async def _switch(self) -> None:
         from store import service
@@ -737,21 +718,16 @@ class PersonForm(FormBase):
 
         def answer(reason: str | None) -> None:
             if reason:
-                self.run_worker(self._confirm(target, reason), group="save", exclusive=True)
+                self.run_job(self._confirm(target, reason), group="save", exclusive=True)
 
         self.app.push_screen(ReasonDialog(f"核实无误：W {target.rule} {self.person.get('name') or ''}",
                                           target.message), answer)  # fmt: skip
 
     async def _confirm(self, finding: Any, reason: str) -> None:
         from checks.confirm import confirm
-        from store.errors import StoreError
         from store.records import load_households
 
-        try:
-            await confirm(self.person_key or "", finding.rule, list(finding.fields), reason, self.user)
-        except StoreError as exc:
-            self.notify(str(exc), severity="error", timeout=6)
-            return
+        await confirm(self.person_key or "", finding.rule, list(finding.fields), reason, self.user)
         stored = (await load_households([self.code])).get(self.code)
         if stored is not None and not self.dirty:
             self.saved, self.record = stored, copy.deepcopy(stored)

@@ -16,13 +16,15 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from checks.quality import UnitCounts, UnitQuality, compute_quality
 from store import findings_view as fv
+from tui.bindings import bindings
+from tui.jobs import Jobs
+from tui.widgets import KeyBar
 
 VERDICT_STYLE = {"pass": "green", "near": "yellow", "fail": "bold red"}
 #: (header, width in cells including the one-cell gap before it, indicator key or "" for text columns).
@@ -98,29 +100,20 @@ def fractions(c: UnitCounts, multiplier: int = 10) -> list[tuple[str, str]]:
 class QualityTable(DataTable[Any]):
     """The units and their indicators; Enter opens the findings of the row."""
 
-    BINDINGS = [Binding("enter", "screen.open_row", "该村问题", id="open", key_display="Enter")]
+    BINDINGS = bindings("units")
 
 
-class QualityScreen(Screen[None]):
+class QualityScreen(Jobs, Screen[None]):
     """数据质量 of `unit_code` ('' = the top unit of the database) and the units under it."""
 
     HELP = """\
 数据质量：各村（或各乡镇）和合计的质量指标，取自最近一次逻辑审核。
 绿色达标，黄色与标准相差不到 5 个百分点，红色未达标（✗）；
 “—”表示无法计算（如尚无抽查结果）。
+↑ ↓ 选择一行；下方列出该单位“先改这些”的规则及全部改正后可提高的分数。"""
 
-  ↑ ↓            选择一行；下方列出该单位“先改这些”的规则
-                 及全部改正后可提高的分数
-  Enter          打开该村的问题清单（乡镇行：进入该乡镇各村）
-  D              切换显示分子/分母
-  F5             重新计算（重新审核请在问题清单中按 F5）
-  Esc            返回"""
-
-    BINDINGS = [
-        Binding("d", "toggle_fractions", "分子/分母", id="fractions", key_display="D"),
-        Binding("f5", "refresh_quality", "刷新", id="refresh", key_display="F5"),
-        Binding("escape", "back", "返回", id="back", key_display="Esc"),
-    ]
+    KEY_SCOPES = ("quality", "units")
+    BINDINGS = bindings("quality")
 
     DEFAULT_CSS = """
     QualityScreen #quality-title { height: 1; background: $primary; color: $text; padding: 0 1; }
@@ -152,13 +145,13 @@ class QualityScreen(Screen[None]):
         yield QualityTable(id="quality", cursor_type="row", zebra_stripes=False, cell_padding=0)
         yield Static("计算中…", id="quality-panel-title")
         yield Static("", id="quality-panel")
-        yield Footer()
+        yield KeyBar(self.KEY_SCOPES)
 
     def on_mount(self) -> None:
         self._columns("村")
         self.query_one(QualityTable).focus()
         if self.units is not None:
-            self.run_worker(self._present(self.units), exclusive=True, group="quality")
+            self.run_job(self._present(self.units), exclusive=True, group="quality")
         else:
             self._load()
 
@@ -173,7 +166,7 @@ class QualityScreen(Screen[None]):
     def _load(self) -> None:
         self.query_one("#quality-panel-title", Static).update("计算中…")
         self.query_one("#quality-panel", Static).update("")
-        self.run_worker(self._compute(), exclusive=True, group="quality")
+        self.run_job(self._compute(), exclusive=True, group="quality")
 
     async def _compute(self) -> None:
         await self._present(await self.compute())
@@ -266,7 +259,7 @@ class QualityScreen(Screen[None]):
         counts = self._rule_counts.get(unit.unit_code)
         if counts is None:
             panel.update("")
-            self.run_worker(self._load_rule_counts(unit.unit_code), group="quality-rules")
+            self.run_job(self._load_rule_counts(unit.unit_code), group="quality-rules")
             return
         panel.update(Text("\n".join(self._improvement_lines(unit, counts))))
 

@@ -17,16 +17,17 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Input, Label, Select, Static
+from textual.widgets import DataTable, Input, Label, Select, Static
 
 from store import access
 from store import findings_view as fv
-from store.errors import StoreError
+from tui.bindings import bindings
 from tui.exporting import export_folder
+from tui.jobs import Jobs
+from tui.widgets import KeyBar
 
 SEVERITY_STYLE = {"E": "bold red", "W": "yellow", "I": "dim"}
 SEVERITY_CHOICES = [("E+W", "EW"), ("E", "E"), ("W", "W"), ("全部", "all")]
@@ -72,10 +73,7 @@ def fold(text: str, width: int, lines: int) -> list[str]:
 class CycleSelect(Select[str]):
     """A compact select whose value ← → cycle through without opening the list (Enter opens it)."""
 
-    BINDINGS = [
-        Binding("left", "cycle(-1)", "上一项", show=False),
-        Binding("right", "cycle(1)", "下一项", show=False),
-    ]
+    BINDINGS = bindings("select")
 
     def __init__(self, options: list[tuple[str, str]], *, value: str, id: str) -> None:
         super().__init__(options, value=value, allow_blank=False, compact=True, id=id)
@@ -97,7 +95,7 @@ class CycleSelect(Select[str]):
 class FindingTable(DataTable[Any]):
     """The page of findings; moving past its last or first row asks the screen for the next or previous page."""
 
-    BINDINGS = [Binding("enter", "screen.open_finding", "打开并定位", id="open", key_display="Enter")]
+    BINDINGS = bindings("findings")
 
     class Edge(Message):
         """The cursor tried to leave the page (`step` +1: after the last row, -1: before the first)."""
@@ -137,7 +135,7 @@ class FindingTable(DataTable[Any]):
 class ConfirmFindingDialog(ModalScreen[str | None]):
     """Ask once whether a warning is correct as it is (核实无误), with the reason (pre-filled)."""
 
-    BINDINGS = [Binding("escape", "cancel", "取消", id="cancel", key_display="Esc")]
+    BINDINGS = bindings("confirm")
     SCOPED_CSS = False  # so that the app's ".ascii" class reaches the border
     DEFAULT_CSS = """
     ConfirmFindingDialog { align: center middle; }
@@ -182,31 +180,19 @@ class ConfirmFindingDialog(ModalScreen[str | None]):
 SORT_LABELS = {"severity": "级别", "village": "村", "household": "户", "rule": "规则"}
 
 
-class ReviewScreen(Screen[None]):
+class ReviewScreen(Jobs, Screen[None]):
     """逻辑审核: findings of `unit_code` ('' = the whole database)."""
 
     HELP = """\
 逻辑审核：最近一次逻辑审核发现的问题。错误（E）须改正数据；
-预警（W）经核实确属实情的，可标为“核实无误”。
+预警（W）经核实确属实情的，可标为“核实无误”（该人员记录再修改后失效）。
+↑ ↓ PgUp PgDn 移动，越过本页末行自动翻页（每页最多 200 条）；Tab ⇧Tab 在
+筛选栏（村、规则、级别、状态）和列表间切换，Enter 展开选项列表。
+S 每按一次换一种排序；F5 的截止日期同上次审核；问题清单存到“文档”文件夹
+或当前目录。"""
 
-  ↑ ↓ PgUp PgDn  移动；越过本页末行自动翻页（每页最多 200 条）
-  Tab ⇧Tab       在筛选栏（村、规则、级别、状态）和列表间切换
-  ← →            在筛选栏中切换选项；Enter 展开选项列表
-  Enter          打开该户并定位到该人员
-  S              排序：级别 → 村 → 户 → 规则，再按一次换下一种
-  F10            预警核实无误（填写理由，记入操作日志；
-                 该人员记录再修改后失效）
-  F5             重新审核全部数据（截止日期同上次审核）
-  F8             导出问题清单（Excel，存到“文档”文件夹或当前目录）
-  Esc            返回"""
-
-    BINDINGS = [
-        Binding("f10", "confirm_finding", "核实无误", id="confirm", key_display="F10"),
-        Binding("s", "next_sort", "排序", id="sort", key_display="S"),
-        Binding("f5", "reaudit", "重新审核", id="reaudit", key_display="F5"),
-        Binding("f8", "export", "导出问题清单", id="export", key_display="F8"),
-        Binding("escape", "back", "返回", id="back", key_display="Esc"),
-    ]
+    KEY_SCOPES = ("review", "findings", "select")
+    BINDINGS = bindings("review")
 
     DEFAULT_CSS = """
     ReviewScreen #review-title { height: 1; background: $primary; color: $text; padding: 0 1; }
@@ -259,14 +245,14 @@ class ReviewScreen(Screen[None]):
         yield FindingTable(id="findings", cursor_type="row", zebra_stripes=False)
         yield Static("", id="review-detail")
         yield Static("加载中…", id="review-status")
-        yield Footer()
+        yield KeyBar(self.KEY_SCOPES)
 
     def on_mount(self) -> None:
         table = self.query_one(FindingTable)
         for label, width in COLUMNS:
             table.add_column(label, width=width, key=label)
         table.focus()
-        self.run_worker(self._load_all(), exclusive=True, group="review-load")
+        self.run_job(self._load_all(), exclusive=True, group="review-load")
 
     # --- loading ----------------------------------------------------------------------------------------
 
@@ -360,7 +346,7 @@ class ReviewScreen(Screen[None]):
         """Read the page at `offset` (default: the current one) again, cursor on row `cursor` (-1: last)."""
         self._cursor_after_load = cursor
         start = self.page.offset if offset is None else offset
-        self.run_worker(self._load_page(start), exclusive=True, group="review-load")
+        self.run_job(self._load_page(start), exclusive=True, group="review-load")
 
     # --- events -----------------------------------------------------------------------------------------
 
@@ -385,7 +371,7 @@ class ReviewScreen(Screen[None]):
         village_changed = new.unit != self.filter.unit
         self.filter = new
         if village_changed:
-            self.run_worker(self._village_changed(), exclusive=True, group="review-load")
+            self.run_job(self._village_changed(), exclusive=True, group="review-load")
         else:
             self.reload(0)
 
@@ -420,7 +406,7 @@ class ReviewScreen(Screen[None]):
         if row is None:
             return
         opener = getattr(self.app, "open_household", None)
-        if opener is None:
+        if opener is None:  # an app without the browse screen (e.g. a test app)
             self.notify("该功能尚未提供", severity="warning")
             return
         result = opener(row.household_code, row.person_key)
@@ -444,7 +430,7 @@ class ReviewScreen(Screen[None]):
 
         def done(reason: str | None) -> None:
             if reason:
-                self.run_worker(self._confirm(row, reason), exclusive=True, group="review-job")
+                self.run_job(self._confirm(row, reason), exclusive=True, group="review-job")
 
         self.app.push_screen(ConfirmFindingDialog(row), done)
 
@@ -452,11 +438,7 @@ class ReviewScreen(Screen[None]):
         from checks.confirm import confirm
 
         user = str(getattr(self.app, "username", "") or "")
-        try:
-            await confirm(row.person_key or "", row.rule, list(row.fields) or None, reason, user)
-        except StoreError as exc:
-            self.notify(str(exc), severity="error")
-            return
+        await confirm(row.person_key or "", row.rule, list(row.fields) or None, reason, user)
         self.notify(f"已核实无误：{row.rule} {row.person_name}")
         cursor = self.query_one(FindingTable).cursor_row
         self._cursor_after_load = cursor
@@ -465,7 +447,7 @@ class ReviewScreen(Screen[None]):
 
     def action_reaudit(self) -> None:
         if self._idle():
-            self.run_worker(self._reaudit(), exclusive=True, group="review-job")
+            self.run_job(self._reaudit(), exclusive=True, group="review-job")
 
     async def _reaudit(self) -> None:
         from checks.engine import run_audit
@@ -473,9 +455,6 @@ class ReviewScreen(Screen[None]):
         self._start_job("审核中")
         try:
             summary = await run_audit(self.as_of, self._on_progress)
-        except StoreError as exc:
-            self.notify(str(exc), severity="error")
-            return
         finally:
             self._stop_job()
         counts = summary.counts()
@@ -485,7 +464,7 @@ class ReviewScreen(Screen[None]):
 
     def action_export(self) -> None:
         if self._idle():
-            self.run_worker(self._export(), exclusive=True, group="review-job")
+            self.run_job(self._export(), exclusive=True, group="review-job")
 
     async def _export(self) -> None:
         from exports.errors_list import export_errors
@@ -499,9 +478,6 @@ class ReviewScreen(Screen[None]):
         try:
             summary = await export_errors(out, unit=self.scope, operator=user, is_admin=is_admin,
                                           progress=self._on_progress)  # fmt: skip
-        except StoreError as exc:
-            self.notify(str(exc), severity="error")
-            return
         finally:
             self._stop_job()
         self.last_export = summary.path

@@ -4,28 +4,24 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from store.search import LIMIT, Hit, search
+from tui.bindings import bindings
+from tui.jobs import Jobs
 
 HINT = "姓名、拼音首字母（ljg）、身份证号或后 4 位、户编码"
 
 
-class SearchScreen(ModalScreen[Hit | None]):
+class SearchScreen(Jobs, ModalScreen[Hit | None]):
     """A compact input over a list of hits. Typing stays in the input; ↑ ↓ PgUp PgDn move through the hits,
     Enter picks the highlighted one, Esc closes."""
 
-    BINDINGS = [
-        Binding("escape", "close", "关闭", id="close", key_display="Esc"),
-        Binding("down", "move('cursor_down')", "下一条", id="down", show=False),
-        Binding("up", "move('cursor_up')", "上一条", id="up", show=False),
-        Binding("pagedown", "move('page_down')", "下一页", id="page_down", show=False),
-        Binding("pageup", "move('page_up')", "上一页", id="page_up", show=False),
-    ]
+    KEY_SCOPES = ("search",)
+    BINDINGS = bindings("search")
 
     def __init__(self, text: str = "") -> None:
         super().__init__()
@@ -56,7 +52,7 @@ class SearchScreen(ModalScreen[Hit | None]):
             self._show([], "")
             return
         self.query_one("#search-status", Static).update("查找中…")
-        self.run_worker(self._search(text), exclusive=True, group="search")
+        self.run_job(self._search(text), exclusive=True, group="search")
 
     async def _search(self, text: str) -> None:
         hits = await search(text)

@@ -8,22 +8,19 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from store import users
-from store.errors import StoreError
+from tui.bindings import bindings
+from tui.jobs import Jobs
+from tui.widgets import KeyBar
 
 HELP = """\
 账号管理（仅管理员）：实名账号，角色为录入员、审核员或管理员。
-  Ins    新建账号（用户名、真实姓名、角色、所属单位、密码两次）
-  P      为选中账号重设密码（同时解除锁定）
-  U      解除因多次密码错误造成的锁定
-  D      停用 / 重新启用选中账号（停用后不能登录，操作日志保留）
-  Esc    返回
-每项操作都记入操作日志。"""
+新建账号须填用户名、真实姓名、角色、所属单位和两次密码；停用后不能登录，
+操作日志保留。每项操作都记入操作日志。"""
 
 ROLE_KEYS = {"1": "operator", "2": "reviewer", "3": "admin"}
 
@@ -39,7 +36,7 @@ class AccountDialog(ModalScreen[dict[str, str] | None]):
     AccountDialog Input { width: 1fr; }
     AccountDialog #account-error { color: $error; height: auto; }
     """
-    BINDINGS = [Binding("escape", "cancel", "取消", id="cancel", key_display="Esc")]
+    BINDINGS = bindings("account")
 
     def __init__(self, username: str = "") -> None:
         super().__init__()
@@ -98,17 +95,12 @@ class AccountDialog(ModalScreen[dict[str, str] | None]):
         self.dismiss(None)
 
 
-class UsersScreen(Screen[None]):
+class UsersScreen(Jobs, Screen[None]):
     """The account list and what an admin does with it."""
 
     HELP = HELP
-    BINDINGS = [
-        Binding("insert", "add", "新建", id="add", key_display="Ins"),
-        Binding("p", "password", "重设密码", id="password", key_display="P"),
-        Binding("u", "unlock", "解锁", id="unlock", key_display="U"),
-        Binding("d", "toggle_active", "停用/启用", id="toggle", key_display="D"),
-        Binding("escape", "back", "返回", id="back", key_display="Esc"),
-    ]
+    KEY_SCOPES = ("users",)
+    BINDINGS = bindings("users")
     DEFAULT_CSS = """
     UsersScreen #users-title { height: 1; background: $primary; color: $text; padding: 0 1; }
     UsersScreen DataTable { height: 1fr; }
@@ -123,12 +115,12 @@ class UsersScreen(Screen[None]):
         yield Static("账号管理", id="users-title")
         yield DataTable(id="users-table", cursor_type="row", zebra_stripes=False)
         yield Static("加载中…", id="users-status")
-        yield Footer()
+        yield KeyBar(self.KEY_SCOPES)
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("用户名", "真实姓名", "角色", "单位", "状态")
         self.query_one(DataTable).focus()
-        self.run_worker(self._load(), exclusive=True, group="users")
+        self.run_job(self._load(), exclusive=True, group="users")
 
     @property
     def admin(self) -> str:
@@ -159,16 +151,16 @@ class UsersScreen(Screen[None]):
         return str(self.accounts[table.cursor_row]["username"])
 
     def _run(self, job: Any, done: str) -> None:
-        async def guarded() -> None:
-            try:
-                await job
-            except StoreError as exc:
-                self._status(str(exc), error=True)
-                return
+        async def then() -> None:
+            await job
             await self._load()
             self._status(done)
 
-        self.run_worker(guarded(), exclusive=True, group="users")
+        self.run_job(then(), exclusive=True, group="users")
+
+    def job_failed(self, exc: BaseException, notice: str) -> None:
+        """An account change failed (the notice is shown): say so on the status line too."""
+        self._status(notice, error=True)
 
     def action_add(self) -> None:
         def created(values: dict[str, str] | None) -> None:

@@ -16,12 +16,13 @@ if TYPE_CHECKING:
     from tui.widgets.date_field import DateField
     from tui.widgets.field import Field
     from tui.widgets.id_field import IdField
+    from tui.widgets.key_bar import KeyBar
     from tui.widgets.safe_input import SafeInput
 
-__all__ = ["CodeField", "DateField", "Field", "IdField", "SafeInput"]
+__all__ = ["CodeField", "DateField", "Field", "IdField", "KeyBar", "SafeInput"]
 
 _MODULES = {"CodeField": "code_field", "DateField": "date_field", "Field": "field", "IdField": "id_field",
-            "SafeInput": "safe_input"}  # fmt: skip
+            "KeyBar": "key_bar", "SafeInput": "safe_input"}  # fmt: skip
 
 
 def __getattr__(name: str) -> Any:

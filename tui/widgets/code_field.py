@@ -8,10 +8,11 @@ from typing import ClassVar
 from rich.cells import cell_len
 from rich.text import Text
 from textual.actions import SkipAction
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.message import Message
 
 from store.codes import TABLES, CodeTable
+from tui.bindings import bindings
 from tui.widgets.field import Field, FieldInput
 from tui.widgets.parsing import lookup_code, normalize_typed
 
@@ -21,9 +22,7 @@ __all__ = ["CodeField"]
 class CodeInput(FieldInput):
     """Down/Up choose among the candidates while several are offered; otherwise Up goes back."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down", "next_candidate", "下一候选", show=False, id="code.next_candidate"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("code")
 
     def action_next_candidate(self) -> None:
         if not self.field._cycle(1):  # type: ignore[attr-defined]

@@ -18,9 +18,11 @@ from typing import ClassVar
 
 from textual import events
 from textual.actions import SkipAction
-from textual.binding import Binding, BindingsMap, BindingType
+from textual.binding import BindingsMap, BindingType
 from textual.geometry import Region
 from textual.widgets import Input
+
+from tui.bindings import bindings
 
 __all__ = ["SafeInput"]
 
@@ -43,11 +45,7 @@ class SafeInput(Input):
     _value_watch: bool = False
     """True while Input's value watcher runs (its layout request is dropped)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "up", "上一项", show=False, id="field.previous"),
-        Binding("tab", "next_field", "下一项", show=False, id="field.next"),
-        Binding("shift+tab", "previous_field", "上一项", show=False, id="field.previous_tab"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("field")
 
     def __init__(
         self,
