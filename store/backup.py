@@ -613,7 +613,6 @@ def restore_into(
             page_size = live.execute("PRAGMA page_size").fetchone()[0] if exists else None
             high_water = _version_high_water(live) if exists else 0
             _prepare_staging(staging, source_file, live_id, high_water, page_size)
-            check_file(staging)
             if exists:
                 before = content_digest(live)
                 if _version_high_water(live) != high_water:  # saved meanwhile: stay above the new mark too
