@@ -23,6 +23,7 @@ from store import db
 from store.codes import TABLES
 from store.domain import families, keys, people, surnames
 from store.domain.change_kinds import CHANGE_KINDS, NEW_MEMBER_KINDS
+from store.domain.dates import to_date
 from store.domain.families import householder, next_child_order, woman_of_household
 from store.errors import StoreError
 from store.records import load_households
@@ -65,18 +66,13 @@ OTHER_CANCEL_REASONS = ("04", "05", "99")
 
 def as_date(value: Any, label: str, *, required: bool = True) -> dt.date | None:
     """A date from a date or ISO text; StoreError naming `label` when missing or wrong."""
-    if value is None or value == "":
-        if required:
-            raise StoreError(f"请填写{label}。")
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
     try:
-        return dt.date.fromisoformat(str(value)[:10])
+        date = to_date(value)
     except ValueError:
         raise StoreError(f"{label}不是有效日期：{value}") from None
+    if date is None and required:
+        raise StoreError(f"请填写{label}。")
+    return date
 
 
 def _code(fields: Fields, name: str, table: str, label: str, default: str | None = None,

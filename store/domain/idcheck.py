@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from store import idnumber
 
@@ -20,6 +21,9 @@ __all__ = ["EARLIEST_BIRTH", "IdSettings", "birth_problem", "fast_valid", "passe
 EARLIEST_BIRTH = dt.date(1890, 1, 1)
 _CHECK = "0123456789X"
 _ODD = "13579"
+_MISSING: Any = object()
+_DATES: dict[str, Any] = {}  # YYYYMMDD → date or None, looked up inline (the hot path avoids a call)
+_DATES_MAX = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +67,12 @@ def fast_valid(raw: str, birth: dt.date | None, sex: str | None, min_birth: dt.d
         return False
     if raw[17] != _CHECK[(1 - 2 * int(raw[:17], 13)) % 11]:  # ISO 7064 MOD 11-2, as idnumber.check_char
         return False
-    born = idnumber.date_of(raw[6:14])
+    part = raw[6:14]
+    born = _DATES.get(part, _MISSING)
+    if born is _MISSING:
+        born = idnumber.date_of(part)
+        if len(_DATES) < _DATES_MAX:
+            _DATES[part] = born
     if born is None or born < min_birth or born > latest or (birth is not None and born != birth):
         return False
     return sex is None or (raw[16] in _ODD) == (sex == "1")

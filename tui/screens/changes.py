@@ -257,6 +257,7 @@ class ChangeEntryScreen(Screen[None]):
         self.unit_label = await changes.unit_name(self.unit_code)
         self._header()
         self.config = await load_config()
+        self._id_settings()
 
     def _work(self, job: Coroutine[Any, Any, None], group: str = "default", *, exclusive: bool = False) -> None:
         """Run `job` in a worker; a failure is shown in Chinese on the message line."""
@@ -321,10 +322,17 @@ class ChangeEntryScreen(Screen[None]):
             if n == len(rows) - 1:
                 children.append(SaveKey())
             lines.append(Horizontal(*children, classes="ce-row"))
+        self._id_settings()
         last = list(self.fields.values())[-1] if self.fields else None
         if isinstance(last, Field | SafeInput):
             last.advance_on_enter = False
         box.mount_all(lines)
+
+    def _id_settings(self) -> None:
+        """ID numbers are judged with the audit's earliest birth date (``id_min_birth``)."""
+        for widget in self.fields.values():
+            if isinstance(widget, IdField):
+                widget.earliest = self.config.id_min_birth
 
     # --- searching -----------------------------------------------------------------------------------
 

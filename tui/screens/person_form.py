@@ -325,6 +325,9 @@ class PersonForm(FormBase):
         await body.remove_children()
         await body.mount_all(list(self._compose_person()))
         await wait_mounted([*self._fields.values(), *(f.input for f in self._fields.values()), *self._autos.values()])
+        for field in self._fields.values():  # ID numbers judged with the audit's earliest birth date
+            if isinstance(field, IdField) and self._auditor is not None:
+                field.earliest = self._auditor.config.id_min_birth
         self.query_one("#form-title", Static).update(self._title())
         self._sync_visibility()
         self._auto_from_id(initial=True)
