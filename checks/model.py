@@ -24,6 +24,8 @@ from store.codes import (
     RELATION_SEX,
     RELATION_SPOUSE,
 )
+from store.domain.idcheck import fast_valid
+from store.domain.idcheck import passes as id_passes
 from store.regions import is_known_region
 
 __all__ = [
@@ -124,42 +126,12 @@ class WomanFacts:
 _TYPE1 = frozenset({None, "", "1"})
 _PERMITS = frozenset({"81", "82", "83"})
 _DIGITS = frozenset("0123456789")
-_dates: dict[str, dt.date | None] = {}
 _regions: dict[str, bool] = {}
 
 
-def _id_date(part: str) -> dt.date | None:
-    """The date of a YYYYMMDD string (None if not a real date), cached."""
-    try:
-        return _dates[part]
-    except KeyError:
-        try:
-            day: dt.date | None = dt.date(int(part[:4]), int(part[4:6]), int(part[6:]))
-        except ValueError:
-            day = None
-        if len(_dates) < 100_000:
-            _dates[part] = day
-        return day
-
-
-def _fast_valid(raw: str, birth: dt.date | None, sx: str | None, low: dt.date, cut: dt.date) -> bool:
-    """True only for a number stored exactly as 17 ASCII digits + check character that passes ID01–ID06 against
-    the recorded birth date and sex: the same verdict `idnumber.parse` + `_id_passes` + the region look-up
-    give, without building an `IdInfo` for the 99 % of clean numbers. False means "look closer"."""
-    if len(raw) != 18 or not raw.isascii() or not raw[:17].isdigit():
-        return False
-    # ISO 7064 MOD 11-2, as `idnumber.check_char` (digits already checked above)
-    if raw[17] != "0123456789X"[(1 - 2 * int(raw[:17], 13)) % 11]:
-        return False
-    born = _id_date(raw[6:14])
-    if born is None or born < low or born > cut or (birth is not None and born != birth):
-        return False
-    if sx is not None and (raw[16] in "13579") != (sx == "1"):
-        return False
-    region = raw[:6]
-    known = _regions.get(region)
-    if known is None:
-        known = _regions[region] = region != "000000" and is_known_region(region)
+def _known_region(region: str) -> bool:
+    """Whether a 6-digit region code is known (cached in ``_regions``)."""
+    known = _regions[region] = region != "000000" and is_known_region(region)
     return known
 
 
@@ -304,8 +276,9 @@ class PersonView:
         self.id_valid = False
         self.id_missing = True
         if raw:
-            if _fast_valid(raw, birth, sx, cfg.id_min_birth, cut) and (id_type in _TYPE1 or raw[:2] in _PERMITS):
-                # the common case: a plain, valid 18-digit number of a known region (see _fast_valid)
+            if (fast_valid(raw, birth, sx, cfg.id_min_birth, cut) and (_regions.get(raw[:6]) or _known_region(raw[:6]))
+                    and (id_type in _TYPE1 or raw[:2] in _PERMITS)):  # fmt: skip
+                # the common case: a plain, valid 18-digit number of a known region (store.domain.idcheck)
                 self.id_missing = False
                 self.id_canonical = raw
                 self.id_valid = True
@@ -317,7 +290,7 @@ class PersonView:
                     self.id_info = info
                     tags |= T_ID
                     self.id_canonical = info.canonical or info.number
-                    self.id_valid = valid = _id_passes(info, birth, sx, cfg.id_min_birth, cut)
+                    self.id_valid = valid = id_passes(info, birth, sx, cfg.id_min_birth, cut)
                     if not (valid and info.length_kind == "18" and is_known_region(info.region)):
                         tags |= T_IDCHK
         if self.id_missing:
@@ -414,18 +387,6 @@ class PersonView:
 _CHANGED = frozenset({"22", "23", "30", "40"})
 _NOT_WED = frozenset({"10", "30", "40"})
 _KIN = RELATION_PARENT_BLOOD | RELATION_CHILD_BLOOD | RELATION_GRANDCHILD_BLOOD
-
-
-def _id_passes(info: idnumber.IdInfo, birth: dt.date | None, sex: str | None, low: dt.date, cut: dt.date) -> bool:
-    """Whether an ID passes ID01–ID05 (a consistent 15-digit number passes)."""
-    if not info.format_ok or info.checksum_ok is False:
-        return False
-    born = info.birth_date
-    if born is None or born < low or born > cut:
-        return False
-    if birth is not None and born != birth:
-        return False
-    return not (sex is not None and info.sex != sex)
 
 
 class HouseholdView:

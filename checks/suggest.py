@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 from checks.config import DEFAULT_CONFIG, AuditConfig
+from store.domain.dates import age_on, date_or_none
 
 #: births closer than this to the previous delivery are worth a second look (about ten months).
 CLOSE_BIRTH_DAYS = 300
@@ -23,30 +24,15 @@ def suggest_policy(order: int, birth_date: dt.date, region_code: str = "", confi
     return "1" if order <= period.ceiling else "2"
 
 
-def _date(value: Any) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
-
-
-def age_on(birth_date: Any, on: dt.date) -> int | None:
-    """Completed years (周岁) on a date, or None without a birth date."""
-    born = _date(birth_date)
-    if born is None:
-        return None
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-
-
 def birth_warnings(mother: dict[str, Any], birth_date: dt.date, config: AuditConfig = DEFAULT_CONFIG) -> list[str]:
     """Chinese warnings about a birth about to be keyed for `mother` (empty: nothing suspicious)."""
     out: list[str] = []
     age = age_on(mother.get("birth_date"), birth_date)
     if age is not None and not config.birth_min_age <= age <= config.birth_max_age:
         out.append(f"母亲生育时 {age} 岁，请核对出生日期")
-    previous = [d for c in (mother.get("woman") or {}).get("children") or [] if (d := _date(c.get("birth_date")))]
+    previous = [
+        d for c in (mother.get("woman") or {}).get("children") or [] if (d := date_or_none(c.get("birth_date")))
+    ]
     earlier = [d for d in previous if d <= birth_date]
     if earlier:
         gap = (birth_date - max(earlier)).days

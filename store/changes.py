@@ -7,8 +7,8 @@ dispatches by kind and :func:`save_change` stores the result through :func:`stor
 the record diff (:mod:`store.events`), so each change here sets exactly the facts of its event.
 
 Wrong input raises :class:`store.errors.StoreError` with a one-line Chinese message before anything is
-written. Suggestions that need no audit settings (next 孩次, the child's surname, the child's relation) are
-plain functions here; the policy suggestion lives in :mod:`checks.suggest`.
+written. The domain rules (new members, spouse links, surnames, the child's relation, the table of kinds) are
+those of :mod:`store.domain`, shared with the forms; the policy suggestion lives in :mod:`checks.suggest`.
 """
 
 from __future__ import annotations
@@ -20,37 +20,45 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from store import db
-from store.codes import HOUSEHOLDER, RELATION_SPOUSE, TABLES
+from store.codes import TABLES
+from store.domain import families, keys, people, surnames
+from store.domain.change_kinds import CHANGE_KINDS, NEW_MEMBER_KINDS
+from store.domain.dates import to_date
+from store.domain.families import householder, next_child_order, woman_of_household
 from store.errors import StoreError
-from store.interchange import empty_person
 from store.records import load_households
 
 Record = dict[str, Any]
 Fields = dict[str, Any]
 
-#: kind → (key on the paper form, Chinese label), in the order of the form.
-KINDS: dict[str, tuple[str, str]] = {
-    "birth": ("1", "出生"),
-    "death": ("2", "死亡"),
-    "move_in": ("3", "迁入"),
-    "move_out": ("4", "迁出"),
-    "marriage": ("5", "结婚"),
-    "divorce": ("6", "离婚"),
-    "widowed": ("7", "丧偶"),
-    "pregnancy": ("8", "怀孕"),
-    "outcome": ("9", "妊娠结局"),
-    "contraception": ("0", "避孕措施"),
-    "inflow": ("L", "流入"),
-    "outflow": ("O", "流出"),
-    "cancel": ("X", "注销"),
-}
-KIND_BY_KEY: dict[str, str] = {key: kind for kind, (key, _) in KINDS.items()}
-#: kinds that add a new member to the household (the person searched for is the household, or the mother).
-NEW_MEMBER_KINDS = frozenset({"birth", "move_in", "inflow"})
+__all__ = [
+    "CHANGES",
+    "KINDS",
+    "KIND_BY_KEY",
+    "NEW_MEMBER_KINDS",
+    "SavedChange",
+    "apply_change",
+    "as_date",
+    "change_date",
+    "child_relation",
+    "child_surname",
+    "find_member",
+    "householder",
+    "new_key",
+    "next_child_order",
+    "open_pregnancy",
+    "resolve_spouse",
+    "save_change",
+    "unit_name",
+    "unused_key",
+    "woman_of_household",
+]
+
+#: kind → (key on the paper form, Chinese label): a view of :data:`store.domain.change_kinds.CHANGE_KINDS`.
+KINDS: dict[str, tuple[str, str]] = {k.kind: (k.key, k.label) for k in CHANGE_KINDS}
+KIND_BY_KEY: dict[str, str] = {k.key: k.kind for k in CHANGE_KINDS}
 MOVE_OUT_REASONS = ("02", "03", "06")
 OTHER_CANCEL_REASONS = ("04", "05", "99")
-COMPOUND_SURNAMES = frozenset({"欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "司徒",
-                               "夏侯", "长孙", "宇文", "轩辕", "端木", "独孤", "南宫", "西门", "百里"})  # fmt: skip
 
 
 # --- small helpers -------------------------------------------------------------------------------
@@ -58,18 +66,13 @@ COMPOUND_SURNAMES = frozenset({"欧阳", "司马", "上官", "诸葛", "东方",
 
 def as_date(value: Any, label: str, *, required: bool = True) -> dt.date | None:
     """A date from a date or ISO text; StoreError naming `label` when missing or wrong."""
-    if value is None or value == "":
-        if required:
-            raise StoreError(f"请填写{label}。")
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
     try:
-        return dt.date.fromisoformat(str(value)[:10])
+        date = to_date(value)
     except ValueError:
         raise StoreError(f"{label}不是有效日期：{value}") from None
+    if date is None and required:
+        raise StoreError(f"请填写{label}。")
+    return date
 
 
 def _code(fields: Fields, name: str, table: str, label: str, default: str | None = None,
@@ -117,12 +120,7 @@ def _after_birth(person: Record, date: dt.date, label: str) -> None:
 def _woman(person: Record) -> Record:
     if person.get("sex") != "2":
         raise StoreError(f"{person.get('name') or '此人'}不是女性，不能录入生育、孕情或避孕措施。")
-    if person.get("woman") is None:
-        person["woman"] = {"children": [], "pregnancies": [], "contraception": None, "only_child_certificate": None}
-    woman = person["woman"]
-    woman.setdefault("children", [])
-    woman.setdefault("pregnancies", [])
-    return woman
+    return people.ensure_woman(person)  # type: ignore[arg-type,return-value]
 
 
 def open_pregnancy(person: Record) -> Record | None:
@@ -134,109 +132,41 @@ def open_pregnancy(person: Record) -> Record | None:
 
 
 def new_key(record: Record, taken: set[str] | frozenset[str] = frozenset()) -> str:
-    """A person key for a new member: ``<household code>-<n>`` not used in the record nor in `taken`."""
-    code = record["household"]["code"]
-    used = {p["key"] for p in record["members"]} | set(taken)
-    n = len(record["members"]) + 1
-    while f"{code}-{n}" in used:
-        n += 1
-    return f"{code}-{n}"
+    """A person key for a new member (:func:`store.domain.keys.new_key`): not used in the record nor in `taken`."""
+    return keys.new_key(record["household"]["code"], (p["key"] for p in record["members"]), taken)
 
 
 def _new_member(record: Record, fields: Fields, *, today: dt.date | None) -> Record:
-    """A new member from the common person fields (name, sex, birth date, ID, relation …)."""
-    person = empty_person(fields.get("key") or new_key(record))
+    """A new member from the common person fields (name, sex, birth date, ID, relation …); the rest from the
+    householder (:func:`store.domain.people.new_member`)."""
     name = _text(fields, "name")
     if not name:
         raise StoreError("请填写姓名。")
-    person["name"] = name
-    person["sex"] = _code(fields, "sex", "sex", "性别")
+    sex = _code(fields, "sex", "sex", "性别")
     born = as_date(fields.get("birth_date"), "出生日期")
     assert born is not None
     _not_future(born, "出生日期", today)
-    person["birth_date"] = born
-    person["id_number"] = _text(fields, "id_number")
-    person["relation"] = _code(fields, "relation", "relation", "与户主关系")
-    head = householder(record) or {}
-    for name_ in ("ethnicity", "hukou_nature", "rural", "registered_place_code"):
-        person[name_] = fields.get(name_) or head.get(name_)
-    person["ethnicity"] = person["ethnicity"] or "01"
-    person["hukou_nature"] = person["hukou_nature"] or record["household"].get("hukou_type")
-    if person["rural"] is None and person["hukou_nature"] in ("1", "2"):
-        person["rural"] = person["hukou_nature"] == "2"
-    person["marital_status"] = fields.get("marital_status") or "10"
-    person["residence_status"] = "1"
-    person["mgmt"] = "01"
-    return person
-
-
-def householder(record: Record) -> Record | None:
-    """The active householder (relation 02) of a household record, or None."""
-    for person in record["members"]:
-        if person.get("relation") == HOUSEHOLDER and person.get("cancel") is None:
-            return person
-    return None
+    relation = _code(fields, "relation", "relation", "与户主关系")
+    inherited = {item: fields.get(item) for item in people.INHERITED}
+    person = people.new_member(record, fields.get("key") or new_key(record), name=name, sex=sex, birth_date=born,
+                               id_number=_text(fields, "id_number"), relation=relation,
+                               marital_status=fields.get("marital_status") or "10", **inherited)  # fmt: skip
+    person["residence_status"], person["mgmt"] = "1", "01"
+    return person  # type: ignore[return-value]
 
 
 # --- suggestions ---------------------------------------------------------------------------------
 
 
-def next_child_order(person: Record) -> int:
-    """The 孩次 of the woman's next child: one more than the highest recorded."""
-    children = (person.get("woman") or {}).get("children") or []
-    return max((int(c.get("order") or 0) for c in children), default=0) + 1
-
-
-def surname(name: str | None) -> str:
-    """The surname of a Chinese name (two characters for the common compound surnames)."""
-    if not name:
-        return ""
-    return name[:2] if name[:2] in COMPOUND_SURNAMES else name[:1]
-
-
 def child_surname(record: Record, mother_key: str) -> str:
-    """The suggested surname of the mother's new child: the father's (her husband in this household), else
-    the householder's when the mother is his wife or daughter-in-law, else her own."""
-    mother = find_member(record, mother_key)
-    by_key = {p["key"]: p for p in record["members"]}
-    father = by_key.get(mother.get("spouse") or "")
-    if father is not None and father.get("sex") == "1":
-        return surname(father.get("name"))
-    if mother.get("spouse_external") and mother["spouse_external"].get("name"):
-        return surname(mother["spouse_external"]["name"])
-    head = householder(record)
-    if head is not None and head.get("sex") == "1" and mother.get("relation") in {"10", "12", "38"}:
-        return surname(head.get("name"))
-    return surname(mother.get("name"))
+    """The suggested surname of the mother's new child (:func:`store.domain.surnames.child_surname`)."""
+    find_member(record, mother_key)
+    return surnames.child_surname(record, mother_key)  # type: ignore[arg-type]
 
 
 def child_relation(record: Record, mother_key: str, sex: str | None) -> str:
-    """The new child's relation to the householder, from the mother's (GB/T 4761)."""
-    mother = find_member(record, mother_key)
-    relation = mother.get("relation") or ""
-    boy = sex == "1"
-    if relation == HOUSEHOLDER or relation in RELATION_SPOUSE:
-        return "20" if boy else "30"
-    if relation in {"28", "38"}:  # son-in-law / daughter-in-law: a grandchild
-        return "41" if boy else "42"
-    if relation.startswith("3"):  # a daughter of the householder: a daughter's child
-        return "43" if boy else "44"
-    return "97"
-
-
-def woman_of_household(record: Record, key: str | None) -> str | None:
-    """The woman a birth or pregnancy line means when the clerk found `key` (a man: his wife; a household
-    (None): its only married woman); None when it cannot be told."""
-    by_key = {p["key"]: p for p in record["members"]}
-    person = by_key.get(key or "")
-    if person is not None and person.get("sex") == "2":
-        return person["key"]
-    if person is not None:
-        wife = by_key.get(person.get("spouse") or "")
-        return wife["key"] if wife is not None and wife.get("sex") == "2" else None
-    married = [p["key"] for p in record["members"] if p.get("sex") == "2" and p.get("cancel") is None
-               and (p.get("marital_status") or "").startswith("2")]  # fmt: skip
-    return married[0] if len(married) == 1 else None
+    """The new child's relation to the householder, from the mother's (:func:`store.domain.families.child_relation`)."""
+    return families.child_relation(find_member(record, mother_key).get("relation"), sex)
 
 
 # --- the changes ---------------------------------------------------------------------------------
@@ -350,14 +280,13 @@ def marriage(record: Record, fields: Fields, *, today: dt.date | None = None) ->
     if spouse_key:
         if spouse_key == person["key"]:
             raise StoreError("配偶不能是本人。")
-        person["spouse"], person["spouse_external"] = spouse_key, None
-        partner = next((p for p in out["members"] if p["key"] == spouse_key), None)
+        partner = families.member(out, spouse_key)
         if partner is not None:
             if partner.get("cancel") is not None:
                 raise StoreError(f"配偶{partner.get('name') or ''}已注销或死亡。")
             _after_birth(partner, date, "结婚日期")
             _marry(partner, date, fields.get("spouse_status"), {})
-            partner["spouse"], partner["spouse_external"] = person["key"], None
+        families.link_spouse(out, person, spouse_key)  # type: ignore[arg-type]
     elif _text(fields, "spouse_name") or _text(fields, "spouse_id_number"):
         person["spouse"] = None
         person["spouse_external"] = {"name": _text(fields, "spouse_name"), "id_number": _text(fields, "spouse_id_number"),
@@ -399,14 +328,10 @@ def _end_marriage(record: Record, fields: Fields, status: str, label: str, today
     if first is not None and date < first:
         raise StoreError(f"{label}日期 {date.isoformat()} 早于初婚日期 {first.isoformat()}。")
     _after_birth(person, date, f"{label}日期")
-    spouse_key = person.get("spouse")
     person["marital_status"], person["marriage_change_date"] = status, date
-    person["spouse"], person["spouse_external"] = None, None  # the marriage is over: no spouse of either kind
-    partner = next((p for p in out["members"] if p["key"] == spouse_key), None)
-    if partner is not None and partner.get("spouse") == person["key"]:
-        partner["spouse"], partner["spouse_external"] = None, None
-        if status == "40" and partner.get("cancel") is None:  # both are divorced; a widow's late spouse stays as was
-            partner["marital_status"], partner["marriage_change_date"] = "40", date
+    partner = families.unlink_spouse(out, person)  # type: ignore[arg-type]  # the marriage is over: no spouse
+    if partner is not None and status == "40" and partner.get("cancel") is None:  # a widow's late spouse stays
+        partner["marital_status"], partner["marriage_change_date"] = "40", date  # both are divorced
     return out
 
 
@@ -584,7 +509,8 @@ def change_date(kind: str, fields: Fields) -> dt.date | None:
     return as_date(fields.get(name) or fields.get("date"), "日期", required=False)
 
 
-async def _unused_key(record: Record) -> str:
+async def unused_key(record: Record) -> str:
+    """A key for a new member of `record` (:func:`new_key`) that no stored person has."""
     taken: set[str] = set()
     while True:
         key = new_key(record, taken)
@@ -630,7 +556,7 @@ async def save_change(kind: str, household_code: str, fields: Fields, *, operato
         if kind == "move_in" and fields.get("person"):
             incoming = await _load_person(str(fields["person"]), household_code)
         else:
-            fields["key"] = await _unused_key(record)
+            fields["key"] = await unused_key(record)
     if kind == "inflow":
         await _refuse_registered(fields)
     if kind == "marriage":
@@ -671,12 +597,12 @@ def _partner_side(kind: str, record: Record, fields: Fields, person: Record, tod
         date = as_date(fields.get("date"), "结婚日期")
         assert date is not None
         _marry(partner, date, fields.get("spouse_status"), {})
-        partner["spouse"], partner["spouse_external"] = person["key"], None
+        families.link_spouse(out, partner, person["key"])  # type: ignore[arg-type]
         return out
     out = copy.deepcopy(record)
     partner = find_member(out, partner_key)
     if partner.get("spouse") == person["key"]:
-        partner["spouse"], partner["spouse_external"] = None, None
+        families.unlink_spouse(out, partner)  # type: ignore[arg-type]
         if kind == "divorce" and partner.get("cancel") is None:
             partner["marital_status"] = "40"
             partner["marriage_change_date"] = as_date(fields.get("date"), "离婚日期")

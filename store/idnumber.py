@@ -20,6 +20,7 @@ __all__ = [
     "IdInfo",
     "LengthKind",
     "check_char",
+    "date_of",
     "is_placeholder",
     "make_id",
     "mask",
@@ -124,7 +125,7 @@ def is_placeholder(number: str) -> bool:
     )
 
 
-def _to_date(date_part: str) -> date | None:
+def date_of(date_part: str) -> date | None:
     """The date of an 8-digit ``YYYYMMDD`` string, or None if it is not a real date (cached)."""
     try:
         return _date_cache[date_part]
@@ -170,7 +171,7 @@ def _parse18(number: str) -> IdInfo:
         format_ok=True,
         checksum_ok=number[17] == expected,
         expected_check=expected,
-        birth_date=_to_date(date_part),
+        birth_date=date_of(date_part),
         date_part=date_part,
         sex="1" if number[16] in _ODD else "2",
         region=number[:6],
@@ -190,7 +191,7 @@ def _parse15(number: str) -> IdInfo:
         format_ok=True,
         checksum_ok=None,
         expected_check=None,
-        birth_date=_to_date(date_part),
+        birth_date=date_of(date_part),
         date_part=date_part,
         sex="1" if number[14] in _ODD else "2",
         region=number[:6],

@@ -16,6 +16,26 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from store.codes import TABLES
+from store.domain.keys import KEY_MAX, first_duplicate
+from store.domain.people import empty_person
+
+__all__ = [
+    "HOUSEHOLD_KEYS",
+    "PERSON_BLOCKS",
+    "PERSON_KEYS",
+    "PERSON_SCALARS",
+    "UNIT_LEVELS",
+    "WOMAN_KEYS",
+    "LineError",
+    "ParsedLine",
+    "empty_person",
+    "household_line",
+    "parse_date",
+    "parse_line",
+    "parse_object",
+    "to_plain",
+    "unit_line",
+]
 
 UNIT_LEVELS = {"county": 6, "township": 9, "village": 12, "group": 14}
 
@@ -138,7 +158,7 @@ def _fmt(value: Any) -> str:
 
 #: Longest accepted text per (shape, item): the column sizes of store/models.py, the same on every backend.
 _TEXT_LIMITS: dict[tuple[str, str], int] = {
-    ("person", "key"): 64, ("person", "name"): 60, ("person", "id_number"): 40, ("person", "occupation"): 60,
+    ("person", "key"): KEY_MAX, ("person", "name"): 60, ("person", "id_number"): 40, ("person", "occupation"): 60,
     ("spouse_external", "name"): 60, ("spouse_external", "id_number"): 40,
     ("flow", "place"): 100, ("flow", "reason"): 100, ("moved_in", "reason"): 100,
     ("confirmation", "rule"): 8, ("confirmation", "by"): 60, ("confirmation", "at"): 32,
@@ -326,9 +346,8 @@ def _parse_household(obj: dict[str, Any], check: _Checker) -> dict[str, Any]:
     if not isinstance(members_raw, list):
         raise check.fail(f"{where}的 members 应为列表。")
     members = [_parse_member(m, i, code, check) for i, m in enumerate(members_raw)]
-    keys = [m["key"] for m in members]
-    if len(set(keys)) != len(keys):
-        dup = next(k for k in keys if keys.count(k) > 1)
+    dup = first_duplicate(m["key"] for m in members)
+    if dup is not None:
         raise check.fail(f"{where}中人员 key {_fmt(dup)} 重复。")
     return {"household": household, "members": members}
 
@@ -337,7 +356,7 @@ def _parse_member(raw: Any, index: int, code: str, check: _Checker) -> dict[str,
     if not isinstance(raw, dict):
         raise check.fail(f"户 {code} 的第 {index + 1} 名成员应为对象。")
     key = raw.get("key")
-    if not isinstance(key, str) or not key.strip():
+    if not isinstance(key, str) or not key.strip():  # too long: the text check below names the limit
         raise check.fail(f"户 {code} 的第 {index + 1} 名成员缺少 key。")
     where = f"成员 {key}（{raw.get('name') or '无名'}）"
     check.unknown(raw, PERSON_KEYS, f"members[{index}]")
@@ -404,12 +423,3 @@ def unit_line(unit: dict[str, Any]) -> str:
 def household_line(record: dict[str, Any]) -> str:
     """One household line; internal keys (leading underscore) are left out."""
     return json.dumps(to_plain(record), ensure_ascii=False)
-
-
-def empty_person(key: str) -> dict[str, Any]:
-    """A person record with every key present and empty (used by forms and generators)."""
-    person: dict[str, Any] = {name: None for name, _, _ in PERSON_SCALARS}
-    person.update({"key": key, "id_type": "1", "benefits": [], "confirmations": []})
-    for block in ("spouse_external", "flow", "moved_in", "cancel", "woman"):
-        person[block] = None
-    return person

@@ -360,3 +360,42 @@ def test_suggestions() -> None:
     assert birth_warnings(mother, dt.date(2027, 3, 1)) == []
     young = {"birth_date": dt.date(2012, 1, 1), "woman": None}
     assert any("14 岁" in w for w in birth_warnings(young, dt.date(2026, 10, 1)))
+
+
+def test_marriage_links_both_sides_and_drops_a_former_link() -> None:
+    """A marriage inside the household links both spouses (store.domain.families.link_spouse); a divorce
+    drops the link on both sides."""
+    record = {"household": {"code": ZHAO, "unit": ZHAO[:12], "group": "02", "hukou_type": "2"}, "members": [
+        {"key": "a", "name": "甲", "sex": "1", "birth_date": dt.date(1990, 1, 1), "relation": "02",
+         "marital_status": "10", "spouse": None, "cancel": None},
+        {"key": "b", "name": "乙", "sex": "2", "birth_date": dt.date(1992, 1, 1), "relation": "97",
+         "marital_status": "10", "spouse": None, "cancel": None,
+         "spouse_external": {"name": "丙", "id_number": None, "registered_place_code": None}},
+    ]}  # fmt: skip
+    married = changes.apply_change("marriage", record, {"person": "a", "spouse": "b", "date": "2026-05-01"},
+                                   today=TODAY)  # fmt: skip
+    a, b = (changes.find_member(married, k) for k in "ab")
+    assert (a["spouse"], b["spouse"], b["spouse_external"]) == ("b", "a", None)
+    assert a["marital_status"] == b["marital_status"] == "21"
+    divorced = changes.apply_change("divorce", married, {"person": "b", "date": "2026-09-01"}, today=TODAY)
+    a, b = (changes.find_member(divorced, k) for k in "ab")
+    assert a["spouse"] is None and b["spouse"] is None and a["marital_status"] == b["marital_status"] == "40"
+
+
+def test_a_new_member_takes_the_householders_defaults() -> None:
+    record = {"household": {"code": ZHAO, "unit": ZHAO[:12], "group": "02", "hukou_type": "1"}, "members": [
+        {"key": "a", "name": "欧阳明", "sex": "1", "birth_date": dt.date(1990, 1, 1), "relation": "02",
+         "ethnicity": "03", "hukou_nature": "1", "rural": False, "registered_place_code": "430426101201",
+         "marital_status": "21", "spouse": "b", "cancel": None},
+        {"key": "b", "name": "陈美", "sex": "2", "birth_date": dt.date(1992, 1, 1), "relation": "10",
+         "marital_status": "21", "spouse": "a", "cancel": None, "woman": None},
+    ]}  # fmt: skip
+    assert changes.child_surname(record, "b") == "欧阳"
+    born = changes.apply_change("birth", record, {"mother": "b", "name": "欧阳小明", "sex": "1",
+                                                  "birth_date": "2026-10-01", "policy": "1"}, today=TODAY)  # fmt: skip
+    child = born["members"][-1]
+    assert child["key"] == f"{ZHAO}-3" and child["relation"] == "20" and child["father"] == "a"
+    assert (child["ethnicity"], child["hukou_nature"], child["rural"]) == ("03", "1", False)
+    assert (child["registered_place_code"], child["mgmt"], child["marital_status"]) == ("430426101201", "01", "10")
+    woman = changes.find_member(born, "b")["woman"]
+    assert woman["children"][0]["member"] == child["key"] and woman["pregnancies"] == []

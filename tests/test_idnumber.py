@@ -13,6 +13,7 @@ from store.idnumber import (
     WEIGHTS,
     IdInfo,
     check_char,
+    date_of,
     is_placeholder,
     make_id,
     mask,
@@ -383,3 +384,9 @@ def test_normalize_is_idempotent(raw: str) -> None:
 def test_mask_never_raises(raw: str) -> None:
     masked = mask(raw)
     assert len(masked) <= max(9, len(raw))
+
+
+def test_date_of() -> None:
+    assert date_of("19800312") == date(1980, 3, 12)
+    assert date_of("19990230") is None and date_of("20001301") is None
+    assert parse("430426199902300013").birth_date is None  # the parser reads its dates the same way

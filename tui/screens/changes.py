@@ -29,6 +29,8 @@ from checks.config import DEFAULT_CONFIG, AuditConfig
 from checks.suggest import birth_warnings, pregnancy_warnings, suggest_policy
 from store import changes, service
 from store.codes import TABLES
+from store.domain import families, surnames
+from store.domain.change_kinds import BY_KEY, KINDS, NEW_MEMBER_KINDS, WOMAN_KINDS, legend
 from store.errors import ConflictError, StoreError
 from store.records import load_households
 from store.search import Hit, search
@@ -41,11 +43,8 @@ from tui.widgets.field import Field
 
 __all__ = ["ChangeEntryScreen"]
 
-KIND_LEGEND = (("1", "出生"), ("2", "死亡"), ("3", "迁入"), ("4", "迁出"), ("5", "结婚"), ("6", "离婚"),
-               ("7", "丧偶"), ("8", "怀孕"), ("9", "妊娠结局"), ("0", "避孕措施"))  # fmt: skip
-KIND_LEGEND_2 = (("L", "流入"), ("O", "流出"), ("X", "注销"))
-#: kinds that are about a woman (a man or a household found means his wife / its only married woman).
-WOMAN_KINDS = frozenset({"birth", "pregnancy", "outcome", "contraception"})
+KIND_LEGEND = legend(0, 10)  # 1出生 … 0避孕措施
+KIND_LEGEND_2 = legend(10)  # L流入 O流出 X注销
 
 HELP = """\
 月度变更录入（按纸质变更报告单逐行录入）
@@ -73,7 +72,7 @@ class BatchLine:
     person_keys: tuple[str, ...] = ()
 
     def text(self) -> Text:
-        label = changes.KINDS[self.kind][1]
+        label = KINDS[self.kind].label
         date = self.date.isoformat() if self.date else ""
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append(f"{self.number:>3} {_pad(label, 8)} {_pad(self.name, 8)} {_pad(self.place, 16)} {date}  ")
@@ -215,7 +214,7 @@ class ChangeEntryScreen(Jobs, Screen[None]):
             yield Static("", id="ce-head-right")
         with Horizontal(classes="ce-row"):
             yield Label("类型", classes="ce-label")
-            yield KindInput(changes.KINDS[self.kind][0])
+            yield KindInput(KINDS[self.kind].key)
             yield Static(self._legend(KIND_LEGEND), id="ce-legend")
         with Horizontal(classes="ce-row"):
             yield Label("", classes="ce-label")
@@ -235,7 +234,7 @@ class ChangeEntryScreen(Jobs, Screen[None]):
 
     def _legend(self, items: tuple[tuple[str, str], ...]) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
-        current = changes.KINDS[self.kind][0]
+        current = KINDS[self.kind].key
         for n, (key, label) in enumerate(items):
             if n:
                 text.append(" ")
@@ -263,6 +262,7 @@ class ChangeEntryScreen(Jobs, Screen[None]):
         self.unit_label = await changes.unit_name(self.unit_code)
         self._header()
         self.config = await load_config()
+        self._id_settings()
 
     def job_failed(self, exc: BaseException, notice: str) -> None:
         """A job failed (the notice is shown): the line can be saved again; the notice stays on the message line."""
@@ -291,14 +291,13 @@ class ChangeEntryScreen(Jobs, Screen[None]):
     @on(KindInput.Typed)
     def _kind_typed(self, event: KindInput.Typed) -> None:
         """A kind key was typed: select the kind (the kind field has moved on to the search)."""
-        key = event.key
-        kind = changes.KIND_BY_KEY.get(key)
-        if kind is None:
-            self._message(
-                f"没有类型 {key}：1出生 2死亡 3迁入 4迁出 5结婚 6离婚 7丧偶 8怀孕 9妊娠结局 0避孕措施 L O X", "error"
-            )
+        key = event.key.strip().upper()
+        found = BY_KEY.get(key)
+        if found is None:
+            known = " ".join(k + label for k, label in KIND_LEGEND) + " " + " ".join(k for k, _ in KIND_LEGEND_2)
+            self._message(f"没有类型 {key}：{known}", "error")
             return
-        self._set_kind(kind)
+        self._set_kind(found.kind)
 
     def _set_kind(self, kind: str) -> None:
         changed = kind != self.kind
@@ -316,7 +315,7 @@ class ChangeEntryScreen(Jobs, Screen[None]):
         box.remove_children()
         self.fields, self._suggested = {}, {}
         rows = build_rows(self.kind)
-        label = changes.KINDS[self.kind][1]
+        label = KINDS[self.kind].label
         lines: list[Widget] = []
         for n, row in enumerate(rows):
             children: list[Widget] = [Label(label if n == 0 else "", classes="ce-label ce-kind")]
@@ -329,10 +328,17 @@ class ChangeEntryScreen(Jobs, Screen[None]):
             if n == len(rows) - 1:
                 children.append(SaveKey())
             lines.append(Horizontal(*children, classes="ce-row"))
+        self._id_settings()
         last = list(self.fields.values())[-1] if self.fields else None
         if isinstance(last, Field | SafeInput):
             last.advance_on_enter = False
         box.mount_all(lines)
+
+    def _id_settings(self) -> None:
+        """ID numbers are judged with the audit's earliest birth date (``id_min_birth``)."""
+        for widget in self.fields.values():
+            if isinstance(widget, IdField):
+                widget.earliest = self.config.id_min_birth
 
     # --- searching -----------------------------------------------------------------------------------
 
@@ -394,13 +400,13 @@ class ChangeEntryScreen(Jobs, Screen[None]):
         self.record, self.hit = record, hit
         key = hit.person_key if hit else None
         if self.kind in WOMAN_KINDS:
-            key = changes.woman_of_household(record, key)
+            key = families.woman_of_household(record, key)
             if key is None:
                 self._who("")
                 self._message("请查找到母亲（或其丈夫），这一户无法确定是哪位妇女。", "warning")
                 self.person_key = None
                 return
-        elif self.kind not in changes.NEW_MEMBER_KINDS and key is None:
+        elif self.kind not in NEW_MEMBER_KINDS and key is None:
             self._who("")
             self._message("请查找到具体的人（不是户）。", "warning")
             self.person_key = None
@@ -426,7 +432,7 @@ class ChangeEntryScreen(Jobs, Screen[None]):
         if record is None:
             return
         code = record["household"]["code"]
-        head = changes.householder(record)
+        head = families.householder(record)
         parts = [f"→ {code[14:]} {head['name'] if head else ''}户"]
         if person is not None:
             relation = TABLES["relation"].get(person.get("relation"))
@@ -448,7 +454,7 @@ class ChangeEntryScreen(Jobs, Screen[None]):
         if record is None:
             return
         if self.kind == "birth" and person is not None:
-            order, family = changes.next_child_order(person), changes.child_surname(record, person["key"])
+            order, family = families.next_child_order(person), surnames.child_surname(record, person["key"])
             self._offer("order", order)
             self._offer("name", family)
             self._message(f"建议：孩次 {order}，姓{family}；政策属性按出生日期建议。可直接改。")
@@ -523,14 +529,14 @@ class ChangeEntryScreen(Jobs, Screen[None]):
         values = read_values(self.fields)
         if self.kind == "birth":
             values["mother"] = self.person_key
-        elif self.kind not in changes.NEW_MEMBER_KINDS:
+        elif self.kind not in NEW_MEMBER_KINDS:
             values["person"] = self.person_key
         return values
 
     def action_save(self) -> None:
         if self.saving:
             return
-        if self.record is None or (self.person_key is None and self.kind not in changes.NEW_MEMBER_KINDS):
+        if self.record is None or (self.person_key is None and self.kind not in NEW_MEMBER_KINDS):
             self._message("请先查找并选定人员（F3 查找）。", "error")
             self.query_one(SearchInput).focus()
             return
@@ -549,7 +555,7 @@ class ChangeEntryScreen(Jobs, Screen[None]):
         del preview
         hit, record = self.hit, self.record
         place = (hit.place if hit else "") + record["household"]["code"][14:]
-        who = values.get("name") if self.kind in changes.NEW_MEMBER_KINDS else (self._person() or {}).get("name")
+        who = values.get("name") if self.kind in NEW_MEMBER_KINDS else (self._person() or {}).get("name")
         line = BatchLine(len(self.batch) + 1, self.kind, str(who or ""), place, record["household"]["code"],
                          self.person_key or "", changes.change_date(self.kind, values))  # fmt: skip
         self.batch.append(line)
@@ -581,7 +587,7 @@ class ChangeEntryScreen(Jobs, Screen[None]):
             messages = [f.message for f in findings if f.person_key in line.person_keys and f.severity in ("E", "W")]
             self._message(f"已保存。{messages[0]}" if messages else "已保存。", "warning")
         else:
-            self._message(f"已保存：{changes.KINDS[line.kind][1]} {line.name}")
+            self._message(f"已保存：{KINDS[line.kind].label} {line.name}")
 
     async def _reload(self, code: str) -> None:
         """After a version conflict: read the household again (the typed fields stay) so the next F2 saves

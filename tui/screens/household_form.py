@@ -23,6 +23,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from store.codes import TABLES
+from store.domain.people import new_household
 from store.paths import value_at
 from tui.bindings import bindings
 from tui.screens.form_base import FormBase, householder_name, short_address, wait_mounted
@@ -180,11 +181,8 @@ class HouseholdForm(FormBase):
             number = next_number(codes)
             neighbour = (await load_households([codes[-1]])).get(codes[-1]) if codes else None
             address = suggest_address(value_at(neighbour, "household.address"), number)
-            self.code = group_code + number
-            self.record = {"household": {"code": self.code, "unit": self.village_code, "group": self.group,
-                                         "address": address or None, "hukou_type": "2", "kind": "family",
-                                         "status": "active", "closed_date": None, "phone": None},
-                           "members": []}  # fmt: skip
+            self.record = dict(new_household(self.village_code, self.group, number, address=address))
+            self.code = self.record["household"]["code"]
             self.saved = copy.deepcopy(self.record)
         else:
             found = (await load_households([self.code])).get(self.code)

@@ -12,7 +12,6 @@ PgDn / PgUp jump there and back.
 from __future__ import annotations
 
 import copy
-import secrets
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
@@ -26,7 +25,8 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 from textual.widgets.input import Selection
 
-from store.codes import HOUSEHOLDER, Code, CodeTable
+from store.codes import Code, CodeTable
+from store.domain import families, keys, people, surnames
 from store.paths import set_path, value_at
 from store.pinyin import name_initials
 from tui.bindings import bindings
@@ -34,10 +34,8 @@ from tui.screens.form_base import FormBase, householder_name, short_address, wai
 from tui.screens.form_fields import Layout, Spec, field_text, make_field, read_field
 from tui.widgets import Field, IdField, KeyBar
 
-__all__ = ["PersonForm", "new_person"]
+__all__ = ["PersonForm", "clean_person"]
 
-CHILD_RELATIONS = {"20", "21", "22", "23", "24", "25", "26", "27", "29", "30", "31", "32", "33", "34", "35", "36",
-                   "37", "39", "40", "41", "42", "47", "48", "49"}  # fmt: skip
 SEVERITY_STYLE = {"E": "bold red", "W": "yellow", "I": "cyan"}
 SEVERITY_MARK = {"E": "■E", "W": "▲W", "I": "·I"}
 PERSON_FINDING_LINES = 4
@@ -53,71 +51,13 @@ HELP = """\
 每次修改都存草稿，断线后重新打开本户可以恢复。"""
 
 
-def new_person(record: dict[str, Any], code: str) -> dict[str, Any]:
-    """A new member with the defaults of design §2: hukou, ethnicity and registered place from the householder."""
-    members = record.get("members") or []
-    head = next((m for m in members if m.get("relation") == HOUSEHOLDER), members[0] if members else {})
-    used = {m.get("key") for m in members}
-    key = f"{code}-{len(members) + 1}-{secrets.token_hex(2)}"
-    while key in used:
-        key = f"{code}-{len(members) + 1}-{secrets.token_hex(2)}"
-    hukou = head.get("hukou_nature") or record.get("household", {}).get("hukou_type")
-    return {
-        "key": key, "name": None, "id_type": "1", "id_number": None, "sex": None, "birth_date": None,
-        "relation": None if members else HOUSEHOLDER, "ethnicity": head.get("ethnicity") or "01",
-        "hukou_nature": hukou, "rural": head.get("rural") if head else None, "education": None,
-        "political_status": None, "occupation": None, "marital_status": None, "first_marriage_date": None,
-        "marriage_change_date": None, "spouse": None, "spouse_external": None, "mother": None, "father": None,
-        "residence_status": "1", "mgmt": "01",
-        "registered_place_code": head.get("registered_place_code") or code[:12],
-        "flow": None, "moved_in": None, "death_date": None, "cancel": None, "benefits": [], "confirmations": [],
-        "woman": None,
-    }  # fmt: skip
-
-
 def _head(*columns: tuple[str, int]) -> str:
     """A table head: each title padded to its column's cells."""
     return "".join(title + " " * max(1, cells - cell_len(title)) for title, cells in columns).rstrip()
 
 
-def _empty(value: Any) -> bool:
-    if isinstance(value, dict):
-        return all(_empty(v) for k, v in value.items() if k not in ("order", "member"))
-    if isinstance(value, list):
-        return all(_empty(v) for v in value)
-    return value is None
-
-
-def clean_person(person: dict[str, Any]) -> dict[str, Any]:
-    """A person as saved: empty blocks removed, history rows numbered, flow type from the management code."""
-    out = copy.deepcopy(person)
-    for block in ("spouse_external", "moved_in", "cancel"):
-        if _empty(out.get(block)):
-            out[block] = None
-    flow = out.get("flow")
-    if _empty(flow):
-        out["flow"] = None
-    elif flow is not None:
-        flow["type"] = {"02": "inflow", "03": "outflow"}.get(out.get("mgmt") or "", flow.get("type"))
-    woman = out.get("woman")
-    if woman is not None:
-        woman["children"] = [c for c in woman.get("children") or [] if not _empty(c)]
-        for n, child in enumerate(woman["children"], 1):
-            child["order"] = n
-            for name in ("name", "sex", "birth_date", "policy", "blood", "alive", "disabled_grade", "member"):
-                child.setdefault(name, None)
-        woman["pregnancies"] = [p for p in woman.get("pregnancies") or [] if not _empty(p)]
-        for pregnancy in woman["pregnancies"]:
-            for name in ("lmp", "edd", "outcome", "outcome_date"):
-                pregnancy.setdefault(name, None)
-        for block in ("contraception", "only_child_certificate"):
-            if _empty(woman.get(block)):
-                woman[block] = None
-        if out.get("sex") != "2" and _empty(woman):
-            out["woman"] = None
-    if out.get("spouse") == "0":
-        out["spouse"] = None
-    return out
+#: a person as saved (empty blocks removed, history rows numbered …): the domain's normalisation.
+clean_person = people.normalize_person
 
 
 class PersonForm(FormBase):
@@ -338,7 +278,9 @@ class PersonForm(FormBase):
         else:
             self.saved = copy.deepcopy(self.record)
         if self.person_key is None:
-            member = new_person(self.record, self.code)
+            from store.changes import unused_key
+
+            member = people.new_member(self.record, await unused_key(self.record))
             self.record["members"].append(member)
             self.person_key = member["key"]
         elif self.person_key not in {m.get("key") for m in self.record["members"]}:
@@ -364,6 +306,9 @@ class PersonForm(FormBase):
         await body.remove_children()
         await body.mount_all(list(self._compose_person()))
         await wait_mounted([*self._fields.values(), *(f.input for f in self._fields.values()), *self._autos.values()])
+        for field in self._fields.values():  # ID numbers judged with the audit's earliest birth date
+            if isinstance(field, IdField) and self._auditor is not None:
+                field.earliest = self._auditor.config.id_min_birth
         self.query_one("#form-title", Static).update(self._title())
         self._sync_visibility()
         self._auto_from_id(initial=True)
@@ -382,7 +327,7 @@ class PersonForm(FormBase):
         if members:
             self.person_key = members[0].get("key")
         else:
-            member = new_person(self.record, self.code)
+            member = people.new_member(self.record, keys.new_key(self.code, ()))
             members.append(member)
             self.person_key = member["key"]
         self.new_member = self._saved_person() is None
@@ -434,16 +379,15 @@ class PersonForm(FormBase):
         if value_at(person, path) == value and spec.kind != "spouse":
             return
         if spec.kind == "spouse":
-            self._link_spouse(person, None if value == "0" else value)
+            families.link_spouse(self.record, person, None if value == "0" else value)
             if value == "0" and person.get("spouse_external") is None:
-                person["spouse_external"] = {"name": None, "id_number": None, "registered_place_code": None}
+                person["spouse_external"] = people.empty_spouse_external()
             elif value != "0":
                 person["spouse_external"] = None
             self._sync_visibility()
         else:
             if path.startswith("woman.") and person.get("woman") is None:
-                person["woman"] = {"children": [], "contraception": None, "pregnancies": [],
-                                   "only_child_certificate": None}  # fmt: skip
+                person["woman"] = people.empty_woman()
             set_path(person, path, value)
         if path in ("sex", "mgmt"):
             self._sync_visibility()
@@ -454,27 +398,6 @@ class PersonForm(FormBase):
         if path.startswith("woman.") and "[" in path:
             self._grow_history(path)
         self.changed()
-
-    def _link_spouse(self, person: dict[str, Any], spouse: str | None) -> None:
-        """Set the spouse of `person` on both sides within the household (like ``store.changes.marriage``):
-        the new partner points back (its outside spouse cleared), an old partner's link to `person` and
-        the new partner's link to someone else are dropped."""
-        old = person.get("spouse")
-        person["spouse"] = spouse
-        if old == spouse:
-            return
-        members = {m.get("key"): m for m in self.record.get("members") or ()}
-        me = person.get("key")
-        former = members.get(old)
-        if former is not None and former is not person and former.get("spouse") == me:
-            former["spouse"] = None
-        partner = members.get(spouse)
-        if partner is None or partner is person:
-            return
-        third = members.get(partner.get("spouse"))
-        if third is not None and third is not person and third.get("spouse") == spouse:
-            third["spouse"] = None
-        partner["spouse"], partner["spouse_external"] = me, None
 
     def on_descendant_focus(self, event: Any) -> None:
         """A valid ID number moves on past sex and birth date (they are filled from it)."""
@@ -512,12 +435,12 @@ class PersonForm(FormBase):
     def _suggest_surname(self) -> None:
         """A new child gets the household's surname in the name field (typing goes on after it)."""
         person = self.person
-        if not self.new_member or person.get("relation") not in CHILD_RELATIONS or person.get("name"):
+        if not self.new_member or person.get("relation") not in families.CHILD_RELATIONS or person.get("name"):
             return
-        head = householder_name(self.record)
-        if not head:
+        family = surnames.child_surname(self.record)
+        if not family:
             return
-        self._suggested = head[0]
+        self._suggested = family
         name = self._fields["name"]
         name.input.select_on_focus = False
         name.value = self._suggested
@@ -534,7 +457,7 @@ class PersonForm(FormBase):
         for row_id in ("#row-spouse-ext", "#row-spouse-place"):
             self.query_one(row_id).display = external
         self.query_one("#row-flow").display = person.get("mgmt") in ("02", "03")
-        woman = person.get("sex") == "2" or not _empty(person.get("woman"))
+        woman = person.get("sex") == "2" or not people.is_empty(person.get("woman"))
         for widget in self.query(".woman"):
             widget.display = woman
 

@@ -9,6 +9,7 @@ from typing import ClassVar
 from textual.message import Message
 
 from store import idnumber
+from store.domain.idcheck import EARLIEST_BIRTH
 from tui.widgets.field import Field
 from tui.widgets.parsing import IdCheck, IdState, check_id
 
@@ -70,6 +71,7 @@ class IdField(Field):
                          classes=classes, disabled=disabled)  # fmt: skip
         self.input.restrict = r"[0-9X]*"
         self.today = today
+        self.earliest: date = EARLIEST_BIRTH  # the earliest birth date a number may carry (id_min_birth)
         self._check = check_id("")
         self._reported: tuple[str, IdState, str] = ("", "empty", "")
 
@@ -115,21 +117,21 @@ class IdField(Field):
             self.post_message(self.Parsed(self, check.number, check.sex, check.birth_date, check.state == "legacy"))
 
     def _refresh_value(self, text: str) -> None:
-        self._show(check_id(text, final=True, today=self.today))
+        self._show(check_id(text, final=True, today=self.today, earliest=self.earliest))
 
     def _typed(self, text: str) -> None:
-        check = check_id(text, today=self.today)
+        check = check_id(text, today=self.today, earliest=self.earliest)
         self._show(check)
         if len(check.number) == 18 and check.accepted:
             self._parsed(check)
             self.input.advance()
 
     def _entered(self) -> None:
-        check = check_id(self.input.value, final=True, today=self.today)
+        check = check_id(self.input.value, final=True, today=self.today, earliest=self.earliest)
         self._show(check)
         if check.accepted:
             self._parsed(check)
             super()._entered()
 
     def _left(self) -> None:
-        self._show(check_id(self.input.value, final=True, today=self.today))
+        self._show(check_id(self.input.value, final=True, today=self.today, earliest=self.earliest))

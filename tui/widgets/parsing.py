@@ -15,6 +15,7 @@ from typing import Literal
 
 from store import idnumber
 from store.codes import Code, CodeTable
+from store.domain.idcheck import EARLIEST_BIRTH, birth_problem
 
 __all__ = [
     "EARLIEST_DATE",
@@ -31,7 +32,7 @@ __all__ = [
 ]
 
 FuturePolicy = Literal["allow", "warn", "error"]
-EARLIEST_DATE = date(1890, 1, 1)
+EARLIEST_DATE = EARLIEST_BIRTH  # the earliest date a date field takes (the earliest birth date of rules.md ID03)
 
 # full-width ASCII (！..～) to half-width; ideographic space removed
 _WIDTH_TABLE: dict[int, int | None] = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: None}
@@ -209,19 +210,9 @@ class IdCheck:
         return self.state in ("ok", "legacy", "placeholder", "empty")
 
 
-def _date_problem(info: idnumber.IdInfo, today: date) -> str:
-    """Chinese message for an ID's impossible, too early or future birth date, else ''."""
-    part = info.date_part
-    shown = f"{part[:4]}-{part[4:6]}-{part[6:]}"
-    if info.birth_date is None:
-        return f"出生日期不存在：{shown}"
-    if info.birth_date < EARLIEST_DATE or info.birth_date > today:
-        return f"出生日期不合理：{shown}"
-    return ""
-
-
-def check_id(text: str, *, final: bool = False, today: date | None = None) -> IdCheck:
-    """Check a typed ID number at once (18 characters) or on Enter (15-digit legacy, anything shorter)."""
+def check_id(text: str, *, final: bool = False, today: date | None = None, earliest: date = EARLIEST_BIRTH) -> IdCheck:
+    """Check a typed ID number at once (18 characters) or on Enter (15-digit legacy, anything shorter); the
+    birth date it carries must lie from `earliest` (the audit setting ``id_min_birth``) to `today`."""
     today = today or date.today()
     number = idnumber.normalize(text)
     size = len(number)
@@ -233,7 +224,7 @@ def check_id(text: str, *, final: bool = False, today: date | None = None) -> Id
         info = idnumber.parse(number)
         if not info.format_ok:
             return IdCheck(number, "error", "身份证号格式不对：前17位应为数字，末位为数字或X")
-        problems = [p for p in (_date_problem(info, today),) if p]
+        problems = [p for p in (birth_problem(info, today, earliest),) if p]
         if not info.checksum_ok:
             problems.append(f"校验位应为 {info.expected_check}，现为 {number[17]}")
         if problems:
@@ -243,7 +234,7 @@ def check_id(text: str, *, final: bool = False, today: date | None = None) -> Id
         info = idnumber.parse(number)
         if not info.format_ok:
             return IdCheck(number, "error", "15位旧号码应全为数字")
-        problem = _date_problem(info, today)
+        problem = birth_problem(info, today, earliest)
         if problem:
             return IdCheck(number, "error", problem)
         upgraded = info.canonical
