@@ -346,6 +346,12 @@ async def household_detail(code: str) -> Detail | None:
     )  # fmt: skip
 
 
+async def unit_name(code: str) -> str | None:
+    """The name of unit `code` (None when there is no such unit)."""
+    name = await db.scalar("SELECT name FROM unit WHERE code = ?", [code])
+    return None if name is None else str(name)
+
+
 async def unit_names(codes: list[str]) -> dict[str, str]:
     """Names of the given unit codes (those that exist)."""
     if not codes:

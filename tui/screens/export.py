@@ -144,9 +144,9 @@ class ExportScreen(ModalScreen[Path | None]):
         self.run_worker(self._name_unit(self.unit_code), exclusive=True, group="export-unit")
 
     async def _name_unit(self, code: str) -> None:
-        from store import db
+        from store.browse import unit_name
 
-        name = await db.scalar("SELECT name FROM unit WHERE code = ?", [code]) if code else "全部"
+        name = await unit_name(code) if code else "全部"
         self.unit_name = str(name) if name else code
         label = self.query_one("#export-unit-name", Static)
         label.update(str(name) if name else Text("单位代码不存在", style="bold red"))
