@@ -372,7 +372,6 @@ async def operator_label(username: str) -> str:
 
 async def audit_as_of() -> dt.date | None:
     """The date of the stored audit (None before the first whole audit)."""
-    from store.schema import get_setting
+    from store.findings import stored_as_of
 
-    text = await get_setting("audit_as_of")
-    return dt.date.fromisoformat(text) if text else None
+    return await stored_as_of()
