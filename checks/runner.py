@@ -134,10 +134,8 @@ async def reaudit_households(codes: Sequence[str], as_of: dt.date | None = None)
 
 
 async def _store(findings: list[Finding], households: list[str] | None, as_of: dt.date, auditor: Auditor) -> None:
-    """Replace the stored findings (of `households`, or all, keeping only the pins this audit used) and store
-    the confirmation pins the audit made."""
-    from store.confirmations import save_pins
+    """Replace the stored findings (of `households`, or all) and store the confirmation pins the audit made
+    (a whole audit keeps only the pins it used), in one transaction."""
     from store.findings import replace_findings
 
-    await replace_findings(findings, households, as_of)
-    await save_pins(auditor.new_pins, prune=households is None)
+    await replace_findings(findings, households, as_of, auditor.new_pins)

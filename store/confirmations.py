@@ -15,6 +15,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from store import audit, sql
@@ -62,10 +63,13 @@ async def load_pins() -> dict[str, str]:
     return dict(await get_json(PINS_KEY, {}))
 
 
-async def save_pins(new_pins: Mapping[str, str], *, prune: bool = False) -> None:
+async def save_pins(
+    new_pins: Mapping[str, str], *, prune: bool = False, client: BaseDBAsyncClient | None = None
+) -> None:
     """Store the pins an audit made: merged into the stored ones, or with `prune` (a whole-database audit)
-    instead of them, keeping only the pins that audit used."""
+    instead of them, keeping only the pins that audit used (inside the caller's transaction when `client`
+    is one)."""
     if prune:
-        await put_json(PINS_KEY, dict(new_pins))
+        await put_json(PINS_KEY, dict(new_pins), client)
     elif new_pins:
-        await update_json(PINS_KEY, lambda old: {**old, **new_pins}, {})
+        await update_json(PINS_KEY, lambda old: {**old, **new_pins}, {}, client)

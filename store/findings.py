@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
 from tortoise.transactions import in_transaction
@@ -45,9 +45,17 @@ async def stored_as_of() -> dt.date | None:
     return dt.date.fromisoformat(text) if text else None
 
 
-async def replace_findings(findings: Iterable[StoredFinding], households: Sequence[str] | None, as_of: dt.date) -> None:
+async def replace_findings(
+    findings: Iterable[StoredFinding],
+    households: Sequence[str] | None,
+    as_of: dt.date,
+    pins: Mapping[str, str] | None = None,
+) -> None:
     """Replace the stored findings in one transaction: all of them (`households` None; the audit date is
-    then set to `as_of`), or those of the given households."""
+    then set to `as_of`), or those of the given households; with them the confirmation `pins` the audit made
+    (a whole-database audit replaces the stored pins, a re-audit adds to them)."""
+    from store.confirmations import save_pins
+
     rows = [(f.rule, f.severity, f.scope, f.household_code, f.unit, f.person_key,
              json.dumps(list(f.related), ensure_ascii=False), json.dumps(list(f.fields), ensure_ascii=False),
              f.message, f.confirmed) for f in findings]  # fmt: skip
@@ -66,3 +74,5 @@ async def replace_findings(findings: Iterable[StoredFinding], households: Sequen
             rows,
             client,
         )
+        if pins is not None:
+            await save_pins(pins, prune=households is None, client=client)
