@@ -12,8 +12,11 @@ Modules:
   ``checks.auditor`` (the rule runner), ``checks.passes`` and ``checks.parallel`` (the whole-database passes),
   ``checks.plans`` / ``checks.rows`` (query plans and the records they load), ``checks.drive`` (runs plans),
   ``checks.settings`` (the audit configuration of the open database);
-- ``checks.confirm`` — confirming warnings (核实无误); ``checks.quality`` — indicators and the sample;
+- ``checks.confirm`` — confirming warnings (核实无误), ``checks.pins`` — how imported confirmations are tied
+  to their values; ``checks.labels`` — labels the rule messages share; ``checks.quality`` — indicators and
+  the sample;
 - ``checks.commands`` — ``renkou check`` / ``renkou quality``; ``checks.docs`` — writes ``docs/rules.md``.
 
-Nothing here imports Textual; the database is reached through ``store`` only.
+Nothing here imports Textual; the database is reached through ``store`` only, and written only through
+``store`` functions (``store.findings``, ``store.confirmations``): no INSERT/UPDATE/DELETE here.
 """

@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from checks import confirm as _confirm
 from checks.config import DEFAULT_CONFIG, AuditConfig
 from checks.model import T_DUP, T_KIDS, T_MOTHER, T_PAIR, Context, Env, Finding, Hit, HouseholdView, PersonView
+from checks.pins import is_confirmed
 from checks.registry import Rule, all_rules
 
 __all__ = ["Auditor"]
@@ -149,5 +149,5 @@ class Auditor:
         if v.rec.get("confirmations"):
             for f in out:
                 if f.severity == "W":
-                    f.confirmed = _confirm.is_confirmed(f, v.rec, self.pins, self.new_pins)
+                    f.confirmed = is_confirmed(f, v.rec, self.pins, self.new_pins)
         return out

@@ -9,14 +9,11 @@ from itertools import pairwise
 from typing import Any
 
 from checks.dates import add_years, age, fmt
+from checks.labels import child_label
 from checks.model import T_FMD, T_KIDS, T_MOTHER, T_WOMAN, Env, PersonView
 from checks.registry import hit, rule
 
 _SEX = {"1": "男", "2": "女"}
-
-
-def _child(i: int, c: dict[str, Any]) -> str:
-    return f"第 {i + 1} 条（{c.get('name') or '无名'}，{fmt(c.get('birth_date'))} 出生）"
 
 
 @rule("CH01", "E", "woman", title="生育史与子女记录不符", fields=("woman.children",), needs=T_WOMAN | T_MOTHER,
@@ -38,20 +35,20 @@ def ch01(p: PersonView, env: Env) -> object:
         q = env.person(member)
         problems, fields = [], [f"woman.children[{i}].member"]
         if q is None:
-            problems.append(f"{_child(i, c)}关联的成员 {member} 在本库中不存在")
+            problems.append(f"{child_label(i, c)}关联的成员 {member} 在本库中不存在")
         else:
             if c.get("blood") == "1" and q.mother != p.key:
-                problems.append(f"{_child(i, c)}是亲生子女，但成员 {q.name or q.key} 的母亲没有关联本人")
+                problems.append(f"{child_label(i, c)}是亲生子女，但成员 {q.name or q.key} 的母亲没有关联本人")
             if c.get("sex") in _SEX and q.sx is not None and c["sex"] != q.sx:
-                problems.append(f"{_child(i, c)}性别为{_SEX[c['sex']]}，关联的成员性别为{_SEX[q.sx]}")
+                problems.append(f"{child_label(i, c)}性别为{_SEX[c['sex']]}，关联的成员性别为{_SEX[q.sx]}")
                 fields.append(f"woman.children[{i}].sex")
             if c.get("birth_date") is not None and q.birth is not None and c["birth_date"] != q.birth:
-                problems.append(f"{_child(i, c)}关联的成员出生日期为 {fmt(q.birth)}")
+                problems.append(f"{child_label(i, c)}关联的成员出生日期为 {fmt(q.birth)}")
                 fields.append(f"woman.children[{i}].birth_date")
             alive = c.get("alive")
             if alive is not None and alive == q.dead:
                 state = "已死亡" if q.dead else "存活"
-                problems.append(f"{_child(i, c)}{'记为存活' if alive else '记为死亡'}，关联的成员{state}")
+                problems.append(f"{child_label(i, c)}{'记为存活' if alive else '记为死亡'}，关联的成员{state}")
                 fields.append(f"woman.children[{i}].alive")
         if problems:
             hits.append(hit(fields=fields, related=[member], entry=f"children[{i}]", problems="；".join(problems)))
@@ -119,7 +116,7 @@ def ch03(p: PersonView, env: Env) -> object:
         days = (c["birth_date"] - last["birth_date"]).days
         if days < limit:
             hits.append(hit(fields=[f"woman.children[{before[-1][0]}].birth_date", f"woman.children[{i}].birth_date"],
-                            entry=f"children[{i}]", child=_child(i, c), previous=fmt(last["birth_date"]),
+                            entry=f"children[{i}]", child=child_label(i, c), previous=fmt(last["birth_date"]),
                             days=days, limit=limit))  # fmt: skip
     return hits or None
 
@@ -137,7 +134,7 @@ def ch04(p: PersonView, env: Env) -> object:
         years = age(p.birth, c["birth_date"])
         if years < low or years > high:
             hits.append(hit(fields=[f"woman.children[{i}].birth_date", "birth_date"], entry=f"children[{i}]",
-                            child=_child(i, c), age=years, low=low, high=high))  # fmt: skip
+                            child=child_label(i, c), age=years, low=low, high=high))  # fmt: skip
     return hits or None
 
 
@@ -151,7 +148,7 @@ def ch05(p: PersonView, env: Env) -> object:
     years = env.cfg.birth_min_years
     limit = add_years(p.birth, years)
     hits = [hit(fields=[f"woman.children[{i}].birth_date", "birth_date"], entry=f"children[{i}]",
-                child=_child(i, c), birth=fmt(p.birth), years=years)
+                child=child_label(i, c), birth=fmt(p.birth), years=years)
             for i, c in p.wf.births if c["birth_date"] < limit]  # fmt: skip
     return hits or None
 
@@ -165,7 +162,7 @@ def ch06(p: PersonView, env: Env) -> object:
     if married is None:
         return None
     hits = [hit(fields=[f"woman.children[{i}].birth_date", "first_marriage_date"], entry=f"children[{i}]",
-                child=_child(i, c), married=fmt(married))
+                child=child_label(i, c), married=fmt(married))
             for i, c in p.wf.births if c["birth_date"] < married]  # fmt: skip
     return hits or None
 
@@ -202,7 +199,7 @@ def ch07(p: PersonView, env: Env) -> object:
             else:
                 later = [x.since for x in env.region.policy if x.since.year > 1]
                 label = f"{min(later).isoformat()} 以前" if later else ""
-            hits.append(hit(fields=[f"woman.children[{i}].policy"], entry=f"children[{i}]", child=_child(i, c),
+            hits.append(hit(fields=[f"woman.children[{i}].policy"], entry=f"children[{i}]", child=child_label(i, c),
                             order=low, period=label, ceiling=period.ceiling, expected=expected,
                             actual=actual))  # fmt: skip
     return hits or None

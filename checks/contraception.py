@@ -5,9 +5,9 @@ The contraception of a couple is stored on the woman, including 01 男性绝育.
 from __future__ import annotations
 
 from checks.dates import add_years, fmt
+from checks.labels import child_label, method_label
 from checks.model import T_KIDS, T_MALE, T_METHOD, T_PREG, Env, PersonView
 from checks.registry import hit, rule
-from checks.required import _method
 from store.codes import FEMALE_METHODS, STERILISATION
 
 _ANY_METHOD = frozenset(f"0{i}" for i in range(1, 10))
@@ -21,7 +21,7 @@ _FAILURE_PRONE = frozenset({"01", "02", "03", "04"})
 def con1(p: PersonView, env: Env) -> object:
     """A female method (02 女性绝育, 03 宫内节育器, 04 皮下埋植, 05 口服避孕药, 06 注射避孕针) recorded on a male."""
     if p.sx == "1" and p.wf.method in FEMALE_METHODS:
-        return hit(method=_method(p.wf.method))
+        return hit(method=method_label(p.wf.method))
     return None
 
 
@@ -32,11 +32,11 @@ def con2(p: PersonView, env: Env) -> object:
     """Method 01–09 for a never-married (10 未婚) woman, or 03–09 for a woman aged 50 or more."""
     method = p.wf.method
     if method in _ANY_METHOD and p.marital == "10":
-        return hit(fields=["woman.contraception.method", "marital_status"], who="未婚妇女", method=_method(method))
+        return hit(fields=["woman.contraception.method", "marital_status"], who="未婚妇女", method=method_label(method))
     limit = env.cfg.method_age_limit
     if method in _LONG_OR_SHORT and p.age is not None and p.age >= limit:
         return hit(fields=["woman.contraception.method", "birth_date"], who=f"{p.age} 岁（{limit} 岁及以上）妇女",
-                   method=_method(method))  # fmt: skip
+                   method=method_label(method))  # fmt: skip
     return None
 
 
@@ -50,7 +50,7 @@ def con3(p: PersonView, env: Env) -> object:
     if not wf.open or wf.method not in _FAILURE_PRONE or wf.contraception.get("failure") is not None:
         return None
     return [hit(fields=["woman.contraception.failure", f"woman.pregnancies[{i}].lmp"], entry=f"pregnancies[{i}]",
-                lmp=fmt(g.get("lmp")), method=_method(wf.method)) for i, g in wf.open]  # fmt: skip
+                lmp=fmt(g.get("lmp")), method=method_label(wf.method)) for i, g in wf.open]  # fmt: skip
 
 
 @rule("CON4", "E", "woman", title="避孕措施早于 15 周岁", fields=("woman.contraception.since",), needs=T_METHOD,
@@ -63,7 +63,7 @@ def con4(p: PersonView, env: Env) -> object:
         return None
     birthday = add_years(p.birth, env.cfg.method_min_age)
     if wf.since < birthday:
-        return hit(fields=["woman.contraception.since", "birth_date"], method=_method(wf.method), since=fmt(wf.since),
+        return hit(fields=["woman.contraception.since", "birth_date"], method=method_label(wf.method), since=fmt(wf.since),
                    age=env.cfg.method_min_age, birthday=fmt(birthday))  # fmt: skip
     return None
 
@@ -77,9 +77,7 @@ def con5(p: PersonView, env: Env) -> object:
     wf = p.wf
     if wf.method not in STERILISATION or wf.since is None or wf.contraception.get("failure") is not None:
         return None
-    from checks.children import _child
-
     hits = [hit(fields=["woman.contraception.failure", f"woman.children[{i}].birth_date"], entry=f"children[{i}]",
-                child=_child(i, c), method=_method(wf.method), since=fmt(wf.since))
+                child=child_label(i, c), method=method_label(wf.method), since=fmt(wf.since))
             for i, c in wf.births if c["birth_date"] > wf.since]  # fmt: skip
     return hits or None

@@ -14,6 +14,8 @@ from typing import Any
 
 from checks.plans import Plan
 
+__all__ = ["drive_async", "drive_sync", "open_reader", "run_plan", "sqlite_path"]
+
 
 class _NoCyclicGC:
     """The audit allocates millions of short-lived, acyclic objects; the cyclic collector would spend a quarter
@@ -28,7 +30,8 @@ class _NoCyclicGC:
             gc.enable()
 
 
-def _drive_sync(plan: Plan, conn: Any) -> Any:
+def drive_sync(plan: Plan, conn: Any) -> Any:
+    """Run a plan over an `sqlite3` connection (in the calling thread)."""
     with _NoCyclicGC():
         try:
             query = next(plan)
@@ -39,7 +42,8 @@ def _drive_sync(plan: Plan, conn: Any) -> Any:
             return stop.value
 
 
-async def _drive_async(plan: Plan, client: Any = None) -> Any:
+async def drive_async(plan: Plan, client: Any = None) -> Any:
+    """Run a plan over the Tortoise connection (or `client`)."""
     from store import db
 
     with _NoCyclicGC():
@@ -52,29 +56,29 @@ async def _drive_async(plan: Plan, client: Any = None) -> Any:
             return stop.value
 
 
-def _sqlite_path() -> str | None:
+def sqlite_path() -> str | None:
     """The file of the open SQLite database (None on PostgreSQL or in memory)."""
     from store import db
 
     return db.sqlite_file()
 
 
-def _open_reader(path: str) -> Any:
+def open_reader(path: str) -> Any:
     """A read-only snapshot connection to the database file (see :func:`store.db.open_snapshot_reader`)."""
     from store import db
 
     return db.open_snapshot_reader(path)
 
 
-async def _run(plans: Callable[[], Plan]) -> Any:
+async def run_plan(plans: Callable[[], Plan]) -> Any:
     """Run a plan against the open database: in a worker thread over sqlite3, or over Tortoise."""
-    path = _sqlite_path()
+    path = sqlite_path()
     if path is not None:
 
         def work() -> Any:
-            conn = _open_reader(path)
+            conn = open_reader(path)
             try:
-                return _drive_sync(plans(), conn)
+                return drive_sync(plans(), conn)
             finally:
                 conn.close()
 
@@ -82,4 +86,4 @@ async def _run(plans: Callable[[], Plan]) -> Any:
     from tortoise.transactions import in_transaction
 
     async with in_transaction() as client:
-        return await _drive_async(plans(), client)
+        return await drive_async(plans(), client)

@@ -15,7 +15,12 @@ This module is the public façade of the audit; the work is done in small module
   ("sans I/O"), and the plans that load person records; :mod:`checks.rows` — their SQL and records;
 * :mod:`checks.drive` — runs plans: on SQLite in a worker thread over a read-only `sqlite3` connection
   (fast, and the event loop stays free), on PostgreSQL over the Tortoise connection;
-* :mod:`checks.settings` — the audit configuration and the stored audit date of the open database.
+* :mod:`checks.settings` — the audit configuration and the stored audit date of the open database;
+* :mod:`checks.pins` — how imported confirmations are tied to the values they confirmed;
+  :mod:`checks.confirm` — confirming a warning (核实无误).
+
+Nothing here writes the database itself: the findings, pins and confirmations are stored through
+:mod:`store.findings` and :mod:`store.confirmations`.
 """
 
 from __future__ import annotations
@@ -24,18 +29,18 @@ from checks.auditor import Auditor
 from checks.inline import RecordContext as RecordContext
 from checks.inline import audit_record, load_context
 from checks.parallel import PARALLEL_THRESHOLD as PARALLEL_THRESHOLD
-from checks.parallel import _audit_range as _audit_range
-from checks.parallel import _workers as _workers
+from checks.parallel import audit_range as audit_range
+from checks.parallel import worker_count as worker_count
 from checks.passes import BATCH_HOUSEHOLDS as BATCH_HOUSEHOLDS
 from checks.passes import Progress as Progress
 from checks.plans import CHUNK as CHUNK
 from checks.plans import Plan as Plan
 from checks.plans import Query as Query
-from checks.plans import _index_duplicates as _index_duplicates
+from checks.plans import index_duplicates as index_duplicates
 from checks.rows import person_record as person_record
 from checks.runner import AuditSummary, reaudit_households, run_audit
-from checks.settings import _stored_as_of as _stored_as_of
 from checks.settings import load_config
+from checks.settings import stored_as_of as stored_as_of
 
 __all__ = [
     "AuditSummary",

@@ -13,12 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from checks import confirm as _confirm
 from checks.auditor import Auditor
 from checks.config import DEFAULT_CONFIG, AuditConfig
-from checks.drive import _drive_async
+from checks.drive import drive_async
 from checks.model import Context, Finding, PersonView
-from checks.plans import CHUNK, Plan, _active_ids_with_numbers, _id_forms, _index_duplicates, _load_by_ids, _marks
+from checks.plans import CHUNK, Plan, active_ids_with_numbers, id_forms, index_duplicates, load_by_ids, marks
 from checks.settings import load_config
 
 __all__ = ["RecordContext", "audit_record", "load_context"]
@@ -66,18 +65,18 @@ def _context_plan(records: Sequence[dict[str, Any]], config: AuditConfig, as_of:
     keys = sorted(forward)
     for start in range(0, len(keys), CHUNK):
         chunk = keys[start : start + CHUNK]
-        rows = yield (f"SELECT p.id FROM person p WHERE p.key IN ({_marks(len(chunk))})", chunk)
+        rows = yield (f"SELECT p.id FROM person p WHERE p.key IN ({marks(len(chunk))})", chunk)
         wanted.update(r[0] for r in rows)
     spouse_linkers: dict[str, list[str]] = defaultdict(list)
     children_of: dict[str, list[str]] = defaultdict(list)
     mine = sorted(local)
     for start in range(0, len(mine), CHUNK):
         chunk = mine[start : start + CHUNK]
-        marks = _marks(len(chunk))
+        holes = marks(len(chunk))
         for column, linkers in (("spouse_id", spouse_linkers), ("mother_id", children_of)):
             # persons outside the household that link to one of its members
             rows = yield (f"SELECT p.id, p.key, t.key FROM person t JOIN person p ON p.{column} = t.id "
-                          f"WHERE t.key IN ({marks})", chunk)  # fmt: skip
+                          f"WHERE t.key IN ({holes})", chunk)  # fmt: skip
             for pid, key, target in rows:
                 if key not in local:
                     linkers[target].append(key)
@@ -94,17 +93,17 @@ def _context_plan(records: Sequence[dict[str, Any]], config: AuditConfig, as_of:
             if not v.active:
                 continue
             if v.id_canonical:
-                forms.update(_id_forms(v.id_canonical))
+                forms.update(id_forms(v.id_canonical))
                 if v.id_number and v.id_number not in forms:
                     forms.add(v.id_number)
             if v.name and v.sex is not None and v.birth is not None:
                 nsb.add((code[:9], v.name, v.sex, v.birth))
-    wanted.update((yield from _active_ids_with_numbers(forms)))
+    wanted.update((yield from active_ids_with_numbers(forms)))
     for town, name, sex, birth in sorted(nsb, key=repr):
         rows = yield ("SELECT p.id, p.household_id FROM person p WHERE p.birth_date = ? AND p.name = ? AND p.sex = ? "
                       "AND p.cancel_reason IS NULL", (birth, name, sex))  # fmt: skip
         wanted.update(r[0] for r in rows if r[1][:9] == town)
-    loaded = yield from _load_by_ids(sorted(wanted))
+    loaded = yield from load_by_ids(sorted(wanted))
     ctx = RecordContext(spouse_linkers=dict(spouse_linkers), children_of=dict(children_of))
     views = []
     for rec in loaded.values():
@@ -125,7 +124,7 @@ def _context_plan(records: Sequence[dict[str, Any]], config: AuditConfig, as_of:
                 ctx.spouse_linkers.setdefault(v.spouse, []).append(v.key)
             if v.mother:
                 ctx.children_of.setdefault(v.mother, []).append(v.key)
-    _index_duplicates(ctx, views)
+    index_duplicates(ctx, views)
     ctx.households -= set(codes)
     return ctx
 
@@ -139,10 +138,11 @@ async def load_context(
     households linking to its members as spouse or mother, and duplicate candidates (same ID, or same
     name, sex and birth date in the township)."""
     from store import db
+    from store.confirmations import load_pins
 
     records = [record] if isinstance(record, dict) else list(record)
     config = config or await load_config()
     as_of = as_of or dt.date.today()
-    ctx = await _drive_async(_context_plan(records, config, as_of, db.dialect()))
-    ctx.pins = await _confirm.load_pins()
+    ctx = await drive_async(_context_plan(records, config, as_of, db.dialect()))
+    ctx.pins = await load_pins()
     return ctx

@@ -7,9 +7,9 @@ MAR7, MAR9) report on every record of such a pair, naming the other.
 from __future__ import annotations
 
 from checks.dates import age, fmt
+from checks.labels import marital_label
 from checks.model import T_FMD, T_MARR, T_MARRIED, T_MCD, T_NOTWED, T_PAIR, T_SPOUSE, Env, PersonView
 from checks.registry import hit, rule
-from checks.required import _status
 
 
 def partners(p: PersonView, env: Env) -> list[PersonView]:
@@ -72,7 +72,7 @@ def mar3(p: PersonView, env: Env) -> object:
     if p.marital in ("10", "30", "40") and p.spouse is not None:
         found.append(("spouse", "关联的配偶"))
     if found:
-        return hit(fields=["marital_status", *(k for k, _ in found)], status=_status(p.marital),
+        return hit(fields=["marital_status", *(k for k, _ in found)], status=marital_label(p.marital),
                    what="、".join(label for _, label in found))  # fmt: skip
     return None
 
@@ -86,7 +86,7 @@ def mar4(p: PersonView, env: Env) -> object:
     if p.married and p.spouse is None:
         ext = p.rec.get("spouse_external")
         text = f"（外地配偶：{ext.get('name') or ext.get('id_number') or '无名'}）" if ext else ""
-        return hit(status=_status(p.marital), external=text)
+        return hit(status=marital_label(p.marital), external=text)
     return None
 
 
@@ -116,7 +116,7 @@ def mar6(p: PersonView, env: Env) -> object:
     if q.spouse != p.key:
         return hit(spouse=_who(q), why="没有反向关联本人")
     if not q.married:
-        return hit(spouse=_who(q), why=f"的婚姻状况为 {_status(q.marital)}")
+        return hit(spouse=_who(q), why=f"的婚姻状况为 {marital_label(q.marital)}")
     return None
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from checks.rows import getter, person_record
 from store import idnumber
 from store.codes import (
     RELATION_CHILD_BLOOD,
@@ -135,6 +136,32 @@ def _known_region(region: str) -> bool:
     return known
 
 
+#: the person-row columns a view reads (:meth:`PersonView.from_row`), picked in one call
+_VIEW_COLUMNS = getter(
+    "key",
+    "name",
+    "id_type",
+    "id_number",
+    "sex",
+    "birth_date",
+    "relation",
+    "ethnicity",
+    "hukou_nature",
+    "marital_status",
+    "first_marriage_date",
+    "marriage_change_date",
+    "mgmt",
+    "registered_place_code",
+    "flow_type",
+    "flow_since",
+    "flow_place_code",
+    "flow_place",
+    "moved_in_date",
+    "death_date",
+    "cancel_reason",
+)
+
+
 class PersonView:
     """One person with the derived values the rules use (see the module docstring)."""
 
@@ -195,14 +222,13 @@ class PersonView:
         cls, row: tuple[Any, ...], links: tuple[str | None, str | None, str | None], woman: dict[str, Any] | None,
         extra: tuple[list[Any], list[Any]] | None, household: str, env: Env,
     ) -> PersonView:  # fmt: skip
-        """A view straight from a database row of `checks.rows._STREAM_SQL` (the whole-database audit);
+        """A view straight from a database row of `checks.rows.STREAM_SQL` (the whole-database audit);
         the interchange record is built only if a rule asks for it (:attr:`rec`)."""
         self = cls.__new__(cls)
         self._rec = None
         self._row = (row, links, woman, extra)
-        (_, key, _, _, name, id_type, id_number, sex, birth, relation, ethnicity, hukou, _, marital, fmd, mcd,
-         _, _, _, mgmt, place, flow_type, flow_since, flow_code, flow_place, moved_date, _, death, cancel_reason,
-         *_) = row  # fmt: skip
+        (key, name, id_type, id_number, sex, birth, relation, ethnicity, hukou, marital, fmd, mcd, mgmt, place,
+         flow_type, flow_since, flow_code, flow_place, moved_date, death, cancel_reason) = _VIEW_COLUMNS(row)  # fmt: skip
         flow = None
         if flow_type is not None:
             flow = {"type": flow_type, "since": flow_since, "place_code": flow_code, "place": flow_place}
@@ -217,8 +243,6 @@ class PersonView:
     def rec(self) -> dict[str, Any]:
         """The interchange-shaped person record."""
         if self._rec is None:
-            from checks.rows import person_record
-
             row, links, woman, extra = self._row  # type: ignore[misc]
             rec = person_record(row, *links)
             rec["woman"] = woman

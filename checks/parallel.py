@@ -1,7 +1,7 @@
 """The whole-database audit of a large SQLite database in several processes.
 
-:func:`_run_parallel` splits the households into code ranges, each audited by a ``python -m checks.worker``
-process that runs :func:`_audit_range` (both passes of :mod:`checks.passes` over its own read-only connection).
+:func:`run_parallel` splits the households into code ranges, each audited by a ``python -m checks.worker``
+process that runs :func:`audit_range` (both passes of :mod:`checks.passes` over its own read-only connection).
 """
 
 from __future__ import annotations
@@ -12,18 +12,18 @@ from itertools import pairwise
 
 from checks.auditor import Auditor
 from checks.config import AuditConfig
-from checks.drive import _drive_sync, _open_reader
+from checks.drive import drive_sync, open_reader
 from checks.model import Finding
-from checks.passes import Progress, _global_context_plan, _households_plan
+from checks.passes import Progress, global_context_plan, households_plan
 from checks.plans import Plan
 
-__all__ = ["PARALLEL_THRESHOLD"]
+__all__ = ["PARALLEL_THRESHOLD", "audit_range", "run_parallel", "worker_count"]
 
 #: households below which the whole audit stays in one process.
 PARALLEL_THRESHOLD = 20_000
 
 
-def _workers(households: int) -> int:
+def worker_count(households: int) -> int:
     """How many processes audit a database of this size (``RENKOU_AUDIT_WORKERS`` overrides)."""
     import os
 
@@ -35,7 +35,7 @@ def _workers(households: int) -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def _audit_range(
+def audit_range(
     path: str, as_of: dt.date, today: dt.date, config: AuditConfig, pins: dict[str, str], after: str, upto: str
 ) -> tuple[int, int, list[Finding], dict[str, str]]:
     """One worker process: the global context, then the households in (after, upto]."""
@@ -43,18 +43,18 @@ def _audit_range(
     findings: list[Finding] = []
 
     def plans() -> Plan:
-        ctx = yield from _global_context_plan(auditor, "sqlite")
-        return (yield from _households_plan(auditor, ctx, findings, None, 0, after, upto))
+        ctx = yield from global_context_plan(auditor, "sqlite")
+        return (yield from households_plan(auditor, ctx, findings, None, 0, after, upto))
 
-    conn = _open_reader(path)
+    conn = open_reader(path)
     try:
-        households, persons = _drive_sync(plans(), conn)
+        households, persons = drive_sync(plans(), conn)
     finally:
         conn.close()
     return households, persons, findings, auditor.new_pins
 
 
-async def _run_parallel(
+async def run_parallel(
     path: str, auditor: Auditor, workers: int, total: int, progress: Progress | None
 ) -> tuple[int, int, list[Finding], dict[str, str]]:
     """Split the households into `workers` code ranges, each audited by a ``python -m checks.worker``

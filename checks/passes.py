@@ -1,10 +1,10 @@
 """The two passes of the whole-database audit, as plans (:mod:`checks.plans`).
 
-* :func:`_global_context_plan` — pass one: a handful of SQL queries aggregated by the database find what
+* :func:`global_context_plan` — pass one: a handful of SQL queries aggregated by the database find what
   crosses household boundaries (spouse and mother links between households, duplicate-ID and
   same-name-sex-birth candidates) and load views of just those persons into one global
   :class:`~checks.model.Context`;
-* :func:`_households_plan` — pass two: stream household records in code order, in batches, and audit each
+* :func:`households_plan` — pass two: stream household records in code order, in batches, and audit each
   exactly as :func:`checks.inline.audit_record` would.
 """
 
@@ -16,11 +16,25 @@ from typing import Any
 
 from checks.auditor import Auditor
 from checks.model import Context, Finding, PersonView
-from checks.plans import Plan, _active_ids_with_numbers, _id_forms, _index_duplicates, _load_by_ids
-from checks.rows import _BENEFIT_SQL, _CHILD_STREAM_SQL, _CONFIRMATION_SQL, _PREGNANCY_SQL, _STREAM_SQL, _woman_block
+from checks.plans import Plan, active_ids_with_numbers, id_forms, index_duplicates, load_by_ids
+from checks.rows import (
+    BENEFIT_SQL,
+    CHILD_STREAM_SQL,
+    CONFIRMATION_SQL,
+    FATHER,
+    HAS_WOMAN,
+    HOUSEHOLD,
+    ID,
+    KEY,
+    MOTHER,
+    PREGNANCY_SQL,
+    SPOUSE,
+    STREAM_SQL,
+    woman_block,
+)
 from store.idnumber import parse as parse_id
 
-__all__ = ["BATCH_HOUSEHOLDS", "Progress"]
+__all__ = ["BATCH_HOUSEHOLDS", "Progress", "global_context_plan", "households_plan"]
 
 #: called with (households done, households in all) as the audit goes.
 Progress = Callable[[int, int], None]
@@ -60,7 +74,7 @@ _CROSS_MEMBER_SQL = (
 )
 
 
-def _global_context_plan(auditor: Auditor, dialect: str) -> Plan:
+def global_context_plan(auditor: Auditor, dialect: str) -> Plan:
     """Pass one of the whole audit: the global context of cross-household links and duplicate candidates."""
     spouse_links = yield (_CROSS_SPOUSE_SQL, ())
     mother_links = yield (_CROSS_MOTHER_SQL, ())
@@ -75,9 +89,9 @@ def _global_context_plan(auditor: Auditor, dialect: str) -> Plan:
     for _, raw in unusual:  # find the differently spelt twins of these numbers by index
         info = parse_id(raw)
         if info.format_ok and info.canonical:
-            forms.update(_id_forms(info.canonical))
-    wanted.update((yield from _active_ids_with_numbers(forms)))
-    records = yield from _load_by_ids(sorted(wanted))
+            forms.update(id_forms(info.canonical))
+    wanted.update((yield from active_ids_with_numbers(forms)))
+    records = yield from load_by_ids(sorted(wanted))
     env = auditor.env()
     ctx = Context()
     key_of = ctx.keys_by_id
@@ -88,11 +102,11 @@ def _global_context_plan(auditor: Auditor, dialect: str) -> Plan:
         ctx.spouse_linkers.setdefault(key_of[dst], []).append(key_of[src])
     for child, mother in mother_links:
         ctx.children_of.setdefault(key_of[mother], []).append(key_of[child])
-    _index_duplicates(ctx, ctx.persons.values(), 2)
+    index_duplicates(ctx, ctx.persons.values(), 2)
     return ctx
 
 
-def _households_plan(auditor: Auditor, ctx: Context, out: list[Finding], progress: Progress | None,
+def households_plan(auditor: Auditor, ctx: Context, out: list[Finding], progress: Progress | None,
                      total: int, after: str = "", upto: str = "\uffff") -> Plan:  # fmt: skip
     """Pass two: stream the households in code order (those after `after`, up to `upto`) and audit each."""
     done = persons = 0
@@ -106,17 +120,17 @@ def _households_plan(auditor: Auditor, ctx: Context, out: list[Finding], progres
         records = {r[0]: {"household": {"code": r[0], "unit": r[1], "group": r[2], "kind": r[3], "status": r[4],
                                         "closed_date": r[5]}, "members": []} for r in rows}  # fmt: skip
         params = (first, last)
-        prow = yield (_STREAM_SQL + "WHERE p.household_id >= ? AND p.household_id <= ? "
+        prow = yield (STREAM_SQL + "WHERE p.household_id >= ? AND p.household_id <= ? "
                       "ORDER BY p.household_id, p.seq, p.id", params)  # fmt: skip
-        keys = {r[0]: r[1] for r in prow}
+        keys = {r[ID]: r[KEY] for r in prow}
         global_keys = ctx.keys_by_id
         women: dict[int, dict[str, Any]] = {}
         for r in prow:
-            if r[30]:
-                women[r[0]] = _woman_block(r)
+            if r[HAS_WOMAN]:
+                women[r[ID]] = woman_block(r)
         hist = "w.household_id >= ? AND w.household_id <= ?"
         if women:
-            for r in (yield (_CHILD_STREAM_SQL + f"WHERE {hist} ORDER BY c.woman_id, c.seq", params)):
+            for r in (yield (CHILD_STREAM_SQL + f"WHERE {hist} ORDER BY c.woman_id, c.seq", params)):
                 woman = women.get(r[0])
                 if woman is not None:
                     member = None if r[9] is None else keys.get(r[9]) or global_keys.get(r[9])
@@ -124,23 +138,23 @@ def _households_plan(auditor: Auditor, ctx: Context, out: list[Finding], progres
                         "order": r[1], "name": r[2], "sex": r[3], "birth_date": r[4], "policy": r[5],
                         "blood": r[6], "alive": None if r[7] is None else bool(r[7]),
                         "disabled_grade": r[8], "member": member})  # fmt: skip
-            for r in (yield (_PREGNANCY_SQL + f"WHERE {hist} ORDER BY g.woman_id, g.seq", params)):
+            for r in (yield (PREGNANCY_SQL + f"WHERE {hist} ORDER BY g.woman_id, g.seq", params)):
                 woman = women.get(r[0])
                 if woman is not None:
                     woman["pregnancies"].append({"lmp": r[1], "edd": r[2], "outcome": r[3], "outcome_date": r[4]})
         extras: dict[int, tuple[list[Any], list[Any]]] = {}
-        for r in (yield (_BENEFIT_SQL + f"WHERE {hist} ORDER BY b.person_id, b.id", params)):
+        for r in (yield (BENEFIT_SQL + f"WHERE {hist} ORDER BY b.person_id, b.id", params)):
             extras.setdefault(r[0], ([], []))[0].append({"kind": r[1], "since": r[2]})
-        for r in (yield (_CONFIRMATION_SQL + f"WHERE {hist} ORDER BY c.person_id, c.id", params)):
+        for r in (yield (CONFIRMATION_SQL + f"WHERE {hist} ORDER BY c.person_id, c.id", params)):
             extras.setdefault(r[0], ([], []))[1].append({
                 "rule": r[1], "fields": json.loads(r[2] or "[]"), "reason": r[3], "by": r[4], "at": r[5],
                 "_record_version": r[6]})  # fmt: skip
         members: dict[str, list[PersonView]] = {}
         for r in prow:
-            sid, mid, fid = r[37], r[38], r[39]
+            sid, mid, fid = r[SPOUSE], r[MOTHER], r[FATHER]
             links = (sid and (keys.get(sid) or global_keys.get(sid)), mid and (keys.get(mid) or global_keys.get(mid)),
                      fid and (keys.get(fid) or global_keys.get(fid)))  # fmt: skip
-            pid, code = r[0], r[2]
+            pid, code = r[ID], r[HOUSEHOLD]
             view = PersonView.from_row(r, links, women.get(pid), extras.get(pid), code, env)  # type: ignore[arg-type]
             members.setdefault(code, []).append(view)
         for code, record in records.items():

@@ -15,9 +15,31 @@ from collections.abc import Generator, Iterable, Sequence
 from typing import Any
 
 from checks.model import Context, PersonView
-from checks.rows import _BENEFIT_SQL, _CHILD_SQL, _CONFIRMATION_SQL, _PERSON_SQL, _PREGNANCY_SQL, _attach, person_record
+from checks.rows import (
+    BENEFIT_SQL,
+    CHILD_SQL,
+    CONFIRMATION_SQL,
+    FATHER,
+    HOUSEHOLD,
+    ID,
+    MOTHER,
+    PERSON_SQL,
+    PREGNANCY_SQL,
+    SPOUSE,
+    attach_histories,
+    person_record,
+)
 
-__all__ = ["CHUNK", "Plan", "Query"]
+__all__ = [
+    "CHUNK",
+    "Plan",
+    "Query",
+    "active_ids_with_numbers",
+    "id_forms",
+    "index_duplicates",
+    "load_by_ids",
+    "marks",
+]
 
 Query = tuple[str, Sequence[Any]]
 Plan = Generator[Query, list[Any], Any]
@@ -26,45 +48,45 @@ Plan = Generator[Query, list[Any], Any]
 CHUNK = 500
 
 
-def _marks(n: int) -> str:
+def marks(n: int) -> str:
     """`n` comma-separated ``?`` placeholders."""
     return ",".join("?" * n)
 
 
 def _load_persons(where: str, params: Sequence[Any], order: str = "") -> Plan:
     """Person records (with their histories) selected by a WHERE clause on `p`."""
-    rows = yield (_PERSON_SQL + f"WHERE {where} {order}", params)
-    persons = {r[0]: person_record(r, r[37], r[38], r[39]) for r in rows}
+    rows = yield (PERSON_SQL + f"WHERE {where} {order}", params)
+    persons = {r[ID]: person_record(r, r[SPOUSE], r[MOTHER], r[FATHER]) for r in rows}
     if not persons:
         return persons, rows
     hist = where.replace("p.", "w.")
-    children = yield (_CHILD_SQL + f"WHERE {hist} ORDER BY c.woman_id, c.seq", params)
+    children = yield (CHILD_SQL + f"WHERE {hist} ORDER BY c.woman_id, c.seq", params)
     yield from _histories(persons, hist, params, children)
     return persons, rows
 
 
 def _histories(persons: dict[int, dict[str, Any]], hist: str, params: Sequence[Any], children: list[Any]) -> Plan:
     """Load the pregnancies, benefits and confirmations of `persons` and attach them with `children`."""
-    pregnancies = yield (_PREGNANCY_SQL + f"WHERE {hist} ORDER BY g.woman_id, g.seq", params)
-    benefits = yield (_BENEFIT_SQL + f"WHERE {hist} ORDER BY b.person_id, b.id", params)
-    confirmations = yield (_CONFIRMATION_SQL + f"WHERE {hist} ORDER BY c.person_id, c.id", params)
-    _attach(persons, children, pregnancies, benefits, confirmations)
+    pregnancies = yield (PREGNANCY_SQL + f"WHERE {hist} ORDER BY g.woman_id, g.seq", params)
+    benefits = yield (BENEFIT_SQL + f"WHERE {hist} ORDER BY b.person_id, b.id", params)
+    confirmations = yield (CONFIRMATION_SQL + f"WHERE {hist} ORDER BY c.person_id, c.id", params)
+    attach_histories(persons, children, pregnancies, benefits, confirmations)
 
 
-def _load_by_ids(ids: Sequence[int]) -> Plan:
+def load_by_ids(ids: Sequence[int]) -> Plan:
     """Person records by database id, with the household code of each (as ``_household``)."""
     out: dict[int, dict[str, Any]] = {}
     ids = sorted(set(ids))
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        persons, rows = yield from _load_persons(f"p.id IN ({_marks(len(chunk))})", chunk)
+        persons, rows = yield from _load_persons(f"p.id IN ({marks(len(chunk))})", chunk)
         for r in rows:
-            persons[r[0]]["_household"] = r[2]
+            persons[r[ID]]["_household"] = r[HOUSEHOLD]
         out.update(persons)
     return out
 
 
-def _id_forms(canonical: str) -> list[str]:
+def id_forms(canonical: str) -> list[str]:
     """Stored spellings under which a canonical number can be found by an indexed look-up."""
     forms = [canonical]
     if canonical.endswith("X"):
@@ -74,19 +96,19 @@ def _id_forms(canonical: str) -> list[str]:
     return forms
 
 
-def _active_ids_with_numbers(numbers: set[str]) -> Plan:
+def active_ids_with_numbers(numbers: set[str]) -> Plan:
     """Ids of the active persons whose stored ID number is one of `numbers` (an index look-up per chunk)."""
     found: set[int] = set()
     listed = sorted(numbers)
     for start in range(0, len(listed), CHUNK):
         chunk = listed[start : start + CHUNK]
         rows = yield (f"SELECT p.id FROM person p WHERE p.cancel_reason IS NULL AND p.id_number IN "
-                      f"({_marks(len(chunk))})", chunk)  # fmt: skip
+                      f"({marks(len(chunk))})", chunk)  # fmt: skip
         found.update(r[0] for r in rows)
     return found
 
 
-def _index_duplicates(ctx: Context, views: Iterable[PersonView], least: int = 1) -> None:
+def index_duplicates(ctx: Context, views: Iterable[PersonView], least: int = 1) -> None:
     """Fill the duplicate indexes of a context with the active persons among `views` (groups of at least
     `least` persons)."""
     by_id: dict[str, list[str]] = defaultdict(list)

@@ -22,6 +22,7 @@ from typing import Any
 
 from checks.config import AuditConfig
 from checks.dates import age
+from store.verification import RESULTS_KEY as RESULTS_KEY
 
 __all__ = [
     "INDICATORS",
@@ -46,7 +47,6 @@ TITLES = {
     "accuracy_rate": "主要数据项准确率", "score": "质量得分", "passed": "是否达标",
 }  # fmt: skip
 _LEVELS = {"village": 0, "township": 1, "county": 2}
-RESULTS_KEY = "verification_results"
 
 
 @dataclass(frozen=True)
@@ -258,7 +258,7 @@ async def _village_counts(
     month: dt.date,
 ) -> dict[str, UnitCounts]:  # fmt: skip
     from store import db
-    from store.schema import get_setting
+    from store.verification import load_results
 
     counts: dict[str, UnitCounts] = {}
 
@@ -328,8 +328,7 @@ async def _village_counts(
         c = unit(code)
         c.events, c.events_on_time = int(n), int(on_time or 0)
     if results is None:
-        text = await get_setting(RESULTS_KEY)
-        results = json.loads(text) if text else []
+        results = await load_results()
     for code, (verified, correct) in accuracy_from_results(results).items():
         c = unit(code)
         c.items_verified, c.items_correct = verified, correct
@@ -348,13 +347,13 @@ async def compute_quality(
     """Quality per village, township and county (villages first, then townships, then counties) from the
     stored audit. `as_of` defaults to the date of the stored audit; the reporting month of timeliness is
     `month` ('YYYY-MM') or the month of `as_of`; `results` are verification results (else those stored)."""
-    from checks.settings import _stored_as_of, load_config
+    from checks.settings import load_config, stored_as_of
     from store import db
 
     config = config or QualityConfig()
     audit_config = audit_config or await load_config()
     today = today or dt.date.today()
-    as_of = as_of or await _stored_as_of() or today
+    as_of = as_of or await stored_as_of() or today
     start = dt.date.fromisoformat(month + "-01") if month else as_of.replace(day=1)
     villages = await _village_counts(as_of, audit_config, config, results, start)
     final = today > _deadline(start, config.deadline_day).date() - dt.timedelta(days=1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from checks.dates import fmt
+from checks.labels import marital_label, method_label
 from checks.model import (
     T_ADULT,
     T_CHG,
@@ -68,14 +69,8 @@ def req2(p: PersonView, env: Env) -> object:
 def req3(p: PersonView, env: Env) -> object:
     """Ever married (20–23, 30, 40), age 15 or more, and 初婚日期 empty."""
     if p.ever_married and p.first_marriage is None and p.age is not None and p.age >= env.cfg.adult_age:
-        return hit(status=_status(p.marital))
+        return hit(status=marital_label(p.marital))
     return None
-
-
-def _status(code: str | None) -> str:
-    from store.codes import TABLES
-
-    return f"{code} {TABLES['marital_status'].label(code)}" if code else "空"
 
 
 @rule("REQ4", "E", "person", title="婚姻变动日期为空", fields=("marriage_change_date",), needs=T_CHG, avoid=T_MCD,
@@ -84,7 +79,7 @@ def _status(code: str | None) -> str:
 def req4(p: PersonView, env: Env) -> object:
     """Marital status 22, 23, 30 or 40 and 婚姻变动日期 empty."""
     if p.marital in ("22", "23", "30", "40") and p.marriage_change is None:
-        return hit(status=_status(p.marital))
+        return hit(status=marital_label(p.marital))
     return None
 
 
@@ -120,14 +115,8 @@ def req6(p: PersonView, env: Env) -> object:
     """A contraceptive method other than 00 无措施 without a start date."""
     wf = p.wf
     if wf.method not in (None, "00") and wf.since is None:
-        return hit(method=_method(wf.method))
+        return hit(method=method_label(wf.method))
     return None
-
-
-def _method(code: str | None) -> str:
-    from store.codes import TABLES
-
-    return f"{code} {TABLES['contraception_method'].label(code)}" if code else "空"
 
 
 @rule("REQ7", "W", "person", needs=T_INFANT | T_NOID, title="婴儿无身份证号", fields=("id_number",),

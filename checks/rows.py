@@ -1,41 +1,63 @@
 """The SQL of person and history rows, and the interchange-shaped person records built from them.
 
-The whole-database audit (:mod:`checks.passes`) streams `_STREAM_SQL` rows straight into views; the
-loading plans (:mod:`checks.plans`) select `_PERSON_SQL` rows and build records with :func:`person_record`,
-then put the history rows on them with :func:`_attach`.
+The person columns are named once, in :data:`PERSON_COLUMNS`; rows are read by name through :data:`COL`,
+the index constants and :func:`getter`. The whole-database audit (:mod:`checks.passes`) streams `STREAM_SQL`
+rows straight into views; the loading plans (:mod:`checks.plans`) select `PERSON_SQL` rows and build records
+with :func:`person_record`, then put the history rows on them with :func:`attach_histories`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from operator import itemgetter
 from typing import Any
 
-_PERSON_SQL = (
-    "SELECT p.id, p.key, p.household_id, p.seq, p.name, p.id_type, p.id_number, p.sex, p.birth_date, "
-    "p.relation, p.ethnicity, p.hukou_nature, p.rural, p.marital_status, p.first_marriage_date, "
-    "p.marriage_change_date, p.spouse_ext_name, p.spouse_ext_id_number, p.spouse_ext_place_code, p.mgmt, "
-    "p.registered_place_code, p.flow_type, p.flow_since, p.flow_place_code, p.flow_place, "
-    "p.moved_in_date, p.moved_in_from_code, p.death_date, p.cancel_reason, p.cancel_date, "
-    "p.has_woman_record, p.contraception_method, p.contraception_since, p.contraception_failure, "
-    "p.only_child_cert_number, p.only_child_cert_date, p.version, "
-    "s.key, m.key, f.key FROM person p LEFT JOIN person s ON s.id = p.spouse_id "
+#: the person columns the audit selects, in this order: every person row starts with them. Add a column here
+#: (and read it by name through :data:`COL` or :func:`getter`): nothing else selects person columns.
+PERSON_COLUMNS = (
+    "id", "key", "household_id", "seq", "name", "id_type", "id_number", "sex", "birth_date", "relation",
+    "ethnicity", "hukou_nature", "rural", "marital_status", "first_marriage_date", "marriage_change_date",
+    "spouse_ext_name", "spouse_ext_id_number", "spouse_ext_place_code", "mgmt", "registered_place_code",
+    "flow_type", "flow_since", "flow_place_code", "flow_place", "moved_in_date", "moved_in_from_code",
+    "death_date", "cancel_reason", "cancel_date", "has_woman_record", "contraception_method",
+    "contraception_since", "contraception_failure", "only_child_cert_number", "only_child_cert_date", "version",
+)  # fmt: skip
+#: column name → its index in a person row
+COL = {name: index for index, name in enumerate(PERSON_COLUMNS)}
+#: the three links that follow the person columns: the linked persons' keys in a `PERSON_SQL` row, their
+#: database ids in a `STREAM_SQL` row
+SPOUSE, MOTHER, FATHER = range(len(PERSON_COLUMNS), len(PERSON_COLUMNS) + 3)
+ID, KEY, HOUSEHOLD, HAS_WOMAN = COL["id"], COL["key"], COL["household_id"], COL["has_woman_record"]
+
+
+def getter(*names: str) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """A fast picker of the named columns (at least two) of a person row, as a tuple in the order named."""
+    assert len(names) > 1
+    return itemgetter(*(COL[name] for name in names))
+
+
+_SELECT = "SELECT " + ", ".join(f"p.{name}" for name in PERSON_COLUMNS)
+#: person rows with the keys of the linked persons (spouse, mother, father)
+PERSON_SQL = (
+    _SELECT + ", s.key, m.key, f.key FROM person p LEFT JOIN person s ON s.id = p.spouse_id "
     "LEFT JOIN person m ON m.id = p.mother_id LEFT JOIN person f ON f.id = p.father_id "
 )
-_STREAM_SQL = _PERSON_SQL.split("s.key, m.key")[0] + "p.spouse_id, p.mother_id, p.father_id FROM person p "
-_CHILD_STREAM_SQL = (
+#: person rows with the database ids of the linked persons (the whole-database audit resolves them itself)
+STREAM_SQL = _SELECT + ", p.spouse_id, p.mother_id, p.father_id FROM person p "
+CHILD_STREAM_SQL = (
     "SELECT c.woman_id, c.birth_order, c.name, c.sex, c.birth_date, c.policy, c.blood, c.alive, "
     "c.disabled_grade, c.member_id FROM child c JOIN person w ON w.id = c.woman_id "
 )
-_CHILD_SQL = (
+CHILD_SQL = (
     "SELECT c.woman_id, c.birth_order, c.name, c.sex, c.birth_date, c.policy, c.blood, c.alive, c.disabled_grade, "
     "mem.key FROM child c JOIN person w ON w.id = c.woman_id LEFT JOIN person mem ON mem.id = c.member_id "
 )
-_PREGNANCY_SQL = (
+PREGNANCY_SQL = (
     "SELECT g.woman_id, g.lmp, g.edd, g.outcome, g.outcome_date FROM pregnancy g JOIN person w ON w.id = g.woman_id "
 )
-_BENEFIT_SQL = "SELECT b.person_id, b.kind, b.since FROM benefit b JOIN person w ON w.id = b.person_id "
-_CONFIRMATION_SQL = (
+BENEFIT_SQL = "SELECT b.person_id, b.kind, b.since FROM benefit b JOIN person w ON w.id = b.person_id "
+CONFIRMATION_SQL = (
     "SELECT c.person_id, c.rule, c.fields_json, c.reason, c.confirmed_by, c.confirmed_at, c.record_version "
     "FROM confirmation c JOIN person w ON w.id = c.person_id "
 )
@@ -45,13 +67,29 @@ def _bool(value: Any) -> bool | None:
     return None if value is None else bool(value)
 
 
+_RECORD_COLUMNS = getter(
+    "id", "key", "name", "id_type", "id_number", "sex", "birth_date", "relation", "ethnicity", "hukou_nature",
+    "rural", "marital_status", "first_marriage_date", "marriage_change_date", "spouse_ext_name",
+    "spouse_ext_id_number", "spouse_ext_place_code", "mgmt", "registered_place_code", "flow_type", "flow_since",
+    "flow_place_code", "flow_place", "moved_in_date", "moved_in_from_code", "death_date", "cancel_reason",
+    "cancel_date", "has_woman_record", "version",
+)  # fmt: skip
+_WOMAN_COLUMNS = getter(
+    "contraception_method",
+    "contraception_since",
+    "contraception_failure",
+    "only_child_cert_number",
+    "only_child_cert_date",
+)
+
+
 def person_record(r: Sequence[Any], spouse: str | None, mother: str | None, father: str | None) -> dict[str, Any]:
-    """A person record (the keys the rules read, woman history lists empty) from a `_PERSON_SQL` row and
+    """A person record (the keys the rules read, woman history lists empty) from a `PERSON_SQL` row and
     the keys of the linked persons."""
-    (pid, key, _, _, name, id_type, id_number, sex, birth, relation, ethnicity, hukou, rural, marital, married,
-     changed, ext_name, ext_id, ext_place, mgmt, place, flow_type, flow_since, flow_code, flow_place, moved_date,
-     moved_from, death, cancel_reason, cancel_date, has_woman, *_, version) = r[:37]  # fmt: skip
-    woman = _woman_block(r) if has_woman else None
+    (pid, key, name, id_type, id_number, sex, birth, relation, ethnicity, hukou, rural, marital, married, changed,
+     ext_name, ext_id, ext_place, mgmt, place, flow_type, flow_since, flow_code, flow_place, moved_date, moved_from,
+     death, cancel_reason, cancel_date, has_woman, version) = _RECORD_COLUMNS(r)  # fmt: skip
+    woman = woman_block(r) if has_woman else None
     return {
         "key": key, "name": name, "id_type": id_type, "id_number": id_number, "sex": sex, "birth_date": birth,
         "relation": relation, "ethnicity": ethnicity, "hukou_nature": hukou,
@@ -68,9 +106,9 @@ def person_record(r: Sequence[Any], spouse: str | None, mother: str | None, fath
     }  # fmt: skip
 
 
-def _woman_block(r: Sequence[Any]) -> dict[str, Any]:
+def woman_block(r: Sequence[Any]) -> dict[str, Any]:
     """The woman block (histories empty) of a person row that has a woman record."""
-    method, since, failure, number, date = r[31], r[32], r[33], r[34], r[35]
+    method, since, failure, number, date = _WOMAN_COLUMNS(r)
     return {
         "children": [], "pregnancies": [],
         "contraception": None if method is None and since is None and failure is None
@@ -79,7 +117,7 @@ def _woman_block(r: Sequence[Any]) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _attach(persons: dict[int, dict[str, Any]], children: Iterable[Sequence[Any]], pregnancies: Iterable[Sequence[Any]],
+def attach_histories(persons: dict[int, dict[str, Any]], children: Iterable[Sequence[Any]], pregnancies: Iterable[Sequence[Any]],
             benefits: Iterable[Sequence[Any]], confirmations: Iterable[Sequence[Any]]) -> None:  # fmt: skip
     """Put history rows on their persons (rows of persons not in `persons` are ignored)."""
     for r in children:

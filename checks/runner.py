@@ -15,16 +15,15 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from checks import confirm as _confirm
 from checks.auditor import Auditor
 from checks.config import AuditConfig
-from checks.drive import _run, _sqlite_path
+from checks.drive import run_plan, sqlite_path
 from checks.inline import load_context
 from checks.model import Finding
-from checks.parallel import _run_parallel, _workers
-from checks.passes import Progress, _global_context_plan, _households_plan
-from checks.plans import CHUNK, Plan, _marks
-from checks.settings import _stored_as_of, load_config
+from checks.parallel import run_parallel, worker_count
+from checks.passes import Progress, global_context_plan, households_plan
+from checks.plans import CHUNK, Plan, marks
+from checks.settings import load_config, stored_as_of
 
 __all__ = ["AuditSummary", "reaudit_households", "run_audit"]
 
@@ -54,31 +53,31 @@ async def run_audit(
 ) -> AuditSummary:
     """Audit the whole database at `as_of` (default today); replace the ``finding`` table."""
     from store import db
+    from store.confirmations import load_pins
 
     start = time.perf_counter()
     today = today or dt.date.today()
     as_of = as_of or today
     config = config or await load_config()
-    auditor = Auditor(as_of, today=today, config=config, pins=await _confirm.load_pins())
+    auditor = Auditor(as_of, today=today, config=config, pins=await load_pins())
     total = int(await db.scalar("SELECT count(*) FROM household") or 0)
     dialect = db.dialect()
     findings: list[Finding] = []
 
     def plans() -> Plan:
-        ctx = yield from _global_context_plan(auditor, dialect)
-        return (yield from _households_plan(auditor, ctx, findings, progress, total))
+        ctx = yield from global_context_plan(auditor, dialect)
+        return (yield from households_plan(auditor, ctx, findings, progress, total))
 
-    path = _sqlite_path()
-    workers = _workers(total)
+    path = sqlite_path()
+    workers = worker_count(total)
     if path is not None and workers > 1:
-        households, persons, findings, pins = await _run_parallel(path, auditor, workers, total, progress)
+        households, persons, findings, pins = await run_parallel(path, auditor, workers, total, progress)
         auditor.new_pins.update(pins)
     else:
-        households, persons = await _run(plans)
+        households, persons = await run_plan(plans)
     findings.sort(key=Finding.sort_key)
     if store:
-        await _store(findings, None, as_of)
-        await _confirm.save_pins(auditor, prune=True)
+        await _store(findings, None, as_of, auditor)
     return AuditSummary(as_of, households, persons, findings, time.perf_counter() - start)
 
 
@@ -91,17 +90,17 @@ async def _partner_households(codes: Sequence[str]) -> set[str]:
     keys: set[str] = set()
     for start in range(0, len(codes), CHUNK):
         chunk = list(codes[start : start + CHUNK])
-        marks = _marks(len(chunk))
-        for row in await db.fetch(f"SELECT related_json FROM finding WHERE household_code IN ({marks})", chunk):
+        holes = marks(len(chunk))
+        for row in await db.fetch(f"SELECT related_json FROM finding WHERE household_code IN ({holes})", chunk):
             keys.update(json.loads(row[0] or "[]"))
         rows = await db.fetch(
             "SELECT DISTINCT w.household_id FROM child c JOIN person w ON w.id = c.woman_id "
-            f"JOIN person m ON m.id = c.member_id WHERE m.household_id IN ({marks})", chunk)  # fmt: skip
+            f"JOIN person m ON m.id = c.member_id WHERE m.household_id IN ({holes})", chunk)  # fmt: skip
         found.update(r[0] for r in rows)
     listed = sorted(keys)
     for start in range(0, len(listed), CHUNK):
         chunk = listed[start : start + CHUNK]
-        rows = await db.fetch(f"SELECT DISTINCT household_id FROM person WHERE key IN ({_marks(len(chunk))})", chunk)
+        rows = await db.fetch(f"SELECT DISTINCT household_id FROM person WHERE key IN ({marks(len(chunk))})", chunk)
         found.update(r[0] for r in rows)
     return found
 
@@ -113,7 +112,7 @@ async def reaudit_households(codes: Sequence[str], as_of: dt.date | None = None)
     from store.records import load_households
 
     codes = list(dict.fromkeys(codes))
-    as_of = as_of or await _stored_as_of() or dt.date.today()
+    as_of = as_of or await stored_as_of() or dt.date.today()
     config = await load_config()
     affected = set(codes) | await _partner_households(codes)
     records = await load_households(sorted(affected))
@@ -129,33 +128,14 @@ async def reaudit_households(codes: Sequence[str], as_of: dt.date | None = None)
     for code in sorted(records):
         findings.extend(auditor.audit_household(records[code], env))
     findings.sort(key=Finding.sort_key)
-    await _store(findings, sorted(set(records) | set(codes)), as_of)
-    await _confirm.save_pins(auditor)
+    await _store(findings, sorted(set(records) | set(codes)), as_of, auditor)
     wanted = set(codes)
     return [f for f in findings if f.household_code in wanted]
 
 
-async def _store(findings: list[Finding], households: list[str] | None, as_of: dt.date) -> None:
-    """Replace the stored findings (of `households`, or all) in one transaction."""
-    from tortoise.transactions import in_transaction
+async def _store(findings: list[Finding], households: list[str] | None, as_of: dt.date, auditor: Auditor) -> None:
+    """Replace the stored findings (of `households`, or all) and store the confirmation pins the audit made
+    (a whole audit keeps only the pins it used), in one transaction."""
+    from store.findings import replace_findings
 
-    from store import db
-    from store.schema import set_setting
-
-    rows = [(f.rule, f.severity, f.scope, f.household_code, f.unit, f.person_key,
-             json.dumps(list(f.related), ensure_ascii=False), json.dumps(list(f.fields), ensure_ascii=False),
-             f.message, f.confirmed) for f in findings]  # fmt: skip
-    async with in_transaction() as client:
-        if households is None:
-            await db.execute("DELETE FROM finding", (), client)
-            await set_setting("audit_as_of", as_of.isoformat(), client)
-        else:
-            for start in range(0, len(households), CHUNK):
-                chunk = households[start : start + CHUNK]
-                await db.execute(f"DELETE FROM finding WHERE household_code IN ({_marks(len(chunk))})", chunk, client)
-        await db.execute_many(
-            "INSERT INTO finding (rule, severity, scope, household_code, village_code, person_key, related_json, "
-            "fields_json, message, confirmed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-            client,
-        )
+    await replace_findings(findings, households, as_of, auditor.new_pins)

@@ -8,10 +8,10 @@ import sys
 
 
 def main() -> int:
-    from checks.parallel import _audit_range
+    from checks.parallel import audit_range
 
     job = pickle.loads(sys.stdin.buffer.read())
-    result = _audit_range(*job)
+    result = audit_range(*job)
     sys.stdout.buffer.write(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
     sys.stdout.buffer.flush()
     return 0

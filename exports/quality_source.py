@@ -75,7 +75,8 @@ async def quality_sheet(
     from checks.quality import QualityConfig, UnitCounts, compute_quality
     from checks.quality import all_pass as quality_all_pass
     from checks.quality import verdicts as quality_verdicts
-    from store.schema import get_setting
+    from store.findings import AS_OF_KEY
+    from store.settings import get_setting
 
     config = QualityConfig()
     units = {u.unit_code: u for u in await compute_quality(as_of, month=month, config=config)}
@@ -94,7 +95,7 @@ async def quality_sheet(
         values = pooled.indicators(config.logic_multiplier)
         verdicts = quality_verdicts(values, config)
         rows.append(_row("", TOTAL_LABEL, values, verdicts, quality_all_pass(verdicts)))
-    audited = await get_setting("audit_as_of")
+    audited = await get_setting(AS_OF_KEY)
     if audited:
         note = f"错误类指标取自 {audited} 的逻辑审核结果；人口数、已婚育龄妇女数按 {as_of:%Y-%m-%d} 计算。"
     else:

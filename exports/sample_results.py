@@ -11,18 +11,16 @@ An import replaces the stored list, so ``accuracy_rate`` always reflects the lat
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tortoise.transactions import in_transaction
-
 from exports.sample import KEY_HEADER, MONTH_LABEL, NOTES_SHEET, RESULT_HEADER
 from exports.sample_items import ITEM_BY_LABEL, corrected_value, judge
 from exports.xlsx_read import Cells, read_workbook
-from store import audit, db, schema
+from store import db
 from store.errors import StoreError
+from store.verification import load_results, replace_results
 
 
 @dataclass
@@ -163,21 +161,11 @@ async def import_sample_results(path: Path, *, operator: str = "system") -> Accu
 
 
 async def _store(result: AccuracyResult, entries: list[dict[str, object]], path: Path, operator: str) -> None:
-    from checks.quality import RESULTS_KEY
-
     rate = f"{result.accuracy_rate:.1%}" if result.accuracy_rate is not None else "—"
-    async with in_transaction() as client:
-        await schema.set_setting(RESULTS_KEY, json.dumps(entries, ensure_ascii=False), client)
-        await audit.log_action(
-            operator, "import", str(path)[-120:],
-            f"sample-results month={result.month} 核实 {result.verified} 项 正确 {result.correct} 项 准确率 {rate}",
-            client,
-        )  # fmt: skip
+    detail = f"sample-results month={result.month} 核实 {result.verified} 项 正确 {result.correct} 项 准确率 {rate}"
+    await replace_results(entries, operator, str(path)[-120:], detail)
 
 
 async def stored_results() -> list[dict[str, object]]:
     """The stored verification results (empty when none were read in)."""
-    from checks.quality import RESULTS_KEY
-
-    text = await schema.get_setting(RESULTS_KEY)
-    return [] if text is None else json.loads(text)
+    return await load_results()

@@ -346,6 +346,12 @@ async def household_detail(code: str) -> Detail | None:
     )  # fmt: skip
 
 
+async def unit_name(code: str) -> str | None:
+    """The name of unit `code` (None when there is no such unit)."""
+    name = await db.scalar("SELECT name FROM unit WHERE code = ?", [code])
+    return None if name is None else str(name)
+
+
 async def unit_names(codes: list[str]) -> dict[str, str]:
     """Names of the given unit codes (those that exist)."""
     if not codes:
@@ -366,7 +372,6 @@ async def operator_label(username: str) -> str:
 
 async def audit_as_of() -> dt.date | None:
     """The date of the stored audit (None before the first whole audit)."""
-    from store.schema import get_setting
+    from store.findings import stored_as_of
 
-    text = await get_setting("audit_as_of")
-    return dt.date.fromisoformat(text) if text else None
+    return await stored_as_of()

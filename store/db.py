@@ -1,4 +1,4 @@
-"""Opening and closing the database, and the raw-SQL helpers used by bulk paths.
+"""Opening and closing the database; the raw-SQL helpers of :mod:`store.sql` are re-exported here.
 
 A database is named by a file path (SQLite, the default) or a ``postgres://`` URL. Tortoise keeps its
 state in a context variable, so the CLI opens the database in ``main()`` around the work it does
@@ -9,18 +9,27 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tortoise import Tortoise, connections
-from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise import Tortoise
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.exceptions import DBConnectionError
 
 from store.errors import StoreError
+from store.sql import conn as conn
+from store.sql import dialect as dialect
+from store.sql import execute as execute
+from store.sql import execute_many as execute_many
+from store.sql import fetch as fetch
+from store.sql import fetch_dicts as fetch_dicts
+from store.sql import fetch_tuples as fetch_tuples
+from store.sql import marks as marks
+from store.sql import q as q
+from store.sql import scalar as scalar
 
 APP_NAME = "renkou"
 DB_FILE = "renkou.sqlite3"
@@ -149,81 +158,7 @@ async def database(db: str | os.PathLike[str] | DbTarget | None, *, create: bool
         await close_db()
 
 
-# --- raw SQL ---------------------------------------------------------------------------------------
-
-
-def conn() -> BaseDBAsyncClient:
-    """The default connection."""
-    return connections.get("default")
-
-
-def dialect(client: BaseDBAsyncClient | None = None) -> str:
-    """ "sqlite" or "postgres"."""
-    return (client or conn()).capabilities.dialect
-
-
-def q(sql: str, client: BaseDBAsyncClient | None = None) -> str:
-    """Adapt ``?`` placeholders to the connection's dialect (``$1, $2…`` on PostgreSQL)."""
-    if dialect(client) != "postgres":
-        return sql
-    parts = sql.split("?")
-    out = [parts[0]]
-    for index, part in enumerate(parts[1:], start=1):
-        out.append(f"${index}")
-        out.append(part)
-    return "".join(out)
-
-
-async def fetch(sql: str, params: Sequence[Any] = (), client: BaseDBAsyncClient | None = None) -> list[Any]:
-    """Rows of a query (sqlite3.Row or asyncpg.Record: both index by position and by name)."""
-    client = client or conn()
-    _, rows = await client.execute_query(q(sql, client), list(params))
-    return list(rows)
-
-
-async def fetch_dicts(
-    sql: str, params: Sequence[Any] = (), client: BaseDBAsyncClient | None = None
-) -> list[dict[str, Any]]:
-    """Rows of a query as dicts."""
-    client = client or conn()
-    return await client.execute_query_dict(q(sql, client), list(params))
-
-
-async def scalar(sql: str, params: Sequence[Any] = (), client: BaseDBAsyncClient | None = None) -> Any:
-    """The first column of the first row, or None."""
-    rows = await fetch(sql, params, client)
-    return rows[0][0] if rows else None
-
-
-async def execute(sql: str, params: Sequence[Any] = (), client: BaseDBAsyncClient | None = None) -> int:
-    """Run a statement; returns the number of rows it changed."""
-    client = client or conn()
-    changed, _ = await client.execute_query(q(sql, client), list(params))
-    return changed
-
-
-async def execute_many(sql: str, rows: Iterable[Sequence[Any]], client: BaseDBAsyncClient | None = None) -> None:
-    """Run a statement once per row (inside the caller's transaction when `client` is one)."""
-    client = client or conn()
-    batch = [list(row) for row in rows]
-    if batch:
-        await client.execute_many(q(sql, client), batch)
-
-
-async def fetch_tuples(sql: str, params: Sequence[Any] = (), client: BaseDBAsyncClient | None = None) -> list[Any]:
-    """Rows of a big read, indexable by position only: plain tuples on SQLite (about a third faster than
-    ``sqlite3.Row``), records on PostgreSQL."""
-    client = client or conn()
-    if dialect(client) != "sqlite":
-        return await fetch(sql, params, client)
-    async with client.acquire_connection() as connection:
-        cursor = await connection.execute(sql, list(params))
-        try:
-            cursor.row_factory = None
-            return list(await cursor.fetchall())
-        finally:
-            await cursor.close()
-
+# --- SQLite file helpers ------------------------------------------------------------------------------
 
 BULK_CACHE_KB = 65_536
 

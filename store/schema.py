@@ -15,9 +15,11 @@ from tortoise import Tortoise
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from store import db
+from store import sql
 from store.errors import StoreError
 from store.models import SCHEMA_VERSION
+from store.settings import get_setting as get_setting
+from store.settings import set_setting as set_setting
 
 Migration = Callable[[BaseDBAsyncClient], Awaitable[None]]
 
@@ -35,7 +37,7 @@ async def suspend_search_indexes(client: BaseDBAsyncClient) -> bool:
     """Before a bulk load into an empty person table: drop the search indexes (nothing reads them while loading,
     and building them once afterwards is faster than keeping them up to date row by row). Returns True when
     dropped; call :func:`restore_search_indexes` in the same transaction (a rollback restores them anyway)."""
-    if await db.scalar("SELECT 1 FROM person LIMIT 1", (), client):
+    if await sql.scalar("SELECT 1 FROM person LIMIT 1", (), client):
         return False
     for name in SEARCH_INDEX_NAMES:
         await client.execute_query(f"DROP INDEX IF EXISTS {name}")  # not execute_script: it would commit
@@ -88,23 +90,11 @@ _POSTGRES_EXTRA = [stmt for stmt in _SQLITE_EXTRA if stmt.startswith("CREATE IND
 
 
 async def _table_exists(name: str) -> bool:
-    if db.dialect() == "postgres":
-        sql = "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?"
+    if sql.dialect() == "postgres":
+        query = "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?"
     else:
-        sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
-    return bool(await db.fetch(sql, [name]))
-
-
-async def get_setting(key: str, default: str | None = None) -> str | None:
-    """A value of the ``setting`` table."""
-    value = await db.scalar("SELECT value FROM setting WHERE key = ?", [key])
-    return default if value is None else str(value)
-
-
-async def set_setting(key: str, value: str, client: BaseDBAsyncClient | None = None) -> None:
-    """Insert or replace a value of the ``setting`` table."""
-    await db.execute("DELETE FROM setting WHERE key = ?", [key], client)
-    await db.execute("INSERT INTO setting (key, value) VALUES (?, ?)", [key, value], client)
+        query = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+    return bool(await sql.fetch(query, [name]))
 
 
 async def schema_version() -> int:
@@ -116,8 +106,8 @@ async def schema_version() -> int:
 
 async def _create_schema() -> None:
     await Tortoise.generate_schemas(safe=True)
-    client = db.conn()
-    for stmt in _POSTGRES_EXTRA if db.dialect() == "postgres" else _SQLITE_EXTRA:
+    client = sql.conn()
+    for stmt in _POSTGRES_EXTRA if sql.dialect() == "postgres" else _SQLITE_EXTRA:
         await client.execute_script(stmt)
     await set_setting("schema_version", str(SCHEMA_VERSION))
 

@@ -156,6 +156,6 @@ async def test_parallel_workers_give_the_same_findings(sqlite_path: Path, tmp_pa
         await import_file(await broken_example(tmp_path), operator="tester")
         one = [f.to_json() for f in (await run_audit(AS_OF, today=AS_OF)).findings]
         monkeypatch.setenv("RENKOU_AUDIT_WORKERS", "2")
-        assert engine._workers(3) == 2
+        assert engine.worker_count(3) == 2
         two = [f.to_json() for f in (await run_audit(AS_OF, today=AS_OF)).findings]
     assert one == two and one

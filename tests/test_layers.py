@@ -12,6 +12,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADLESS = ("store", "checks", "exports")
+#: modules of tui/ that the command line and the screens share: they never import Textual either
+HEADLESS_TUI = ("tui/services.py", "tui/exporting.py")
 FORBIDDEN = {"store": ("textual", "tui", "checks", "exports"), "checks": ("textual", "tui", "exports"),
              "exports": ("textual", "tui")}  # fmt: skip
 
@@ -37,13 +39,18 @@ def test_headless_packages_do_not_import_upwards(package: str) -> None:
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
+@pytest.mark.parametrize("module", HEADLESS_TUI)
+def test_headless_tui_modules_do_not_import_textual(module: str) -> None:
+    assert "textual" not in imported_modules(ROOT / module)
+
+
 def test_headless_import_does_not_load_textual() -> None:
     modules = [
         ".".join(path.relative_to(ROOT).with_suffix("").parts)
         for package in HEADLESS
         for path in (ROOT / package).rglob("*.py")
         if path.name != "__main__.py"
-    ]
+    ] + [".".join(Path(module).with_suffix("").parts) for module in HEADLESS_TUI]
     code = (
         "import importlib, sys\n"
         f"for name in {modules!r}:\n    importlib.import_module(name)\n"

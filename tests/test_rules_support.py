@@ -108,7 +108,7 @@ def of(findings: list[Finding], rule: str, key: str | None = None) -> list[Findi
 def context_with(*records: dict[str, Any], as_of: dt.date = AS_OF) -> Context:
     """A context holding the persons of other (stored) households, with the reverse-link and duplicate
     indexes a database look-up would give."""
-    from checks.engine import Auditor, _index_duplicates
+    from checks.engine import Auditor, index_duplicates
 
     env = Auditor(as_of, today=as_of).env()
     ctx = Context()
@@ -123,7 +123,7 @@ def context_with(*records: dict[str, Any], as_of: dt.date = AS_OF) -> Context:
             ctx.spouse_linkers.setdefault(v.spouse, []).append(v.key)
         if v.mother:
             ctx.children_of.setdefault(v.mother, []).append(v.key)
-    _index_duplicates(ctx, views)
+    index_duplicates(ctx, views)
     return ctx
 
 

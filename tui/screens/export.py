@@ -139,7 +139,7 @@ class ExportScreen(Jobs, ModalScreen[Path | None]):
         self.run_job(self._name_unit(self.unit_code), exclusive=True, group="export-unit")
 
     async def _name_unit(self, code: str) -> None:
-        from store.changes import unit_name
+        from store.browse import unit_name
 
         name = await unit_name(code) if code else "全部"
         self.unit_name = str(name) if name else code
