@@ -267,15 +267,15 @@ async def test_keystrokes_per_field(example_db: db.DbTarget) -> None:
 
 
 async def test_keys_typed_while_saving_are_kept(example_db: db.DbTarget, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = service.save_household
+    real = service.save_households
     calls: list[str] = []
 
-    async def slow(record: dict, *, operator: str) -> dict:
-        calls.append(next(m["name"] for m in record["members"] if m["key"] == "h12-4"))
+    async def slow(records: list[dict], *, operator: str) -> list[dict]:
+        calls.append(next(m["name"] for m in records[0]["members"] if m["key"] == "h12-4"))
         await asyncio.sleep(0.5)  # a busy server: the clerk keeps typing
-        return await real(record, operator=operator)
+        return await real(records, operator=operator)
 
-    monkeypatch.setattr(service, "save_household", slow)
+    monkeypatch.setattr(service, "save_households", slow)
     app = app_for(example_db)
     async with app.run_test(size=(80, 24)) as pilot:
         form = await open_form(pilot, CODE, "h12-4")

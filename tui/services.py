@@ -31,6 +31,7 @@ __all__ = [
     "export_sample",
     "import_sample_results",
     "quality_report",
+    "reaudit",
     "run_audit",
     "save_and_audit",
 ]
@@ -80,6 +81,13 @@ async def save_and_audit(records: Mapping[str, Any] | Sequence[Mapping[str, Any]
     return SaveResult(stored, findings)
 
 
+async def reaudit(household_codes: Sequence[str]) -> list[Finding]:
+    """Re-audit households (and those of their partners) as stored now, and store their findings."""
+    from checks.engine import reaudit_households
+
+    return await reaudit_households(list(household_codes))
+
+
 async def audit_draft(record: Mapping[str, Any], as_of: dt.date | None = None) -> list[Finding]:
     """Findings of one household record as typed (saved or not), against what the database holds outside
     it: the inline audit of the entry forms."""
@@ -102,11 +110,13 @@ async def confirm_warning(
     return await confirm(person_key, rule, list(fields) if fields else None, reason, operator)
 
 
-async def run_audit(as_of: dt.date | None = None, progress: Progress | None = None) -> AuditSummary:
+async def run_audit(
+    as_of: dt.date | None = None, progress: Progress | None = None, today: dt.date | None = None
+) -> AuditSummary:
     """Audit the whole database at `as_of` (default today) and store the findings."""
     from checks.engine import run_audit as whole_audit
 
-    return await whole_audit(as_of, progress)
+    return await whole_audit(as_of, progress, today=today)
 
 
 async def check_report(
@@ -141,9 +151,11 @@ async def export_errors(
     """Write the open findings of `unit` (default all); ID numbers are masked unless the operator acts as an
     admin (`is_admin`, by default decided from the operator's role). Returns the summary line."""
     from exports.commands import errors_command
-    from tui.exporting import acts_as_admin
+    from store import access
 
-    admin = await acts_as_admin(operator) if is_admin is None else is_admin
+    admin = (
+        access.may(await access.actor_for(operator), access.Action.EXPORT_FULL_IDS) if is_admin is None else is_admin
+    )
     return await errors_command(Path(out), unit, operator, admin, progress)
 
 

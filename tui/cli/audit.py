@@ -10,21 +10,23 @@ from tui.cli.session import acting, progress
 
 async def cmd_check(args: argparse.Namespace) -> int:
     """Run the audit; print the findings (one JSON object a line with ``--json``)."""
-    from checks.commands import check_command
     from store import db
     from store.access import Action
+    from tui import services
 
     async with db.database(args.db, create=False):
         await acting(args, Action.CHECK_JSON if args.json else Action.CHECK)
-        return await check_command(args.as_of, args.unit, args.json, sys.stdout, progress("审核"))
+        return await services.check_report(
+            sys.stdout, args.as_of, args.unit, as_json=args.json, progress=progress("审核")
+        )
 
 
 async def cmd_quality(args: argparse.Namespace) -> int:
     """Print the quality indicators per unit."""
-    from checks.commands import quality_command
     from store import db
     from store.access import Action
+    from tui import services
 
     async with db.database(args.db, create=False):
         await acting(args, Action.QUALITY)
-        return await quality_command(args.as_of, args.json, sys.stdout, progress("审核"))
+        return await services.quality_report(sys.stdout, args.as_of, as_json=args.json, progress=progress("审核"))

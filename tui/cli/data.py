@@ -54,10 +54,9 @@ async def cmd_export_households(args: argparse.Namespace) -> int:
     """Export the household file (of one unit with ``--unit``)."""
     from store import db
     from store.access import Action
-    from store.exporter import export_households
+    from tui import services
 
     async with db.database(args.db, create=False):
         actor = await acting(args, Action.EXPORT)
-        households, persons = await export_households(args.out, operator=actor.username, unit=args.unit)
-        print(f"已导出 {households} 户 {persons} 人到 {args.out}。")
+        print(await services.export_households(args.out, actor.username, args.unit))
     return 0

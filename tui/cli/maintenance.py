@@ -123,10 +123,10 @@ async def cmd_demo(args: argparse.Namespace) -> int:
     print(result)
     if args.no_audit or (existed and args.if_missing):
         return 0
-    from checks.engine import run_audit
+    from tui import services
 
     async with db.database(target, create=False):  # the tree and the review list show the planted errors at once
-        summary = await run_audit(args.as_of, progress("审核"), today=args.as_of)
+        summary = await services.run_audit(args.as_of, progress("审核"), today=args.as_of)
     counts = summary.counts()
     print(f"已完成逻辑审核：错误 {counts.get('E', 0)} 条，预警 {counts.get('W', 0)} 条。")
     return 0

@@ -563,7 +563,7 @@ class ChangeEntryScreen(Jobs, Screen[None]):
         self.run_job(self._save(line, values, record["_version"]), group="save")
 
     async def _save(self, line: BatchLine, values: dict[str, Any], version: int) -> None:
-        from checks.engine import reaudit_households
+        from tui import services
 
         try:
             saved = await changes.save_change(self.kind, line.household_code, values,
@@ -580,7 +580,7 @@ class ChangeEntryScreen(Jobs, Screen[None]):
         self._show_batch()
         self._clear_line()
         self.saving = False
-        findings = await reaudit_households(saved.codes)
+        findings = await services.reaudit(saved.codes)
         line.status = _status(findings, line.person_keys)
         self._show_batch()
         if line.status != "✓":
@@ -635,10 +635,10 @@ class ChangeEntryScreen(Jobs, Screen[None]):
         self.run_job(self._check_batch(), group="check", exclusive=True)
 
     async def _check_batch(self) -> None:
-        from checks.engine import reaudit_households
+        from tui import services
 
         codes = sorted({line.household_code for line in self.batch})
-        findings = await reaudit_households(codes)
+        findings = await services.reaudit(codes)
         for line in self.batch:
             if line.status != "保存中…" and not line.status.startswith("✗"):
                 line.status = _status(findings, line.person_keys or (line.person_key,))

@@ -15,7 +15,6 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from store import access
 from store.errors import StoreError
 from tui.bindings import bindings
 from tui.exporting import KINDS, ExportKind, default_name, export_folder
@@ -179,17 +178,16 @@ class ExportScreen(Jobs, ModalScreen[Path | None]):
             self._status(f"导出中 {min(100, self._done * 100 // max(1, self._total))}%")
 
     async def _export(self, out: Path) -> None:
-        from exports import commands
+        from tui import services
 
         user = str(getattr(self.app, "username", "") or "")
         unit = self.unit_code if self.kind.takes_unit else ""
         if self.kind.key == "monthly":
-            text = await commands.monthly_command(self.month, out, unit, user, self._progress)
+            text = await services.export_monthly(self.month, out, user, unit, self._progress)
         elif self.kind.key == "errors":
-            full_ids = access.may(await access.actor_for(user), access.Action.EXPORT_FULL_IDS)
-            text = await commands.errors_command(out, unit, user, full_ids, self._progress)
+            text = await services.export_errors(out, user, unit, progress=self._progress)
         elif self.kind.key == "sample":
-            text = await commands.sample_command(self.month, out, user, self._progress)
+            text = await services.export_sample(self.month, out, user, self._progress)
         else:
             text = await self._households(out, unit, user)
         self._exporting = False
@@ -198,13 +196,12 @@ class ExportScreen(Jobs, ModalScreen[Path | None]):
         self.notify(text, timeout=8)
 
     async def _households(self, out: Path, unit: str, user: str) -> str:
-        from store.exporter import export_households
+        from tui import services
 
         def counted(done: int, *_: Any) -> None:
             self._progress(done, 0)
 
-        households, persons = await export_households(out, operator=user, unit=unit, progress=counted)
-        return f"已导出 {households} 户 {persons} 人到 {out}。"
+        return await services.export_households(out, user, unit, progress=counted)
 
     def job_failed(self, exc: BaseException, notice: str) -> None:
         """An export failed (the notice is shown): say so on the status line; the dialog can be closed."""

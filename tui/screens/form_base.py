@@ -285,13 +285,12 @@ class FormBase(Jobs, Screen[Any]):
         self.run_job(self._save(after), group="save", exclusive=True)
 
     async def _save(self, after: Callable[[], None] | None) -> None:
-        from checks.engine import reaudit_households
-        from store import service
+        from tui import services
 
         record = self.record_for_save()
         self._sent = copy.deepcopy(self.record)  # what was sent: keys typed while saving are kept
         try:
-            stored = await service.save_household(record, operator=self.user)
+            result = await services.save_and_audit(record, self.user)
         except ConflictError as exc:
             self.saving = False
             self.write_draft()
@@ -300,11 +299,9 @@ class FormBase(Jobs, Screen[Any]):
         drafts.discard(self.user, self.code)
         self.stored = True
         self.saving = False
-        try:
-            await reaudit_households([self.code])
-        except Exception as exc:
-            self.notify(f"已保存，但重新审核失败：{exc}", severity="warning", timeout=8)
-        self.after_saved(stored)
+        if result.audit_error:
+            self.notify(result.audit_error, severity="warning", timeout=8)
+        self.after_saved(result.record)
         self.notify("已保存", timeout=2)
         await self.audit_now()
         if after is not None:

@@ -647,10 +647,10 @@ class PersonForm(FormBase):
                                           target.message), answer)  # fmt: skip
 
     async def _confirm(self, finding: Any, reason: str) -> None:
-        from checks.confirm import confirm
         from store.records import load_households
+        from tui import services
 
-        await confirm(self.person_key or "", finding.rule, list(finding.fields), reason, self.user)
+        await services.confirm_warning(self.person_key or "", finding.rule, reason, self.user, list(finding.fields))
         stored = (await load_households([self.code])).get(self.code)
         if stored is not None and not self.dirty:
             self.saved, self.record = stored, copy.deepcopy(stored)

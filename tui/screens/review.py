@@ -22,7 +22,6 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Input, Label, Select, Static
 
-from store import access
 from store import findings_view as fv
 from tui.bindings import bindings
 from tui.exporting import export_folder
@@ -435,10 +434,10 @@ S 每按一次换一种排序；F5 的截止日期同上次审核；问题清单
         self.app.push_screen(ConfirmFindingDialog(row), done)
 
     async def _confirm(self, row: fv.FindingRow, reason: str) -> None:
-        from checks.confirm import confirm
+        from tui import services
 
         user = str(getattr(self.app, "username", "") or "")
-        await confirm(row.person_key or "", row.rule, list(row.fields) or None, reason, user)
+        await services.confirm_warning(row.person_key or "", row.rule, reason, user, list(row.fields) or None)
         self.notify(f"已核实无误：{row.rule} {row.person_name}")
         cursor = self.query_one(FindingTable).cursor_row
         self._cursor_after_load = cursor
@@ -450,11 +449,11 @@ S 每按一次换一种排序；F5 的截止日期同上次审核；问题清单
             self.run_job(self._reaudit(), exclusive=True, group="review-job")
 
     async def _reaudit(self) -> None:
-        from checks.engine import run_audit
+        from tui import services
 
         self._start_job("审核中")
         try:
-            summary = await run_audit(self.as_of, self._on_progress)
+            summary = await services.run_audit(self.as_of, self._on_progress)
         finally:
             self._stop_job()
         counts = summary.counts()
@@ -467,21 +466,18 @@ S 每按一次换一种排序；F5 的截止日期同上次审核；问题清单
             self.run_job(self._export(), exclusive=True, group="review-job")
 
     async def _export(self) -> None:
-        from exports.errors_list import export_errors
+        from tui import services
 
         name = await fv.unit_name(self.scope)
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         out = (self.export_dir or export_folder()) / f"问题清单-{name}-{stamp}.xlsx"
         user = str(getattr(self.app, "username", "") or "")
-        is_admin = access.may(await access.actor_for(user), access.Action.EXPORT_FULL_IDS)
         self._start_job("导出中")
         try:
-            summary = await export_errors(out, unit=self.scope, operator=user, is_admin=is_admin,
-                                          progress=self._on_progress)  # fmt: skip
+            text = await services.export_errors(out, user, unit=self.scope, progress=self._on_progress)
         finally:
             self._stop_job()
-        self.last_export = summary.path
-        text = f"已导出 {summary.rows} 条未处理的问题：{summary.path}"
+        self.last_export = out
         self.query_one("#review-status", Static).update(Text(text))
         self.notify(text, timeout=8)
 
