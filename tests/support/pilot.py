@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich.cells import cell_len
+from textual.errors import NoWidget
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.screen import Screen
@@ -20,12 +22,32 @@ def shown(widget: Widget) -> str:
 
 
 def screen_text(screen: Screen) -> str:
-    """What the visible widgets of `screen` draw, one widget after another (enough for ``in`` checks)."""
-    parts = []
-    for widget in screen.walk_children(Widget):
-        if widget.display and widget.visible and widget.size.area and not widget.children:
-            parts.append(shown(widget))
-    return "\n".join(parts)
+    """The screen as the terminal shows it, one line per row: each visible widget's ``render_lines`` painted
+    at its place (``Screen.find_widget``), parents first (a modal screen shows only its own widgets)."""
+    width, height = screen.size
+    canvas = [[" "] * width for _ in range(height)]
+    for widget in [screen, *screen.walk_children(Widget)]:
+        try:
+            geometry = screen.find_widget(widget)
+        except NoWidget:
+            continue
+        visible = geometry.visible_region.intersection(Region(0, 0, width, height))
+        if not visible.area or not widget.display or not widget.visible:
+            continue
+        region = geometry.region
+        strips = widget.render_lines(Region(0, 0, region.width, region.height))
+        for y in range(visible.y, visible.bottom):
+            strip = strips[y - region.y].crop(visible.x - region.x, visible.right - region.x)
+            x = visible.x
+            for char in strip.text:
+                size = cell_len(char)
+                if x + size > visible.right:
+                    break
+                canvas[y][x] = char
+                if size == 2:
+                    canvas[y][x + 1] = ""
+                x += size
+    return "\n".join("".join(row).rstrip() for row in canvas)
 
 
 def field(screen: Screen, path: str) -> Field:
