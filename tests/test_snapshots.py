@@ -105,14 +105,16 @@ async def open_first_household(pilot: Pilot) -> HouseholdTree:
     return tree
 
 
-def shoot(snap_compare: Any, app: OwnDatabaseApp, steps: Steps) -> bool:
+def before(steps: Steps) -> Steps:
+    """What ``snap_compare`` runs before its picture: `steps`, then a settled screen without a blinking cursor."""
+
     async def run_before(pilot: Pilot) -> None:
         await steps(pilot)
         await settle(pilot)
         steady_cursor(pilot)
         await pilot.pause()
 
-    return snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    return run_before
 
 
 @pytest.fixture
@@ -135,7 +137,7 @@ def demo(small_demo_file: Path, tmp_path: Path) -> db.DbTarget:
 
 def test_browse_household_tree(snap_compare: Any, example: db.DbTarget) -> None:
     """The tree opened down to the first household of 东风村, its detail on the right."""
-    assert shoot(snap_compare, app_over(example), open_first_household)
+    assert snap_compare(app_over(example), terminal_size=SIZE, run_before=before(open_first_household))
 
 
 def test_search(snap_compare: Any, example: db.DbTarget) -> None:
@@ -145,7 +147,7 @@ def test_search(snap_compare: Any, example: db.DbTarget) -> None:
         await tree_ready(pilot)
         await press(pilot, "slash", *"zjj", until=lambda: bool(getattr(pilot.app.screen, "hits", None)))
 
-    assert shoot(snap_compare, app_over(example), steps)
+    assert snap_compare(app_over(example), terminal_size=SIZE, run_before=before(steps))
 
 
 def test_person_form(snap_compare: Any, example: db.DbTarget) -> None:
@@ -156,7 +158,7 @@ def test_person_form(snap_compare: Any, example: db.DbTarget) -> None:
         await press(pilot, "down", "enter", until=lambda: isinstance(pilot.app.screen, PersonForm))
         await settle(pilot, lambda: pilot.app.screen.ready)  # type: ignore[attr-defined]
 
-    assert shoot(snap_compare, app_over(example), steps)
+    assert snap_compare(app_over(example), terminal_size=SIZE, run_before=before(steps))
 
 
 def test_household_form(snap_compare: Any, example: db.DbTarget) -> None:
@@ -167,7 +169,7 @@ def test_household_form(snap_compare: Any, example: db.DbTarget) -> None:
         await press(pilot, "down", "insert", until=lambda: isinstance(pilot.app.screen, HouseholdForm))
         await settle(pilot, lambda: pilot.app.screen.ready)  # type: ignore[attr-defined]
 
-    assert shoot(snap_compare, app_over(example), steps)
+    assert snap_compare(app_over(example), terminal_size=SIZE, run_before=before(steps))
 
 
 def test_change_entry(snap_compare: Any, example: db.DbTarget) -> None:
@@ -178,7 +180,7 @@ def test_change_entry(snap_compare: Any, example: db.DbTarget) -> None:
         await press(pilot, "down", "f4", until=lambda: isinstance(pilot.app.screen, ChangeEntryScreen))
         await press(pilot, "1", *"cmh", until=lambda: "陈美华" in str(pilot.app.screen.query_one("#ce-hit").render()))
 
-    assert shoot(snap_compare, app_over(example), steps)
+    assert snap_compare(app_over(example), terminal_size=SIZE, run_before=before(steps))
 
 
 def test_review(snap_compare: Any, demo: db.DbTarget) -> None:
@@ -188,7 +190,7 @@ def test_review(snap_compare: Any, demo: db.DbTarget) -> None:
         await tree_ready(pilot)
         await press(pilot, "f6", until=lambda: isinstance(pilot.app.screen, ReviewScreen))
 
-    assert shoot(snap_compare, app_over(demo), steps)
+    assert snap_compare(app_over(demo), terminal_size=SIZE, run_before=before(steps))
 
 
 def test_quality(snap_compare: Any, demo: db.DbTarget) -> None:
@@ -198,7 +200,7 @@ def test_quality(snap_compare: Any, demo: db.DbTarget) -> None:
         await tree_ready(pilot)
         await press(pilot, "f7", until=lambda: isinstance(pilot.app.screen, QualityScreen))
 
-    assert shoot(snap_compare, app_over(demo), steps)
+    assert snap_compare(app_over(demo), terminal_size=SIZE, run_before=before(steps))
 
 
 def test_export_dialog(snap_compare: Any, example: db.DbTarget) -> None:
@@ -208,7 +210,7 @@ def test_export_dialog(snap_compare: Any, example: db.DbTarget) -> None:
         await tree_ready(pilot)
         await press(pilot, "f8", until=lambda: pilot.app.screen.query("#export-month").first(Input).value != "")
 
-    assert shoot(snap_compare, app_over(example), steps)
+    assert snap_compare(app_over(example), terminal_size=SIZE, run_before=before(steps))
 
 
 def test_accounts(snap_compare: Any, accounts: db.DbTarget) -> None:
@@ -218,7 +220,7 @@ def test_accounts(snap_compare: Any, accounts: db.DbTarget) -> None:
         await tree_ready(pilot)
         await press(pilot, "ctrl+u", until=lambda: isinstance(pilot.app.screen, UsersScreen))
 
-    assert shoot(snap_compare, app_over(accounts, "boss", is_demo=False), steps)
+    assert snap_compare(app_over(accounts, "boss", is_demo=False), terminal_size=SIZE, run_before=before(steps))
 
 
 def test_login(snap_compare: Any, accounts: db.DbTarget) -> None:
@@ -227,7 +229,9 @@ def test_login(snap_compare: Any, accounts: db.DbTarget) -> None:
     async def steps(pilot: Pilot) -> None:
         await press(pilot, *"boss", "enter", *"nope", "enter")
 
-    assert shoot(snap_compare, app_over(accounts, "", is_demo=False, needs_login=True), steps)
+    assert snap_compare(
+        app_over(accounts, "", is_demo=False, needs_login=True), terminal_size=SIZE, run_before=before(steps)
+    )
 
 
 def test_idle_lock(snap_compare: Any, accounts: db.DbTarget) -> None:
@@ -241,7 +245,11 @@ def test_idle_lock(snap_compare: Any, accounts: db.DbTarget) -> None:
         pilot.app.lock_if_idle()  # type: ignore[attr-defined]
         await settle(pilot, lambda: isinstance(pilot.app.screen, LockScreen))
 
-    assert shoot(snap_compare, app_over(accounts, "", is_demo=False, needs_login=True, idle_minutes=15), steps)
+    assert snap_compare(
+        app_over(accounts, "", is_demo=False, needs_login=True, idle_minutes=15),
+        terminal_size=SIZE,
+        run_before=before(steps),
+    )
 
 
 def test_help(snap_compare: Any, example: db.DbTarget) -> None:
@@ -251,7 +259,7 @@ def test_help(snap_compare: Any, example: db.DbTarget) -> None:
         await tree_ready(pilot)
         await press(pilot, "f1")
 
-    assert shoot(snap_compare, app_over(example), steps)
+    assert snap_compare(app_over(example), terminal_size=SIZE, run_before=before(steps))
 
 
 # --- dialogs --------------------------------------------------------------------------------------------
@@ -267,7 +275,7 @@ def test_discard_changes_dialog(snap_compare: Any, example: db.DbTarget) -> None
         await settle(pilot, lambda: form.ready)  # type: ignore[attr-defined]
         await press(pilot, "tab", "end", "甲", "escape", until=lambda: pilot.app.screen is not form)
 
-    assert shoot(snap_compare, app_over(example), steps)
+    assert snap_compare(app_over(example), terminal_size=SIZE, run_before=before(steps))
 
 
 def test_confirm_warning_dialog(snap_compare: Any, demo: db.DbTarget) -> None:
@@ -284,7 +292,7 @@ def test_confirm_warning_dialog(snap_compare: Any, demo: db.DbTarget) -> None:
             await press(pilot, "down")
         await press(pilot, "f10", until=lambda: pilot.app.screen is not review)
 
-    assert shoot(snap_compare, app_over(demo), steps)
+    assert snap_compare(app_over(demo), terminal_size=SIZE, run_before=before(steps))
 
 
 def test_new_account_dialog(snap_compare: Any, accounts: db.DbTarget) -> None:
@@ -296,7 +304,7 @@ def test_new_account_dialog(snap_compare: Any, accounts: db.DbTarget) -> None:
         users = pilot.app.screen
         await press(pilot, "insert", until=lambda: pilot.app.screen is not users)
 
-    assert shoot(snap_compare, app_over(accounts, "boss", is_demo=False), steps)
+    assert snap_compare(app_over(accounts, "boss", is_demo=False), terminal_size=SIZE, run_before=before(steps))
 
 
 def test_leave_change_entry_dialog(snap_compare: Any, example: db.DbTarget) -> None:
@@ -310,4 +318,4 @@ def test_leave_change_entry_dialog(snap_compare: Any, example: db.DbTarget) -> N
         await press(pilot, "enter")
         await press(pilot, "escape", until=lambda: pilot.app.screen is not entry)
 
-    assert shoot(snap_compare, app_over(example), steps)
+    assert snap_compare(app_over(example), terminal_size=SIZE, run_before=before(steps))
