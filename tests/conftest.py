@@ -1,10 +1,9 @@
-"""Shared fixtures: a fresh database per test, on SQLite and (when reachable) PostgreSQL."""
+"""Shared fixtures: a fresh database per test (SQLite and, when reachable, PostgreSQL), the example
+households, the audited demo township and accounts. The helpers behind them are in ``tests/support``."""
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator
@@ -13,46 +12,20 @@ from pathlib import Path
 import pytest
 
 from store import db
+from tests.support.data import (
+    AUDIT_AS_OF,
+    EXAMPLE_FILE,
+    SHARED_EXAMPLE,
+    add_accounts,
+    build_audited_demo,
+    import_example,
+)
+from tests.support.pg import PG_REQUIRED, PG_URL, pg_admin, pg_reason
 
-#: A copy of shared/spec/examples/households.jsonl (test_interchange checks it is still identical).
-EXAMPLE_FILE = Path(__file__).parent / "data" / "households.jsonl"
-SHARED_EXAMPLE = Path(__file__).resolve().parents[1].parent / "shared" / "spec" / "examples" / "households.jsonl"
-
-PG_URL = os.environ.get("RENKOU_TEST_PG_URL", "postgres://postgres@127.0.0.1:5432/test")
-PG_REQUIRED = os.environ.get("RENKOU_REQUIRE_PG") == "1"
-
-
-async def _pg_admin(sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(PG_URL.replace("postgres://", "postgresql://"), timeout=3)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
-async def _pg_available() -> str | None:
-    """None when PostgreSQL answers, else the reason it does not."""
-    try:
-        import asyncpg  # noqa: F401
-    except ImportError:
-        return "asyncpg is not installed"
-    try:
-        await _pg_admin("SELECT 1")
-    except Exception as exc:
-        return f"PostgreSQL not reachable at {PG_URL}: {exc}"
-    return None
-
-
-_PG_REASON: list[str | None] = []
-
-
-async def pg_reason() -> str | None:
-    """Why the PostgreSQL tests cannot run here (None: they can); asked once per session."""
-    if not _PG_REASON:
-        _PG_REASON.append(await _pg_available())
-    return _PG_REASON[0]
+# Older test modules still import these names from here; new code imports them from tests.support.
+_pg_admin = pg_admin
+__all__ = ["AUDIT_AS_OF", "EXAMPLE_FILE", "PG_REQUIRED", "PG_URL", "SHARED_EXAMPLE", "_pg_admin",
+           "build_audited_demo", "pg_reason"]  # fmt: skip
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -69,14 +42,14 @@ async def store_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
             pytest.fail(f"PostgreSQL is required here (RENKOU_REQUIRE_PG=1): {reason}")
         pytest.skip(reason)
     name = f"renkou_t_{uuid.uuid4().hex[:12]}"
-    await _pg_admin(f"CREATE DATABASE {name}")
+    await pg_admin(f"CREATE DATABASE {name}")
     base = PG_URL.rsplit("/", 1)[0]
     target = db.resolve(f"{base}/{name}")
     try:
         async with db.database(target):
             yield target
     finally:
-        await _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture
@@ -85,19 +58,39 @@ def sqlite_path(tmp_path: Path) -> Path:
     return tmp_path / "renkou.sqlite3"
 
 
-#: the reference date of the audited demo township below
-AUDIT_AS_OF = dt.date(2026, 11, 15)
+@pytest.fixture
+def private_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The app's data folder (drafts) under the test's own folder; no person remembered by F9."""
+    from tui.screens.person_form import PersonForm
+
+    folder = tmp_path / "data"
+    monkeypatch.setenv("XDG_DATA_HOME", str(folder))
+    monkeypatch.setattr(PersonForm, "previous_person", None)
+    return folder
 
 
-async def build_audited_demo(path: Path) -> None:
-    """A demo township of 2 000 persons with planted faults at `path`, audited at AUDIT_AS_OF."""
-    from checks.engine import run_audit
-    from store.demo_build import build_demo
+@pytest.fixture(scope="session")
+def example_file_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file holding the example households (built once; tests work on copies)."""
+    path = tmp_path_factory.mktemp("example") / "example.sqlite3"
+    asyncio.run(import_example(path))
+    return path
 
-    target = db.resolve(path)
-    await build_demo(target, persons=2000, seed=3, error_rate=0.05, as_of=AUDIT_AS_OF)
-    async with db.database(target):
-        await run_audit(AUDIT_AS_OF, today=AUDIT_AS_OF)
+
+@pytest.fixture
+async def example_db(example_file_db: Path, tmp_path: Path, private_data: Path) -> AsyncIterator[db.DbTarget]:
+    """A private copy of the example households, open; drafts under the test's own data folder."""
+    path = tmp_path / "example.sqlite3"
+    shutil.copy(example_file_db, path)
+    async with db.database(path, create=False) as target:
+        yield target
+
+
+@pytest.fixture
+async def accounts_db(example_db: db.DbTarget) -> db.DbTarget:
+    """The example households with an admin (boss) and an operator (clerk), password secret123."""
+    await add_accounts()
+    return example_db
 
 
 @pytest.fixture(scope="session")
@@ -109,9 +102,26 @@ def audited_demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-async def audited_demo(audited_demo_file: Path, tmp_path: Path) -> AsyncIterator[db.DbTarget]:
+async def audited_demo(audited_demo_file: Path, tmp_path: Path, private_data: Path) -> AsyncIterator[db.DbTarget]:
     """A private copy of the audited demo township, open."""
     path = tmp_path / "demo.sqlite3"
     shutil.copy(audited_demo_file, path)
+    async with db.database(path, create=False) as target:
+        yield target
+
+
+@pytest.fixture(scope="session")
+def small_demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small demo township (600 persons, many planted faults), audited (built once per session)."""
+    path = tmp_path_factory.mktemp("small-demo") / "demo.sqlite3"
+    asyncio.run(build_audited_demo(path, persons=600, error_rate=0.15))
+    return path
+
+
+@pytest.fixture
+async def small_demo(small_demo_file: Path, tmp_path: Path, private_data: Path) -> AsyncIterator[db.DbTarget]:
+    """A private copy of the small demo township, open."""
+    path = tmp_path / "demo.sqlite3"
+    shutil.copy(small_demo_file, path)
     async with db.database(path, create=False) as target:
         yield target

@@ -3,51 +3,24 @@ open a household with a finding, search by pinyin initials and jump, help, quit.
 
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
-import shutil
-from pathlib import Path
-
 import pytest
-from pilot_tools import settle, shown
 from textual.pilot import Pilot
-from textual.widgets import Static
 
 from store import db
-from tui.app import RenkouApp
+from tests.support.apps import make_app
+from tests.support.pilot import screen_text, settle, shown
 from tui.screens.browse import BrowseScreen, HouseholdTree, wrap_cells
-
-AS_OF = dt.date(2026, 11, 15)
-
-
-@pytest.fixture(scope="session")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small demo county with planted faults, audited (stored findings exist)."""
-    from checks.engine import run_audit
-    from store.demo_build import build_demo
-
-    path = tmp_path_factory.mktemp("browse") / "demo.sqlite3"
-
-    async def build() -> None:
-        await build_demo(db.resolve(path), persons=600, seed=3, error_rate=0.15, as_of=AS_OF)
-        async with db.database(path, create=False):
-            await run_audit(AS_OF, today=AS_OF)
-
-    asyncio.run(build())
-    return path
+from tui.screens.review import ReviewScreen
 
 
 @pytest.fixture
-async def demo_db(demo_file: Path, tmp_path: Path):
-    path = tmp_path / "demo.sqlite3"
-    shutil.copy(demo_file, path)
-    target = db.resolve(path)
-    async with db.database(target, create=False):
-        yield target
+def demo_db(small_demo: db.DbTarget) -> db.DbTarget:
+    """The small audited demo township (stored findings exist)."""
+    return small_demo
 
 
-def _app(target: db.DbTarget) -> RenkouApp:
-    return RenkouApp(target_label=target.label, is_demo=True, needs_login=False, username="demo")
+def _app(target: db.DbTarget):
+    return make_app(target, "demo")
 
 
 async def _target_household() -> tuple[str, str, str]:
@@ -97,15 +70,15 @@ async def test_clerk_opens_a_household_level_by_level(demo_db: db.DbTarget) -> N
         household = tree.cursor_node
         assert household is not None and household.is_expanded
         assert any(c.data is not None and c.data.key == key for c in household.children)
-        text = shown(screen.query_one("#detail-body", Static))
+        text = shown(screen.query_one("#detail-body"))
         assert screen.detail is not None and screen.detail.code == code
         for member in screen.detail.members:
             assert member.name[:2] in text and member.id_masked in text
         assert "问题（按当前数据审核）" in text
         assert "".join(message.split())[:12] in "".join(text.split())  # the finding, wrapped in the panel
-        assert "城关镇 ›" in shown(screen.query_one("#crumb", Static))
-        assert "演示数据" in shown(screen.query_one("#status", Static))
-        keys = shown(screen.query_one("#keys", Static))
+        assert "城关镇 ›" in shown(screen.query_one("#crumb"))
+        assert "演示数据" in shown(screen.query_one("#status"))
+        keys = shown(screen.query_one("#keys"))
         assert "F1帮助 Enter打开 Ins新户 /查找 F4变更录入 F6审核 F7质量 F8导出 Esc退出" in keys
         views = await db.fetch("SELECT username, target, detail FROM audit_log WHERE action = 'view'")
         assert [tuple(v) for v in views] == [("demo", code, "")]
@@ -178,7 +151,7 @@ async def test_help_other_screens_and_quit(demo_db: db.DbTarget) -> None:
         await settle(pilot, lambda: screen.query_one(HouseholdTree).root.children != [])
         await pilot.press("f1")
         assert type(app.screen).__name__ == "HelpScreen"
-        assert "拼音首字母" in shown(app.screen.query_one("#help-box Static"))
+        assert "拼音首字母" in screen_text(app.screen)
         await pilot.press("escape")
         assert app.screen is screen
         for key, name in (("f4", "ChangeEntryScreen"), ("f8", "ExportScreen"), ("f7", "QualityScreen")):
@@ -190,14 +163,9 @@ async def test_help_other_screens_and_quit(demo_db: db.DbTarget) -> None:
             await pilot.pause()
             assert app.screen is screen, name
         await pilot.press("f6")
-        try:
-            from tui.screens.review import ReviewScreen  # noqa: F401
-        except ImportError:
-            assert app.screen is screen
-        else:
-            assert type(app.screen).__name__ == "ReviewScreen"
-            app.pop_screen()
-        await pilot.pause()
+        await settle(pilot, lambda: isinstance(app.screen, ReviewScreen))
+        await pilot.press("escape")
+        await settle(pilot, lambda: app.screen is screen)
         await pilot.press("escape")
     assert app.return_code == 0
 

@@ -7,33 +7,22 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
-from typing import Any
 
-import pytest
-from pilot_tools import settle, shown
 from textual.pilot import Pilot
-from textual.widget import Widget
 from textual.widgets import Static
 
 from store import db, service
-from store.importer import import_file
+from store.idnumber import make_id
 from store.records import load_households
 from store.schema import set_setting
-from tests.conftest import EXAMPLE_FILE
-from tui.app import RenkouApp
+from tests.support.apps import make_app
+from tests.support.pilot import screen_text, settle, shown
 from tui.keys import reporting_month
 from tui.screens.changes import ChangeEntryScreen, LeaveDialog
+from tui.screens.help import HelpScreen
 
 ZHOU = "430426101201010012"
 ZHAO = "430426101201020003"
-
-
-@pytest.fixture
-async def example_db(tmp_path: Any) -> Any:
-    target = db.resolve(tmp_path / "changes.sqlite3")
-    async with db.database(target):
-        await import_file(EXAMPLE_FILE, operator="导入员")
-        yield target
 
 
 def _screen(pilot: Pilot) -> ChangeEntryScreen:
@@ -45,7 +34,7 @@ def _screen(pilot: Pilot) -> ChangeEntryScreen:
 def _text(pilot: Pilot, selector: str) -> str:
     if selector == "#ce-head":
         return _text(pilot, "#ce-head-left") + _text(pilot, "#ce-head-right")
-    return shown(pilot.app.screen.query_one(selector, Widget))
+    return shown(pilot.app.screen.query_one(selector))
 
 
 def _batch(pilot: Pilot) -> list[str]:
@@ -76,8 +65,8 @@ async def _start(pilot: Pilot) -> None:
     )
 
 
-def _app(target: db.DbTarget) -> RenkouApp:
-    return RenkouApp(target_label=target.label, is_demo=True, needs_login=False, username="李敏")
+def _app(target: db.DbTarget):
+    return make_app(target, "李敏")
 
 
 async def test_a_clerk_keys_a_birth_a_marriage_and_a_death(example_db: db.DbTarget) -> None:
@@ -150,9 +139,18 @@ async def test_a_clerk_keys_a_birth_a_marriage_and_a_death(example_db: db.DbTarg
         events = await db.fetch("SELECT kind FROM change_event WHERE operator = ? ORDER BY id", ["李敏"])
         assert [r[0] for r in events] == ["birth", "remarriage", "death"]
 
-        # F5 re-audits the batch
+        # F5 re-audits the batch: meanwhile the newborn got her ID number, so only the marriage is left
+        assert [line.split()[-1] for line in lines] == ["✓", "MAR4", "REQ7"]
+        record = copy.deepcopy((await load_households([ZHOU]))[ZHOU])
+        child = next(p for p in record["members"] if p["name"] == "周小雨")
+        child["id_number"] = make_id("430426", dt.date(2026, 10, 8), 24)
+        await service.save_household(record, operator="王五")
         await pilot.press("f5")
-        await settle(pilot, lambda: "已核对本批 3 条" in _text(pilot, "#ce-message"))
+        await settle(pilot, lambda: "已核对本批" in _text(pilot, "#ce-message"))
+        assert "已核对本批 3 条，1 条有问题。" in _text(pilot, "#ce-message")
+        lines = _batch(pilot)
+        assert [line.split()[-1] for line in lines] == ["✓", "MAR4", "✓"]
+        assert "赵桂英" in lines[1] and "W MAR4" in lines[1] and "周小雨" in lines[2]
 
 
 async def test_a_suspicious_birth_is_warned_and_flagged(example_db: db.DbTarget) -> None:
@@ -206,8 +204,21 @@ async def test_help_and_default_month(example_db: db.DbTarget) -> None:
     app = _app(example_db)
     async with app.run_test(size=(80, 24)) as pilot:
         await _start(pilot)
+        before = squeeze(screen_text(app.screen))
+        topic = [squeeze(line) for line in ChangeEntryScreen.HELP.splitlines() if line.strip()]
+        new = [line for line in topic if line not in before]
+        assert len(new) >= 5  # most of the screen's help is not on the screen itself
         await pilot.press("f1")
-        await settle(pilot, lambda: any("月度变更录入" in shown(w) for w in app.screen.query(Static)))
+        await settle(pilot, lambda: isinstance(app.screen, HelpScreen))
+        text = squeeze(screen_text(app.screen))
+        assert [line for line in new if line not in text] == []
+        await pilot.press("escape")
+        await settle(pilot, lambda: isinstance(app.screen, ChangeEntryScreen))
+
+
+def squeeze(text: str) -> str:
+    """`text` without white space (wrapped lines compare equal to unwrapped ones)."""
+    return "".join(text.split())
 
 
 async def test_a_conflict_reloads_the_household_and_keeps_the_typed_line(example_db: db.DbTarget) -> None:

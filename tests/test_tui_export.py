@@ -7,18 +7,16 @@ import json
 from pathlib import Path
 
 import openpyxl
-from conftest import AUDIT_AS_OF
-from test_tui_review import make_app
+from textual.app import App
 from textual.pilot import Pilot
-from textual.widgets import Static
 
 from store import db
-from tui.app import RenkouApp
+from tests.support.apps import make_app
+from tests.support.data import AUDIT_AS_OF, TOWNSHIP
+from tests.support.pilot import shown
 from tui.exporting import KINDS, default_name
 from tui.keys import reporting_month
 from tui.screens.export import ExportScreen
-
-TOWNSHIP = "430426101"
 
 
 async def settle(pilot: Pilot, screen: ExportScreen) -> None:
@@ -29,10 +27,10 @@ async def settle(pilot: Pilot, screen: ExportScreen) -> None:
 
 
 def status(screen: ExportScreen) -> str:
-    return str(screen.query_one("#export-status", Static).render())
+    return shown(screen.query_one("#export-status"))
 
 
-async def open_dialog(app: RenkouApp, pilot: Pilot, folder: Path) -> ExportScreen:
+async def open_dialog(app: App, pilot: Pilot, folder: Path) -> ExportScreen:
     screen = ExportScreen(TOWNSHIP, "城关镇", folder=folder, today=AUDIT_AS_OF)
     await app.push_screen(screen)
     await settle(pilot, screen)
@@ -40,11 +38,17 @@ async def open_dialog(app: RenkouApp, pilot: Pilot, folder: Path) -> ExportScree
 
 
 async def test_monthly_returns_from_the_dialog(audited_demo: db.DbTarget, tmp_path: Path) -> None:
+    """The month and the unit keyed in the dialog are those of the workbook written."""
+    village, name = (await db.fetch("SELECT code, name FROM unit WHERE length(code) = 12 ORDER BY code DESC"))[0]
     app = make_app(audited_demo)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_dialog(app, pilot, tmp_path)
         assert screen.query_one("#export-month").value == "2026-10"  # type: ignore[attr-defined]
-        expected = tmp_path / "月报表-城关镇-2026-10.xlsx"
+        assert screen.query_one("#export-out").value == str(tmp_path / "月报表-城关镇-2026-10.xlsx")  # type: ignore[attr-defined]
+        await pilot.press("enter", *"2026-09", "enter")  # the kind row, then the month (selected on focus)
+        await pilot.press(*["backspace"] * 9, *village)
+        await settle(pilot, screen)
+        expected = tmp_path / f"月报表-{name}-2026-09.xlsx"
         assert screen.query_one("#export-out").value == str(expected)  # type: ignore[attr-defined]
         await pilot.press("f2")
         await settle(pilot, screen)
@@ -52,11 +56,16 @@ async def test_monthly_returns_from_the_dialog(audited_demo: db.DbTarget, tmp_pa
         assert "已导出" in status(screen)
         book = openpyxl.load_workbook(expected, read_only=True)
         assert "人口变动" in book.sheetnames and "说明" in book.sheetnames
+        sheet = book["人口变动"]
+        assert sheet["A1"].value == f"{name} 2026年9月 人口变动情况"
+        assert sheet["A2"].value == "统计时段：2026-09-01 至 2026-09-30"
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, ExportScreen)
-    rows = await db.fetch("SELECT action, target FROM audit_log WHERE action LIKE 'export%' ORDER BY id")
-    assert rows, "the export is in the audit log"
+    rows = await db.fetch("SELECT action, target, detail FROM audit_log WHERE action LIKE 'export%' ORDER BY id")
+    assert [tuple(r) for r in rows] == [
+        ("export", str(expected), f"monthly unit={name}({village}) month=2026-09 村 1 个")
+    ]
 
 
 async def test_choosing_another_kind_and_a_bad_month(audited_demo: db.DbTarget, tmp_path: Path) -> None:

@@ -5,16 +5,28 @@ from __future__ import annotations
 
 import datetime as dt
 
+from textual.pilot import Pilot
 from textual.widgets import OptionList
 
 from store import db, drafts
 from store.idnumber import make_id
 from store.records import load_households
-from tests.test_tui_person_form import CODE, app_for, example_db, screen_text, settle  # noqa: F401
+from tests.support.apps import make_app
+from tests.support.data import CODE
+from tests.support.pilot import screen_text as _screen_text
+from tests.support.pilot import settle
 from tui.screens.browse import BrowseScreen, HouseholdTree
 from tui.screens.form_dialogs import ChoiceDialog
 from tui.screens.household_form import HouseholdForm, next_number, suggest_address
 from tui.screens.person_form import PersonForm
+
+
+def app_for(target: db.DbTarget):
+    return make_app(target, "demo")
+
+
+def screen_text(pilot: Pilot) -> str:
+    return _screen_text(pilot.app.screen)
 
 
 def test_next_number_and_address() -> None:
@@ -24,7 +36,7 @@ def test_next_number_and_address() -> None:
     assert suggest_address(None, "0001") == ""
 
 
-async def test_new_household_from_the_browse_screen(example_db: db.DbTarget) -> None:  # noqa: F811
+async def test_new_household_from_the_browse_screen(example_db: db.DbTarget) -> None:
     number = make_id("430426", dt.date(1979, 11, 2), 31)
     app = app_for(example_db)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -74,7 +86,7 @@ async def test_new_household_from_the_browse_screen(example_db: db.DbTarget) -> 
     assert [r[0] for r in saves] == ["430426101201010013"]
 
 
-async def test_edit_household_items_and_open_a_member(example_db: db.DbTarget) -> None:  # noqa: F811
+async def test_edit_household_items_and_open_a_member(example_db: db.DbTarget) -> None:
     app = app_for(example_db)
     async with app.run_test(size=(80, 24)) as pilot:
         form = HouseholdForm(CODE, CODE[:12])
@@ -99,7 +111,7 @@ async def test_edit_household_items_and_open_a_member(example_db: db.DbTarget) -
     assert (stored["address"], stored["phone"]) == ("城关镇东风村一组12号新址", "13800000000")
 
 
-async def test_ins_after_an_unsaved_edit_adds_the_member(example_db: db.DbTarget) -> None:  # noqa: F811
+async def test_ins_after_an_unsaved_edit_adds_the_member(example_db: db.DbTarget) -> None:
     """The person form opened from the household form edits that form's record: it offers no draft (the
     household form's own, written when Ins was pressed, lacks the new member) and saves both."""
     app = app_for(example_db)
@@ -128,7 +140,7 @@ async def test_ins_after_an_unsaved_edit_adds_the_member(example_db: db.DbTarget
     assert drafts.load("demo", CODE) is None
 
 
-async def test_new_member_survives_restoring_a_household_draft(example_db: db.DbTarget) -> None:  # noqa: F811
+async def test_new_member_survives_restoring_a_household_draft(example_db: db.DbTarget) -> None:
     app = app_for(example_db)
     async with app.run_test(size=(80, 24)) as pilot:
         form = HouseholdForm(CODE, CODE[:12])

@@ -4,24 +4,13 @@ from __future__ import annotations
 
 import io
 import sys
-from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_FILE
-from textual.widgets import Static
 
 from store import db
-from store.importer import import_file
+from tests.support.pilot import shown
 from tui.app import RenkouApp
 from tui.cli import check_terminal_encoding
-
-
-@pytest.fixture
-async def example_db(tmp_path: Path):
-    target = db.resolve(tmp_path / "t.sqlite3")
-    async with db.database(target):
-        await import_file(EXAMPLE_FILE, operator="tester")
-        yield target
 
 
 async def test_login_screen_rejects_wrong_password(example_db: db.DbTarget) -> None:
@@ -33,7 +22,7 @@ async def test_login_screen_rejects_wrong_password(example_db: db.DbTarget) -> N
         await pilot.pause()
         await pilot.press(*"liming", "enter", *"nope", "enter")
         await pilot.pause()
-        assert "用户名或密码错误" in str(app.screen.query_one("#login-error", Static).render())
+        assert "用户名或密码错误" in shown(app.screen.query_one("#login-error"))
         await pilot.press(*"secret123", "enter")
         await pilot.pause()
         assert type(app.screen).__name__ == "BrowseScreen"
@@ -85,7 +74,7 @@ async def test_idle_screen_locks_until_the_same_clerk_types_the_password(example
         await pilot.press(*"wrong", "enter")
         await pilot.pause()
         assert isinstance(app.screen, LockScreen)
-        assert "密码错误" in str(app.screen.query_one("#lock-error", Static).render())
+        assert "密码错误" in shown(app.screen.query_one("#lock-error"))
         app.idle_minutes = 15
         await pilot.press(*"secret123", "enter")
         await pilot.pause()

@@ -7,44 +7,29 @@ from __future__ import annotations
 import asyncio
 import copy
 import datetime as dt
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-from pilot_tools import settle, shown
 from textual.pilot import Pilot
-from textual.widgets import Static
 
 from store import db, drafts, service
 from store.idnumber import make_id
-from store.importer import import_file
 from store.records import load_households
-from tests.conftest import EXAMPLE_FILE
-from tui.app import RenkouApp
+from tests.support.apps import make_app
+from tests.support.data import CODE
+from tests.support.pilot import field, label_of, settle, shown
+from tests.support.pilot import focused_path as _focused_path
+from tests.support.pilot import screen_text as _screen_text
 from tui.screens.form_dialogs import ChoiceDialog
 from tui.screens.person_form import PersonForm
-
-CODE = "430426101201010012"  # 周建军户: 周建军 h12-1, 陈美华 h12-2 (wife), two children
-
-
-@pytest.fixture
-async def example_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[db.DbTarget]:
-    """The example households in a fresh SQLite file; drafts under the test's own data folder."""
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    PersonForm.previous_person = None
-    target = db.resolve(tmp_path / "forms.sqlite3")
-    async with db.database(target):
-        await import_file(EXAMPLE_FILE, operator="import")
-        yield target
+from tui.widgets.field import Field
 
 
-def app_for(target: db.DbTarget) -> RenkouApp:
-    return RenkouApp(target_label=target.label, is_demo=True, needs_login=False, username="demo")
+def app_for(target: db.DbTarget):
+    return make_app(target, "demo")
 
 
 def screen_text(pilot: Pilot) -> str:
-    update = pilot.app.screen._compositor.render_full_update()
-    return "\n".join("".join(segment.text for segment in strip) for strip in update.strips)
+    return _screen_text(pilot.app.screen)
 
 
 async def open_form(pilot: Pilot, code: str, key: str | None) -> PersonForm:
@@ -56,7 +41,7 @@ async def open_form(pilot: Pilot, code: str, key: str | None) -> PersonForm:
 
 
 def focused_path(form: PersonForm) -> str | None:
-    return form._focused_path()
+    return _focused_path(form)
 
 
 async def test_clerk_keys_a_new_child(example_db: db.DbTarget) -> None:
@@ -70,10 +55,10 @@ async def test_clerk_keys_a_new_child(example_db: db.DbTarget) -> None:
         assert "人员信息  东风村一组12号 周建军户  5/5" in text and "未保存" in text
         await pilot.press("2", "3")  # 次子: moves on, the surname is suggested
         assert focused_path(form) == "name"
-        assert form._fields["name"].value == "周"
+        assert field(form, "name").value == "周"
         await pilot.press(*"小明", "enter")
         assert form.person["name"] == "周小明"
-        assert focused_path(form) == "ethnicity" and form._fields["ethnicity"].value == "01"  # from the householder
+        assert focused_path(form) == "ethnicity" and field(form, "ethnicity").value == "01"  # from the householder
         await pilot.press("enter")
         assert focused_path(form) == "id_number"
         await pilot.press(*wrong)  # a wrong check character: shown at once, and the audit lists it
@@ -82,7 +67,7 @@ async def test_clerk_keys_a_new_child(example_db: db.DbTarget) -> None:
         await settle(
             pilot, lambda: any(f.rule.startswith("ID") for f in form.findings if f.person_key == form.person_key)
         )
-        assert "ID" in shown(form.query_one("#form-findings-text", Static))
+        assert "ID" in shown(form.query_one("#form-findings-text"))
         await pilot.press("backspace", number[17])
         await settle(pilot, lambda: form.person["sex"] == "1" and form.person["birth_date"] == dt.date(2020, 5, 6))
         assert focused_path(form) == "hukou_nature"  # sex and birth date filled from the ID and skipped
@@ -115,16 +100,16 @@ async def test_early_marriage_warning_comes_and_goes(example_db: db.DbTarget) ->
         views = await db.fetch("SELECT username, target, detail FROM audit_log WHERE action = 'view'")
         assert [tuple(v) for v in views] == [("demo", CODE, "h12-2")]
         assert "已保存" in screen_text(pilot)
-        form._fields["first_marriage_date"].focus()
+        field(form, "first_marriage_date").focus()
         await pilot.press("ctrl+u", *"20010101", "tab")  # married at 13
         await settle(pilot, lambda: any(f.rule == "MAR2" for f in form.findings))
-        assert "MAR2" in shown(form.query_one("#form-findings-text", Static))
-        assert form._labels["first_marriage_date"].has_class("-w")
+        assert "MAR2" in shown(form.query_one("#form-findings-text"))
+        assert label_of(form, "first_marriage_date").has_class("-w")
         assert "未保存" in screen_text(pilot)
-        form._fields["first_marriage_date"].focus()
+        field(form, "first_marriage_date").focus()
         await pilot.press("ctrl+u", *"20091001", "tab")
         await settle(pilot, lambda: not any(f.rule == "MAR2" for f in form.findings))
-        assert not form._labels["first_marriage_date"].has_class("-w")
+        assert not label_of(form, "first_marriage_date").has_class("-w")
         assert not form.dirty  # back to the stored value: nothing to lose
         await pilot.press("escape")
         await settle(pilot, lambda: not isinstance(app.screen, PersonForm))
@@ -134,7 +119,7 @@ async def test_conflict_keeps_the_input(example_db: db.DbTarget) -> None:
     app = app_for(example_db)
     async with app.run_test(size=(80, 24)) as pilot:
         form = await open_form(pilot, CODE, "h12-1")
-        form._fields["occupation"].focus()
+        field(form, "occupation").focus()
         await pilot.press(*"木匠", "enter")
         assert form.person["occupation"] == "木匠"
         other = copy.deepcopy((await load_households([CODE]))[CODE])  # someone else saves meanwhile
@@ -145,7 +130,7 @@ async def test_conflict_keeps_the_input(example_db: db.DbTarget) -> None:
         assert "已被其他人修改" in screen_text(pilot)
         await pilot.press("k")  # keep my input
         await settle(pilot, lambda: app.screen is form)
-        assert form.person["occupation"] == "木匠" and form._fields["occupation"].value == "木匠"
+        assert form.person["occupation"] == "木匠" and field(form, "occupation").value == "木匠"
         assert form.dirty
         draft = drafts.load("demo", CODE)
         assert draft is not None and draft.payload["record"]["members"][0]["occupation"] == "木匠"
@@ -157,13 +142,13 @@ async def test_escape_asks_only_when_something_would_be_lost(example_db: db.DbTa
     app = app_for(example_db)
     async with app.run_test(size=(80, 24)) as pilot:
         form = await open_form(pilot, CODE, "h12-1")
-        form._fields["occupation"].focus()
+        field(form, "occupation").focus()
         await pilot.press(*"木匠", "escape")
         await settle(pilot, lambda: isinstance(app.screen, ChoiceDialog))
         assert "放弃修改？" in screen_text(pilot)
         await pilot.press("c")  # cancel: back in the form, input kept
         await settle(pilot, lambda: app.screen is form)
-        assert form._fields["occupation"].value == "木匠"
+        assert field(form, "occupation").value == "木匠"
         await pilot.press("escape")
         await settle(pilot, lambda: isinstance(app.screen, ChoiceDialog))
         await pilot.press("d")  # discard
@@ -177,7 +162,7 @@ async def test_draft_is_offered_after_the_app_closed(example_db: db.DbTarget) ->
     app = app_for(example_db)
     async with app.run_test(size=(80, 24)) as pilot:
         form = await open_form(pilot, CODE, "h12-1")
-        form._fields["occupation"].focus()
+        field(form, "occupation").focus()
         await pilot.press(*"木匠", "enter")
     # the connection dropped: the app closed without saving
     draft = drafts.load("demo", CODE)
@@ -190,7 +175,7 @@ async def test_draft_is_offered_after_the_app_closed(example_db: db.DbTarget) ->
         assert "发现未保存的草稿" in screen_text(pilot)
         await pilot.press("y")
         await settle(pilot, lambda: form.ready)
-        assert form._fields["occupation"].value == "木匠" and form.dirty
+        assert field(form, "occupation").value == "木匠" and form.dirty
         await pilot.press("f2")
         await settle(pilot, lambda: not form.dirty and not form.saving)
     assert (await load_households([CODE]))[CODE]["members"][0]["occupation"] == "木匠"
@@ -204,11 +189,11 @@ async def test_f9_copies_the_previous_person_and_ctrl_n_moves_on(example_db: db.
         await pilot.press("ctrl+n")
         await settle(pilot, lambda: form.person_key == "h12-2" and form.ready)
         assert "2/4" in screen_text(pilot)
-        assert form._fields["education"].value == "70"
-        form._fields["education"].focus()
+        assert field(form, "education").value == "70"
+        field(form, "education").focus()
         await pilot.press("f9")
         await settle(pilot, lambda: form.person["education"] == "60")
-        assert form._fields["education"].value == "60" and form.dirty
+        assert field(form, "education").value == "60" and form.dirty
 
 
 async def test_woman_section_and_fits_80_columns(example_db: db.DbTarget) -> None:
@@ -220,9 +205,9 @@ async def test_woman_section_and_fits_80_columns(example_db: db.DbTarget) -> Non
                       "配偶", "管理属性", "人户状况", "政治面貌", "育龄妇女", "避孕措施"):  # fmt: skip
             assert label in text, label
         assert "周欣怡" in text  # children history on the first screen
-        for field in form._fields.values():
-            if field.display and field.parent is not None and field.parent.display:
-                assert field.region.right <= 80, field.name
+        for shown_field in form.query(Field):
+            if shown_field.display and shown_field.parent is not None and shown_field.parent.display:
+                assert shown_field.region.right <= 80, shown_field.name
         await pilot.press("pagedown")
         assert focused_path(form) == "woman.contraception.method"
         await pilot.press("pageup")
@@ -244,7 +229,7 @@ async def test_keystrokes_per_field(example_db: db.DbTarget) -> None:
         form = await open_form(pilot, CODE, None)
         for path, text in values:
             assert focused_path(form) == path, (path, focused_path(form))
-            default = form._fields[path].value
+            default = field(form, path).value
             keys = [] if default == text else list(text)  # a default is taken with Enter alone
             await pilot.press(*keys)
             presses += len(keys)
@@ -284,7 +269,7 @@ async def test_keys_typed_while_saving_are_kept(example_db: db.DbTarget, monkeyp
         assert form.saving and calls == ["周浩然乙"]  # 丙 came after the record was sent
         await settle(pilot, lambda: not form.saving and bool(form.saved))
         await settle(pilot)
-        assert form._fields["name"].value == "周浩然乙丙" and form.person["name"] == "周浩然乙丙"
+        assert field(form, "name").value == "周浩然乙丙" and form.person["name"] == "周浩然乙丙"
         assert form.dirty and "未保存" in screen_text(pilot)
         assert (await load_households([CODE]))[CODE]["members"][3]["name"] == "周浩然乙"
         await pilot.press("f2")  # the new versions were taken: no conflict
@@ -317,8 +302,8 @@ async def test_spouse_is_linked_on_both_sides(example_db: db.DbTarget) -> None:
     app = app_for(example_db)
     async with app.run_test(size=(80, 24)) as pilot:
         form = await open_form(pilot, CODE, "h12-2")  # 陈美华, spouse 1 周建军
-        assert form._fields["spouse"].value == "1"
-        form._fields["spouse"].focus()
+        assert field(form, "spouse").value == "1"
+        field(form, "spouse").focus()
         await pilot.press("backspace", "0")  # 户外配偶
         await settle(pilot, lambda: form.person["spouse"] is None)
         husband = form.record["members"][0]
@@ -330,7 +315,7 @@ async def test_spouse_is_linked_on_both_sides(example_db: db.DbTarget) -> None:
         await settle(pilot, lambda: not form.saving and not form.dirty)
         stored = (await load_households([CODE]))[CODE]["members"]
         assert (stored[0]["spouse"], stored[1]["spouse"]) == (None, None)
-        form._fields["spouse"].focus()
+        field(form, "spouse").focus()
         await pilot.press("backspace", "1")  # back to 周建军: he points to her again
         await settle(pilot, lambda: form.person["spouse"] == "h12-1")
         assert form.record["members"][0]["spouse"] == "h12-2"

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 
-from test_tui_review import AS_OF, TOWNSHIP, make_app
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
 from checks.quality import UnitQuality, compute_quality
 from store import db
+from tests.support.apps import make_app
+from tests.support.data import AUDIT_AS_OF as AS_OF
+from tests.support.data import TOWNSHIP
 from tui.screens.quality import QualityScreen, children_of, gain_text, group, percent
 from tui.screens.review import ReviewScreen
 

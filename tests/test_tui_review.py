@@ -3,24 +3,21 @@ planted faults after a whole audit."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
-from conftest import AUDIT_AS_OF
-from textual.app import App
+import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
 from store import db
 from store.findings_view import FindingFilter, finding_counts, finding_page
-from tui.app import RenkouApp
+from tests.support.apps import make_app
+from tests.support.data import TOWNSHIP
+from tests.support.pilot import settle as settle_until
+from tests.support.pilot import shown
+from tui.screens.browse import BrowseScreen, HouseholdTree
 from tui.screens.review import ConfirmFindingDialog, ReviewScreen, clip, fold
-
-AS_OF = AUDIT_AS_OF
-TOWNSHIP = "430426101"
-
-
-def make_app(target: db.DbTarget) -> RenkouApp:
-    return RenkouApp(target_label=target.label, is_demo=True, needs_login=False, username="tester")
 
 
 async def settle(pilot: Pilot, screen: ReviewScreen) -> None:
@@ -37,7 +34,7 @@ def table_rows(screen: ReviewScreen) -> list[list[str]]:
 
 
 def text_of(screen: ReviewScreen, selector: str) -> str:
-    return str(screen.query_one(selector, Static).render())
+    return shown(screen.query_one(selector)).strip()
 
 
 async def open_review(pilot: Pilot, **kwargs: object) -> ReviewScreen:
@@ -196,23 +193,40 @@ async def test_f5_reaudits_and_refreshes(audited_demo: db.DbTarget) -> None:
         assert not screen.busy
         assert f"E {expected.errors}  W {expected.warnings}" in text_of(screen, "#title-right")
         assert len(table_rows(screen)) == expected.errors + expected.warnings
-        assert any("审核完成" in n.message for n in app._notifications)
+        assert any("审核完成" in notice for notice in app.notices)
     assert await finding_counts(TOWNSHIP) == expected
 
 
-async def test_progress_text_while_busy(audited_demo: db.DbTarget) -> None:
+async def test_progress_text_while_busy(audited_demo: db.DbTarget, monkeypatch: pytest.MonkeyPatch) -> None:
+    """F5 shows the audit's progress in the status line, refuses a second F5 meanwhile, and lists again after."""
+    import checks.engine
+
+    real = checks.engine.run_audit
+    gate = asyncio.Event()
+
+    async def gated(as_of, progress=None, **kwargs):  # type: ignore[no-untyped-def]
+        if progress is not None:
+            progress(35, 100)
+        await gate.wait()
+        return await real(as_of, progress, **kwargs)
+
+    monkeypatch.setattr(checks.engine, "run_audit", gated)
     app = make_app(audited_demo)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_review(pilot)
-        screen._start_job("审核中")
-        assert text_of(screen, "#review-status") == "审核中…"
-        screen._on_progress(35, 100)
-        screen._tick()
+        total = screen.page.total
+        await pilot.press("f5")
+        for _ in range(50):  # the status line is repainted a few times a second
+            await pilot.pause(0.05)
+            if text_of(screen, "#review-status") == "审核中 35%":
+                break
         assert text_of(screen, "#review-status") == "审核中 35%"
         await pilot.press("f5")  # refused while busy
-        assert any("请稍候" in n.message for n in app._notifications)
-        screen._stop_job()
-        assert "共" in text_of(screen, "#review-status")
+        assert any("请稍候" in notice for notice in app.notices)
+        gate.set()
+        await settle(pilot, screen)
+        assert f"共 {total} 条" in text_of(screen, "#review-status")
+        assert any("审核完成" in notice for notice in app.notices)
 
 
 async def test_f8_exports_the_errors_list(audited_demo: db.DbTarget, tmp_path: Path) -> None:
@@ -235,36 +249,20 @@ async def test_f8_exports_the_errors_list(audited_demo: db.DbTarget, tmp_path: P
 
 
 async def test_enter_opens_the_household(audited_demo: db.DbTarget) -> None:
+    """Enter on a finding goes back to the browse screen with its household open and its person highlighted."""
     app = make_app(audited_demo)
-    calls: list[tuple[str, str | None]] = []
-    app.open_household = lambda code, key: calls.append((code, key))  # type: ignore[attr-defined]
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_review(pilot)
-        await pilot.press("down", "enter")
-        row = screen.page.rows[1]
-        assert calls == [(row.household_code, row.person_key)]
-        await pilot.press("escape")
-        await pilot.pause()
-        assert not isinstance(app.screen, ReviewScreen)
-
-
-class BareApp(App[None]):
-    """An app without open_household."""
-
-    def on_mount(self) -> None:
-        self.push_screen(ReviewScreen(TOWNSHIP))
-
-
-async def test_enter_without_household_screen_says_so(audited_demo: db.DbTarget) -> None:
-    app = BareApp()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, ReviewScreen)
-        await settle(pilot, screen)
+        row = next(r for r in screen.page.rows[1:] if r.person_key)
+        for _ in range(screen.page.rows.index(row)):
+            await pilot.press("down")
         await pilot.press("enter")
-        await pilot.pause()
-        assert any(n.message == "该功能尚未提供" for n in app._notifications)
+        browse = app.screen
+        assert isinstance(browse, BrowseScreen)
+        await settle_until(pilot, lambda: browse.detail is not None and browse.detail.code == row.household_code)
+        node = browse.query_one(HouseholdTree).cursor_node
+        assert node is not None and node.data is not None and node.data.key == row.person_key
+        assert not any(isinstance(s, ReviewScreen) for s in app.screen_stack)
 
 
 def test_clip_and_fold_measure_cells() -> None:

@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from conftest import EXAMPLE_FILE
-from pilot_tools import settle, shown
 from textual.widgets import DataTable
 
 from store import db, users
-from store.importer import import_file
-from tui.app import RenkouApp
+from tests.support.apps import make_app
+from tests.support.pilot import settle, shown
 from tui.screens.users import UsersScreen
 
 
-@pytest.fixture
-async def accounts_db(tmp_path: Path):
-    target = db.resolve(tmp_path / "u.sqlite3")
-    async with db.database(target):
-        await import_file(EXAMPLE_FILE, operator="tester")
-        await users.create_user("boss", "王主任", "secret123", "admin", iterations=1000)
-        await users.create_user("clerk", "李敏", "secret123", "operator", iterations=1000)
-        yield target
-
-
-def app_as(target: db.DbTarget, username: str) -> RenkouApp:
-    return RenkouApp(target_label=target.label, is_demo=False, needs_login=False, username=username)
+def app_as(target: db.DbTarget, username: str):
+    return make_app(target, username, is_demo=False)
 
 
 async def test_admin_adds_an_account_resets_a_password_and_disables(accounts_db: db.DbTarget) -> None:
@@ -76,4 +62,4 @@ async def test_operators_cannot_open_account_management(accounts_db: db.DbTarget
         await pilot.press("ctrl+u")
         await settle(pilot)
         assert not isinstance(app.screen, UsersScreen)
-        assert [n.message for n in app._notifications][-1] == "只有管理员可以管理账号。"
+        assert app.notices[-1] == "只有管理员可以管理账号。"
