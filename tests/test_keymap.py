@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from pilot_tools import settle, shown
 from rich.cells import cell_len
 from textual.binding import Binding
 from textual.dom import DOMNode
@@ -20,6 +19,7 @@ from textual.widgets import Static
 import tui.screens
 import tui.widgets
 from store import db
+from tests.support.pilot import settle, shown
 from tui.app import RenkouApp
 from tui.bindings import BY_ID, FOOTER_WIDTH, GLOBAL, TABLE, footer_text, key_name
 from tui.keymap import load_keymap, parse_keymap

@@ -18,7 +18,8 @@ def _import_all() -> None:
     for name in PACKAGES:
         package = importlib.import_module(name)
         for info in pkgutil.walk_packages(package.__path__, f"{name}."):
-            importlib.import_module(info.name)
+            if info.name.rsplit(".", 1)[-1] != "__main__":  # running a __main__ module would start a command
+                importlib.import_module(info.name)
 
 
 def frozen_datetime(today: _real.date, now: _real.datetime) -> types.ModuleType:
