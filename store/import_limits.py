@@ -89,7 +89,10 @@ def nesting_depth(text: str, limit: int = MAX_DEPTH) -> int:
 
 def _int(literal: str) -> int:
     if len(literal) > MAX_INT_DIGITS:
-        raise Refused(f"数字 {excerpt(literal, quoted=False)} 过大（{len(literal.lstrip('-'))} 位）。")
+        digits = len(literal.lstrip("-"))
+        raise Refused(
+            f"数字 {excerpt(literal, quoted=False)} 过大（{digits} 位）。身份证号等编号应写成文字（加双引号）。"
+        )
     return int(literal)
 
 

@@ -367,8 +367,8 @@ async def import_file(
     today: dt.date | None = None,
 ) -> ImportReport:
     """Import a household file. With structural errors nothing is changed and the report lists them;
-    with `partial` the good lines are imported and the bad ones copied to a reject file. Dates after
-    `today` (default: the current date) are structural errors. An empty file is a :class:`StoreError`."""
+    with `partial` the good lines are imported and the bad ones copied to a reject file. `today` (default:
+    the current date) bounds the dates accepted (see `store.interchange`). An empty file is a StoreError."""
     options = {"operator": operator, "source": source, "entry_time": entry_time, "progress": progress,
                "today": today}  # fmt: skip
     skip: set[int] = set()

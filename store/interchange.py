@@ -155,9 +155,11 @@ _ID_ITEMS = frozenset({("person", "id_number"), ("spouse_external", "id_number")
 #: Accepted range of integer items; every integer column is int32.
 _INT_RANGES: dict[tuple[str, str], tuple[int, int]] = {("child", "order"): (1, 99), ("benefit", "since"): (1950, 2100)}
 _INT32 = (-(2**31), 2**31 - 1)
-#: Dates may not lie after the day of the import, except these (days allowed ahead).
-_DATE_AHEAD: dict[tuple[str, str], int] = {("pregnancy", "edd"): 300}
+#: Accepted dates: from EARLIEST_DATE to the end of the year FUTURE_YEARS after the import. A date in the
+#: near future is a logic error the audit reports (DAT1, `docs/spec/rules.md`), so it is imported; a year
+#: like 9999 is not a date anyone recorded and is refused.
 EARLIEST_DATE = dt.date(1850, 1, 1)
+FUTURE_YEARS = 20
 #: Longest person key (and reference to one), and most items of a list of texts.
 _KEY_LIMIT = 64
 _LIST_LIMIT = 50
@@ -200,7 +202,7 @@ class _Checker:
             title = TABLES[table].title  # type: ignore[index]
             raise self.fail(f"{where}的 {prefix}{name}（{title}）代码 {_fmt(raw)} 不在代码表中。")
         if kind == "date":
-            return self.date(where, name, raw, prefix, shape)
+            return self.date(where, name, raw, prefix)
         if kind == "ref":
             if kind_of is str and raw:
                 self.safe(where, f"{prefix}{name}", raw, _KEY_LIMIT)
@@ -249,17 +251,16 @@ class _Checker:
             raise self.fail(f"{where}的 {prefix}{name} {_fmt(raw)} 应为 {wanted} 位数字的区划代码。")
         return raw
 
-    def date(self, where: str, name: str, raw: Any, prefix: str, shape: str) -> dt.date | None:
+    def date(self, where: str, name: str, raw: Any, prefix: str) -> dt.date | None:
         try:
             value = parse_date(raw)
         except ValueError:
             raise self.fail(f"{where}的 {prefix}{name} {_fmt(raw)} 不是有效日期（应为 YYYY-MM-DD）。") from None
         if value is None:
             return None
-        latest = self.today + dt.timedelta(days=_DATE_AHEAD.get((shape, name), 0))
-        if value > latest:
+        if value.year > self.today.year + FUTURE_YEARS:
             raise self.fail(
-                f"{where}的 {prefix}{name} {value.isoformat()} 晚于今天（{self.today.isoformat()}），不可能。请核对。"
+                f"{where}的 {prefix}{name} {value.isoformat()} 晚于 {self.today.year + FUTURE_YEARS} 年，不可能。请核对。"
             )
         if value < EARLIEST_DATE:
             raise self.fail(
@@ -307,7 +308,7 @@ class _Checker:
 def parse_line(text: str, line_no: int, today: dt.date | None = None) -> ParsedLine:
     """Parse one line of a household file; raises :class:`LineError` on a structural error.
 
-    Dates after `today` (default: the current date) are refused, except the expected date of delivery.
+    Dates more than FUTURE_YEARS after `today` (default: the current date) are refused.
     """
     try:
         obj = decode_line(text)
@@ -338,7 +339,7 @@ def _parse_unit(raw: Any, check: _Checker) -> dict[str, Any]:
         raise check.fail("unit 应为对象。")
     check.unknown(raw, ("code", "name", "level", "parent"), "unit")
     code, level, parent = raw.get("code"), raw.get("level"), raw.get("parent")
-    if level not in UNIT_LEVELS:
+    if type(level) is not str or level not in UNIT_LEVELS:
         raise check.fail(f"单位级别 {_fmt(level)} 无效，应为 county、township、village 或 group。")
     if not isinstance(code, str) or not is_ascii_digits(code) or len(code) != UNIT_LEVELS[level]:
         raise check.fail(f"单位代码 {_fmt(code)} 无效：{level} 级应为 {UNIT_LEVELS[level]} 位数字。")
