@@ -3,7 +3,8 @@
 A hostile or corrupt file must end in a Chinese message naming its physical line, never in a crash:
 lines are read as bytes (bounded) and decoded one by one, so an undecodable line is reported on its own
 number; nesting is measured with a cheap scan before ``json.loads`` can recurse; integers longer than
-any column are refused while decoding; duplicate object keys are refused instead of the last one winning.
+any column are refused while decoding; duplicate object keys are refused instead of the last one winning
+(the names of unknown keys are checked where they are reported, `store.interchange`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
-from store.textsafe import excerpt, find_unsafe
+from store.textsafe import excerpt
 
 __all__ = ["MAX_DEPTH", "MAX_INT_DIGITS", "MAX_LINE_BYTES", "NotUtf8", "Refused", "decode_line", "numbered_lines"]
 
@@ -71,12 +72,23 @@ def numbered_lines(handle: IO[bytes], max_bytes: int = MAX_LINE_BYTES) -> Iterat
 
 
 def nesting_depth(text: str, limit: int = MAX_DEPTH) -> int:
-    """The deepest nesting of arrays/objects in a JSON text, counted until it passes `limit`."""
+    """The deepest nesting of arrays/objects in a JSON text, counted until it passes `limit`.
+
+    Brackets are first counted ignoring strings (fast); only a line that looks too deep is scanned again
+    without its strings. Closing brackets inside strings can hide depth from the fast count: such a
+    line is then refused by ``json.loads`` itself (RecursionError, see :func:`decode_line`) or, when
+    not that deep, by the checks of the items.
+    """
     if text.count("[") + text.count("{") <= limit:  # cannot be deeper than the number of openers
         return 0
+    deepest = _deepest(_BRACKETS.findall(text), limit)
+    return deepest if deepest <= limit else _deepest(_BRACKETS.findall(_STRINGS.sub("", text)), limit)
+
+
+def _deepest(brackets: list[str], limit: int) -> int:
     depth = deepest = 0
-    for bracket in _BRACKETS.finditer(_STRINGS.sub("", text)):
-        if bracket.group() in "[{":
+    for bracket in brackets:
+        if bracket in "[{":
             depth += 1
             if depth > deepest:
                 deepest = depth
@@ -106,11 +118,6 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         seen: set[str] = set()
         duplicate = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
         raise Refused(f"字段 {excerpt(duplicate)} 在同一对象中出现了两次（不知道以哪个为准）。")
-    if not "".join(obj).isprintable():  # every unsafe character is unprintable
-        for key in obj:
-            problem = find_unsafe(key)
-            if problem:
-                raise Refused(f"字段名 {excerpt(key)} 含有{problem}。")
     return obj
 
 

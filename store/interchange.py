@@ -169,6 +169,11 @@ _PLACE_CODES: dict[tuple[str, str], tuple[int, ...]] = {
     ("flow", "place_code"): (6,), ("moved_in", "from_code"): (6,),
 }  # fmt: skip
 
+#: Text items with only a length limit (their fast path).
+_TEXT_PLAIN = {
+    item: limit for item, limit in _TEXT_LIMITS.items() if item not in _ID_ITEMS and item not in _PLACE_CODES
+}
+
 _SUB_KNOWN = {shape: frozenset(name for name, _, _ in spec) for shape, spec in _SUB_SHAPES.items()}
 _SUB_BLANK = {shape: dict.fromkeys(_SUB_KNOWN[shape]) for shape in _SUB_SHAPES}
 _EXPECTED = {"text": "文字", "bool": "true 或 false", "int": "整数", "list": "文字列表", "ref": "人员 key"}
@@ -195,6 +200,9 @@ class _Checker:
             return None
         kind_of = type(raw)
         if kind == "text" and kind_of is str:
+            item = (shape, name)
+            if item in _TEXT_PLAIN and len(raw) <= _TEXT_PLAIN[item] and raw.isprintable():
+                return raw  # the common case: nothing to normalise or refuse
             return self.text(where, name, raw, prefix, shape)
         if kind == "code":
             if kind_of is str and TABLES[table].is_valid(raw):  # type: ignore[index]
@@ -230,7 +238,7 @@ class _Checker:
 
     def safe(self, where: str, item: str, text: str, limit: int | None) -> None:
         """Refuse control, bidi and invalid characters, and text longer than `limit`."""
-        problem = find_unsafe(text)
+        problem = None if text.isprintable() else find_unsafe(text)  # every unsafe character is unprintable
         if problem is not None:
             raise self.fail(f"{where}的 {item} {excerpt(text)} 含有{problem}，不能导入。请删去该字符后重试。")
         if limit is not None and len(text) > limit:
@@ -297,6 +305,9 @@ class _Checker:
         extra = raw.keys() - known
         if extra:
             for key in sorted(extra):
+                problem = None if key.isprintable() else find_unsafe(key)
+                if problem is not None:
+                    raise self.fail(f"字段名 {excerpt(key)} 含有{problem}，不能导入。")
                 if key != "...":
                     shown = excerpt(key, 40, quoted=False)
                     self.parsed.unknown_keys.append(f"{prefix}.{shown}" if prefix else shown)
@@ -400,13 +411,17 @@ def _parse_household(obj: dict[str, Any], check: _Checker) -> dict[str, Any]:
 def _parse_member(raw: Any, index: int, code: str, check: _Checker) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise check.fail(f"户 {code} 的第 {index + 1} 名成员应为对象。")
+    check.unknown(raw, PERSON_KEYS, f"members[{index}]")
     key = raw.get("key")
     if not isinstance(key, str) or not key.strip():
         raise check.fail(f"户 {code} 的第 {index + 1} 名成员缺少 key（应为文字，现为 {_fmt(key)}）。")
     check.safe(f"户 {code} 的第 {index + 1} 名成员", "key", key, _KEY_LIMIT)
     name = raw.get("name")
-    where = f"成员 {key}（{excerpt(name, quoted=False) if isinstance(name, str) and name else '无名'}）"
-    check.unknown(raw, PERSON_KEYS, f"members[{index}]")
+    if not isinstance(name, str) or not name:
+        name = "无名"
+    elif len(name) > 20 or not name.isprintable():
+        name = excerpt(name, quoted=False)
+    where = f"成员 {key}（{name}）"
     person: dict[str, Any] = {}
     for name, kind, table in PERSON_SCALARS:
         person[name] = check.value(where, name, kind, table, raw.get(name))
