@@ -330,8 +330,9 @@ class _Pass:
                 continue
             before, after = old.get("id_number"), person.get("id_number")
             if before and after and before.replace(" ", "").upper() != after.replace(" ", "").upper():
-                self.warnings.append(LineError(line_no, f"人员 {person['key']}（{person.get('name') or ''}）在库中的身份证号为 "
-                                                        f"{before}，文件中为 {after}，已按同一人更新。请核对是否为同一人。"))  # fmt: skip
+                shown = [excerpt(v or "", quoted=False) for v in (person.get("name"), before, after)]  # stored text too
+                self.warnings.append(LineError(line_no, f"人员 {person['key']}（{shown[0]}）在库中的身份证号为 "
+                                                        f"{shown[1]}，文件中为 {shown[2]}，已按同一人更新。请核对是否为同一人。"))  # fmt: skip
 
     def _check_dropped(self) -> None:
         """Stored members missing from their household's line must appear in another line (a move)."""
