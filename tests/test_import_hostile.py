@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import os
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -17,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLE_FILE, PG_REQUIRED, PG_URL, _pg_admin, pg_reason
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -30,6 +30,9 @@ from store.interchange import EARLIEST_DATE, LineError, parse_line
 from store.textsafe import describe, excerpt, find_unsafe, is_ascii_digits, normalize_id
 from tui.cli import main
 
+EXAMPLE_FILE = Path(__file__).parent / "data" / "households.jsonl"
+PG_URL = os.environ.get("RENKOU_TEST_PG_URL", "postgres://postgres@127.0.0.1:5432/test")
+PG_REQUIRED = os.environ.get("RENKOU_REQUIRE_PG") == "1"
 TABLES = ("unit", "household", "person", "child", "pregnancy", "benefit", "confirmation", "change_event")
 TODAY = dt.date(2026, 11, 15)
 #: Longest message a line error may have (it quotes at most short excerpts).
@@ -436,10 +439,25 @@ def backends() -> list[Any]:
     return ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
+async def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_URL.replace("postgres://", "postgresql://"), timeout=3)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
 async def _fresh_target(backend: str, folder: Path) -> tuple[db.DbTarget, str | None]:
+    """A database for one fuzz test: an SQLite file, or a new PostgreSQL database (dropped by the caller)."""
     if backend == "sqlite":
         return db.resolve(folder / "fuzz.sqlite3"), None
-    reason = await pg_reason()
+    try:
+        await _pg_admin("SELECT 1")
+        reason = None
+    except Exception as exc:  # not installed, not running: skipped like the store_db variants
+        reason = f"PostgreSQL not reachable at {PG_URL}: {exc}"
     if reason:
         if PG_REQUIRED:
             pytest.fail(f"PostgreSQL is required here (RENKOU_REQUIRE_PG=1): {reason}")
