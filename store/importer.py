@@ -9,6 +9,7 @@ and the rest is imported.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -20,10 +21,14 @@ from tortoise.transactions import in_transaction
 from store import audit, db, schema
 from store.bulk import BulkWriter, EntryTime
 from store.errors import StoreError
+from store.import_limits import NotUtf8, Refused, numbered_lines
 from store.interchange import LineError, ParsedLine, parse_line
 from store.records import load_households
+from store.textsafe import excerpt
 
 BATCH = 1000
+#: Most normalisation notes reported one by one; the rest are counted in one summary warning.
+NOTES_SHOWN = 5
 Progress = Callable[[int, int], None]
 
 
@@ -52,24 +57,30 @@ class _LineInfo:
     level: str | None = None
 
 
-def _read_lines(path: Path) -> Iterator[tuple[int, str]]:
-    """Numbered non-blank lines of a UTF-8 file (a BOM is accepted)."""
+def _open(path: Path) -> Any:
     try:
-        handle = path.open(encoding="utf-8-sig", newline="")
+        return path.open("rb")
     except FileNotFoundError:
         raise StoreError(f"找不到文件 {path}。请检查文件名和路径。") from None
+    except IsADirectoryError:
+        raise StoreError(f"{path} 是文件夹，不是户文件。请给出 .jsonl 文件。") from None
     except OSError as exc:
         raise StoreError(f"无法读取文件 {path}（{exc.strerror}）。") from None
-    with handle:
-        line_no = 0
+
+
+def _read_lines(path: Path) -> Iterator[tuple[int, str | Refused]]:
+    """Non-blank lines of a UTF-8 file (a BOM is accepted), numbered by physical line; a line that is
+    too long comes as :class:`Refused`. A file that is not UTF-8 is refused whole, naming the first bad line."""
+    with _open(path) as handle:
         try:
-            for line_no, text in enumerate(handle, start=1):
-                if text.strip():
-                    yield line_no, text
-        except UnicodeDecodeError:
-            raise StoreError(
-                f"文件 {path} 第 {line_no + 1} 行不是 UTF-8 编码。请用记事本或 WPS 另存为 UTF-8 后再导入。"
-            ) from None
+            for line_no, text in numbered_lines(handle):
+                if isinstance(text, NotUtf8):
+                    raise StoreError(
+                        f"文件 {path} 第 {line_no} 行{text.message}。请用记事本或 WPS 另存为 UTF-8 后再导入。"
+                    )
+                yield line_no, text
+        except OSError as exc:
+            raise StoreError(f"读取文件 {path} 时出错（{exc.strerror}）。") from None
 
 
 class _Plan:
@@ -82,15 +93,24 @@ class _Plan:
         self.key_line: dict[str, int] = {}
         self.household_line: dict[str, int] = {}
         self.unit_line: dict[str, int] = {}
+        self.notes: list[LineError] = []
+        self.notes_more = 0
 
-    def add(self, line_no: int, text: str) -> ParsedLine | None:
+    def add(self, line_no: int, text: str | Refused, today: dt.date | None = None) -> ParsedLine | None:
         """Parse a line and check it against the lines before it; None when it is bad."""
+        if isinstance(text, Refused):
+            return self.fail(line_no, text.message)
         try:
-            parsed = parse_line(text, line_no)
+            parsed = parse_line(text, line_no, today)
         except LineError as error:
             self.errors[line_no] = error
             return None
         self.unknown.update(parsed.unknown_keys)
+        for note in parsed.notes:
+            if len(self.notes) < NOTES_SHOWN:
+                self.notes.append(LineError(line_no, note))
+            else:
+                self.notes_more += 1
         if parsed.unit is not None:
             unit = parsed.unit
             if unit["code"] in self.unit_line:
@@ -183,11 +203,13 @@ class _Pass:
     """
 
     def __init__(self, path: Path, *, skip: set[int], write: bool, operator: str, source: str,
-                 entry_time: EntryTime | None, progress: Progress | None) -> None:  # fmt: skip
+                 entry_time: EntryTime | None, progress: Progress | None, today: dt.date | None) -> None:  # fmt: skip
         self.path, self.skip, self.write, self.operator = path, skip, write, operator
         self.source, self.entry_time, self.progress = source, entry_time, progress
+        self.today = today or dt.date.today()
         self.plan = _Plan()
         self.lines = 0
+        self.data_lines = 0
         self.households = 0
         self.counts: dict[str, int] = {}
         self._storing: asyncio.Task[None] | None = None
@@ -218,11 +240,12 @@ class _Pass:
         batch: list[tuple[int, dict[str, Any]]] = []
         for line_no, text in _read_lines(self.path):
             self.lines = line_no
+            self.data_lines += 1
             if line_no % 16 == 0:
                 await asyncio.sleep(0)  # let the batch being stored reach the database while parsing goes on
             if line_no in self.skip:
                 continue
-            parsed = plan.add(line_no, text)
+            parsed = plan.add(line_no, text, self.today)
             if parsed is None:
                 continue
             if parsed.unit is not None:
@@ -250,6 +273,8 @@ class _Pass:
             if len(batch) >= BATCH:
                 await self._flush(writer, batch)
                 batch = []
+        if not self.data_lines:
+            raise StoreError(f"文件 {self.path} 是空的（没有任何数据行），没有导入任何内容。请检查是否选错了文件。")
         await _upsert_units(new_units, client)
         await self._flush(writer, batch)
         if self._storing is not None:
@@ -305,8 +330,9 @@ class _Pass:
                 continue
             before, after = old.get("id_number"), person.get("id_number")
             if before and after and before.replace(" ", "").upper() != after.replace(" ", "").upper():
-                self.warnings.append(LineError(line_no, f"人员 {person['key']}（{person.get('name') or ''}）在库中的身份证号为 "
-                                                        f"{before}，文件中为 {after}，已按同一人更新。请核对是否为同一人。"))  # fmt: skip
+                shown = [excerpt(v or "", quoted=False) for v in (person.get("name"), before, after)]  # stored text too
+                self.warnings.append(LineError(line_no, f"人员 {person['key']}（{shown[0]}）在库中的身份证号为 "
+                                                        f"{shown[1]}，文件中为 {shown[2]}，已按同一人更新。请核对是否为同一人。"))  # fmt: skip
 
     def _check_dropped(self) -> None:
         """Stored members missing from their household's line must appear in another line (a move)."""
@@ -326,7 +352,8 @@ class _Pass:
         for line_no, info in plan.info.items():
             missing = [ref for ref in info.refs if ref not in plan.key_line and ref not in stored]
             if missing:
-                plan.fail(line_no, f"户 {info.code} 引用的人员 {'、'.join(missing[:3])} 既不在文件中，也不在数据库中。")
+                shown = "、".join(excerpt(m, quoted=False) for m in missing[:3])
+                plan.fail(line_no, f"户 {info.code} 引用的人员 {shown} 既不在文件中，也不在数据库中。")
 
 
 async def import_file(
@@ -338,10 +365,13 @@ async def import_file(
     source: str = "import",
     entry_time: EntryTime | None = None,
     progress: Progress | None = None,
+    today: dt.date | None = None,
 ) -> ImportReport:
     """Import a household file. With structural errors nothing is changed and the report lists them;
-    with `partial` the good lines are imported and the bad ones copied to a reject file."""
-    options = {"operator": operator, "source": source, "entry_time": entry_time, "progress": progress}
+    with `partial` the good lines are imported and the bad ones copied to a reject file. `today` (default:
+    the current date) bounds the dates accepted (see `store.interchange`). An empty file is a StoreError."""
+    options = {"operator": operator, "source": source, "entry_time": entry_time, "progress": progress,
+               "today": today}  # fmt: skip
     skip: set[int] = set()
     errors: list[LineError] = []
     if partial:
@@ -356,7 +386,12 @@ async def import_file(
         report.errors = errors + [plan.errors[n] for n in sorted(plan.errors)]
         return report
     report.errors = errors
-    report.warnings = work.warnings
+    report.warnings = list(plan.notes)
+    if plan.notes_more:  # kept among the first warnings, which the command prints
+        report.warnings.append(
+            LineError(0, f"另有 {plan.notes_more} 处身份证号已规范（全角改半角、去掉空格、x 改为 X）。")
+        )
+    report.warnings += work.warnings
     report.households = work.households
     report.units = sum(1 for info in plan.info.values() if info.kind == "unit")
     report.counts = work.counts
@@ -377,13 +412,18 @@ async def _upsert_units(units: list[dict[str, Any]], client: Any) -> None:
 
 
 def _write_rejects(path: Path, bad: set[int], target: Path) -> None:
-    """Copy the bad lines, unchanged, to the reject file (atomically)."""
+    """Copy the bad lines, byte for byte, to the reject file (atomically); lines are never held whole."""
     tmp = target.with_name(target.name + ".tmp")
     try:
-        with path.open(encoding="utf-8-sig", newline="") as src, tmp.open("w", encoding="utf-8", newline="") as out:
-            for line_no, text in enumerate(src, start=1):
+        with path.open("rb") as src, tmp.open("wb") as out:
+            line_no, ended = 1, True
+            while chunk := src.readline(1 << 20):
                 if line_no in bad:
-                    out.write(text if text.endswith("\n") else text + "\n")
+                    out.write(chunk)
+                ended = chunk.endswith(b"\n")
+                line_no += ended
+            if not ended and line_no in bad:
+                out.write(b"\n")
         tmp.replace(target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

@@ -18,6 +18,8 @@ from typing import Any
 from store.codes import TABLES
 from store.domain.keys import KEY_MAX, first_duplicate
 from store.domain.people import empty_person
+from store.import_limits import Refused, decode_line
+from store.textsafe import describe, excerpt, find_unsafe, is_ascii_digits, normalize_id
 
 __all__ = [
     "HOUSEHOLD_KEYS",
@@ -136,6 +138,7 @@ class ParsedLine:
     household: dict[str, Any] | None = None
     unknown_keys: list[str] = field(default_factory=list)
     references: list[tuple[str, str]] = field(default_factory=list)  # (ref key, where)
+    notes: list[str] = field(default_factory=list)  # values normalised on the way in (Chinese)
 
 
 # --- values ------------------------------------------------------------------------------------------
@@ -147,13 +150,14 @@ def parse_date(value: Any) -> dt.date | None:
         return None
     if isinstance(value, dt.date):
         return value
-    if not isinstance(value, str) or len(value) != 10 or value[4] != "-" or value[7] != "-":
+    if not isinstance(value, str) or len(value) != 10 or value[4] != "-" or value[7] != "-" or not value.isascii():
         raise ValueError(value)
     return dt.date.fromisoformat(value)
 
 
 def _fmt(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else f"“{value}”"
+    """A value quoted in a message: a short excerpt, never the whole value (see `store.textsafe`)."""
+    return describe(value)
 
 
 #: Longest accepted text per (shape, item): the column sizes of store/models.py, the same on every backend.
@@ -163,12 +167,32 @@ _TEXT_LIMITS: dict[tuple[str, str], int] = {
     ("flow", "place"): 100, ("flow", "reason"): 100, ("moved_in", "reason"): 100,
     ("confirmation", "rule"): 8, ("confirmation", "by"): 60, ("confirmation", "at"): 32,
     ("child", "name"): 60, ("certificate", "number"): 40, ("household", "address"): 200, ("household", "phone"): 40,
+    ("confirmation", "reason"): 500, ("spouse_external", "registered_place_code"): 12,
+    ("person", "registered_place_code"): 12, ("flow", "place_code"): 6, ("moved_in", "from_code"): 6,
 }  # fmt: skip
+#: Text items holding an ID number: normalised (half-width, no spaces, upper-case X) on the way in.
+_ID_ITEMS = frozenset({("person", "id_number"), ("spouse_external", "id_number")})
+#: Accepted range of integer items; every integer column is int32.
+_INT_RANGES: dict[tuple[str, str], tuple[int, int]] = {("child", "order"): (1, 99), ("benefit", "since"): (1950, 2100)}
+_INT32 = (-(2**31), 2**31 - 1)
+#: Accepted dates: from EARLIEST_DATE to the end of the year FUTURE_YEARS after the import. A date in the
+#: near future is a logic error the audit reports (DAT1, `docs/spec/rules.md`), so it is imported; a year
+#: like 9999 is not a date anyone recorded and is refused.
+EARLIEST_DATE = dt.date(1850, 1, 1)
+FUTURE_YEARS = 20
+#: Longest person key (and reference to one), and most items of a list of texts.
+_KEY_LIMIT = KEY_MAX
+_LIST_LIMIT = 50
 #: Place codes: digits of these lengths.
 _PLACE_CODES: dict[tuple[str, str], tuple[int, ...]] = {
     ("person", "registered_place_code"): (6, 9, 12), ("spouse_external", "registered_place_code"): (6, 9, 12),
     ("flow", "place_code"): (6,), ("moved_in", "from_code"): (6,),
 }  # fmt: skip
+
+#: Text items with only a length limit (their fast path).
+_TEXT_PLAIN = {
+    item: limit for item, limit in _TEXT_LIMITS.items() if item not in _ID_ITEMS and item not in _PLACE_CODES
+}
 
 _SUB_KNOWN = {shape: frozenset(name for name, _, _ in spec) for shape, spec in _SUB_SHAPES.items()}
 _SUB_BLANK = {shape: dict.fromkeys(_SUB_KNOWN[shape]) for shape in _SUB_SHAPES}
@@ -176,14 +200,15 @@ _EXPECTED = {"text": "文字", "bool": "true 或 false", "int": "整数", "list"
 
 
 class _Checker:
-    """Converts and checks the values of one line, collecting its references and unknown keys.
+    """Converts and checks the values of one line, collecting its references, notes and unknown keys.
 
-    Hot path of imports: the common case (a value of the right type) returns after one or two checks,
+    Hot path of imports: the common case (a value of the right type) returns after a few checks,
     and messages are only formatted when a value is wrong.
     """
 
-    def __init__(self, parsed: ParsedLine) -> None:
+    def __init__(self, parsed: ParsedLine, today: dt.date | None = None) -> None:
         self.parsed = parsed
+        self.today = today or dt.date.today()
 
     def fail(self, message: str) -> LineError:
         return LineError(self.parsed.line, message)
@@ -195,30 +220,20 @@ class _Checker:
             return None
         kind_of = type(raw)
         if kind == "text" and kind_of is str:
-            limit = _TEXT_LIMITS.get((shape, name))
-            if limit is not None and len(raw) > limit:
-                raise self.fail(f"{where}的 {prefix}{name} 超过 {limit} 个字符（现为 {len(raw)} 个）。请核对。")
-            lengths = _PLACE_CODES.get((shape, name))
-            if lengths is not None and (not raw.isdigit() or len(raw) not in lengths):
-                wanted = "、".join(str(n) for n in lengths)
-                raise self.fail(f"{where}的 {prefix}{name} {_fmt(raw)} 应为 {wanted} 位数字的区划代码。")
+            item = (shape, name)
+            if item in _TEXT_PLAIN and len(raw) <= _TEXT_PLAIN[item] and raw.isprintable():
+                return raw  # the common case: nothing to normalise or refuse
+            return self.text(where, name, raw, prefix, shape)
         if kind == "code":
             if kind_of is str and TABLES[table].is_valid(raw):  # type: ignore[index]
                 return raw
             title = TABLES[table].title  # type: ignore[index]
             raise self.fail(f"{where}的 {prefix}{name}（{title}）代码 {_fmt(raw)} 不在代码表中。")
         if kind == "date":
-            try:
-                return parse_date(raw)
-            except ValueError:
-                raise self.fail(f"{where}的 {prefix}{name} {_fmt(raw)} 不是有效日期（应为 YYYY-MM-DD）。") from None
-        if kind == "text":
-            if kind_of is str:
-                return raw
-            if kind_of is int:  # a float would have lost digits (an ID number written as a JSON number)
-                return str(raw)
-        elif kind == "ref":
+            return self.date(where, name, raw, prefix)
+        if kind == "ref":
             if kind_of is str and raw:
+                self.safe(where, f"{prefix}{name}", raw, _KEY_LIMIT)
                 self.parsed.references.append((raw, f"{where}的 {prefix}{name}"))
                 return raw
         elif kind == "bool":
@@ -226,13 +241,60 @@ class _Checker:
                 return raw
         elif kind == "int":
             if kind_of is int:
+                low, high = _INT_RANGES.get((shape, name), _INT32)
+                if not low <= raw <= high:
+                    raise self.fail(f"{where}的 {prefix}{name} {_fmt(raw)} 超出范围（应在 {low} 到 {high} 之间）。")
                 return raw
         elif kind == "list":
             if kind_of is list and all(type(x) is str for x in raw):
+                if len(raw) > _LIST_LIMIT:
+                    raise self.fail(f"{where}的 {prefix}{name} 超过 {_LIST_LIMIT} 项（现为 {len(raw)} 项）。")
+                for item in raw:
+                    self.safe(where, f"{prefix}{name}", item, _KEY_LIMIT)
                 return list(raw)
-        else:  # pragma: no cover - a programming error in the shapes
+        elif kind != "text":  # pragma: no cover - a programming error in the shapes
             raise AssertionError(kind)
         raise self.fail(f"{where}的 {prefix}{name} 应为{_EXPECTED[kind]}，现为 {_fmt(raw)}。")
+
+    def safe(self, where: str, item: str, text: str, limit: int | None) -> None:
+        """Refuse control, bidi and invalid characters, and text longer than `limit`."""
+        problem = None if text.isprintable() else find_unsafe(text)  # every unsafe character is unprintable
+        if problem is not None:
+            raise self.fail(f"{where}的 {item} {excerpt(text)} 含有{problem}，不能导入。请删去该字符后重试。")
+        if limit is not None and len(text) > limit:
+            raise self.fail(f"{where}的 {item} 超过 {limit} 个字符（现为 {len(text)} 个：{excerpt(text)}）。请核对。")
+
+    def text(self, where: str, name: str, raw: str, prefix: str, shape: str) -> str:
+        if (shape, name) in _ID_ITEMS:
+            typed, raw = raw, normalize_id(raw)
+            if raw != typed:
+                self.parsed.notes.append(
+                    f"{where}的 {prefix}{name} {excerpt(typed)} 已规范为 {excerpt(raw)}"
+                    "（全角改半角、去掉空格、x 改为 X）。"
+                )
+        self.safe(where, f"{prefix}{name}", raw, _TEXT_LIMITS.get((shape, name)))
+        lengths = _PLACE_CODES.get((shape, name))
+        if lengths is not None and (not is_ascii_digits(raw) or len(raw) not in lengths):
+            wanted = "、".join(str(n) for n in lengths)
+            raise self.fail(f"{where}的 {prefix}{name} {_fmt(raw)} 应为 {wanted} 位数字的区划代码。")
+        return raw
+
+    def date(self, where: str, name: str, raw: Any, prefix: str) -> dt.date | None:
+        try:
+            value = parse_date(raw)
+        except ValueError:
+            raise self.fail(f"{where}的 {prefix}{name} {_fmt(raw)} 不是有效日期（应为 YYYY-MM-DD）。") from None
+        if value is None:
+            return None
+        if value.year > self.today.year + FUTURE_YEARS:
+            raise self.fail(
+                f"{where}的 {prefix}{name} {value.isoformat()} 晚于 {self.today.year + FUTURE_YEARS} 年，不可能。请核对。"
+            )
+        if value < EARLIEST_DATE:
+            raise self.fail(
+                f"{where}的 {prefix}{name} {value.isoformat()} 早于 {EARLIEST_DATE.year} 年，不可能。请核对。"
+            )
+        return value
 
     def block(self, where: str, shape: str, raw: Any, prefix: str) -> dict[str, Any] | None:
         if raw is None:
@@ -242,7 +304,7 @@ class _Checker:
         self.unknown(raw, _SUB_KNOWN[shape], prefix)
         dotted = prefix + "."
         values = {
-            name: self.value(where, name, kind, table, raw.get(name), dotted)
+            name: self.value(where, name, kind, table, raw.get(name), dotted, shape)
             for name, kind, table in _SUB_SHAPES[shape]
         }
         # An all-empty block carries no information: it is the same as an absent one.
@@ -263,26 +325,33 @@ class _Checker:
         extra = raw.keys() - known
         if extra:
             for key in sorted(extra):
+                problem = None if key.isprintable() else find_unsafe(key)
+                if problem is not None:
+                    raise self.fail(f"字段名 {excerpt(key)} 含有{problem}，不能导入。")
                 if key != "...":
-                    self.parsed.unknown_keys.append(f"{prefix}.{key}" if prefix else key)
+                    shown = excerpt(key, 40, quoted=False)
+                    self.parsed.unknown_keys.append(f"{prefix}.{shown}" if prefix else shown)
 
 
 # --- parsing -----------------------------------------------------------------------------------------
 
 
-def parse_line(text: str, line_no: int) -> ParsedLine:
-    """Parse one line of a household file; raises :class:`LineError` on a structural error."""
+def parse_line(text: str, line_no: int, today: dt.date | None = None) -> ParsedLine:
+    """Parse one line of a household file; raises :class:`LineError` on a structural error.
+
+    Dates more than FUTURE_YEARS after `today` (default: the current date) are refused.
+    """
     try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise LineError(line_no, f"不是有效的 JSON（第 {exc.colno} 列：{exc.msg}）。") from None
-    return parse_object(obj, line_no)
+        obj = decode_line(text)
+    except Refused as exc:
+        raise LineError(line_no, exc.message) from None
+    return parse_object(obj, line_no, today)
 
 
-def parse_object(obj: Any, line_no: int = 0) -> ParsedLine:
+def parse_object(obj: Any, line_no: int = 0, today: dt.date | None = None) -> ParsedLine:
     """Check and convert one decoded line (a unit or household object)."""
     parsed = ParsedLine(line_no)
-    check = _Checker(parsed)
+    check = _Checker(parsed, today)
     if not isinstance(obj, dict):
         raise check.fail("应为 JSON 对象（unit 或 household 行）。")
     if "unit" in obj:
@@ -301,18 +370,24 @@ def _parse_unit(raw: Any, check: _Checker) -> dict[str, Any]:
         raise check.fail("unit 应为对象。")
     check.unknown(raw, ("code", "name", "level", "parent"), "unit")
     code, level, parent = raw.get("code"), raw.get("level"), raw.get("parent")
-    if level not in UNIT_LEVELS:
+    if type(level) is not str or level not in UNIT_LEVELS:
         raise check.fail(f"单位级别 {_fmt(level)} 无效，应为 county、township、village 或 group。")
-    if not isinstance(code, str) or not code.isdigit() or len(code) != UNIT_LEVELS[level]:
+    if not isinstance(code, str) or not is_ascii_digits(code) or len(code) != UNIT_LEVELS[level]:
         raise check.fail(f"单位代码 {_fmt(code)} 无效：{level} 级应为 {UNIT_LEVELS[level]} 位数字。")
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise check.fail(f"单位 {code} 缺少名称。")
-    if parent is not None and (not isinstance(parent, str) or not code.startswith(parent) or parent == code):
+        raise check.fail(f"单位 {code} 缺少名称（应为文字，现为 {_fmt(name)}）。")
+    check.safe(f"单位 {code} ", "name", name.strip(), _UNIT_NAME_LIMIT)
+    if parent is not None and (
+        not isinstance(parent, str) or not is_ascii_digits(parent) or not code.startswith(parent) or parent == code
+    ):
         raise check.fail(f"单位 {code} 的上级代码 {_fmt(parent)} 与本单位代码不符。")
     if parent is None and level != "county":
         raise check.fail(f"单位 {code} 缺少上级单位（parent）。")
     return {"code": code, "name": name.strip(), "level": level, "parent": parent}
+
+
+_UNIT_NAME_LIMIT = 100
 
 
 def _parse_household(obj: dict[str, Any], check: _Checker) -> dict[str, Any]:
@@ -321,7 +396,7 @@ def _parse_household(obj: dict[str, Any], check: _Checker) -> dict[str, Any]:
         raise check.fail("household 应为对象。")
     check.unknown(raw, HOUSEHOLD_KEYS, "household")
     code = raw.get("code")
-    if not isinstance(code, str) or len(code) != 18 or not code.isdigit():
+    if not isinstance(code, str) or len(code) != 18 or not is_ascii_digits(code):
         raise check.fail(f"户编码 {_fmt(code)} 无效，应为 18 位数字。")
     where = f"户 {code} "
     unit, group = raw.get("unit"), raw.get("group")
@@ -355,11 +430,17 @@ def _parse_household(obj: dict[str, Any], check: _Checker) -> dict[str, Any]:
 def _parse_member(raw: Any, index: int, code: str, check: _Checker) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise check.fail(f"户 {code} 的第 {index + 1} 名成员应为对象。")
-    key = raw.get("key")
-    if not isinstance(key, str) or not key.strip():  # too long: the text check below names the limit
-        raise check.fail(f"户 {code} 的第 {index + 1} 名成员缺少 key。")
-    where = f"成员 {key}（{raw.get('name') or '无名'}）"
     check.unknown(raw, PERSON_KEYS, f"members[{index}]")
+    key = raw.get("key")
+    if not isinstance(key, str) or not key.strip():
+        raise check.fail(f"户 {code} 的第 {index + 1} 名成员缺少 key（应为文字，现为 {_fmt(key)}）。")
+    check.safe(f"户 {code} 的第 {index + 1} 名成员", "key", key, _KEY_LIMIT)
+    name = raw.get("name")
+    if not isinstance(name, str) or not name:
+        name = "无名"
+    elif len(name) > 20 or not name.isprintable():
+        name = excerpt(name, quoted=False)
+    where = f"成员 {key}（{name}）"
     person: dict[str, Any] = {}
     for name, kind, table in PERSON_SCALARS:
         person[name] = check.value(where, name, kind, table, raw.get(name))
