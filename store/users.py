@@ -13,9 +13,9 @@ Login (:func:`authenticate`) is built so that a client learns nothing but "in" o
   and the same work (a PBKDF2 check against :data:`_DUMMY_HASH`). The message names the lock as a possibility
   for every failure, so it neither confirms that an account exists nor that it is locked; the admin sees locks
   in ``renkou user list`` and every failure, with its reason, in the audit log.
-* **Lock times** are written and compared in the database's own terms: aware UTC on PostgreSQL (``timestamptz``
-  columns), naive local time on SQLite (as every other timestamp there); Python code reads them as naive
-  local time (:func:`local_time`).
+* **Lock times** are written and compared as aware UTC on both databases (a ``timestamptz`` on PostgreSQL, ISO
+  text with ``+00:00`` on SQLite), never as naive local time, which depends on each process's ``TZ``; Python
+  code reads them as naive local time (:func:`local_time`).
 
 The hash string is ``pbkdf2_sha256$ITERATIONS$SALT$DIGEST`` with an optional ``$must_change`` field: the password
 was set by someone else (an admin creating the account or resetting it) and its holder must replace it before
@@ -182,11 +182,16 @@ def must_change(stored: str) -> bool:
 
 
 def _db_time(moment: dt.datetime) -> dt.datetime:
-    """`moment` (aware) as the open database stores timestamps: aware UTC on PostgreSQL, naive local on SQLite."""
-    moment = moment.replace(microsecond=0)
-    if db.dialect() == "postgres":
-        return moment.astimezone(dt.UTC)
-    return moment.astimezone().replace(tzinfo=None)
+    """A lock time as it is written and compared in the database: aware UTC on both (whole seconds). Never
+    local time: on SQLite naive local times written by processes with different ``TZ`` (SSH sessions of
+    different clerks, or a client setting ``TZ`` on purpose) would shift or end a lock early."""
+    return moment.astimezone(dt.timezone.utc).replace(microsecond=0)
+
+
+def _created_time() -> dt.datetime:
+    """Now, as the other timestamps of the database are written (aware on PostgreSQL, naive local on SQLite)."""
+    now = dt.datetime.now().astimezone().replace(microsecond=0)
+    return now if db.dialect() == "postgres" else now.replace(tzinfo=None)
 
 
 def local_time(value: object) -> object:
@@ -245,7 +250,7 @@ async def create_user(
         raise StoreError(f"用户名 {name} 已存在。")
     if must_change is None:
         must_change = by not in ("system", name)
-    now = _db_time(dt.datetime.now(dt.UTC))
+    now = _created_time()
     await db.execute(
         "INSERT INTO app_user (username, real_name, password_hash, role, unit_code, failed_attempts, active, "
         "created_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
@@ -259,7 +264,7 @@ async def _reserve_attempt(name: str) -> dict[str, object] | None:
     """Count one login attempt of an active, unlocked account before its password is checked (atomically, see
     the module notes); the reservation reaching :data:`MAX_FAILURES` locks the account until the check resets
     it. None: no such active account, or it is locked (or out of attempts)."""
-    now = dt.datetime.now(dt.UTC)
+    now = dt.datetime.now(dt.timezone.utc)
     at, until = _db_time(now), _db_time(now + dt.timedelta(minutes=LOCK_MINUTES))
     count = "CASE WHEN locked_until IS NOT NULL AND locked_until <= ? THEN 1 ELSE failed_attempts + 1 END"
     lock = "?::timestamptz" if db.dialect() == "postgres" else "?"  # a CASE result gives PostgreSQL no type
