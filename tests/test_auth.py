@@ -80,7 +80,7 @@ async def test_parallel_wrong_passwords_check_at_most_five_and_lock(store_db: db
 
     past = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)
     await db.execute("UPDATE app_user SET locked_until = ? WHERE username = 'clerk'", [users._db_time(past)])
-    code, out, err = finish(renkou(store_db, "log", "--user", "clerk", password="Clerk-pass-2025"))
+    code, _, err = finish(renkou(store_db, "log", "--user", "clerk", password="Clerk-pass-2025"))
     assert code == 0, err  # the lock has run out
     assert await db.scalar("SELECT failed_attempts FROM app_user WHERE username = 'clerk'") == 0
 
@@ -206,7 +206,7 @@ async def test_usernames_are_normalised_and_restricted(store_db: db.DbTarget) ->
         with pytest.raises(StoreError, match="已存在"):
             await users.create_user(taken, "冒名", "Other-pass-2025", "admin", iterations=FAST)
     for bad in ("li ming", "张三", "a", "x" * 33, "evil\x1b[31m", "semi;colon"):
-        with pytest.raises(StoreError, match="用户名 .* 无效") as refused:
+        with pytest.raises(StoreError, match=r"用户名 .* 无效") as refused:
             await users.create_user(bad, "某人", "Other-pass-2025", iterations=FAST)
         assert "\x1b" not in str(refused.value)
     with pytest.raises(StoreError, match="控制字符"):
@@ -317,7 +317,9 @@ async def test_idle_lock_limit_is_the_databases(store_db: db.DbTarget) -> None:
 
 def test_renkou_settings_idle_lock_is_for_admins(tmp_path: Path) -> None:
     target = db.resolve(tmp_path / "r.sqlite3")
-    finish(renkou(target, "user", "add", "boss", "--name", "王主任", "--role", "admin", password="", new="Boss-pass-2025"))
+    finish(
+        renkou(target, "user", "add", "boss", "--name", "王主任", "--role", "admin", password="", new="Boss-pass-2025")
+    )
     finish(renkou(target, "user", "add", "clerk", "--name", "李敏", "--user", "boss", password="Boss-pass-2025",
                   new="Temp-pass-2025"))  # fmt: skip
     finish(renkou(target, "passwd", "--user", "clerk", password="Temp-pass-2025", new="Mine-only-2025"))
