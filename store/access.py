@@ -39,6 +39,9 @@ class Actor:
     unit_codes: tuple[str, ...] = ()
     is_demo: bool = False
     is_first_admin: bool = False
+    #: the password was set by an admin (new account or reset): the holder must change it before anything else
+    #: (the CLI refuses other commands; the TUI shows its change-password dialog first)
+    must_change_password: bool = False
 
     @property
     def role_label(self) -> str:
@@ -63,6 +66,7 @@ class Action(enum.Enum):
     BACKUP = "备份数据库"
     RESTORE = "恢复数据库"
     ACCOUNTS_MANAGE = "管理账号"
+    SETTINGS = "修改系统设置"
 
 
 Permission = Action
@@ -96,6 +100,7 @@ PERMISSIONS: Mapping[Action, Rule] = MappingProxyType(
         Action.BACKUP: Rule(EVERY_ROLE),
         Action.RESTORE: Rule(_ADMIN_ONLY),
         Action.ACCOUNTS_MANAGE: Rule(_ADMIN_ONLY, demo_exempt=True),
+        Action.SETTINGS: Rule(_ADMIN_ONLY),
     }
 )
 
@@ -137,8 +142,9 @@ def first_admin(username: str | None = None) -> Actor:
 
 def _from_account(account: Mapping[str, object], *, is_demo: bool) -> Actor:
     unit = account.get("unit_code")
+    must_change = bool(account.get("must_change_password")) and not is_demo  # demo databases take no passwords
     return Actor(str(account["username"]), str(account["real_name"]), str(account["role"]),
-                 (str(unit),) if unit else (), is_demo=is_demo)  # fmt: skip
+                 (str(unit),) if unit else (), is_demo=is_demo, must_change_password=must_change)  # fmt: skip
 
 
 async def is_demo_database() -> bool:

@@ -129,7 +129,7 @@ async def _fill(
                 f"{households} 户 {members} 人 seed={seed} error_rate={error_rate}",
                 client,
             )
-        await users.create_user(DEMO_USER, "演示管理员", "demo", "admin", by="system")
+        await users.create_user(DEMO_USER, "演示管理员", "demo", "admin", by="system", check_policy=False)
         if progress:
             progress(persons, persons)
     write_manifest(county.manifest, manifest)

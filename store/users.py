@@ -1,5 +1,27 @@
-"""Real-name accounts: password hashing (PBKDF2-SHA256), roles, lockout. Who is acting and what they may do
-is decided in `store.access`."""
+"""Real-name accounts: usernames, the password policy, password hashing (PBKDF2-SHA256), lockout, the forced
+change after an admin set a password, and the idle-lock setting. Who is acting and what they may do is decided
+in `store.access`.
+
+Login (:func:`authenticate`) is built so that a client learns nothing but "in" or "not in":
+
+* **Lockout cannot be raced.** Before a password is checked, one conditional ``UPDATE … RETURNING`` reserves an
+  attempt (``failed_attempts + 1``, only while fewer than :data:`MAX_FAILURES` and not locked; the reservation
+  that reaches the limit also sets ``locked_until``). The database serialises these updates (SQLite's write
+  lock; PostgreSQL re-checks the condition on the locked row), so however many processes try at once, at most
+  :data:`MAX_FAILURES` wrong passwords are checked per lockout period. A right password resets the count.
+* **Unknown, disabled and locked accounts look like a wrong password**: the same message (:data:`LOGIN_FAILED`)
+  and the same work (a PBKDF2 check against :data:`_DUMMY_HASH`). The message names the lock as a possibility
+  for every failure, so it neither confirms that an account exists nor that it is locked; the admin sees locks
+  in ``renkou user list`` and every failure, with its reason, in the audit log.
+* **Lock times** are written and compared as aware UTC on both databases (a ``timestamptz`` on PostgreSQL, ISO
+  text with ``+00:00`` on SQLite), never as naive local time, which depends on each process's ``TZ``; Python
+  code reads them as naive local time (:func:`local_time`).
+
+The hash string is ``pbkdf2_sha256$ITERATIONS$SALT$DIGEST`` with an optional ``$must_change`` field: the password
+was set by someone else (an admin creating the account or resetting it) and its holder must replace it before
+doing anything else. Keeping the flag in the hash means it is written and cleared together with the password,
+and needs no schema change. A hash weaker than :data:`ITERATIONS` is upgraded at the next successful login.
+"""
 
 from __future__ import annotations
 
@@ -8,39 +30,198 @@ import getpass
 import hashlib
 import hmac
 import os
+import re
 import secrets
+import unicodedata
+from functools import cache
+from importlib import resources
 
-from store import audit, db
+from store import audit, db, schema
 from store.errors import StoreError
 
 ROLES = {"operator": "录入员", "reviewer": "审核员", "admin": "管理员"}
-ITERATIONS = 390_000
+SCHEME = "pbkdf2_sha256"
+ITERATIONS = 600_000  # OWASP 2023 for PBKDF2-HMAC-SHA256
+MUST_CHANGE = "must_change"
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
+MIN_PASSWORD = 8
+MAX_PASSWORD = 128
+USERNAME_PATTERN = re.compile(r"[a-z0-9_.-]{2,32}")
+IDLE_LOCK_SETTING = "idle_lock_minutes"
+IDLE_LOCK_DEFAULT = 15
+IDLE_LOCK_RANGE = (1, 60)
+
+#: The one answer to every failed login (unknown name, wrong password, disabled or locked account).
+LOGIN_FAILED = f"用户名或密码错误，或账号已锁定（连续输错 {MAX_FAILURES} 次锁定 {LOCK_MINUTES} 分钟，管理员可解锁）。"
+
+#: Checked for names without an account so that they take as long as a wrong password (never matches: no
+#: password hashes to a digest of zeros with this salt in practice).
+_DUMMY_HASH = f"{SCHEME}${ITERATIONS}${'0' * 32}${'0' * 64}"
+
+_ACCOUNT_COLUMNS = "id, username, real_name, role, unit_code, active, locked_until, password_hash"
 
 
-def hash_password(password: str, *, iterations: int = ITERATIONS) -> str:
-    """A salted PBKDF2-SHA256 hash in ``pbkdf2_sha256$iterations$salt$hash`` form."""
+# --- names and text --------------------------------------------------------------------------------
+
+
+def normalise_username(username: str) -> str:
+    """The canonical form of a username: NFKC (full-width letters become ASCII), stripped, lower-case."""
+    return unicodedata.normalize("NFKC", username).strip().lower()
+
+
+def check_username(username: str) -> str:
+    """The normalised username of a new account; :class:`StoreError` unless it is 2–32 of ``a-z 0-9 _ . -``."""
+    name = normalise_username(username)
+    if not USERNAME_PATTERN.fullmatch(name):
+        raise StoreError(
+            f"用户名 {printable(username)} 无效：只能用 2 到 32 个英文字母、数字、下划线、点或减号（如 liming、zhang.li），"
+            "大写字母按小写处理。"
+        )
+    return name
+
+
+def printable(text: object) -> str:
+    """`text` safe to print on a terminal: control and format characters (ANSI escapes, carriage returns,
+    bidirectional overrides) are shown as ``\\x1b``, ``\\u202e``."""
+    out = []
+    for ch in str(text):
+        if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _check_real_name(real_name: str) -> str:
+    name = real_name.strip()
+    if not name:
+        raise StoreError("真实姓名不能为空。")
+    if printable(name) != name or len(name) > 60:
+        raise StoreError("真实姓名不能含控制字符，且不超过 60 个字。")
+    return name
+
+
+# --- the password policy ---------------------------------------------------------------------------
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The common passwords shipped in ``store/data/common_passwords.txt`` (lower-case)."""
+    text = resources.files("store").joinpath("data/common_passwords.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def password_problem(password: str, username: str) -> str | None:
+    """What is wrong with `password` for `username`, in Chinese, or None when it may be used."""
+    if len(password) < MIN_PASSWORD:
+        return f"密码至少 {MIN_PASSWORD} 位。"
+    if len(password) > MAX_PASSWORD:
+        return f"密码不能超过 {MAX_PASSWORD} 位。"
+    if printable(password) != password:
+        return "密码不能含控制字符。"
+    folded = password.lower()
+    name = normalise_username(username)
+    if folded in (name, name[::-1]):
+        return "密码不能与用户名相同（也不能是用户名倒过来写）。"
+    if folded in common_passwords():
+        return "这个密码太常见（如 123456789、woaini1314、qq123456），很容易被猜中，请换一个。"
+    return None
+
+
+def check_password_policy(password: str, username: str) -> None:
+    """Raise :class:`StoreError` with :func:`password_problem`'s message when `password` may not be used."""
+    problem = password_problem(password, username)
+    if problem:
+        raise StoreError(problem)
+
+
+# --- hashes ----------------------------------------------------------------------------------------
+
+
+def hash_password(password: str, *, iterations: int = ITERATIONS, must_change: bool = False) -> str:
+    """A salted PBKDF2-SHA256 hash in ``pbkdf2_sha256$iterations$salt$hash[$must_change]`` form."""
     salt = secrets.token_hex(16)
     digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), iterations).hex()
-    return f"pbkdf2_sha256${iterations}${salt}${digest}"
+    return f"{SCHEME}${iterations}${salt}${digest}" + (f"${MUST_CHANGE}" if must_change else "")
+
+
+def _parts(stored: str) -> tuple[int, str, str, bool] | None:
+    fields = stored.split("$")
+    if len(fields) not in (4, 5) or fields[0] != SCHEME or not fields[1].isdigit():
+        return None
+    if len(fields) == 5 and fields[4] != MUST_CHANGE:
+        return None
+    return int(fields[1]), fields[2], fields[3], len(fields) == 5
 
 
 def check_password(password: str, stored: str) -> bool:
     """Whether `password` matches a hash made by :func:`hash_password` (constant-time compare)."""
-    try:
-        scheme, iterations, salt, digest = stored.split("$")
-    except ValueError:
+    parts = _parts(stored)
+    if parts is None:
         return False
-    if scheme != "pbkdf2_sha256":
-        return False
-    candidate = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), int(iterations)).hex()
+    iterations, salt, digest, _ = parts
+    candidate = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), iterations).hex()
     return hmac.compare_digest(candidate, digest)
+
+
+def needs_rehash(stored: str) -> bool:
+    """Whether a hash was made with weaker parameters than today's (upgraded at the next login)."""
+    parts = _parts(stored)
+    return parts is None or parts[0] < ITERATIONS
+
+
+def must_change(stored: str) -> bool:
+    """Whether the password of this hash was set by someone else and must be changed by its holder."""
+    parts = _parts(stored)
+    return parts is not None and parts[3]
+
+
+# --- time ------------------------------------------------------------------------------------------
+
+
+def _db_time(moment: dt.datetime) -> dt.datetime:
+    """A lock time as it is written and compared in the database: aware UTC on both (whole seconds). Never
+    local time: on SQLite naive local times written by processes with different ``TZ`` (SSH sessions of
+    different clerks, or a client setting ``TZ`` on purpose) would shift or end a lock early."""
+    return moment.astimezone(dt.timezone.utc).replace(microsecond=0)
+
+
+def _created_time() -> dt.datetime:
+    """Now, as the other timestamps of the database are written (aware on PostgreSQL, naive local on SQLite)."""
+    now = dt.datetime.now().astimezone().replace(microsecond=0)
+    return now if db.dialect() == "postgres" else now.replace(tzinfo=None)
+
+
+def local_time(value: object) -> object:
+    """A timestamp read from either database as naive local time (other values unchanged)."""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone().replace(tzinfo=None)
+    return value
+
+
+def _public(row: dict[str, object]) -> dict[str, object]:
+    """An account row as callers see it: no hash, lock time in local time, the must-change flag."""
+    out = {k: v for k, v in row.items() if k not in ("password_hash", "id", "failed_attempts")}
+    out["locked_until"] = local_time(row.get("locked_until"))
+    out["must_change_password"] = must_change(str(row.get("password_hash") or ""))
+    return out
+
+
+# --- accounts --------------------------------------------------------------------------------------
 
 
 async def count_users() -> int:
     """How many accounts exist."""
     return int(await db.scalar("SELECT count(*) FROM app_user") or 0)
+
+
+async def _row(username: str) -> dict[str, object] | None:
+    rows = await db.fetch_dicts(
+        f"SELECT {_ACCOUNT_COLUMNS} FROM app_user WHERE lower(username) = ? ORDER BY id", [normalise_username(username)]
+    )
+    return rows[0] if rows else None
 
 
 async def create_user(
@@ -52,45 +233,109 @@ async def create_user(
     *,
     by: str = "system",
     iterations: int = ITERATIONS,
+    must_change: bool | None = None,
+    check_policy: bool = True,
 ) -> None:
-    """Create an account; raises :class:`StoreError` for a taken name or an unknown role."""
+    """Create an account; raises :class:`StoreError` for a bad or taken name (compared case-insensitively),
+    an unknown role or a password the policy refuses. `must_change` None: the holder must change the password
+    at first login unless they chose it themselves (`by` is the new account) or a program made it (``system``).
+    `check_policy` False only for the demo account (demo databases take no passwords)."""
     if role not in ROLES:
         raise StoreError(f"角色 {role} 无效，应为 operator（录入员）、reviewer（审核员）或 admin（管理员）。")
-    if not username.strip() or not real_name.strip():
-        raise StoreError("用户名和真实姓名都不能为空。")
-    if await db.scalar("SELECT 1 FROM app_user WHERE username = ?", [username]):
-        raise StoreError(f"用户名 {username} 已存在。")
+    name = check_username(username)
+    real = _check_real_name(real_name)
+    if check_policy:
+        check_password_policy(password, name)
+    if await _row(name) is not None:
+        raise StoreError(f"用户名 {name} 已存在。")
+    if must_change is None:
+        must_change = by not in ("system", name)
+    now = _created_time()
     await db.execute(
         "INSERT INTO app_user (username, real_name, password_hash, role, unit_code, failed_attempts, active, "
         "created_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
-        [username, real_name, hash_password(password, iterations=iterations), role, unit_code, True,
-         dt.datetime.now().replace(microsecond=0)],
+        [name, real, hash_password(password, iterations=iterations, must_change=must_change), role, unit_code,
+         True, now],
     )  # fmt: skip
-    await audit.log_action(by, "user.create", username, f"role={role} unit={unit_code or ''}")
+    await audit.log_action(by, "user.create", name, f"role={role} unit={unit_code or ''}")
 
 
-async def authenticate(username: str, password: str) -> dict[str, object]:
-    """The account row when the password is right; counts failures and locks after repeated ones."""
-    rows = await db.fetch_dicts("SELECT * FROM app_user WHERE username = ?", [username])
-    now = dt.datetime.now().replace(microsecond=0)
-    if not rows or not rows[0]["active"]:
-        await audit.log_action(username, "login.failed", username, "unknown or inactive account")
-        raise StoreError("用户名或密码错误。")
-    user = rows[0]
-    locked_until = user["locked_until"]
-    if locked_until is not None and locked_until > now:
-        raise StoreError(f"账号 {username} 因多次密码错误已锁定，请于 {locked_until:%H:%M} 后再试，或请管理员解锁。")
-    if not check_password(password, str(user["password_hash"])):
-        failures = int(user["failed_attempts"] or 0) + 1
-        lock = now + dt.timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILURES else None
+async def _reserve_attempt(name: str) -> dict[str, object] | None:
+    """Count one login attempt of an active, unlocked account before its password is checked (atomically, see
+    the module notes); the reservation reaching :data:`MAX_FAILURES` locks the account until the check resets
+    it. None: no such active account, or it is locked (or out of attempts)."""
+    now = dt.datetime.now(dt.timezone.utc)
+    at, until = _db_time(now), _db_time(now + dt.timedelta(minutes=LOCK_MINUTES))
+    count = "CASE WHEN locked_until IS NOT NULL AND locked_until <= ? THEN 1 ELSE failed_attempts + 1 END"
+    lock = "?::timestamptz" if db.dialect() == "postgres" else "?"  # a CASE result gives PostgreSQL no type
+    rows = await db.fetch_dicts(
+        f"UPDATE app_user SET failed_attempts = {count}, "
+        f"locked_until = CASE WHEN {count} >= ? THEN {lock} ELSE NULL END "
+        "WHERE id = (SELECT min(id) FROM app_user WHERE lower(username) = ?) AND active = ? "
+        "AND ((locked_until IS NULL AND failed_attempts < ?) OR locked_until <= ?) "
+        f"RETURNING {_ACCOUNT_COLUMNS}, failed_attempts",
+        [at, at, MAX_FAILURES, until, name, True, MAX_FAILURES, at],
+    )
+    return rows[0] if rows else None
+
+
+async def _refusal_reason(name: str) -> str:
+    """Why no attempt could be reserved (for the audit log only, never shown to the client)."""
+    row = await _row(name)
+    if row is None:
+        return "unknown account"
+    if not row["active"]:
+        return "disabled account"
+    return "locked account"
+
+
+async def authenticate(username: str, password: str, *, rehash: bool = True) -> dict[str, object]:
+    """The account (without its hash; with ``must_change_password``) when the password is right. Every failure
+    raises :class:`StoreError` with :data:`LOGIN_FAILED`, after the same work (see the module notes). A right
+    password resets the failure count, and upgrades a hash weaker than :data:`ITERATIONS` unless `rehash` is
+    False."""
+    name = normalise_username(username)
+    logged_name = printable(name)[:60]
+    row = await _reserve_attempt(name)
+    if row is None:
+        check_password(password, _DUMMY_HASH)  # as long as a real check
+        await audit.log_action(logged_name, "login.failed", logged_name[:120], await _refusal_reason(name))
+        raise StoreError(LOGIN_FAILED)
+    stored = str(row["password_hash"])
+    if not check_password(password, stored):
+        attempts = int(row["failed_attempts"])  # type: ignore[call-overload]
+        locked = "，账号已锁定" if attempts >= MAX_FAILURES else ""
+        await audit.log_action(logged_name, "login.failed", logged_name[:120], f"attempt {attempts}{locked}")
+        raise StoreError(LOGIN_FAILED)
+    if rehash and needs_rehash(stored):
+        stored = hash_password(password, must_change=must_change(stored))
         await db.execute(
-            "UPDATE app_user SET failed_attempts = ?, locked_until = ? WHERE id = ?",
-            [0 if lock else failures, lock, user["id"]],
+            "UPDATE app_user SET failed_attempts = 0, locked_until = NULL, password_hash = ? WHERE id = ?",
+            [stored, row["id"]],
         )
-        await audit.log_action(username, "login.failed", username, f"attempt {failures}")
-        raise StoreError("用户名或密码错误。")
-    await db.execute("UPDATE app_user SET failed_attempts = 0, locked_until = NULL WHERE id = ?", [user["id"]])
-    await audit.log_action(username, "login", username)
+        await audit.log_action(str(row["username"]), "login", str(row["username"]), f"密码散列升级为 {ITERATIONS} 次")
+    else:
+        await db.execute("UPDATE app_user SET failed_attempts = 0, locked_until = NULL WHERE id = ?", [row["id"]])
+        await audit.log_action(str(row["username"]), "login", str(row["username"]))
+    row["password_hash"], row["locked_until"] = stored, None
+    return _public(row)
+
+
+async def change_own_password(username: str, old_password: str, new_password: str) -> dict[str, object]:
+    """The holder of an account replaces its password (for the TUI's change dialog and ``renkou passwd``):
+    the new one must pass the policy and differ from the old one, which is checked like a login (it counts
+    toward the lockout). Clears the forced change. Returns the account as :func:`authenticate` does."""
+    check_password_policy(new_password, normalise_username(username))
+    if new_password == old_password:
+        raise StoreError("新密码不能与原密码相同。")
+    user = await authenticate(username, old_password, rehash=False)
+    name = str(user["username"])
+    await db.execute(
+        "UPDATE app_user SET password_hash = ?, failed_attempts = 0, locked_until = NULL WHERE username = ?",
+        [hash_password(new_password), name],
+    )
+    await audit.log_action(name, "user.password", name, "本人修改密码")
+    user["must_change_password"] = False
     return user
 
 
@@ -104,58 +349,95 @@ def os_user() -> str:
 
 async def role_of(username: str) -> str | None:
     """The role of an account, or None when there is no such account."""
-    value = await db.scalar("SELECT role FROM app_user WHERE username = ?", [username])
-    return None if value is None else str(value)
+    row = await _row(username)
+    return None if row is None else str(row["role"])
 
 
 async def account(username: str) -> dict[str, object] | None:
-    """An account without its password hash, or None when there is no such account."""
-    rows = await db.fetch_dicts(
-        "SELECT username, real_name, role, unit_code, active, locked_until FROM app_user WHERE username = ?", [username]
-    )
-    return rows[0] if rows else None
+    """An account without its password hash (with ``must_change_password``), or None when there is none."""
+    row = await _row(username)
+    return None if row is None else _public(row)
 
 
 async def list_users() -> list[dict[str, object]]:
     """All accounts without their password hashes."""
-    return await db.fetch_dicts(
-        "SELECT username, real_name, role, unit_code, active, locked_until FROM app_user ORDER BY username"
-    )
+    rows = await db.fetch_dicts(f"SELECT {_ACCOUNT_COLUMNS} FROM app_user ORDER BY username")
+    return [_public(row) for row in rows]
 
 
 async def _account(username: str) -> dict[str, object]:
-    rows = await db.fetch_dicts("SELECT id, username, active FROM app_user WHERE username = ?", [username])
-    if not rows:
-        raise StoreError(f"没有账号 {username}。")
-    return rows[0]
+    row = await _row(username)
+    if row is None:
+        raise StoreError(f"没有账号 {printable(normalise_username(username))}。")
+    return row
 
 
-async def set_password(username: str, password: str, *, by: str, iterations: int = ITERATIONS) -> None:
-    """A new password (at least 6 characters); also lifts a lockout."""
-    if len(password) < 6:
-        raise StoreError("密码至少 6 位。")
+async def set_password(
+    username: str, password: str, *, by: str, iterations: int = ITERATIONS, must_change: bool | None = None
+) -> None:
+    """An admin sets a new password (policy checked); also lifts a lockout. `must_change` None: the holder
+    must change it at the next login unless `by` is the holder."""
     user = await _account(username)
+    name = str(user["username"])
+    check_password_policy(password, name)
+    if must_change is None:
+        must_change = normalise_username(by) != normalise_username(name)
     await db.execute(
         "UPDATE app_user SET password_hash = ?, failed_attempts = 0, locked_until = NULL WHERE id = ?",
-        [hash_password(password, iterations=iterations), user["id"]],
+        [hash_password(password, iterations=iterations, must_change=must_change), user["id"]],
     )
-    await audit.log_action(by, "user.password", username)
+    await audit.log_action(by, "user.password", name, "须本人改密" if must_change else "")
 
 
 async def unlock(username: str, *, by: str) -> None:
     """Lift a lockout after repeated wrong passwords."""
     user = await _account(username)
     await db.execute("UPDATE app_user SET failed_attempts = 0, locked_until = NULL WHERE id = ?", [user["id"]])
-    await audit.log_action(by, "user.unlock", username)
+    await audit.log_action(by, "user.unlock", str(user["username"]))
 
 
 async def set_active(username: str, active: bool, *, by: str) -> None:
     """Disable an account (it can no longer log in; its name stays in the audit log) or enable it again.
     The last active admin cannot be disabled."""
     user = await _account(username)
-    if not active and await role_of(username) == "admin":
+    if not active and user["role"] == "admin":
         admins = await db.scalar("SELECT count(*) FROM app_user WHERE role = 'admin' AND active = ?", [True])
         if int(admins or 0) <= 1:
             raise StoreError("这是最后一个在用的管理员账号，不能停用。请先建立或启用另一个管理员。")
     await db.execute("UPDATE app_user SET active = ? WHERE id = ?", [active, user["id"]])
-    await audit.log_action(by, "user.enable" if active else "user.disable", username)
+    await audit.log_action(by, "user.enable" if active else "user.disable", str(user["username"]))
+
+
+# --- idle lock -------------------------------------------------------------------------------------
+
+
+async def idle_lock_setting() -> int:
+    """The idle-lock limit an admin set for this database (minutes, :data:`IDLE_LOCK_DEFAULT` when unset)."""
+    value = await schema.get_setting(IDLE_LOCK_SETTING)
+    try:
+        minutes = int(value) if value is not None else IDLE_LOCK_DEFAULT
+    except ValueError:
+        minutes = IDLE_LOCK_DEFAULT
+    low, high = IDLE_LOCK_RANGE
+    return min(max(minutes, low), high)
+
+
+async def idle_lock_minutes(environ: dict[str, str] | None = None) -> float:
+    """Minutes without a key press before the TUI locks the screen: the database's setting, or
+    ``RENKOU_IDLE_MINUTES`` when that is shorter (a positive number; it can never lengthen or turn off the lock)."""
+    limit = float(await idle_lock_setting())
+    env = os.environ if environ is None else environ
+    try:
+        wanted = float(env.get("RENKOU_IDLE_MINUTES", ""))
+    except ValueError:
+        return limit
+    return wanted if 0 < wanted < limit else limit
+
+
+async def set_idle_lock_minutes(minutes: int, *, by: str) -> None:
+    """An admin sets the idle-lock limit (1–60 minutes)."""
+    low, high = IDLE_LOCK_RANGE
+    if not low <= minutes <= high:
+        raise StoreError(f"闲置锁屏时间应为 {low} 到 {high} 分钟。")
+    await schema.set_setting(IDLE_LOCK_SETTING, str(minutes))
+    await audit.log_action(by, "setting", IDLE_LOCK_SETTING, str(minutes))

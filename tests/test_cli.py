@@ -217,35 +217,51 @@ def test_demo_is_audited_so_its_planted_errors_show_at_once(tmp_path: Path, caps
 def test_admin_manages_accounts(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                 monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     db = str(tmp_path / "r.sqlite3")
-    monkeypatch.setenv("RENKOU_NEW_PASSWORD", "secret123")
+
+    def passwords(current: str, new: str | None = None) -> None:
+        monkeypatch.setenv("RENKOU_PASSWORD", current)
+        if new is not None:
+            monkeypatch.setenv("RENKOU_NEW_PASSWORD", new)
+
+    passwords("secret123", "secret123")
     assert run(capsys, "user", "add", "boss", "--name", "王主任", "--role", "admin", "--db", db)[0] == 0
-    monkeypatch.setenv("RENKOU_PASSWORD", "secret123")
     assert run(capsys, "user", "add", "clerk", "--name", "李敏", "--db", db, "--user", "boss")[0] == 0
+    code, _, err = run(capsys, "log", "--db", db, "--user", "clerk")  # the admin chose it: the clerk changes it
+    assert code != 0 and "renkou passwd --user clerk" in err
+    passwords("secret123", "clerkpass8")
+    assert run(capsys, "passwd", "--db", db, "--user", "clerk")[0] == 0
     for _ in range(5):  # the clerk forgets the password: locked
-        monkeypatch.setenv("RENKOU_PASSWORD", "nope")
+        passwords("nope")
         run(capsys, "log", "--db", db, "--user", "clerk")
-    monkeypatch.setenv("RENKOU_PASSWORD", "secret123")
+    passwords("clerkpass8")
     code, _, err = run(capsys, "log", "--db", db, "--user", "clerk")
     assert code != 0 and "已锁定" in err
     code, _, err = run(capsys, "user", "unlock", "clerk", "--db", db, "--user", "clerk")
     assert code != 0  # locked clerk cannot act
+    passwords("secret123")
     code, out, _ = run(capsys, "user", "unlock", "clerk", "--db", db, "--user", "boss")
     assert code == 0 and "解除" in out
+    passwords("clerkpass8")
     assert run(capsys, "log", "--db", db, "--user", "clerk")[0] == 0
     code, _, err = run(capsys, "user", "disable", "clerk", "--db", db, "--user", "clerk")
     assert code != 0 and "只有管理员" in err
-    monkeypatch.setenv("RENKOU_NEW_PASSWORD", "newpass99")
+    passwords("secret123", "newpass99")
     assert run(capsys, "user", "passwd", "clerk", "--db", db, "--user", "boss")[0] == 0
-    monkeypatch.setenv("RENKOU_PASSWORD", "newpass99")
+    passwords("newpass99")
+    code, _, err = run(capsys, "log", "--db", db, "--user", "clerk")  # an admin reset: changed first again
+    assert code != 0 and "renkou passwd" in err
+    passwords("newpass99", "clerkpass9")
+    assert run(capsys, "passwd", "--db", db, "--user", "clerk")[0] == 0
+    passwords("clerkpass9")
     assert run(capsys, "log", "--db", db, "--user", "clerk")[0] == 0
-    monkeypatch.setenv("RENKOU_PASSWORD", "secret123")
+    passwords("secret123")
     assert run(capsys, "user", "disable", "clerk", "--db", db, "--user", "boss")[0] == 0
     code, _, err = run(capsys, "user", "disable", "boss", "--db", db, "--user", "boss")
     assert code != 0 and "最后一个" in err
-    monkeypatch.setenv("RENKOU_PASSWORD", "newpass99")
+    passwords("clerkpass9")
     code, _, err = run(capsys, "log", "--db", db, "--user", "clerk")
     assert code != 0 and "用户名或密码错误" in err
-    monkeypatch.setenv("RENKOU_PASSWORD", "secret123")
+    passwords("secret123")
     code, out, _ = run(capsys, "log", "--db", db, "--user", "boss")
     assert all(a in out for a in ("user.unlock", "user.password", "user.disable"))
 
@@ -279,13 +295,19 @@ def test_refused_actions_say_why_in_one_chinese_line(tmp_path: Path, capsys: pyt
     assert code == 1 and out == "" and "第一个账号必须是管理员" in err and len(err.splitlines()) == 1
     assert run(capsys, "user", "add", "boss", "--name", "王主任", "--role", "admin", "--db", db)[0] == 0  # first admin
     assert run(capsys, "user", "add", "clerk", "--name", "李敏", "--db", db, "--user", "boss")[0] == 0
+    monkeypatch.setenv("RENKOU_NEW_PASSWORD", "clerkpass8")  # the clerk replaces the password the admin chose
+    assert run(capsys, "passwd", "--db", db, "--user", "clerk")[0] == 0
+    monkeypatch.setenv("RENKOU_PASSWORD", "clerkpass8")
     for argv in (("user", "add", "mole", "--name", "张三", "--role", "admin"), ("user", "passwd", "boss"),
                  ("user", "enable", "clerk")):  # fmt: skip
         code, out, err = run(capsys, *argv, "--db", db, "--user", "clerk")
         assert (code, out, err) == (1, "", "renkou: 只有管理员可以管理账号。\n"), argv
-    assert "mole" not in run(capsys, "user", "list", "--db", db)[1]
+    listed = run(capsys, "user", "list", "--db", db, "--user", "clerk")[1]
+    assert "mole" not in listed and "clerk\t李敏" in listed
+    assert run(capsys, "user", "list", "--db", db)[0] == 1  # nobody logged in: no list of the accounts
     code, out, _ = run(capsys, "export", "errors", "--out", str(tmp_path / "c.xlsx"), "--db", db, "--user", "clerk")
     assert code == 0 and "身份证号已遮盖" in out
+    monkeypatch.setenv("RENKOU_PASSWORD", "secret123")
     code, out, _ = run(capsys, "export", "errors", "--out", str(tmp_path / "b.xlsx"), "--db", db, "--user", "boss")
     assert code == 0 and "身份证号已遮盖" not in out
 

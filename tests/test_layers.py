@@ -77,7 +77,9 @@ HEADLESS_RUNS = (
     ("backup", "--dir", "{tmp}/b", "--db", "{db}"),
     ("restore", "{backup}", "--yes", "--db", "{db}"),
     ("user", "add", "boss", "--name", "王主任", "--role", "admin", "--db", "{db}"),
-    ("user", "list", "--db", "{db}"),
+    ("user", "list", "--user", "boss", "--db", "{db}"),
+    ("settings", "idle-lock", "10", "--user", "boss", "--db", "{db}"),
+    ("passwd", "--user", "boss", "--db", "{db}"),  # last: changes the password to RENKOU_NEW_PASSWORD below
 )
 
 
@@ -105,11 +107,12 @@ def test_cli_modules_do_not_load_textual() -> None:
 def test_cli_headless_commands_do_not_load_textual(tmp_path: Path) -> None:
     code = (
         "import glob, json, os, sys\nfrom tui import cli\n"
-        "os.environ['RENKOU_NEW_PASSWORD'] = 'secret123'\n"
+        "os.environ['RENKOU_NEW_PASSWORD'] = os.environ['RENKOU_PASSWORD'] = 'secret123'\n"
         f"tmp = {str(tmp_path)!r}\ncodes = []\n"
         f"for argv in {HEADLESS_RUNS!r}:\n"
         "    backup = (glob.glob(tmp + '/b/*.sqlite3') or ['none'])[0]\n"
         "    argv = [a.format(tmp=tmp, db=tmp + '/x.sqlite3', backup=backup) for a in argv]\n"
+        "    if argv[0] == 'passwd':\n        os.environ['RENKOU_NEW_PASSWORD'] = 'another-pass-42'\n"
         "    codes.append((argv[0], cli.main(argv)))\n"
         "print(json.dumps([codes, sorted(cli.COMMANDS), [m for m in sys.modules if m.split('.')[0] == 'textual']]))"
     )

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Awaitable, Callable
 
 from tui.cli import audit, data, maintenance, reports
-from tui.cli.accounts import cmd_user
+from tui.cli.accounts import cmd_passwd, cmd_settings, cmd_user
 from tui.cli.args import build_parser
 from tui.cli.errors import EXIT_FAILED, EXIT_USAGE, CliError, crash_report, database_failure
 from tui.cli.tui_launch import check_terminal_encoding, run_tui
@@ -44,6 +44,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], Awaitable[int]]] = {
     "check": audit.cmd_check,
     "quality": audit.cmd_quality,
     "user": cmd_user,
+    "passwd": cmd_passwd,
+    "settings": cmd_settings,
     "log": maintenance.cmd_log,
     "backup": maintenance.cmd_backup,
     "restore": maintenance.cmd_restore,

@@ -1,11 +1,27 @@
-"""``renkou user add|list|passwd|unlock|disable|enable``: real-name accounts (admins only, see `store.access`)."""
+"""``renkou user add|list|passwd|unlock|disable|enable`` (admins, see `store.access`), ``renkou passwd`` (one's
+own password) and ``renkou settings idle-lock`` (admins): accounts and how sessions are kept safe."""
 
 from __future__ import annotations
 
 import argparse
 
 from tui.cli.errors import CliError
-from tui.cli.session import acting, new_password
+from tui.cli.session import acting, login_password, new_password, shown
+
+
+def _state(account: dict[str, object]) -> str:
+    notes = []
+    if not account["active"]:
+        notes.append("停用")
+    locked = account.get("locked_until")
+    if locked is not None and hasattr(locked, "strftime"):
+        import datetime as dt
+
+        if locked > dt.datetime.now():
+            notes.append(f"锁定至 {locked:%H:%M}")
+    if account.get("must_change_password"):
+        notes.append("须本人改密码")
+    return f"（{'，'.join(notes)}）" if notes else ""
 
 
 async def cmd_user(args: argparse.Namespace) -> int:
@@ -15,27 +31,65 @@ async def cmd_user(args: argparse.Namespace) -> int:
 
     async with db.database(args.db):
         if args.action == "list":
+            await acting(args, Action.VIEW)
             for u in await users.list_users():
                 role = users.ROLES.get(str(u["role"]), u["role"])
-                state = "" if u["active"] else "（停用）"
-                print(f"{u['username']}\t{u['real_name']}\t{role}\t{u['unit_code'] or ''}{state}")
+                unit = shown(u["unit_code"] or "")
+                print(f"{shown(u['username'])}\t{shown(u['real_name'])}\t{role}\t{unit}{_state(u)}")
             return 0
         actor = await acting(args, Action.ACCOUNTS_MANAGE)
         operator = actor.username
+        name = shown(users.normalise_username(args.username))
         if args.action == "passwd":
             await users.set_password(args.username, new_password("密码未改"), by=operator)
-            print(f"已为 {args.username} 设置新密码。")
+            own = users.normalise_username(args.username) == users.normalise_username(operator)
+            print(f"已为 {name} 设置新密码。" + ("" if own else "对方下次登录时须先改成只有本人知道的密码。"))
         elif args.action == "unlock":
             await users.unlock(args.username, by=operator)
-            print(f"已解除 {args.username} 的锁定。")
+            print(f"已解除 {name} 的锁定。")
         elif args.action in ("disable", "enable"):
             await users.set_active(args.username, args.action == "enable", by=operator)
-            print(f"已{'启用' if args.action == 'enable' else '停用'}账号 {args.username}。")
+            print(f"已{'启用' if args.action == 'enable' else '停用'}账号 {name}。")
         else:
             access.require_new_account(actor, args.role)
+            users.check_username(args.username)  # before asking for a password
             password = new_password("账号未建立")
-            if len(password) < 6:
-                raise CliError("密码至少 6 位。")
-            await users.create_user(args.username, args.name, password, args.role, args.unit, by=operator)
-            print(f"已建立账号 {args.username}（{users.ROLES[args.role]}）。")
+            own = actor.is_first_admin or actor.is_demo  # the owner chose their own password; demos take none
+            await users.create_user(args.username, args.name, password, args.role, args.unit, by=operator,
+                                    must_change=False if own else None)  # fmt: skip
+            print(f"已建立账号 {name}（{users.ROLES[args.role]}）。")
+    return 0
+
+
+async def cmd_passwd(args: argparse.Namespace) -> int:
+    """Change one's own password: the current one (``RENKOU_PASSWORD`` or typed), the new one twice (or
+    ``RENKOU_NEW_PASSWORD``). The only command an account whose password an admin set may run."""
+    from store import access, db, users
+
+    async with db.database(args.db, create=False):
+        if not await access.login_needed():
+            raise CliError("这个数据库没有账号（或是演示数据库），不用密码。")
+        if not args.user:
+            raise CliError(
+                "请用 --user 指定用户名（原密码从提示或 RENKOU_PASSWORD、新密码从提示或 RENKOU_NEW_PASSWORD 读取）。"
+            )
+        old = login_password(args.user, "的原密码")
+        user = await users.change_own_password(args.user, old, new_password("密码未改"))
+    print(f"已修改 {shown(user['username'])} 的密码。")
+    return 0
+
+
+async def cmd_settings(args: argparse.Namespace) -> int:
+    """``renkou settings idle-lock [MINUTES]``: show the idle-lock limit, or set it (admins)."""
+    from store import db, users
+    from store.access import Action
+
+    async with db.database(args.db, create=False):
+        if args.minutes is None:
+            await acting(args, Action.VIEW)
+            print(f"闲置 {await users.idle_lock_setting()} 分钟后锁屏。")
+            return 0
+        actor = await acting(args, Action.SETTINGS)
+        await users.set_idle_lock_minutes(args.minutes, by=actor.username)
+    print(f"已设置：闲置 {args.minutes} 分钟后锁屏（对所有用户生效，下次打开程序时起）。")
     return 0

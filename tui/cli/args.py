@@ -33,6 +33,12 @@ def positive_arg(text: str) -> int:
     return int(text)
 
 
+def minutes_arg(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 60:
+        raise argparse.ArgumentTypeError(f"{text} 无效，应为 1 到 60 的分钟数。")
+    return int(text)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
@@ -103,6 +109,13 @@ def build_parser() -> argparse.ArgumentParser:
                          ("unlock", "解除因密码错误造成的锁定"), ("disable", "停用账号"), ("enable", "重新启用账号")):  # fmt: skip
         target = user_sub.add_parser(action, parents=[common], help=text)
         target.add_argument("username")
+
+    sub.add_parser("passwd", parents=[common],
+                   help="修改本人密码（原密码从提示或 RENKOU_PASSWORD，新密码从提示或 RENKOU_NEW_PASSWORD 读取）")  # fmt: skip
+    settings = sub.add_parser("settings", parents=[common], help="系统设置（管理员）")
+    setting = settings.add_subparsers(dest="setting", parser_class=_Parser, required=True)
+    idle = setting.add_parser("idle-lock", parents=[common], help="闲置多少分钟后锁屏（不给分钟数则显示当前设置）")
+    idle.add_argument("minutes", nargs="?", type=minutes_arg, help="1 到 60 分钟（默认 15）")
 
     backup = sub.add_parser("backup", parents=[common], help="在线备份数据库（检查完整性，自动轮换旧备份）")
     backup.add_argument("--dir", type=Path, default=None, help="备份目录（默认：数据库所在目录下的 backups）")

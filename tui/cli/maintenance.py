@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from tui.cli.errors import CliError
-from tui.cli.session import acting, progress
+from tui.cli.session import acting, progress, shown
 
 
 def sqlite_target(args: argparse.Namespace) -> Path:
@@ -105,7 +105,8 @@ async def cmd_log(args: argparse.Namespace) -> int:
     async with db.database(args.db, create=False):
         await acting(args, Action.VIEW_LOG)
         for entry in await audit.recent(args.limit):
-            print(f"{entry['logged_at']}\t{entry['username']}\t{entry['action']}\t{entry['target']}\t{entry['detail']}")
+            fields = (entry["username"], entry["action"], entry["target"], entry["detail"])
+            print("\t".join([str(entry["logged_at"]), *(shown(field) for field in fields)]))
     return 0
 
 

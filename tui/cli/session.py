@@ -27,7 +27,14 @@ def progress(label: str) -> Callable[[int, int], None] | None:
     return show
 
 
-def login_password(username: str) -> str:
+def shown(text: object) -> str:
+    """A username, real name or other stored text safe to print (control and ANSI characters escaped)."""
+    from store.users import printable
+
+    return printable(text)
+
+
+def login_password(username: str, prompt: str = "的密码") -> str:
     """The password of `username` from ``RENKOU_PASSWORD`` or typed at the terminal."""
     password = os.environ.get("RENKOU_PASSWORD")
     if password is not None:
@@ -36,18 +43,24 @@ def login_password(username: str) -> str:
         raise CliError("需要密码：请在终端中运行以便输入，或设置环境变量 RENKOU_PASSWORD。")
     import getpass
 
-    return getpass.getpass(f"{username} 的密码：")
+    return getpass.getpass(f"{shown(username)} {prompt}：")
 
 
 async def acting(args: argparse.Namespace, action: Action | None = None) -> Actor:
     """Who is acting on the open database (``--user`` and a password once it has accounts, see
-    `store.access.who_is_acting`); with `action`, refused unless they may take it."""
+    `store.access.who_is_acting`); with `action`, refused unless they may take it. An account whose password
+    an admin set is refused every command until its holder has run ``renkou passwd``."""
     from store import access
 
     try:
         actor = await access.who_is_acting(args.user, lambda: login_password(args.user))
     except access.LoginRequired:
         raise CliError("数据库已设账号，请用 --user 指定用户名（密码从提示或 RENKOU_PASSWORD 读取）。") from None
+    if actor.must_change_password:
+        name = shown(actor.username)
+        raise CliError(
+            f"账号 {name} 的密码是管理员设置的，须先改成只有本人知道的新密码：请运行 renkou passwd --user {name}。"
+        )
     if action is not None:
         access.require(actor, action)
     return actor
