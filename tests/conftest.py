@@ -22,11 +22,6 @@ from tests.support.data import (
 )
 from tests.support.pg import PG_REQUIRED, PG_URL, pg_admin, pg_reason
 
-# Older test modules still import these names from here; new code imports them from tests.support.
-_pg_admin = pg_admin
-__all__ = ["AUDIT_AS_OF", "EXAMPLE_FILE", "PG_REQUIRED", "PG_URL", "SHARED_EXAMPLE", "_pg_admin",
-           "build_audited_demo", "pg_reason"]  # fmt: skip
-
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def store_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[db.DbTarget]:

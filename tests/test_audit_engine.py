@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLE_FILE
-from test_rules_support import D
 
 from checks import engine
 from checks.confirm import confirm
@@ -19,6 +17,8 @@ from store import db
 from store.errors import StoreError
 from store.importer import import_file
 from store.records import load_households
+from tests.support.data import EXAMPLE_FILE
+from tests.support.rules import D
 
 AS_OF = dt.date(2026, 11, 15)
 
@@ -77,7 +77,7 @@ async def test_unsaved_record_sees_the_database(store_db: db.DbTarget) -> None:
     await import_file(EXAMPLE_FILE, operator="tester")
     records = await load_households(["430426101201010012"])
     stored_husband = records["430426101201010012"]["members"][0]
-    from test_rules_support import household, person
+    from tests.support.rules import household, person
 
     newcomer = person("new-1", name="刘某", id_number=stored_husband["id_number"], marital_status="21",
                       first_marriage_date=D(2009, 10, 1), spouse="h12-2")  # fmt: skip

@@ -13,14 +13,14 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_roundtrip_property import UNITS, household_file
-from test_rules_support import D, family, id_for
 
 from checks.engine import audit_record, load_context, run_audit
 from store import db
 from store.importer import import_file
 from store.interchange import to_plain
 from store.records import load_households
+from tests.support.households import UNITS, household_file
+from tests.support.rules import D, family, id_for
 
 AS_OF = dt.date(2026, 11, 15)
 

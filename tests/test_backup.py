@@ -9,10 +9,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_FILE
 
 from store import backup
 from store.errors import StoreError
+from tests.support.data import EXAMPLE_FILE
 from tui.cli import main
 
 

@@ -8,8 +8,8 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_FILE
 
+from tests.support.data import EXAMPLE_FILE
 from tui.cli import main
 
 

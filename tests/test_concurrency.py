@@ -6,8 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import EXAMPLE_FILE
-
+from tests.support.data import EXAMPLE_FILE
 from tui.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,12 +7,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_export_fixture import MONTH, TOWNSHIP, write_fixture
 
 from exports import commands
 from store import db
 from store.errors import StoreError
 from store.importer import import_file
+from tests.support.export_fixture import MONTH, TOWNSHIP, write_fixture
 
 ROOT = Path(__file__).resolve().parents[1]
 

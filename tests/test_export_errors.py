@@ -7,11 +7,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from test_export_fixture import BAIDI, DONGFENG, HONGXING, TOWNSHIP, write_fixture
 
 from exports.errors_list import export_errors
 from store import db
 from store.importer import import_file
+from tests.support.export_fixture import BAIDI, DONGFENG, HONGXING, TOWNSHIP, write_fixture
 
 C1_ID_MESSAGE = "身份证号校验位应为 9，现为 0。"
 

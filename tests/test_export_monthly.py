@@ -7,11 +7,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from test_export_fixture import EXPECTED, EXPECTED_CHANGES, EXPECTED_ROWS, MONTH, TOWNSHIP, write_fixture
 
 from exports.monthly import export_monthly
 from store import db
 from store.importer import import_file
+from tests.support.export_fixture import EXPECTED, EXPECTED_CHANGES, EXPECTED_ROWS, MONTH, TOWNSHIP, write_fixture
+from tests.support.workbooks import header_row, table
 
 #: header texts of docs/spec/returns.md, typed here independently of exports.returns_spec
 HEADERS = {
@@ -29,26 +30,6 @@ SHEETS = ["人口变动", "出生情况", "避孕节育", "孕情婚姻", "流�
 RATES = {"综合避孕率"}
 RATIOS = {"出生人口性别比"}
 FLAG_FILL = "FFC7CE"
-
-
-def header_row(sheet) -> int:
-    """The lowest header row (1-based): the row whose first cell is 单位 / 村."""
-    for row in range(1, 10):
-        if sheet.cell(row, 1).value in ("单位", "村"):
-            return row
-    raise AssertionError(f"no header row in {sheet.title}")
-
-
-def table(sheet) -> tuple[list[str], dict[str, list]]:
-    """Headers and rows (by first cell) of a village-row sheet."""
-    top = header_row(sheet)
-    headers = [c.value for c in sheet[top]]
-    rows = {}
-    for cells in sheet.iter_rows(min_row=top + 1):
-        if cells[0].value is None:
-            break
-        rows[cells[0].value] = list(cells)
-    return headers, rows
 
 
 async def exported(tmp_path: Path, *, bad: bool = False, unit: str = TOWNSHIP) -> openpyxl.Workbook:

@@ -10,12 +10,12 @@ from typing import Any
 
 import openpyxl
 import pytest
-from test_export_monthly import table
 
 from exports.monthly import export_monthly
 from store import db
 from store.demo_build import build_demo
 from store.records import iter_households
+from tests.support.workbooks import table
 
 AS_OF = dt.date(2026, 11, 15)
 METHODS = {"01": "男性绝育", "02": "女性绝育", "03": "宫内节育器", "04": "皮下埋植", "05": "口服及注射避孕药",

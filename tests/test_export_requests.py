@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from test_export_fixture import MONTH, TOWNSHIP, write_fixture
 
 from exports import monthly_writer
 from exports.errors_list import export_errors
@@ -18,6 +17,7 @@ from exports.sample import export_sample
 from store import db
 from store.errors import StoreError
 from store.importer import import_file
+from tests.support.export_fixture import MONTH, TOWNSHIP, write_fixture
 
 
 @pytest.fixture

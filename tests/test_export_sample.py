@@ -9,7 +9,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from test_export_fixture import DONGFENG, HONGXING, MONTH, TOWNSHIP, write_fixture
 
 from checks.quality import compute_quality, sample_order
 from exports import sample
@@ -18,6 +17,7 @@ from exports.sample_source import VillageDraw
 from store import db
 from store.errors import StoreError
 from store.importer import import_file
+from tests.support.export_fixture import DONGFENG, HONGXING, MONTH, TOWNSHIP, write_fixture
 
 ITEM_LABELS = ["姓名", "身份证号", "婚姻状况", "初婚日期", "子女数", "末孩出生日期", "避孕节育措施", "现孕情况"]
 DRAWS = [

@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_FILE, SHARED_EXAMPLE
 
 from store import db
 from store.exporter import export_households
 from store.importer import import_file
 from store.interchange import parse_line
+from tests.support.data import EXAMPLE_FILE, SHARED_EXAMPLE
 
 TABLES = ("unit", "household", "person", "child", "pregnancy", "benefit", "confirmation", "change_event")
 

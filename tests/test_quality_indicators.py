@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from test_rules_support import D, family, id_for
 
 from checks import docs
 from checks.commands import check_command, quality_command
@@ -35,6 +34,7 @@ from store import db
 from store.importer import import_file
 from store.interchange import to_plain
 from store.schema import set_setting
+from tests.support.rules import D, family, id_for
 
 AS_OF = dt.date(2026, 11, 15)
 VILLAGES = ("430426101201", "430426101202")

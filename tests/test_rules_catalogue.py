@@ -7,7 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from test_rules_support import (
+
+from checks.registry import all_rules
+from tests.support.rules import (
     AS_OF,
     OTHER_HOUSEHOLD,
     D,
@@ -24,8 +26,6 @@ from test_rules_support import (
     raw_id,
     woman_block,
 )
-
-from checks.registry import all_rules
 
 Case = Callable[[], tuple[dict[str, Any], Any]]
 

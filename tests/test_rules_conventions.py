@@ -7,7 +7,11 @@ import datetime as dt
 import json
 
 import pytest
-from test_rules_support import (
+
+from checks.config import DEFAULT_CONFIG, AuditConfig, MarriageAge, RegionConfig, config_from_json
+from checks.dates import add_years, age, months_before
+from checks.engine import audit_record
+from tests.support.rules import (
     AS_OF,
     OTHER_HOUSEHOLD,
     D,
@@ -24,10 +28,6 @@ from test_rules_support import (
     raw_id,
     woman_block,
 )
-
-from checks.config import DEFAULT_CONFIG, AuditConfig, MarriageAge, RegionConfig, config_from_json
-from checks.dates import add_years, age, months_before
-from checks.engine import audit_record
 
 
 def test_age_in_completed_years_and_29_february() -> None:

@@ -6,11 +6,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_FILE
 
 from store import db, models, schema
 from store.errors import StoreError
 from store.importer import import_file
+from tests.support.data import EXAMPLE_FILE
 
 
 async def test_new_database_records_schema_version(store_db: db.DbTarget) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 
 import pytest
-from conftest import EXAMPLE_FILE
 
 from store import db
 from store.errors import ConflictError, StoreError
@@ -13,6 +12,7 @@ from store.importer import import_file
 from store.interchange import empty_person
 from store.records import load_households
 from store.service import save_household
+from tests.support.data import EXAMPLE_FILE
 
 CODE = "430426101201010012"
 

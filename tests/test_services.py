@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLE_FILE
-from test_export_fixture import MONTH, TOWNSHIP, write_fixture
 
 from store import db
 from store.errors import ConflictError, StoreError
 from store.importer import import_file
 from store.records import load_households
+from tests.support.data import EXAMPLE_FILE
+from tests.support.export_fixture import MONTH, TOWNSHIP, write_fixture
 from tui import services
 
 CODE = "430426101201010012"

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from conftest import EXAMPLE_FILE
 
 from store import browse, db, search, service
 from store.browse import GROUP, HOUSEHOLD, PERSON, UNIT, Counts, Node
 from store.importer import import_file
 from store.records import load_households
+from tests.support.data import EXAMPLE_FILE
 
 H12 = "430426101201010012"  # 周建军 (h12-1), 陈美华 (h12-2), 周欣怡 (h12-3), 周浩然 (h12-4)
 H3 = "430426101201020003"  # 赵桂英 (h3-1)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from conftest import EXAMPLE_FILE
-
 from store import db
 from store.findings_view import (
     FindingFilter,
@@ -18,6 +16,7 @@ from store.findings_view import (
     village_choices,
 )
 from store.importer import import_file
+from tests.support.data import EXAMPLE_FILE
 
 DONGFENG = "430426101201"
 HONGXING = "430426101202"
