@@ -13,9 +13,6 @@ import pytest
 
 from store import db
 from tests.support.data import (
-    AUDIT_AS_OF,
-    EXAMPLE_FILE,
-    SHARED_EXAMPLE,
     add_accounts,
     build_audited_demo,
     import_example,
