@@ -16,7 +16,7 @@ from store import changes, db
 from store.errors import StoreError
 from store.importer import import_file
 from store.records import load_households
-from tests.conftest import EXAMPLE_FILE
+from tests.support.data import EXAMPLE_FILE
 
 TODAY = dt.date(2026, 11, 15)
 OCT = dt.date(2026, 10, 1)
