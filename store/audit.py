@@ -263,8 +263,14 @@ class _Walker:
         entry_id, at, prev, digest = int(row[0]), row[1], row[6], row[7]
         when = shown_time(at)
         if self.prev_id is not None and entry_id != self.prev_id + 1:
-            gap = f"第 {self.prev_id + 1} 条" if entry_id == self.prev_id + 2 else f"第 {self.prev_id + 1}–{entry_id - 1} 条"
-            self.broken = ChainReport(False, self.count, f"第 {entry_id} 条（{when}）之前的{gap}被删除。", entry_id, when)
+            gap = (
+                f"第 {self.prev_id + 1} 条"
+                if entry_id == self.prev_id + 2
+                else f"第 {self.prev_id + 1}–{entry_id - 1} 条"
+            )
+            self.broken = ChainReport(
+                False, self.count, f"第 {entry_id} 条（{when}）之前的{gap}被删除。", entry_id, when
+            )
         elif not digest:
             self.broken = ChainReport(False, self.count, f"第 {entry_id} 条（{when}）没有校验值：它是绕过程序插入或替换的。",
                                       entry_id, when)  # fmt: skip
@@ -418,7 +424,9 @@ async def carry_over(source: str | Path | sqlite3.Connection, *, operator: str =
             rows = reader.execute(f"SELECT {cols} FROM audit_log WHERE id > ? ORDER BY id", [found[0]]).fetchall()
         else:
             since = canonical_time(last[0][1])
-            rows = [r for r in reader.execute(f"SELECT {cols} FROM audit_log ORDER BY id") if canonical_time(r[1]) > since]
+            rows = [
+                r for r in reader.execute(f"SELECT {cols} FROM audit_log ORDER BY id") if canonical_time(r[1]) > since
+            ]
     finally:
         if reader is not source:
             reader.close()

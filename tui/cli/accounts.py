@@ -32,7 +32,7 @@ async def cmd_user(args: argparse.Namespace) -> int:
             await users.set_active(args.username, args.action == "enable", by=operator)
             print(f"已{'启用' if args.action == 'enable' else '停用'}账号 {args.username}。")
         else:
-            access.require_new_account(actor, args.role)
+            await access.enforce(actor, Action.ACCOUNTS_MANAGE, new_role=args.role)  # a refusal is logged
             password = new_password("账号未建立")
             if len(password) < 6:
                 raise CliError("密码至少 6 位。")

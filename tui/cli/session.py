@@ -49,7 +49,7 @@ async def acting(args: argparse.Namespace, action: Action | None = None) -> Acto
     except access.LoginRequired:
         raise CliError("数据库已设账号，请用 --user 指定用户名（密码从提示或 RENKOU_PASSWORD 读取）。") from None
     if action is not None:
-        access.require(actor, action)
+        await access.enforce(actor, action)  # a refusal is logged
     return actor
 
 
