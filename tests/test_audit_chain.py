@@ -103,7 +103,11 @@ def test_update_is_refused_and_an_update_after_drop_trigger_detected(log_file: P
 
 
 def test_time_changed_is_detected(log_file: Path) -> None:
-    tamper(log_file, "DROP TRIGGER audit_log_no_update", "UPDATE audit_log SET logged_at = '2026-03-01 08:00:00' WHERE id = 2")
+    tamper(
+        log_file,
+        "DROP TRIGGER audit_log_no_update",
+        "UPDATE audit_log SET logged_at = '2026-03-01 08:00:00' WHERE id = 2",
+    )
     verify_fails(str(log_file), "第 2 条（2026-03-01 08:00:00）的内容被改动")
 
 
@@ -198,7 +202,7 @@ async def test_postgres_refuses_truncate_replace_and_detects_tampering(store_db:
                 "SELECT id, logged_at, username, action, target, 'x', prev_hash, hash FROM audit_log WHERE id = 2 "
                 "ON CONFLICT (id) DO UPDATE SET detail = 'x'",
                 "DELETE FROM setting WHERE key = 'audit_chain_head'"):  # fmt: skip
-        with pytest.raises(Exception, match="append-only|protected"):
+        with pytest.raises(Exception, match=r"append-only|protected"):
             await db.execute(sql)
     done = await asyncio.to_thread(renkou, "log", "--verify", "--db", store_db.url)
     assert done.returncode == 0 and f"共 {ENTRIES} 条" in done.stdout, done.stderr
@@ -328,7 +332,9 @@ async def test_refused_actions_and_bulk_reads_are_logged(tmp_path: Path, monkeyp
         await users.create_user("clerk", "李敏", "clerk-secret", "operator", None, by="boss")
     monkeypatch.setenv("RENKOU_PASSWORD", "clerk-secret")
     monkeypatch.setenv("RENKOU_NEW_PASSWORD", "whatever1")
-    assert await asyncio.to_thread(main, ["user", "add", "x", "--name", "某", "--db", str(path), "--user", "clerk"]) == 1
+    assert (
+        await asyncio.to_thread(main, ["user", "add", "x", "--name", "某", "--db", str(path), "--user", "clerk"]) == 1
+    )
     assert await asyncio.to_thread(main, ["restore", str(path), "--yes", "--db", str(path), "--user", "clerk"]) == 1
     assert await asyncio.to_thread(main, ["check", "--json", "--db", str(path), "--user", "clerk"]) == 0
     assert await asyncio.to_thread(main, ["quality", "--db", str(path), "--user", "clerk"]) == 0
