@@ -38,6 +38,8 @@ GENESIS = ""
 PG_LOCK_KEY = 0x52454E4B41554454 - (1 << 63)
 #: how many entries the app checks at start (:func:`verify_tail`)
 TAIL = 200
+#: entries hashed per batch by the migration
+MIGRATION_BATCH = 5000
 
 _COLUMNS = "id, logged_at, username, action, target, detail, prev_hash, hash"
 _REFUSED = "audit_log is append-only"
@@ -366,32 +368,38 @@ async def migrate_chain(client: BaseDBAsyncClient) -> None:
             await client.execute_query(f"ALTER TABLE audit_log ADD COLUMN {name} VARCHAR(64) NULL")
     for stmt in POSTGRES_PROTECTION if postgres else SQLITE_PROTECTION:
         await client.execute_query(stmt)
-    rows = await db.fetch(f"SELECT {_COLUMNS} FROM audit_log ORDER BY id", (), client)
-    updates, prev, last = [], GENESIS, None
-    for row in rows:
-        if row[7]:  # already on the chain
-            prev = row[7]
-        else:
-            digest = entry_hash(row[0], row[1], row[2], row[3], row[4], row[5], prev)
-            updates.append([prev, digest, row[0]])
-            prev = digest
-        last = row
-    if updates:  # the append-only trigger is lifted for this one pass, inside the transaction
-        if postgres:
-            await client.execute_query("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only")
-        else:
-            await client.execute_query("DROP TRIGGER IF EXISTS audit_log_no_update")
+    # the append-only trigger is lifted for this one pass, inside the migration's transaction
+    if postgres:
+        await client.execute_query("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only")
+    else:
+        await client.execute_query("DROP TRIGGER IF EXISTS audit_log_no_update")
+    prev, last, count, after = GENESIS, None, 0, -1
+    while True:  # in batches: an old log may hold millions of entries
+        sql = f"SELECT {_COLUMNS} FROM audit_log WHERE id > ? ORDER BY id LIMIT ?"
+        rows = await db.fetch(sql, [after, MIGRATION_BATCH], client)
+        updates = []
+        for row in rows:
+            if row[7]:  # already on the chain
+                prev = row[7]
+            else:
+                digest = entry_hash(row[0], row[1], row[2], row[3], row[4], row[5], prev)
+                updates.append([prev, digest, row[0]])
+                prev = digest
+            last, count = row, count + 1
         await db.execute_many("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?", updates, client)
-        if postgres:
-            await client.execute_query("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only")
-        else:
-            await client.execute_query(
-                "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
-                f"BEGIN SELECT RAISE(ABORT, '{_REFUSED}'); END"
-            )
+        if len(rows) < MIGRATION_BATCH:
+            break
+        after = int(rows[-1][0])
+    if postgres:
+        await client.execute_query("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only")
+    else:
+        await client.execute_query(
+            "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
+            f"BEGIN SELECT RAISE(ABORT, '{_REFUSED}'); END"
+        )
     if last is not None:
         exists, _ = await read_head(client)
-        await _write_head(ChainHead(len(rows), int(last[0]), canonical_time(last[1]), prev), exists, client)
+        await _write_head(ChainHead(count, int(last[0]), canonical_time(last[1]), prev), exists, client)
 
 
 # --- restore ---------------------------------------------------------------------------------------------

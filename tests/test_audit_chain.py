@@ -253,7 +253,9 @@ async def test_concurrent_appends_keep_one_chain(store_db: db.DbTarget) -> None:
 # --- migration ---------------------------------------------------------------------------------------------
 
 
-async def test_a_version_2_database_gets_its_entries_hashed(store_db: db.DbTarget) -> None:
+async def test_a_version_2_database_gets_its_entries_hashed(
+    store_db: db.DbTarget, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A database of schema 2 (no hash columns, no chain triggers, no head) is upgraded on opening: the existing
     entries are hashed once in number order — to the same hashes as if they had been chained when written."""
     await import_file(EXAMPLE_FILE, operator="tester")
@@ -271,6 +273,7 @@ async def test_a_version_2_database_gets_its_entries_hashed(store_db: db.DbTarge
         await db.execute(sql)
     assert await schema.schema_version() == 2
     assert not await audit._columns(db.conn()) & {"hash", "prev_hash"}
+    monkeypatch.setattr(audit, "MIGRATION_BATCH", 2)  # several batches
     await schema.ensure_schema()
     assert await schema.schema_version() == 3
     assert [tuple(r) for r in await db.fetch("SELECT id, prev_hash, hash FROM audit_log ORDER BY id")] == expected
