@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from store import schema, users
+from store import audit, schema, users
 from store.errors import StoreError
 
 ADMIN = "admin"
@@ -21,7 +21,12 @@ EVERY_ROLE = frozenset(users.ROLES)
 
 
 class AccessDenied(StoreError):
-    """The actor may not take this action; ``str(error)`` says so in Chinese."""
+    """The actor may not take this action; ``str(error)`` says so in Chinese. ``actor`` and ``action``: who was
+    refused what (None when not known)."""
+
+    def __init__(self, message: str, actor: Actor | None = None, action: Action | None = None) -> None:
+        super().__init__(message)
+        self.actor, self.action = actor, action
 
 
 class LoginRequired(StoreError):
@@ -121,9 +126,29 @@ def refusal(actor: Actor, action: Action) -> str:
 
 
 def require(actor: Actor, action: Action) -> None:
-    """Raise :class:`AccessDenied` unless `actor` may take `action`."""
+    """Raise :class:`AccessDenied` unless `actor` may take `action` (see :func:`enforce`, which also logs the
+    refusal: the audit log is written asynchronously, this check is not)."""
     if not may(actor, action):
-        raise AccessDenied(refusal(actor, action))
+        raise AccessDenied(refusal(actor, action), actor, action)
+
+
+async def log_refusal(actor: Actor, action: Action, message: str | None = None) -> None:
+    """Append a refused attempt to the audit log: who, which action, and the message they were shown."""
+    await audit.log_action(actor.username, "access.denied", action.name.lower(),
+                           f"{action.value}：{message or refusal(actor, action)}（{actor.role_label}）")  # fmt: skip
+
+
+async def enforce(actor: Actor, action: Action, *, new_role: str | None = None) -> None:
+    """:func:`require` (or :func:`require_new_account` with `new_role`), the refusal logged in the audit log
+    before :class:`AccessDenied` goes up. Every caller that can await uses this."""
+    try:
+        if new_role is None:
+            require(actor, action)
+        else:
+            require_new_account(actor, new_role)
+    except AccessDenied as refused:
+        await log_refusal(actor, action, str(refused))
+        raise
 
 
 def require_new_account(actor: Actor, role: str) -> None:
@@ -131,7 +156,8 @@ def require_new_account(actor: Actor, role: str) -> None:
     must be an admin, or nobody could manage the accounts afterwards."""
     require(actor, Action.ACCOUNTS_MANAGE)
     if actor.is_first_admin and role != ADMIN:
-        raise AccessDenied("数据库还没有账号：第一个账号必须是管理员，否则以后没有人能管理账号。")
+        raise AccessDenied("数据库还没有账号：第一个账号必须是管理员，否则以后没有人能管理账号。", actor,
+                           Action.ACCOUNTS_MANAGE)  # fmt: skip
 
 
 def first_admin(username: str | None = None) -> Actor:

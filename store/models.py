@@ -15,7 +15,7 @@ from tortoise import fields
 from tortoise.fields.db_defaults import SqlDefault
 from tortoise.models import Model
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class Setting(Model):
@@ -266,7 +266,8 @@ class User(Model):
 
 
 class AuditLog(Model):
-    """Append-only log of every write, export and opening of a person record."""
+    """Append-only, hash-chained log of every write, export, bulk read, refusal and opening of a person record
+    (`store.audit`): ``hash`` is the SHA-256 of the entry's fields and ``prev_hash``, the previous entry's hash."""
 
     id = fields.IntField(primary_key=True)
     logged_at = fields.DatetimeField(auto_now_add=True)
@@ -274,6 +275,8 @@ class AuditLog(Model):
     action = fields.CharField(max_length=32)
     target = fields.CharField(max_length=120, default="")
     detail = fields.TextField(default="")
+    prev_hash = fields.CharField(max_length=64, null=True)
+    hash = fields.CharField(max_length=64, null=True)
 
     class Meta:
         table = "audit_log"

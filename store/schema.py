@@ -16,6 +16,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from store import sql
+from store.audit import POSTGRES_PROTECTION, SQLITE_PROTECTION, migrate_chain
 from store.errors import StoreError
 from store.models import SCHEMA_VERSION
 from store.settings import get_setting as get_setting
@@ -55,8 +56,13 @@ async def _v1_search_indexes(client: BaseDBAsyncClient) -> None:
     await restore_search_indexes(client)
 
 
+async def _v2_audit_chain(client: BaseDBAsyncClient) -> None:
+    """2 → 3: the hash chain of the audit log and its protection triggers (`store.audit.migrate_chain`)."""
+    await migrate_chain(client)
+
+
 #: version n → the step that upgrades a version-n database to n + 1.
-MIGRATIONS: dict[int, Migration] = {1: _v1_search_indexes}
+MIGRATIONS: dict[int, Migration] = {1: _v1_search_indexes, 2: _v2_audit_chain}
 
 _SQLITE_EXTRA = [
     "CREATE INDEX IF NOT EXISTS idx_person_household ON person (household_id)",
@@ -78,6 +84,7 @@ _SQLITE_EXTRA = [
     "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
     "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log "
     "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+    *SQLITE_PROTECTION,
 ]
 
 _POSTGRES_EXTRA = [stmt for stmt in _SQLITE_EXTRA if stmt.startswith("CREATE INDEX")] + [
@@ -86,6 +93,7 @@ _POSTGRES_EXTRA = [stmt for stmt in _SQLITE_EXTRA if stmt.startswith("CREATE IND
     "DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log",
     "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
     "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()",
+    *POSTGRES_PROTECTION,
 ]
 
 

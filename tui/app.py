@@ -93,6 +93,19 @@ class RenkouApp(App[int]):
         from tui.screens.browse import BrowseScreen
 
         self.push_screen(BrowseScreen())
+        run_job(self, self._check_audit_log(), group="audit-log")
+
+    async def _check_audit_log(self) -> None:
+        """Check the newest entries of the audit log (cheap); an admin is warned when they were tampered with."""
+        from store import access, audit
+
+        actor = await access.actor_for(self.username, is_demo=self.is_demo)
+        if actor.role != access.ADMIN:
+            return
+        report = await audit.verify_tail()
+        if not report.ok:
+            self.notify(f"{report.message}请用 renkou log --verify 核查整个日志。", title="审计日志",
+                        severity="error", timeout=60)  # fmt: skip
 
     def open_household(self, code: str, person_key: str | None = None) -> None:
         """Go back to the browse screen and show a household (with the person highlighted), e.g. from the
@@ -163,6 +176,7 @@ class RenkouApp(App[int]):
             self.push_screen(UsersScreen())
         else:
             self.notify(access.refusal(actor, access.Action.ACCOUNTS_MANAGE), severity="warning", timeout=4)
+            await access.log_refusal(actor, access.Action.ACCOUNTS_MANAGE)
 
     def action_help(self) -> None:
         """F1: the help of the screen shown, generated from the key table (remapped keys included)."""

@@ -51,7 +51,7 @@ async def cmd_user(args: argparse.Namespace) -> int:
             await users.set_active(args.username, args.action == "enable", by=operator)
             print(f"已{'启用' if args.action == 'enable' else '停用'}账号 {name}。")
         else:
-            access.require_new_account(actor, args.role)
+            await access.enforce(actor, Action.ACCOUNTS_MANAGE, new_role=args.role)  # a refusal is logged
             users.check_username(args.username)  # before asking for a password
             password = new_password("账号未建立")
             own = actor.is_first_admin or actor.is_demo  # the owner chose their own password; demos take none

@@ -128,4 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     log = sub.add_parser("log", parents=[common], help="查看操作日志")
     log.add_argument("--limit", type=positive_arg, default=50)
+    log.add_argument(
+        "--verify", action="store_true", help="校验整个操作日志的哈希链（发现改动、删除、插入或截断时返回非零）"
+    )
     return parser

@@ -10,12 +10,14 @@ from tui.cli.session import acting, progress
 
 async def cmd_check(args: argparse.Namespace) -> int:
     """Run the audit; print the findings (one JSON object a line with ``--json``)."""
-    from store import db
+    from store import audit, db
     from store.access import Action
     from tui import services
 
     async with db.database(args.db, create=False):
-        await acting(args, Action.CHECK_JSON if args.json else Action.CHECK)
+        actor = await acting(args, Action.CHECK_JSON if args.json else Action.CHECK)
+        what = "findings as JSON (with ID numbers)" if args.json else "summary"
+        await audit.log_action(actor.username, "check", args.unit or "全部", f"{what} as_of={args.as_of or 'today'}")
         return await services.check_report(
             sys.stdout, args.as_of, args.unit, as_json=args.json, progress=progress("审核")
         )
@@ -23,10 +25,13 @@ async def cmd_check(args: argparse.Namespace) -> int:
 
 async def cmd_quality(args: argparse.Namespace) -> int:
     """Print the quality indicators per unit."""
-    from store import db
+    from store import audit, db
     from store.access import Action
     from tui import services
 
     async with db.database(args.db, create=False):
-        await acting(args, Action.QUALITY)
+        actor = await acting(args, Action.QUALITY)
+        await audit.log_action(
+            actor.username, "quality", "全部", f"{'json' if args.json else 'table'} as_of={args.as_of or 'today'}"
+        )
         return await services.quality_report(sys.stdout, args.as_of, as_json=args.json, progress=progress("审核"))

@@ -98,12 +98,18 @@ async def cmd_restore(args: argparse.Namespace) -> int:
 
 
 async def cmd_log(args: argparse.Namespace) -> int:
-    """Print the most recent entries of the audit log."""
+    """Print the most recent entries of the audit log, or check its hash chain (``--verify``)."""
     from store import audit, db
     from store.access import Action
 
     async with db.database(args.db, create=False):
         await acting(args, Action.VIEW_LOG)
+        if args.verify:
+            report = await audit.verify_chain()
+            if not report.ok:
+                raise CliError(report.message)
+            print(report.message)
+            return 0
         for entry in await audit.recent(args.limit):
             fields = (entry["username"], entry["action"], entry["target"], entry["detail"])
             print("\t".join([str(entry["logged_at"]), *(shown(field) for field in fields)]))

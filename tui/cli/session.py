@@ -62,7 +62,7 @@ async def acting(args: argparse.Namespace, action: Action | None = None) -> Acto
             f"账号 {name} 的密码是管理员设置的，须先改成只有本人知道的新密码：请运行 renkou passwd --user {name}。"
         )
     if action is not None:
-        access.require(actor, action)
+        await access.enforce(actor, action)  # a refusal is logged
     return actor
 
 

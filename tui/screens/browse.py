@@ -219,19 +219,20 @@ class BrowseScreen(Jobs, Screen[None]):
         elif data.kind == PERSON and data.key:
             self.open_person(data.code, data.key)
 
-    def show_household(self, code: str, person_key: str | None = None) -> None:
-        """Jump to a household (and person) in a worker: the search box and other screens call this."""
+    def show_household(self, code: str, person_key: str | None = None, *, log: bool = True) -> None:
+        """Jump to a household (and person) in a worker: the search box and other screens call this. `log`
+        False: showing again what a form has just shown (and logged)."""
         self._jumping = True
-        self.run_job(self.reveal(code, person_key), group="reveal", exclusive=True)
+        self.run_job(self.reveal(code, person_key, log=log), group="reveal", exclusive=True)
 
-    async def reveal(self, code: str, person_key: str | None = None) -> None:
+    async def reveal(self, code: str, person_key: str | None = None, *, log: bool = True) -> None:
         """Open the tree down to a household (and person), put the cursor there and open the detail."""
         try:
-            await self._reveal(code, person_key)
+            await self._reveal(code, person_key, log)
         finally:
             self._jumping = False
 
-    async def _reveal(self, code: str, person_key: str | None) -> None:
+    async def _reveal(self, code: str, person_key: str | None, log: bool = True) -> None:
         await self._top_ready.wait()
         tree = self.query_one(HouseholdTree)
         steps = [c for c in await browse.path_to(code) if len(c) > len(self._top_code)]
@@ -251,19 +252,20 @@ class BrowseScreen(Jobs, Screen[None]):
             tree.move_cursor(node)
             middle = max(0, node.line - tree.scrollable_content_region.height // 2)
             tree.call_after_refresh(tree.scroll_to, y=middle, animate=False)  # once the new lines are laid out
-        self.open_detail(code, person_key)
+        self.open_detail(code, person_key, log=log)
 
     # --- the detail ----------------------------------------------------------------------------------------
 
-    def open_detail(self, code: str, person_key: str | None = None) -> None:
-        """Show a household (with a member highlighted) and log the view."""
+    def open_detail(self, code: str, person_key: str | None = None, *, log: bool = True) -> None:
+        """Show a household (with a member highlighted) and log the view (unless `log` is False)."""
         if self.detail is not None and self.detail.code == code:
             self.person_key = person_key
             self._paint_detail()
-            self.run_job(self._log_view(code, person_key), group="log")
+            if log:
+                self.run_job(self._log_view(code, person_key), group="log")
             return
         self.query_one("#detail", VerticalScroll).border_subtitle = "加载中…"
-        self.run_job(self._load_detail(code, person_key), group="detail", exclusive=True)
+        self.run_job(self._load_detail(code, person_key, log=log), group="detail", exclusive=True)
 
     def on_screen_resume(self) -> None:
         """Back from another screen (review, quality…): show the open household as it is stored now."""
@@ -379,7 +381,8 @@ class BrowseScreen(Jobs, Screen[None]):
                 continue
             if node.data is not None and node.data.kind in (GROUP, HOUSEHOLD) and code.startswith(node.data.code):
                 self._loaded.discard(node_id)
-        self.show_household(code, self.person_key if self.detail is not None and self.detail.code == code else None)
+        shown = self.person_key if self.detail is not None and self.detail.code == code else None
+        self.show_household(code, shown, log=False)  # the form logged its opening: one entry per opening
 
     def _cursor_unit(self) -> str:
         """The unit at the cursor: a township or village as it is, anything below as its village."""
