@@ -28,7 +28,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from store import sql as db
+from store import sql
 
 #: the ``setting`` row holding the head of the chain (count, number, time and hash of the newest entry)
 HEAD_KEY = "audit_chain_head"
@@ -162,7 +162,7 @@ class ChainHead:
 
 async def read_head(client: BaseDBAsyncClient | None = None) -> tuple[bool, ChainHead | None]:
     """(whether the head row exists, the head it holds — None when missing or unreadable)."""
-    rows = await db.fetch("SELECT value FROM setting WHERE key = ?", [HEAD_KEY], client)
+    rows = await sql.fetch("SELECT value FROM setting WHERE key = ?", [HEAD_KEY], client)
     if not rows:
         return False, None
     return True, ChainHead.loads(rows[0][0])
@@ -170,9 +170,9 @@ async def read_head(client: BaseDBAsyncClient | None = None) -> tuple[bool, Chai
 
 async def _write_head(head: ChainHead, exists: bool, client: BaseDBAsyncClient) -> None:
     if exists:
-        await db.execute("UPDATE setting SET value = ? WHERE key = ?", [head.dumps(), HEAD_KEY], client)
+        await sql.execute("UPDATE setting SET value = ? WHERE key = ?", [head.dumps(), HEAD_KEY], client)
     else:
-        await db.execute("INSERT INTO setting (key, value) VALUES (?, ?)", [HEAD_KEY, head.dumps()], client)
+        await sql.execute("INSERT INTO setting (key, value) VALUES (?, ?)", [HEAD_KEY, head.dumps()], client)
 
 
 # --- appending -------------------------------------------------------------------------------------------
@@ -181,8 +181,8 @@ async def _write_head(head: ChainHead, exists: bool, client: BaseDBAsyncClient) 
 async def _lock(client: BaseDBAsyncClient) -> None:
     """Serialise appends: SQLite's write transaction (``BEGIN IMMEDIATE``) already does; PostgreSQL takes a
     transaction-level advisory lock, released at commit or rollback."""
-    if db.dialect(client) == "postgres":
-        await db.fetch("SELECT pg_advisory_xact_lock(?)", [PG_LOCK_KEY], client)
+    if sql.dialect(client) == "postgres":
+        await sql.fetch("SELECT pg_advisory_xact_lock(?)", [PG_LOCK_KEY], client)
 
 
 async def _append(client: BaseDBAsyncClient, logged_at: object, username: str, action: str, target: str,
@@ -190,16 +190,16 @@ async def _append(client: BaseDBAsyncClient, logged_at: object, username: str, a
     """Append one entry at the end of the chain (the lock is taken here); returns its number."""
     await _lock(client)
     exists, head = await read_head(client)
-    last = await db.fetch("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1", (), client)
+    last = await sql.fetch("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1", (), client)
     last_id = int(last[0][0]) if last else 0
     if head is not None:  # continue from the recorded head: entries removed at the end stay evident
         entry_id, prev, count = max(head.id, last_id) + 1, head.hash, head.count + 1
     else:
         entry_id, prev = last_id + 1, (last[0][1] or GENESIS) if last else GENESIS
-        count = int(await db.scalar("SELECT count(*) FROM audit_log", (), client) or 0) + 1
+        count = int(await sql.scalar("SELECT count(*) FROM audit_log", (), client) or 0) + 1
     target, action, username = (target or "")[:120], (action or "")[:32], (username or "")[:60]
     digest = entry_hash(entry_id, logged_at, username, action, target, detail or "", prev)
-    await db.execute(
+    await sql.execute(
         f"INSERT INTO audit_log ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [entry_id, logged_at, username, action, target, detail or "", prev, digest],
         client,
@@ -222,7 +222,7 @@ async def log_action(
 
 async def recent(limit: int = 100) -> list[dict[str, object]]:
     """The newest entries, newest first."""
-    return await db.fetch_dicts(
+    return await sql.fetch_dicts(
         "SELECT id, logged_at, username, action, target, detail FROM audit_log ORDER BY id DESC LIMIT ?", [limit]
     )
 
@@ -322,7 +322,7 @@ async def verify_chain(batch: int = 5000) -> ChainReport:
     walker = _Walker(None, GENESIS)
     after = 0
     while True:
-        rows = await db.fetch(f"SELECT {_COLUMNS} FROM audit_log WHERE id > ? ORDER BY id LIMIT ?", [after, batch])
+        rows = await sql.fetch(f"SELECT {_COLUMNS} FROM audit_log WHERE id > ? ORDER BY id LIMIT ?", [after, batch])
         for row in rows:
             if not walker.feed(row):
                 assert walker.broken is not None
@@ -336,7 +336,7 @@ async def verify_chain(batch: int = 5000) -> ChainReport:
 
 async def verify_tail(n: int = TAIL) -> ChainReport:
     """Check the newest `n` entries against each other and the head (cheap: for the app's start)."""
-    rows = list(reversed(await db.fetch(f"SELECT {_COLUMNS} FROM audit_log ORDER BY id DESC LIMIT ?", [n])))
+    rows = list(reversed(await sql.fetch(f"SELECT {_COLUMNS} FROM audit_log ORDER BY id DESC LIMIT ?", [n])))
     walker = _Walker(None, None)
     if rows:
         walker.prev_hash = rows[0][6] or GENESIS
@@ -352,16 +352,16 @@ async def verify_tail(n: int = TAIL) -> ChainReport:
 
 
 async def _columns(client: BaseDBAsyncClient) -> set[str]:
-    if db.dialect(client) == "postgres":
+    if sql.dialect(client) == "postgres":
         sql = "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?"
-        return {r[0] for r in await db.fetch(sql, ["audit_log"], client)}
-    return {r[1] for r in await db.fetch("PRAGMA table_info(audit_log)", (), client)}
+        return {r[0] for r in await sql.fetch(sql, ["audit_log"], client)}
+    return {r[1] for r in await sql.fetch("PRAGMA table_info(audit_log)", (), client)}
 
 
 async def migrate_chain(client: BaseDBAsyncClient) -> None:
     """Schema step 2 → 3: add ``prev_hash`` and ``hash``, install the protection triggers, hash the existing
     entries once in number order and record the head (inside the migration's transaction)."""
-    postgres = db.dialect(client) == "postgres"
+    postgres = sql.dialect(client) == "postgres"
     have = await _columns(client)
     for name in ("prev_hash", "hash"):
         if name not in have:
@@ -376,7 +376,7 @@ async def migrate_chain(client: BaseDBAsyncClient) -> None:
     prev, last, count, after = GENESIS, None, 0, -1
     while True:  # in batches: an old log may hold millions of entries
         sql = f"SELECT {_COLUMNS} FROM audit_log WHERE id > ? ORDER BY id LIMIT ?"
-        rows = await db.fetch(sql, [after, MIGRATION_BATCH], client)
+        rows = await sql.fetch(sql, [after, MIGRATION_BATCH], client)
         updates = []
         for row in rows:
             if row[7]:  # already on the chain
@@ -386,7 +386,7 @@ async def migrate_chain(client: BaseDBAsyncClient) -> None:
                 updates.append([prev, digest, row[0]])
                 prev = digest
             last, count = row, count + 1
-        await db.execute_many("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?", updates, client)
+        await sql.execute_many("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?", updates, client)
         if len(rows) < MIGRATION_BATCH:
             break
         after = int(rows[-1][0])
@@ -421,7 +421,7 @@ async def carry_over(source: str | Path | sqlite3.Connection, *, operator: str =
         reader = sqlite3.connect(f"file:{Path(source)}?mode=ro", uri=True, detect_types=sqlite3.PARSE_DECLTYPES)
     try:
         have = {r[1] for r in reader.execute("PRAGMA table_info(audit_log)")}
-        last = await db.fetch("SELECT id, logged_at, hash FROM audit_log ORDER BY id DESC LIMIT 1", (), client)
+        last = await sql.fetch("SELECT id, logged_at, hash FROM audit_log ORDER BY id DESC LIMIT 1", (), client)
         cols = "id, logged_at, username, action, target, detail"
         found = None
         if last and last[0][2] and "hash" in have:
