@@ -353,8 +353,8 @@ async def verify_tail(n: int = TAIL) -> ChainReport:
 
 async def _columns(client: BaseDBAsyncClient) -> set[str]:
     if sql.dialect(client) == "postgres":
-        sql = "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?"
-        return {r[0] for r in await sql.fetch(sql, ["audit_log"], client)}
+        query = "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?"
+        return {r[0] for r in await sql.fetch(query, ["audit_log"], client)}
     return {r[1] for r in await sql.fetch("PRAGMA table_info(audit_log)", (), client)}
 
 
@@ -375,8 +375,8 @@ async def migrate_chain(client: BaseDBAsyncClient) -> None:
         await client.execute_query("DROP TRIGGER IF EXISTS audit_log_no_update")
     prev, last, count, after = GENESIS, None, 0, -1
     while True:  # in batches: an old log may hold millions of entries
-        sql = f"SELECT {_COLUMNS} FROM audit_log WHERE id > ? ORDER BY id LIMIT ?"
-        rows = await sql.fetch(sql, [after, MIGRATION_BATCH], client)
+        query = f"SELECT {_COLUMNS} FROM audit_log WHERE id > ? ORDER BY id LIMIT ?"
+        rows = await sql.fetch(query, [after, MIGRATION_BATCH], client)
         updates = []
         for row in rows:
             if row[7]:  # already on the chain
