@@ -16,10 +16,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_FILE
 
 from store import audit, db, schema, users
 from store.importer import import_file
+from tests.support.data import EXAMPLE_FILE
 from tui.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -332,7 +332,7 @@ async def test_refused_actions_and_bulk_reads_are_logged(tmp_path: Path, monkeyp
     async with db.database(path):
         await import_file(EXAMPLE_FILE, operator="tester")
         await users.create_user("boss", "王局", "boss-secret", "admin", None, by="setup")
-        await users.create_user("clerk", "李敏", "clerk-secret", "operator", None, by="boss")
+        await users.create_user("clerk", "李敏", "clerk-secret", "operator", None, by="boss", must_change=False)
     monkeypatch.setenv("RENKOU_PASSWORD", "clerk-secret")
     monkeypatch.setenv("RENKOU_NEW_PASSWORD", "whatever1")
     assert (
