@@ -3,14 +3,24 @@
 # venv with every package index out of reach, then in that venv build a small demo database, audit it, and
 # start the app in an 80×24 pseudo-terminal and quit it with Ctrl+Q. Every step is time-bound.
 #
-#   .ci/offline_install.sh                 uses python3 (or $PYTHON) for the target venv
+#   .ci/offline_install.sh                 target venvs of python3 (or $PYTHON) and of Python 3.10 if found
 #   OFFLINE_PYTHONS="python3 /x/python3.10" .ci/offline_install.sh    one target venv per interpreter
 #   OFFLINE_REUSE_WHEELHOUSE=1             do not rebuild an existing wheelhouse/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 PYTHON=${PYTHON:-python3}
-OFFLINE_PYTHONS=${OFFLINE_PYTHONS:-$PYTHON}
+if [ -z "${OFFLINE_PYTHONS:-}" ]; then
+    # python3, and also the oldest supported Python when installed: its wheels differ (exceptiongroup, tomlkit
+    # and async-timeout are needed only before 3.11), which proves the wheelhouse serves more than its builder.
+    # shellcheck source=.ci/pythons.sh
+    source .ci/pythons.sh
+    OFFLINE_PYTHONS=$PYTHON
+    oldest=$(find_python 10)
+    if [ -n "$oldest" ] && ! "$PYTHON" -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null; then
+        OFFLINE_PYTHONS="$PYTHON $oldest"
+    fi
+fi
 started=$SECONDS
 
 say() { printf 'offline-install: %s\n' "$*"; }
