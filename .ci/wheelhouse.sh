@@ -70,10 +70,13 @@ platforms = os.environ["WHEEL_PLATFORMS"].split()
 PURE = ["--implementation", "py", "--abi", "none", "--platform", "any"]
 
 
-def pip_download(dest: Path, version: str, reqs: list[str], extra: list[str]) -> bool:
+def pip_download(dest: Path, version: str, reqs: list[str], extra: list[str], show_errors: bool = True) -> bool:
     cmd = [sys.executable, "-m", "pip", "download", "-q", "--only-binary=:all:", "--python-version", version,
            "-d", str(dest), *extra, *reqs]  # fmt: skip
-    return subprocess.run(cmd).returncode == 0
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode and show_errors:
+        sys.stderr.write(done.stdout + done.stderr)
+    return done.returncode == 0
 
 
 def wheels(folders: list[Path]) -> dict[str, list[tuple[object, Path, frozenset]]]:
@@ -161,14 +164,14 @@ for line in renkou_meta.get_all("Requires-Dist") or []:
 for version in versions:
     for platform in platforms or [None]:
         extra = ["--platform", platform] if platform else []
-        if not pip_download(pg, version, pg_reqs, extra):
+        if not pip_download(pg, version, pg_reqs, extra, show_errors=False):
             pg_notes.append(f"no wheel of {' '.join(pg_reqs)} for Python {version} on {platform or 'this platform'}")
 # Their pure-Python dependencies, also those behind markers (async-timeout on 3.10).
 pg_notes += close("renkou[postgres]", pg, [out, pg], PURE)
 
-compiled = sorted(p.name for p in pg.glob("*.whl") if not p.name.endswith("-none-any.whl"))
-print(f"wheelhouse: {len(list(out.glob('*.whl')))} pure-Python wheels in {out}/, "
-      f"{len(list(pg.glob('*.whl')))} in {pg}/ (compiled: {', '.join(compiled) or 'none'})")  # fmt: skip
+compiled = sorted("-".join(p.name.split("-")[-3:])[:-4] for p in pg.glob("*.whl") if not p.name.endswith("-none-any.whl"))
+print(f"wheelhouse: {len(list(out.glob('*.whl')))} pure-Python wheels in {out}/, {len(list(pg.glob('*.whl')))} in "
+      f"{pg}/, compiled for: {', '.join(compiled) or 'nothing'}")  # fmt: skip
 for note in pg_notes:
     print(f"wheelhouse: note: {note} (PostgreSQL needs asyncpg built on the target; SQLite works without it)")
 PYEOF
