@@ -44,7 +44,7 @@ wheelhouse: | $(BIN)/python
 	bash .ci/wheelhouse.sh $(BIN)/python wheelhouse
 
 ## Install from wheelhouse/ into a fresh venv with no index reachable, then demo, check and a TUI start.
-offline-check: | $(BIN)/python
+offline-check:
 	bash .ci/offline_install.sh
 
 ## The test suite on the oldest and newest Python that pyenv (or PATH) offers, each in its own venv.
