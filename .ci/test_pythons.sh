@@ -48,7 +48,8 @@ for py in "${pythons[@]}"; do
         rm -rf "$venv"
         "$py" -m venv "$venv" && "$venv/bin/python" -m pip install -q --upgrade pip || { failed+=("$full (venv)"); continue; }
     fi
-    if ! "$venv/bin/python" -m pip install -q -e '.[test,postgres]'; then
+    if ! "$venv/bin/python" -m pip install -q -e '.[test,postgres]' >"$venv/install.log" 2>&1; then
+        cat "$venv/install.log"
         failed+=("$full (install)")
         continue
     fi
