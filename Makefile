@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean wheelhouse offline-check test-pythons
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,19 @@ lint: $(VENV)/.test
 ## Benchmarks (not tests): ratios against baselines measured in the same run.
 bench: $(VENV)/.test
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+## Offline install: every wheel the app needs, for copying to a PC without network (README "Offline install").
+## WHEEL_PYTHONS / WHEEL_PLATFORMS choose the targets (see .ci/wheelhouse.sh).
+wheelhouse: | $(BIN)/python
+	bash .ci/wheelhouse.sh $(BIN)/python wheelhouse
+
+## Install from wheelhouse/ into a fresh venv with no index reachable, then demo, check and a TUI start.
+offline-check:
+	bash .ci/offline_install.sh
+
+## The test suite on the oldest and newest Python that pyenv (or PATH) offers, each in its own venv.
+test-pythons:
+	bash .ci/test_pythons.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
