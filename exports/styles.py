@@ -11,8 +11,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from store.errors import StoreError
-
 FONT = "宋体"
 TITLE_FONT = "黑体"
 FONT_SIZE = 10
@@ -117,30 +115,40 @@ class Styles:
 
 
 def open_workbook(path: Path) -> tuple[Any, Styles]:
-    """A new xlsxwriter workbook at `path` with the shared default font, and its formats."""
+    """A new xlsxwriter workbook at `path` with the shared default font, and its formats. Its scratch files
+    go to a private folder and its output through a guarded file (:class:`exports.target.WorkbookFiles`)."""
     import xlsxwriter
 
+    from exports.target import WorkbookFiles
+
+    files = WorkbookFiles(path)
     workbook = xlsxwriter.Workbook(
-        str(path),
+        files.output,
         {
             "default_format_properties": {"font_name": FONT, "font_size": FONT_SIZE},
             "strings_to_numbers": False,
             "strings_to_formulas": False,
             "strings_to_urls": False,
+            "tmpdir": str(files.scratch),
         },
     )
+    workbook.renkou_files = files
     return workbook, Styles(workbook)
 
 
 def close_workbook(workbook: Any, path: Path) -> None:
-    """Write the workbook file (`path` names it in messages); a failure becomes a :class:`StoreError`."""
+    """Write the workbook file (`path` names it in messages); a failure becomes a :class:`StoreError` (a full
+    disk says so, with the room needed). No scratch file is left either way."""
     from xlsxwriter.exceptions import XlsxWriterException
 
+    files = workbook.renkou_files
     try:
         workbook.close()
+        files.output.close()
     except (OSError, XlsxWriterException) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise StoreError(f"无法写入 {path}（{reason}）。请检查目录权限和磁盘空间，或换一个保存位置。") from None
+        raise files.failure(exc, path) from None
+    finally:
+        files.finish()
 
 
 def print_setup(

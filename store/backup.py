@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from store import identity
+from store import faults, identity
 from store.errors import StoreError
 
 PREFIX = "renkou-"
@@ -142,10 +142,11 @@ def _remove_part(tmp: Path) -> None:
         Path(f"{tmp}{suffix}").unlink(missing_ok=True)
 
 
-def _disk_message(exc: BaseException) -> str | None:
+def _disk_message(exc: BaseException, folder: Path | None = None, database: Path | None = None) -> str | None:
     text = str(exc).lower()
-    if "full" in text or "no space" in text or getattr(exc, "errno", None) == 28:
-        return "磁盘空间不足，备份未完成（未留下不完整的文件）。请清理磁盘或用 --dir 指定其他位置后重试。"
+    if "full" in text or "no space" in text or faults.is_disk_full(exc, database):
+        return faults.disk_full_message(folder=folder, need=faults.needed_bytes(database), what="备份",
+                                        kept="没有留下不完整的文件，数据库没有改动。") + "也可以用 --dir 指定其他磁盘上的目录。"  # fmt: skip
     return None
 
 
@@ -459,7 +460,7 @@ def create_backup(
     except (OSError, sqlite3.Error) as exc:
         if tmp is not None:
             _remove_part(tmp)
-        message = _disk_message(exc)
+        message = _disk_message(exc, folder, database)
         if message:
             raise StoreError(message) from None
         raise StoreError(f"备份失败（{exc}），未留下不完整的文件。") from None

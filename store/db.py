@@ -19,6 +19,7 @@ from tortoise import Tortoise
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.exceptions import DBConnectionError
 
+from store import faults
 from store.errors import StoreError
 from store.sql import conn as conn
 from store.sql import dialect as dialect
@@ -106,6 +107,9 @@ def _check_sqlite_writable(path: Path, create: bool) -> None:
             with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as probe:
                 probe.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.DatabaseError as exc:
+            full = faults.translate(exc, path=path, what="打开数据库")
+            if isinstance(full, faults.DiskFullError):
+                raise full from exc
             raise StoreError(f"{path} 不是 Renkou 数据库或已损坏（{exc}）。请检查 --db 参数，或从备份恢复。") from exc
         return
     if not create:
@@ -122,6 +126,7 @@ async def open_db(target: DbTarget, *, create: bool = True) -> None:
     """Initialise Tortoise for `target`, creating or migrating the schema as needed."""
     from store import schema
 
+    faults.remember_database(target.path if target.kind == "sqlite" else None)
     if target.kind == "sqlite" and target.path is not None:
         _check_sqlite_writable(target.path, create)
     try:
@@ -129,6 +134,9 @@ async def open_db(target: DbTarget, *, create: bool = True) -> None:
         await schema.ensure_schema(create=create)
     except (OSError, ConnectionError, DBConnectionError) as exc:
         await close_db()
+        full = faults.translate(exc, path=target.path, what="打开数据库")
+        if isinstance(full, faults.DiskFullError):
+            raise full from exc
         raise StoreError(f"无法连接数据库 {target.label}：{exc}。请检查数据库地址和服务是否已启动。") from exc
     except BaseException:
         await close_db()

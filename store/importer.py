@@ -18,7 +18,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from store import audit, db, schema
+from store import audit, db, faults, schema
 from store.bulk import BulkWriter, EntryTime
 from store.errors import StoreError
 from store.import_limits import NotUtf8, Refused, numbered_lines
@@ -369,7 +369,30 @@ async def import_file(
 ) -> ImportReport:
     """Import a household file. With structural errors nothing is changed and the report lists them;
     with `partial` the good lines are imported and the bad ones copied to a reject file. `today` (default:
-    the current date) bounds the dates accepted (see `store.interchange`). An empty file is a StoreError."""
+    the current date) bounds the dates accepted (see `store.interchange`). An empty file is a StoreError; so
+    is a full disk or another low-level failure of the database (:mod:`store.faults`): the import is rolled
+    back whole."""
+    try:
+        return await _import(path, operator=operator, partial=partial, reject_path=reject_path, source=source,
+                             entry_time=entry_time, progress=progress, today=today)  # fmt: skip
+    except StoreError:
+        raise
+    except Exception as exc:
+        try:
+            size = path.stat().st_size
+        except OSError:
+            size = 0
+        failure = faults.translate(
+            exc, what="导入", need=faults.needed_bytes() + size, kept="导入已全部撤销，数据库没有改动。"
+        )
+        if failure is not None:
+            raise failure from exc
+        raise
+
+
+async def _import(path: Path, *, operator: str, partial: bool, reject_path: Path | None, source: str,
+                  entry_time: EntryTime | None, progress: Progress | None, today: dt.date | None) -> ImportReport:  # fmt: skip
+    """The import itself (see :func:`import_file`)."""
     options = {"operator": operator, "source": source, "entry_time": entry_time, "progress": progress,
                "today": today}  # fmt: skip
     skip: set[int] = set()

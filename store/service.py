@@ -8,14 +8,19 @@ to the audit log and returns the stored record. Screens never write models direc
 
 from __future__ import annotations
 
+import asyncio
+import copy
+import hashlib
 import json
+import random
 import re
+import sqlite3
 from typing import Any
 
 from tortoise.exceptions import OperationalError, TransactionManagementError
 from tortoise.transactions import in_transaction
 
-from store import audit, db
+from store import audit, db, faults
 from store.bulk import BulkWriter
 from store.errors import ConflictError, StoreError
 from store.importer import existing_index
@@ -83,19 +88,70 @@ async def save_household(record: dict[str, Any], *, operator: str) -> dict[str, 
     return (await save_households([record], operator=operator))[0]
 
 
+#: what a failed save keeps: the clerk's input (the form and its draft)
+SAVE_KEPT = "您的录入都还在，已有的数据没有丢失，数据库没有改动。"
+#: how often a save that PostgreSQL aborted for a race (a deadlock, a serialization failure, the same household
+#: or person created by another session at the same moment) is run again before the error is reported
+RETRIES = 5
+
+
 async def save_households(records: list[dict[str, Any]], *, operator: str) -> list[dict[str, Any]]:
     """Validate and store several household records in one transaction (e.g. the two households of a
-    marriage): all are stored or none. Returns the stored records, in the same order."""
+    marriage): all are stored or none. Returns the stored records, in the same order.
+
+    On PostgreSQL a save aborted by a race is run again (:data:`RETRIES`): a deadlock never reaches the
+    clerk, and a household created by two sessions at once ends, for the loser, in the same
+    :class:`ConflictError` SQLite gives. A full disk is a :class:`store.faults.DiskFullError`."""
     cleaned = [validate(record) for record in records]
-    try:
-        async with in_transaction() as client:
-            for record, (clean, references) in zip(records, cleaned, strict=True):
-                await _write(record, clean, references, operator, client)
-    except (OperationalError, TransactionManagementError) as exc:
-        if BUSY.search(str(exc)):
-            raise StoreError(BUSY_MESSAGE) from None
-        raise
+    for attempt in range(RETRIES + 1):
+        try:
+            await _save_once(records, copy.deepcopy(cleaned), operator)
+            break
+        except StoreError:
+            raise
+        except Exception as exc:
+            if attempt < RETRIES and (faults.is_retryable(exc) or faults.is_unique_violation(exc)):
+                await asyncio.sleep(random.uniform(0, 0.01 * (attempt + 1)))
+                continue
+            busy = (OperationalError, TransactionManagementError, sqlite3.OperationalError)
+            if isinstance(exc, busy) and BUSY.search(str(exc)):
+                raise StoreError(BUSY_MESSAGE) from None
+            failure = faults.translate(exc, what="保存", kept=SAVE_KEPT)
+            if failure is not None:
+                raise failure from exc
+            raise
     return [(await load_households([c["household"]["code"]]))[c["household"]["code"]] for c, _ in cleaned]
+
+
+async def _save_once(records: list[dict[str, Any]], cleaned: list[tuple[dict[str, Any], set[str]]],
+                     operator: str) -> None:  # fmt: skip
+    """One attempt: lock, check and write every record in one transaction."""
+    async with in_transaction() as client:
+        await _lock_keys(cleaned, client)
+        for record, (clean, references) in zip(records, cleaned, strict=True):
+            await _write(record, clean, references, operator, client)
+
+
+def lock_id(kind: str, value: str) -> int:
+    """A stable signed 64-bit advisory-lock id for a household code or person key."""
+    return int.from_bytes(hashlib.blake2b(f"{kind}:{value}".encode(), digest_size=8).digest(), "big", signed=True)
+
+
+async def _lock_keys(cleaned: list[tuple[dict[str, Any], set[str]]], client: Any) -> None:
+    """On PostgreSQL, take a transaction lock on every household code and person key of the save, in one
+    fixed order (sorted ids), before anything is read: saves of the same households in opposite order wait
+    for each other instead of deadlocking, and two sessions creating the same household are serialised
+    (a row lock cannot cover a row that does not exist yet). SQLite's ``BEGIN IMMEDIATE`` already
+    serialises every writer."""
+    if db.dialect(client) != "postgres":
+        return
+    ids = {lock_id("household", clean["household"]["code"]) for clean, _ in cleaned}
+    ids |= {lock_id("person", person["key"]) for clean, _ in cleaned for person in clean["members"]}
+    await db.fetch(
+        "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT unnest(?::bigint[]) AS k ORDER BY k) AS ordered",
+        [sorted(ids)],
+        client,
+    )
 
 
 async def _write(record: dict[str, Any], clean: dict[str, Any], references: set[str], operator: str,

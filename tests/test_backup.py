@@ -99,9 +99,9 @@ def test_restore_checks_saves_current_data_and_logs(database: Path, capsys: pyte
     assert code == 0, err
     with sqlite3.connect(database) as conn:
         assert conn.execute("SELECT name FROM person WHERE id = 1").fetchone()[0] != "后来改的"
-    # one before-restore backup per attempt (the refused attempt above made one too): the newest is this one's
+    # the refused attempt above asked before backing up and left no file: the one before-restore backup is this one's
     before = [b for b in backup.list_backups(database.parent / "backups") if b.label == "before-restore"]
-    assert len(before) == 2 and f"当前数据已备份到 {before[-1].path}" in out
+    assert len(before) == 1 and f"当前数据已备份到 {before[-1].path}" in out
     with sqlite3.connect(before[-1].path) as conn:  # the overwritten state is kept
         assert conn.execute("SELECT name FROM person WHERE id = 1").fetchone()[0] == "后来改的"
     assert log_actions(database)[-1] == ("restore", str(saved)[:120])  # store.audit keeps 120 characters
@@ -177,7 +177,7 @@ def test_a_full_disk_leaves_no_partial_backup(database: Path, tmp_path: Path, mo
 
     monkeypatch.setattr(backup, "_copy", full)
     folder = tmp_path / "b"
-    with pytest.raises(StoreError, match="磁盘空间不足"):
+    with pytest.raises(StoreError, match="磁盘已满"):
         backup.create_backup(database, folder)
     assert list(folder.iterdir()) == []
 
@@ -317,7 +317,7 @@ def test_a_full_disk_leaves_no_journal_either(database: Path, tmp_path: Path, mo
 
     monkeypatch.setattr(backup, "_copy", full)
     folder = tmp_path / "b"
-    with pytest.raises(StoreError, match="磁盘空间不足"):
+    with pytest.raises(StoreError, match="磁盘已满"):
         backup.create_backup(database, folder)
     assert list(folder.iterdir()) == []
 

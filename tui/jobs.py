@@ -43,9 +43,15 @@ def log_failure(exc: BaseException) -> str:
 
 
 def failure_text(exc: BaseException) -> str:
-    """The Chinese notice for a failed job (the crash log is written for unexpected errors)."""
+    """The Chinese notice for a failed job (the crash log is written for unexpected errors). A full disk is
+    told as such, with the room to make (:func:`store.faults.translate`), whichever layer it surfaced in."""
+    from store import faults
+
     if isinstance(exc, StoreError):
         return str(exc)
+    known = faults.translate(exc, kept="已有的数据没有丢失，您的录入都还在。")
+    if known is not None:
+        return str(known)
     if isinstance(exc, OSError):
         return f"无法读写文件（{exc.strerror or exc}）。"
     where = log_failure(exc)

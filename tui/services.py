@@ -77,7 +77,10 @@ async def save_and_audit(records: Mapping[str, Any] | Sequence[Mapping[str, Any]
     try:
         findings = await reaudit_households(codes)
     except Exception as exc:  # the records are stored: say so, and why the findings are missing
-        return SaveResult(stored, [], f"已保存，但重新审核失败：{exc}")
+        from store import faults
+
+        reason = faults.translate(exc, what="重新审核", kept="户已保存。") or exc
+        return SaveResult(stored, [], f"已保存，但重新审核失败：{reason}")
     return SaveResult(stored, findings)
 
 

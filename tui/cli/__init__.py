@@ -16,7 +16,15 @@ from collections.abc import Awaitable, Callable
 from tui.cli import audit, data, maintenance, reports
 from tui.cli.accounts import cmd_passwd, cmd_settings, cmd_user
 from tui.cli.args import build_parser
-from tui.cli.errors import EXIT_FAILED, EXIT_USAGE, CliError, crash_report, database_failure
+from tui.cli.errors import (
+    COMMAND_WORDS,
+    EXIT_FAILED,
+    EXIT_USAGE,
+    CliError,
+    crash_report,
+    database_failure,
+    known_failure,
+)
 from tui.cli.tui_launch import check_terminal_encoding, run_tui
 
 __all__ = ["COMMANDS", "EXIT_FAILED", "EXIT_USAGE", "CliError", "build_parser", "check_terminal_encoding",
@@ -54,9 +62,6 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], Awaitable[int]]] = {
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``renkou``; returns the exit code."""
-    from tortoise.exceptions import OperationalError as DBOperationalError
-    from tortoise.exceptions import TransactionManagementError
-
     from store.errors import StoreError
 
     args = build_parser().parse_args(argv)
@@ -67,9 +72,6 @@ def main(argv: list[str] | None = None) -> int:
     except (CliError, StoreError) as exc:
         print(f"renkou: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    except (DBOperationalError, TransactionManagementError) as exc:  # the latter: lock wait timed out at BEGIN
-        print(f"renkou: {database_failure(exc)}", file=sys.stderr)
-        return EXIT_FAILED
     except BrokenPipeError:  # output piped into a program that stopped reading (e.g. `| head`)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
@@ -77,6 +79,12 @@ def main(argv: list[str] | None = None) -> int:
         print("renkou: 已取消，未完成的操作没有写入数据库。", file=sys.stderr)
         return 130
     except Exception as exc:
+        known = known_failure(
+            exc, COMMAND_WORDS.get(args.command or "", "操作")
+        )  # a full disk, a database error (e.g. a lock wait timed out at BEGIN)
+        if known is not None:
+            print(f"renkou: {known}", file=sys.stderr)
+            return EXIT_FAILED
         where = crash_report(exc)
         print(
             f"renkou: 内部错误（{type(exc).__name__}: {exc}）。详细信息已写入 {where}，请报告给维护人员。",

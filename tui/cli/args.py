@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from tui.cli.errors import EXIT_USAGE
@@ -27,22 +29,104 @@ def rate_arg(text: str) -> float:
     return value
 
 
-def positive_arg(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text} 应为正整数。")
-    return int(text)
+DIGITS = re.compile(r"[0-9]{1,18}")
+#: the largest count any option takes (more rows than a county has; fits every database's integers)
+MAX_COUNT = 10_000_000
 
 
-def minutes_arg(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 60:
-        raise argparse.ArgumentTypeError(f"{text} 无效，应为 1 到 60 的分钟数。")
-    return int(text)
+def _whole(text: str) -> int | None:
+    """`text` as a whole number in ASCII digits (at most 18), else None (never raises)."""
+    text = text.strip()
+    negative = text.startswith("-")
+    digits = text[1:] if negative else text
+    if not DIGITS.fullmatch(digits):
+        return None
+    return -int(digits) if negative else int(digits)
+
+
+def bounded(low: int, high: int, what: str = "") -> Callable[[str], int]:
+    """An argument type: a whole number from `low` to `high` (a Chinese message otherwise)."""
+
+    def parse(text: str) -> int:
+        value = _whole(text)
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{what}{text} 无效，应为 {low} 到 {high} 之间的整数。")
+        return value
+
+    parse.__name__ = "整数"
+    return parse
+
+
+positive_arg = bounded(1, MAX_COUNT)
+minutes_arg = bounded(1, 60)
+seed_arg = bounded(0, 2**31 - 1, "随机种子 ")
+
+
+def out_file_arg(text: str) -> Path:
+    """An output file: refused when it is a folder or exists as anything but a regular file (a device such as
+    /dev/null, a pipe, a socket)."""
+    path = Path(text).expanduser()
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} 是文件夹，不能作为输出文件。请在后面加上文件名。")
+    if path.exists() and not path.is_file():
+        raise argparse.ArgumentTypeError(f"{text} 不是普通文件（是设备或管道），不能作为输出文件。请换一个文件名。")
+    return path
+
+
+def in_file_arg(text: str) -> Path:
+    """An input file: refused when it is a folder or a device (only regular files are read)."""
+    path = Path(text).expanduser()
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} 是文件夹，不是文件。请给出文件名。")
+    if path.exists() and not path.is_file():
+        raise argparse.ArgumentTypeError(f"{text} 不是普通文件（是设备或管道），不能读取。请给出文件名。")
+    return path
+
+
+def import_arg(text: str) -> str:
+    """The household file of ``renkou import`` (checked like :func:`in_file_arg`), or ``sample-results``."""
+    return text if text == "sample-results" else str(in_file_arg(text))
+
+
+def folder_arg(text: str) -> Path:
+    """A folder (created when missing): refused when it exists and is not a folder."""
+    path = Path(text).expanduser()
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} 不是文件夹。请给出一个文件夹（不存在时会自动建立）。")
+    return path
+
+
+#: argparse's own (English) messages, in Chinese
+ARGPARSE_WORDS = [
+    (re.compile(r"^argument ([^:]+): "), r"参数 \1："),
+    (re.compile(r"the following arguments are required: (.*)"), r"缺少参数：\1"),
+    (re.compile(r"unrecognized arguments: (.*)"), r"无法识别的参数：\1"),
+    (re.compile(r"invalid choice: (.*) \(choose from (.*)\)"), r"无效的选项 \1（可选：\2）"),
+    (re.compile(r"expected one argument"), "需要给出一个值"),
+    (re.compile(r"invalid (\w+) value: (.*)"), r"无效的值 \2"),
+]
+
+
+#: positional arguments by their Chinese names in messages
+ARGUMENT_NAMES = {"command": "命令", "file": "文件", "results": "抽查表", "minutes": "分钟数", "username": "用户名",
+                  "what": "导出内容", "action": "操作", "setting": "设置项"}  # fmt: skip
+
+
+def chinese(message: str) -> str:
+    """An argparse error message with its English words put into Chinese."""
+    for pattern, words in ARGPARSE_WORDS:
+        message = pattern.sub(words, message)
+    message = re.sub(r"^参数 (\w+)：", lambda m: f"参数 {ARGUMENT_NAMES.get(m[1], m[1])}：", message)
+    if message.startswith("缺少参数："):
+        names = message.removeprefix("缺少参数：").split(", ")
+        message = "缺少参数：" + "、".join(ARGUMENT_NAMES.get(name, name) for name in names)
+    return message
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        print(f"renkou: 参数错误：{message}", file=sys.stderr)
+        print(f"renkou: 参数错误：{chinese(message)}", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
 
 
@@ -59,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", parents=[common], help="生成演示用的乡镇/县数据（含差错和答案清单）")
     demo.add_argument("--persons", type=positive_arg, default=5000, help="人数（默认 5000，一个乡镇）")
-    demo.add_argument("--seed", type=int, default=1, help="随机种子（相同种子生成相同数据）")
+    demo.add_argument("--seed", type=seed_arg, default=1, help="随机种子（相同种子生成相同数据）")
     demo.add_argument("--error-rate", type=rate_arg, default=0.0, help="植入逻辑错误的记录比例，如 0.05")
     demo.add_argument("--as-of", type=date_arg, default=None, help="数据截止日期（默认今天）")
     demo.add_argument("--force", action="store_true", help="替换已有的演示数据库")
@@ -67,10 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-audit", action="store_true", help="生成后不运行逻辑审核（默认运行，户树上显示问题数）")
 
     imp = sub.add_parser("import", parents=[common], help="导入户文件（JSONL），或 import sample-results 抽查结果")
-    imp.add_argument("file", help="户文件 .jsonl；或 sample-results")
-    imp.add_argument("results", nargs="?", type=Path, help="sample-results 时：填好的抽查表 .xlsx")
+    imp.add_argument("file", type=import_arg, help="户文件 .jsonl；或 sample-results")
+    imp.add_argument("results", nargs="?", type=in_file_arg, help="sample-results 时：填好的抽查表 .xlsx")
     imp.add_argument("--partial", action="store_true", help="导入正确的行，错误的行原样写入退回文件")
-    imp.add_argument("--reject", type=Path, default=None, help="退回文件路径（默认：原文件名.rejects.jsonl）")
+    imp.add_argument("--reject", type=out_file_arg, default=None, help="退回文件路径（默认：原文件名.rejects.jsonl）")
 
     exp = sub.add_parser("export", parents=[common], help="导出数据")
     what = exp.add_subparsers(dest="what", parser_class=_Parser, required=True)
@@ -79,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
         target = what.add_parser(name, parents=[common], help=help_text)
         if month:
             target.add_argument("--month", required=True, help="月份 YYYY-MM")
-        target.add_argument("--out", type=Path, required=True, help=f"输出文件 {suffix}")
+        target.add_argument("--out", type=out_file_arg, required=True, help=f"输出文件 {suffix}")
         if unit is not None:
             target.add_argument("--unit", default="", help=unit)
 
@@ -118,16 +202,16 @@ def build_parser() -> argparse.ArgumentParser:
     idle.add_argument("minutes", nargs="?", type=minutes_arg, help="1 到 60 分钟（默认 15）")
 
     backup = sub.add_parser("backup", parents=[common], help="在线备份数据库（检查完整性，自动轮换旧备份）")
-    backup.add_argument("--dir", type=Path, default=None, help="备份目录（默认：数据库所在目录下的 backups）")
+    backup.add_argument("--dir", type=folder_arg, default=None, help="备份目录（默认：数据库所在目录下的 backups）")
     backup.add_argument("--list", action="store_true", help="只列出已有的备份")
     backup.add_argument("--keep-all", action="store_true", help="不按轮换规则删除旧备份")
     restore = sub.add_parser("restore", parents=[common], help="从备份恢复数据库（先检查备份，并先备份当前数据）")
-    restore.add_argument("file", type=Path, help="备份文件 .sqlite3")
-    restore.add_argument("--dir", type=Path, default=None, help="恢复前自动备份的存放目录")
+    restore.add_argument("file", type=in_file_arg, help="备份文件 .sqlite3")
+    restore.add_argument("--dir", type=folder_arg, default=None, help="恢复前自动备份的存放目录")
     restore.add_argument("--yes", action="store_true", help="不再询问，直接恢复")
 
     log = sub.add_parser("log", parents=[common], help="查看操作日志")
-    log.add_argument("--limit", type=positive_arg, default=50)
+    log.add_argument("--limit", type=bounded(1, MAX_COUNT, "条数 "), default=50, help="显示最近多少条（默认 50）")
     log.add_argument(
         "--verify", action="store_true", help="校验整个操作日志的哈希链（发现改动、删除、插入或截断时返回非零）"
     )

@@ -28,7 +28,7 @@ def size_text(n: int) -> str:
 
 async def cmd_backup(args: argparse.Namespace) -> int:
     """Back up the live database (checked, rotated), or list the backups."""
-    from store import backup, db
+    from store import backup, db, identity
     from store.access import Action
     from store.audit import log_action
 
@@ -36,12 +36,17 @@ async def cmd_backup(args: argparse.Namespace) -> int:
     folder = args.dir or backup.default_folder(database)
     if args.list:
         found = backup.list_backups(folder)
+        if found:
+            print("时间\t数据库\t大小\t文件")
         for item in found:
-            print(f"{item.taken_at:%Y-%m-%d %H:%M:%S}\t{size_text(item.size)}\t{item.path}")
+            print(
+                f"{item.taken_at:%Y-%m-%d %H:%M:%S}\t{item.database or '（旧式文件名）'}\t{size_text(item.size)}\t{item.path}"
+            )
         print(f"共 {len(found)} 个备份，在 {folder}。" if found else f"{folder} 中没有备份。")
         return 0
     async with db.database(database, create=False):
         operator = (await acting(args, Action.BACKUP)).username
+        await identity.database_id()  # stored now, so the backup is named by it without waiting on writers
         made = await asyncio.to_thread(backup.create_backup, database, folder, progress=progress("备份（页）"))
         removed = [] if args.keep_all else backup.rotate(folder)
         await log_action(
@@ -53,19 +58,36 @@ async def cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
-def confirm_restore(args: argparse.Namespace, database: Path) -> None:
-    """Ask before overwriting the database, unless ``--yes``."""
+def confirm_restore(args: argparse.Namespace, database: Path, *, saving: bool) -> None:
+    """Ask before overwriting the database, unless ``--yes`` (before anything is done: a refused or cancelled
+    restore leaves no file behind)."""
     if args.yes:
         return
     if not sys.stdin.isatty():
         raise CliError("恢复会用备份覆盖当前数据库。确认无误请加 --yes 重新运行。")
-    answer = input(f"将用 {args.file} 覆盖 {database} 的全部数据（当前数据已先备份）。确认请输入 yes：")
+    first = "（确认后先备份当前数据）" if saving else ""
+    answer = input(f"将用 {args.file} 覆盖 {database} 的全部数据{first}。确认请输入 yes：")
     if answer.strip().lower() != "yes":
         raise CliError("已取消，数据库未改动。")
 
 
+async def open_current(database: Path) -> None:
+    """Open the live database before a restore; a full disk is said as such, anything else as unreadable."""
+    from store import db, faults
+
+    try:
+        await db.open_db(db.resolve(database), create=False)
+    except Exception as exc:
+        known = faults.translate(exc, path=database, what="恢复")
+        if isinstance(known, faults.DiskFullError):
+            raise known from None
+        raise CliError(
+            f"当前数据库无法打开（{exc}）。如要用备份替换它，请先把 {database} 改名保存，再运行 renkou restore。"
+        ) from None
+
+
 async def cmd_restore(args: argparse.Namespace) -> int:
-    """Restore a checked backup over the database, after backing up the current data."""
+    """Restore a checked backup over the database, after asking and after backing up the current data."""
     from store import backup, db, users
     from store.access import Action
     from store.audit import log_action
@@ -73,15 +95,12 @@ async def cmd_restore(args: argparse.Namespace) -> int:
     database = sqlite_target(args)
     version = backup.check_file(args.file)
     operator = None
+    saved = None
     if database.exists():
-        try:
-            await db.open_db(db.resolve(database), create=False)
-        except Exception as exc:
-            raise CliError(
-                f"当前数据库无法打开（{exc}）。如要用备份替换它，请先把 {database} 改名保存，再运行 renkou restore。"
-            ) from None
+        await open_current(database)
         try:
             operator = (await acting(args, Action.RESTORE)).username
+            confirm_restore(args, database, saving=True)
             saved = await asyncio.to_thread(
                 backup.create_backup, database, args.dir or backup.default_folder(database), label="before-restore"
             )
@@ -89,12 +108,32 @@ async def cmd_restore(args: argparse.Namespace) -> int:
         finally:
             await db.close_db()
         print(f"当前数据已备份到 {saved.path}。")
-    confirm_restore(args, database)
-    await asyncio.to_thread(backup.restore_into, database, args.file, progress("恢复（页）"))
-    async with db.database(database, create=False):  # migrates an older backup to the current schema
-        await log_action(operator or users.os_user(), "restore", str(args.file), f"结构版本 {version}")
+    else:
+        confirm_restore(args, database, saving=False)
+    await asyncio.to_thread(
+        backup.restore_into, database, args.file, progress("恢复（页）"), saved=saved.path if saved else None
+    )
+    try:
+        async with db.database(database, create=False):  # migrates an older backup to the current schema
+            await log_action(operator or users.os_user(), "restore", str(args.file), f"结构版本 {version}")
+    except Exception as exc:
+        raise CliError(upgrade_failure(exc, args.file, saved.path if saved else None)) from exc
     print(f"已从 {args.file} 恢复数据库 {database}（备份已通过完整性检查）。")
     return 0
+
+
+def upgrade_failure(exc: BaseException, source: Path, saved: Path | None) -> str:
+    """What to say when the restored data is in place but opening or upgrading it failed."""
+    from store import faults
+
+    known = faults.translate(exc, kept="恢复的数据已在数据库中。")
+    reason = str(known) if known is not None else str(exc)
+    back = (
+        f"恢复前的数据备份在 {saved}，如需回到恢复前，可运行 renkou restore {saved} --yes。"
+        if saved
+        else "恢复前没有数据库，没有恢复前的备份。"
+    )
+    return f"已从 {source} 恢复数据，但随后打开或升级数据库失败（{reason}）。{back}"
 
 
 async def cmd_log(args: argparse.Namespace) -> int:
