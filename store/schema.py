@@ -55,8 +55,36 @@ async def _v1_search_indexes(client: BaseDBAsyncClient) -> None:
     await restore_search_indexes(client)
 
 
+#: index of the monthly change list by counting month (schema version 3)
+REPORT_MONTH_INDEX = "CREATE INDEX IF NOT EXISTS idx_event_report_month ON change_event (report_month)"
+
+
+async def _v2_month_close(client: BaseDBAsyncClient) -> None:
+    """2 → 3: closed months and sign-offs (`store.months`), and each change's counting month. Self-contained:
+    it creates its own tables and columns only, so it can be renumbered after other steps."""
+    postgres = sql.dialect(client) == "postgres"
+    serial = "SERIAL NOT NULL PRIMARY KEY" if postgres else "INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL"
+    stamp = "TIMESTAMPTZ" if postgres else "TIMESTAMP"
+    false = "BOOL NOT NULL DEFAULT False" if postgres else "INT NOT NULL DEFAULT 0"
+    for stmt in (
+        f'CREATE TABLE IF NOT EXISTS "month_close" ("id" {serial}, "unit_code" VARCHAR(14) NOT NULL, '
+        '"month" VARCHAR(7) NOT NULL, "figures" TEXT NOT NULL, "digest" VARCHAR(64) NOT NULL, '
+        f'"closed_by" VARCHAR(60) NOT NULL, "closed_at" {stamp} NOT NULL, "reopened_by" VARCHAR(60), '
+        f'"reopened_at" {stamp}, "reopen_reason" TEXT)',
+        f'CREATE TABLE IF NOT EXISTS "month_signoff" ("id" {serial}, "unit_code" VARCHAR(14) NOT NULL, '
+        '"month" VARCHAR(7) NOT NULL, "signed_by" VARCHAR(60) NOT NULL, "signed_name" VARCHAR(60) NOT NULL, '
+        f'"signed_at" {stamp} NOT NULL, "open_errors" INT NOT NULL)',
+        'ALTER TABLE "change_event" ADD COLUMN "report_month" VARCHAR(7)',
+        f'ALTER TABLE "change_event" ADD COLUMN "correction" {false}',
+        "UPDATE change_event SET report_month = "
+        + ("to_char(event_date, 'YYYY-MM')" if postgres else "substr(CAST(event_date AS TEXT), 1, 7)"),
+        REPORT_MONTH_INDEX,
+    ):
+        await client.execute_query(stmt)
+
+
 #: version n → the step that upgrades a version-n database to n + 1.
-MIGRATIONS: dict[int, Migration] = {1: _v1_search_indexes}
+MIGRATIONS: dict[int, Migration] = {1: _v1_search_indexes, 2: _v2_month_close}
 
 _SQLITE_EXTRA = [
     "CREATE INDEX IF NOT EXISTS idx_person_household ON person (household_id)",
@@ -74,6 +102,7 @@ _SQLITE_EXTRA = [
     "CREATE INDEX IF NOT EXISTS idx_confirmation_person ON confirmation (person_id)",
     "CREATE INDEX IF NOT EXISTS idx_event_person ON change_event (person_id)",
     *SEARCH_INDEXES,
+    REPORT_MONTH_INDEX,
     "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
     "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
     "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log "
