@@ -74,13 +74,22 @@ async def _v2_month_close(client: BaseDBAsyncClient) -> None:
         f'CREATE TABLE IF NOT EXISTS "month_signoff" ("id" {serial}, "unit_code" VARCHAR(14) NOT NULL, '
         '"month" VARCHAR(7) NOT NULL, "signed_by" VARCHAR(60) NOT NULL, "signed_name" VARCHAR(60) NOT NULL, '
         f'"signed_at" {stamp} NOT NULL, "open_errors" INT NOT NULL)',
-        'ALTER TABLE "change_event" ADD COLUMN "report_month" VARCHAR(7)',
-        f'ALTER TABLE "change_event" ADD COLUMN "correction" {false}',
-        "UPDATE change_event SET report_month = "
-        + ("to_char(event_date, 'YYYY-MM')" if postgres else "substr(CAST(event_date AS TEXT), 1, 7)"),
-        REPORT_MONTH_INDEX,
     ):
         await client.execute_query(stmt)
+    for column, kind in (("report_month", "VARCHAR(7)"), ("correction", false)):
+        if not await _has_column(client, "change_event", column):
+            await client.execute_query(f'ALTER TABLE "change_event" ADD COLUMN "{column}" {kind}')
+    month = "to_char(event_date, 'YYYY-MM')" if postgres else "substr(CAST(event_date AS TEXT), 1, 7)"
+    await client.execute_query(f"UPDATE change_event SET report_month = {month} WHERE report_month IS NULL")
+    await client.execute_query(REPORT_MONTH_INDEX)
+
+
+async def _has_column(client: BaseDBAsyncClient, table: str, column: str) -> bool:
+    if sql.dialect(client) == "postgres":
+        query = ("SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ? "
+                 "AND column_name = ?")  # fmt: skip
+        return bool(await sql.fetch(query, [table, column], client))
+    return any(row[1] == column for row in await sql.fetch(f"PRAGMA table_info({table})", (), client))
 
 
 #: version n → the step that upgrades a version-n database to n + 1.
