@@ -104,7 +104,9 @@ async def close_monthly(
     scope = await resolve_unit(unit)
     unsigned = tuple(await months.villages_not_signed(scope.code, period.text))
     if unsigned and not force:
-        names = "、".join(name for _, name in unsigned[:10]) + (f" 等 {len(unsigned)} 个村" if len(unsigned) > 10 else "")
+        names = "、".join(name for _, name in unsigned[:10]) + (
+            f" 等 {len(unsigned)} 个村" if len(unsigned) > 10 else ""
+        )
         raise StoreError(f"以下村的 {period.text} 还没有审核签字：{names}。请先签字，或加 --force 仍然封账。")
     already = await months.covering_close(scope.code, period.text)
     if already is not None:

@@ -238,9 +238,7 @@ async def read_late(prefix: str, month: Month) -> dict[str, dict[str, int]]:
     rows = await db.fetch(
         "SELECT substr(e.household_code, 1, 12), e.kind, e.correction, count(*) FROM change_event e "
         "JOIN person p ON p.id = e.person_id "
-        f"WHERE e.report_month = ? AND e.event_date < ? AND p.mgmt IN ({_codes(HUJI)})"
-        + where
-        + " GROUP BY 1, 2, 3",
+        f"WHERE e.report_month = ? AND e.event_date < ? AND p.mgmt IN ({_codes(HUJI)})" + where + " GROUP BY 1, 2, 3",
         [month.text, month.first, *params],
     )
     out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))

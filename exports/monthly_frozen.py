@@ -41,6 +41,10 @@ def _violation(v: Violation) -> dict[str, Any]:
             "row": [v.row_label, v.row_code, v.left, v.right]}  # fmt: skip
 
 
+def _change(c: ChangeRow) -> list[str | None]:
+    return [c.village, c.household, c.name, c.id_number, c.kind, _day(c.date), _day(c.entered_at), c.entered_by]
+
+
 def to_json(data: MonthlyReturns) -> str:
     """The canonical JSON text of a workbook's content (sorted keys, no spaces: its digest is stable)."""
     content = {
@@ -51,8 +55,7 @@ def to_json(data: MonthlyReturns) -> str:
         "operator": data.operator,
         "tables": [_table(t) for t in data.tables],
         "violations": [_violation(v) for v in data.violations],
-        "changes": [[c.village, c.household, c.name, c.id_number, c.kind, _day(c.date), _day(c.entered_at),
-                     c.entered_by] for c in data.changes],  # fmt: skip
+        "changes": [_change(c) for c in data.changes],
         "quality": {
             "columns": [dataclasses.asdict(c) for c in data.quality.columns],
             "rows": [[r.code, r.label, list(r.values), list(r.statuses)] for r in data.quality.rows],
@@ -99,9 +102,7 @@ def from_json(text: str) -> MonthlyReturns:
         operator=raw["operator"],
         tables=tuple(_load_table(t) for t in raw["tables"]),
         violations=tuple(_load_violation(v) for v in raw["violations"]),
-        changes=tuple(
-            ChangeRow(v, h, n, i, k, _date(d), _moment(e), b) for v, h, n, i, k, d, e, b in raw["changes"]
-        ),
+        changes=tuple(ChangeRow(v, h, n, i, k, _date(d), _moment(e), b) for v, h, n, i, k, d, e, b in raw["changes"]),
         quality=QualitySheet(
             tuple(QualityColumn(**c) for c in quality["columns"]),
             tuple(QualityRow(code, label, tuple(vals), tuple(st)) for code, label, vals, st in quality["rows"]),

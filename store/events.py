@@ -91,9 +91,9 @@ Line = tuple[str, dt.date, bool]
 def counted_facts(person: dict[str, Any] | None) -> set[Fact]:
     """:func:`facts` plus the birth of a person born here (the facts the monthly returns count)."""
     out = facts(person)
-    if person is not None and person.get("moved_in") is None and person.get("mgmt") != INFLOW:
-        if person.get("birth_date") is not None:
-            out.add(("birth", person["birth_date"]))
+    born_here = person is not None and person.get("moved_in") is None and person.get("mgmt") != INFLOW
+    if born_here and person is not None and person.get("birth_date") is not None:
+        out.add(("birth", person["birth_date"]))
     return out
 
 

@@ -23,6 +23,7 @@ from store.errors import StoreError
 
 __all__ = [
     "ClosedMonth",
+    "MonthState",
     "Signoff",
     "active_closes",
     "close_month",
@@ -30,7 +31,6 @@ __all__ = [
     "covering_close",
     "digest",
     "find_close",
-    "MonthState",
     "history",
     "month_state",
     "months_closed_for",
@@ -154,7 +154,9 @@ def verified_figures(closed: ClosedMonth) -> str:
     return closed.figures
 
 
-async def close_month(unit_code: str, month: str, figures: str, by: str, *, now: dt.datetime | None = None) -> ClosedMonth:
+async def close_month(
+    unit_code: str, month: str, figures: str, by: str, *, now: dt.datetime | None = None
+) -> ClosedMonth:
     """Close a unit's month, keeping `figures` (the returns' JSON text) and its SHA-256. Refused when the month
     is already closed for the unit or a unit containing it."""
     now = now or dt.datetime.now().replace(microsecond=0)
@@ -177,7 +179,9 @@ async def close_month(unit_code: str, month: str, figures: str, by: str, *, now:
     return found
 
 
-async def reopen_month(unit_code: str, month: str, reason: str, by: str, *, now: dt.datetime | None = None) -> ClosedMonth:
+async def reopen_month(
+    unit_code: str, month: str, reason: str, by: str, *, now: dt.datetime | None = None
+) -> ClosedMonth:
     """Reopen a unit's closed month, with a reason (logged). Raises :class:`StoreError` when it is not closed."""
     reason = (reason or "").strip()
     if not reason:
@@ -201,9 +205,7 @@ async def history(unit_code: str = "") -> list[ClosedMonth]:
     """Every close (current and reopened) of the unit, of units within it and of units containing it,
     newest month first."""
     rows = await db.fetch(f"SELECT {_CLOSE_COLUMNS} FROM month_close ORDER BY month DESC, unit_code, id")
-    return [
-        _closed(r) for r in rows if str(r[1]).startswith(unit_code) or unit_code.startswith(str(r[1]))
-    ]
+    return [_closed(r) for r in rows if str(r[1]).startswith(unit_code) or unit_code.startswith(str(r[1]))]
 
 
 async def open_errors(prefix: str, client: BaseDBAsyncClient | None = None) -> int:

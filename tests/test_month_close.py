@@ -15,6 +15,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from textual.widgets import Static
 
 from exports.monthly import export_monthly
 from store import access, changes, db, months, schema, service, users
@@ -23,11 +24,19 @@ from store.errors import StoreError
 from store.importer import import_file
 from store.models import SCHEMA_VERSION
 from store.records import load_households
+from tests.support.apps import make_app
 from tests.support.clock import freeze_today
+from tests.support.data import TOWNSHIP as DEMO_TOWNSHIP
+from tests.support.data import add_accounts
 from tests.support.export_fixture import DONGFENG, EXPECTED, HONGXING, MONTH, TOWNSHIP, XINMIN, write_fixture
+from tests.support.pilot import settle, shown
 from tests.support.workbooks import header_row, table
 from tui import services
 from tui.cli import main
+from tui.screens.browse import BrowseScreen
+from tui.screens.form_dialogs import ChoiceDialog
+from tui.screens.quality import QualityScreen
+from tui.screens.review import ReviewScreen
 
 NOVEMBER = "2025-11"
 H4 = f"{DONGFENG}010004"  # 吴芳 (d2), pregnant at the end of October
@@ -187,7 +196,7 @@ async def test_sign_off_then_close(township: db.DbTarget, tmp_path: Path) -> Non
     assert (await services.month_state(DONGFENG)).text == "2025-10 未封账 已签字"
     with pytest.raises(StoreError, match="不是村"):
         await services.sign_off_month(MONTH, TOWNSHIP, "rev", "张审核")
-    with pytest.raises(StoreError, match="红星村、新民村.*--force"):
+    with pytest.raises(StoreError, match=r"红星村、新民村.*--force"):
         await services.close_month(MONTH, "rev", TOWNSHIP)
     for village in (HONGXING, XINMIN):
         await services.sign_off_month(MONTH, village, "rev", "张审核")
@@ -213,7 +222,9 @@ async def test_migration_from_version_2_keeps_every_record(township: db.DbTarget
     await schema.ensure_schema()
     assert await schema.schema_version() == SCHEMA_VERSION
     assert {t: await db.scalar(f"SELECT count(*) FROM {t}") for t in tables} == counts
-    after = await db.fetch("SELECT id, kind, event_date, person_id, report_month, correction FROM change_event ORDER BY id")
+    after = await db.fetch(
+        "SELECT id, kind, event_date, person_id, report_month, correction FROM change_event ORDER BY id"
+    )
     assert [tuple(r)[:4] for r in after] == events
     assert all(r[4] == f"{r[2]:%Y-%m}" and not r[5] for r in after)
     await services.close_month(MONTH, "审核员", TOWNSHIP, force=True)  # the new tables work
@@ -222,7 +233,11 @@ async def test_migration_from_version_2_keeps_every_record(township: db.DbTarget
 
 async def accounts(path: str) -> None:
     async with db.database(path, create=False):
-        for name, real, role in (("boss", "王主任", "admin"), ("rev", "张审核", "reviewer"), ("clerk", "李敏", "operator")):
+        for name, real, role in (
+            ("boss", "王主任", "admin"),
+            ("rev", "张审核", "reviewer"),
+            ("clerk", "李敏", "operator"),
+        ):
             await users.create_user(name, real, "secret123", role, iterations=1000)
 
 
@@ -264,3 +279,74 @@ def test_month_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str], monk
     assert "已重新打开\trev" in out and "boss" in out and "理由：补录出生" in out
     code, out, _ = run(capsys, "log", *as_["boss"])
     assert "\tboss\tmonth_reopen\t" in out and "\trev\tmonth_close\t" in out and "\trev\tmonth_signoff\t" in out
+
+
+# --- the TUI: F9 on the review screen (sign-off), F9 on the quality panel (close), the tree's state -------
+
+
+async def test_review_f9_signs_the_village_off(audited_demo: db.DbTarget, monkeypatch: pytest.MonkeyPatch) -> None:
+    freeze_today(monkeypatch, dt.date(2026, 12, 3), dt.datetime(2026, 12, 3, 9, 0))
+    app = make_app(audited_demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = ReviewScreen(DEMO_TOWNSHIP)
+        app.push_screen(screen)
+        await settle(pilot, lambda: screen.counts.errors > 0)
+        await pilot.press("f9")  # the whole township: sign-off goes by village
+        await settle(pilot)
+        assert "审核签字按村进行" in app.notices[-1]
+        await pilot.press("tab", "right")  # 村: 全部 → the first village
+        await settle(pilot, lambda: len(screen.filter.unit) == 12)
+        village = screen.filter.unit
+        await pilot.press("f9")
+        await settle(pilot, lambda: isinstance(app.screen, ChoiceDialog))
+        assert "审核签字" in shown(app.screen.query_one(Static)) and "2026-11" in shown(app.screen.query_one(Static))
+        await pilot.press("y")
+        await settle(pilot, lambda: bool(app.notices) and app.notices[-1].startswith("已签字"))
+    signed = (await months.signoffs(village, "2026-11"))[village]
+    assert signed.signed_by == "tester" and signed.open_errors == await months.open_errors(village) > 0
+
+
+async def test_quality_f9_closes_the_township_after_asking(audited_demo: db.DbTarget,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    freeze_today(monkeypatch, dt.date(2026, 12, 3), dt.datetime(2026, 12, 3, 9, 0))
+    await add_accounts()
+    clerk = make_app(audited_demo, "clerk")
+    async with clerk.run_test(size=(80, 24)) as pilot:
+        screen = QualityScreen(DEMO_TOWNSHIP)
+        clerk.push_screen(screen)
+        await settle(pilot, lambda: screen.unit is not None)
+        await pilot.press("f9")
+        await settle(pilot)
+        assert clerk.notices[-1] == "录入员不能封账。"
+    app = make_app(audited_demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = QualityScreen(DEMO_TOWNSHIP)
+        app.push_screen(screen)
+        await settle(pilot, lambda: screen.unit is not None and screen.month_text != "")
+        assert "2026-11 未封账" in shown(screen.query_one("#q-right"))
+        await pilot.press(*["down"] * len(screen.rows))  # a burst: to the township's own row (the last)
+        await settle(pilot, lambda: screen.selected is screen.unit)
+        await pilot.press("f9")
+        await settle(pilot, lambda: isinstance(app.screen, ChoiceDialog))
+        assert "还没有审核签字" in shown(app.screen.query_one(Static))
+        await pilot.press("n")  # cancel: nothing closed
+        await settle(pilot)
+        assert await months.find_close(DEMO_TOWNSHIP, "2026-11") is None
+        await pilot.press("f9")
+        await settle(pilot, lambda: isinstance(app.screen, ChoiceDialog))
+        await pilot.press("y")
+        await settle(pilot, lambda: "已封账" in shown(screen.query_one("#q-right")))
+        assert "2026-11 已封账" in shown(screen.query_one("#q-right"))
+    closed = await months.find_close(DEMO_TOWNSHIP, "2026-11")
+    assert closed is not None and closed.closed_by == "tester"
+
+
+async def test_the_tree_shows_the_reporting_month(audited_demo: db.DbTarget, monkeypatch: pytest.MonkeyPatch) -> None:
+    freeze_today(monkeypatch, dt.date(2026, 12, 3), dt.datetime(2026, 12, 3, 9, 0))
+    await months.close_month(DEMO_TOWNSHIP, "2026-11", "{}", "审核员")
+    app = make_app(audited_demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, BrowseScreen)
+        await settle(pilot, lambda: "〔" in shown(screen.query_one("#crumb")))
+        assert "〔2026-11 已封账〕" in shown(screen.query_one("#crumb"))

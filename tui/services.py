@@ -41,6 +41,7 @@ __all__ = [
     "run_audit",
     "save_and_audit",
     "sign_off_month",
+    "villages_not_signed",
 ]
 
 #: called with (done, total) as a long job goes (possibly from a worker thread)
@@ -234,3 +235,10 @@ async def month_state(unit_code: str, month: str | None = None, today: dt.date |
     from store.domain.months import reporting_month
 
     return await months.month_state(unit_code, month or reporting_month(today or dt.date.today()))
+
+
+async def villages_not_signed(unit_code: str, month: str) -> list[tuple[str, str]]:
+    """(code, name) of the unit's villages without a sign-off of the month."""
+    from store import months
+
+    return await months.villages_not_signed(unit_code, month)

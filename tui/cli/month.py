@@ -57,7 +57,9 @@ async def _status(args: argparse.Namespace) -> int:
         again = ""
         if c.reopened_at is not None:
             again = f"{shown(c.reopened_by)} {c.reopened_at:%Y-%m-%d %H:%M} 理由：{shown(c.reopen_reason)}"
-        print(f"{c.unit_code or '全部'}\t{c.month}\t{state}\t{shown(c.closed_by)}\t{c.closed_at:%Y-%m-%d %H:%M}\t{again}")
+        print(
+            f"{c.unit_code or '全部'}\t{c.month}\t{state}\t{shown(c.closed_by)}\t{c.closed_at:%Y-%m-%d %H:%M}\t{again}"
+        )
     return 0
 
 
