@@ -274,6 +274,11 @@ class MonthState:
     is_village: bool
 
     @property
+    def short(self) -> str:
+        """``10月已封账`` / ``10月未封账`` (for narrow title lines)."""
+        return f"{int(self.month[5:7])}月{'已' if self.closed is not None else '未'}封账"
+
+    @property
     def text(self) -> str:
         """``2026-10 已封账`` / ``2026-10 未封账 已签字`` / ``2026-10 未封账 未签字``."""
         if self.closed is not None:

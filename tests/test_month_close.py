@@ -323,7 +323,7 @@ async def test_quality_f9_closes_the_township_after_asking(audited_demo: db.DbTa
         screen = QualityScreen(DEMO_TOWNSHIP)
         app.push_screen(screen)
         await settle(pilot, lambda: screen.unit is not None and screen.month_text != "")
-        assert "2026-11 未封账" in shown(screen.query_one("#q-right"))
+        assert "11月未封账" in shown(screen.query_one("#q-right"))
         await pilot.press(*["down"] * len(screen.rows))  # a burst: to the township's own row (the last)
         await settle(pilot, lambda: screen.selected is screen.unit)
         await pilot.press("f9")
@@ -336,7 +336,7 @@ async def test_quality_f9_closes_the_township_after_asking(audited_demo: db.DbTa
         await settle(pilot, lambda: isinstance(app.screen, ChoiceDialog))
         await pilot.press("y")
         await settle(pilot, lambda: "已封账" in shown(screen.query_one("#q-right")))
-        assert "2026-11 已封账" in shown(screen.query_one("#q-right"))
+        assert "11月已封账" in shown(screen.query_one("#q-right"))
     closed = await months.find_close(DEMO_TOWNSHIP, "2026-11")
     assert closed is not None and closed.closed_by == "tester"
 

@@ -218,11 +218,11 @@ class BrowseScreen(Jobs, Screen[None]):
         self.query_one("#crumb", Static).update(Text(text, no_wrap=True, overflow="ellipsis"))
 
     async def _month_state(self, unit: str, path: str) -> None:
-        """Show the state of the unit's reporting month after the path (e.g. ``2026-10 已封账``)."""
+        """Show the state of the unit's reporting month before the path (e.g. ``〔2026-10 已封账〕``)."""
         from tui import services
 
         state = await services.month_state(unit)
-        self._crumb(f"{path}  〔{state.text}〕")
+        self._crumb(path.replace("人口信息  ", f"人口信息 〔{state.text}〕 ", 1))  # before the path: never cut off
 
     @on(Tree.NodeSelected)
     def _selected(self, event: Tree.NodeSelected[Node]) -> None:

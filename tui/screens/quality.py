@@ -138,7 +138,7 @@ F9 封账：所选单位上月的报表上报后封存，以后的修改计入�
         self.show_fractions = False
         self.as_of: dt.date | None = None
         self._rule_counts: dict[str, dict[str, int]] = {}
-        #: the state of the unit's reporting month (``2026-10 已封账``)
+        #: the state of the unit's reporting month (``10月已封账``)
         self.month_text = ""
 
     def compose(self) -> ComposeResult:
@@ -183,7 +183,7 @@ F9 封账：所选单位上月的报表上报后封存，以后的修改计入�
         if self.unit is not None:
             from tui import services
 
-            self.month_text = (await services.month_state(self.unit.unit_code)).text
+            self.month_text = (await services.month_state(self.unit.unit_code)).short
         self._show()
 
     def _show(self) -> None:
@@ -200,7 +200,7 @@ F9 封账：所选单位上月的报表上报后封存，以后的修改计入�
         self.query_one("#q-left", Static).update(Text(f"数据质量  {unit.unit_name}  {when}{note}"))
         score = unit.values.get("score")
         verdict = "达标" if unit.passed else "未达标"
-        state = f"{self.month_text}  " if self.month_text else ""
+        state = f"  {self.month_text}  " if self.month_text else ""
         self.query_one("#q-right", Static).update(
             Text(f"{state}得分 {score:.1f}  {verdict}" if score is not None else f"{state}{verdict}")
         )
@@ -351,7 +351,7 @@ F9 封账：所选单位上月的报表上报后封存，以后的修改计入�
         from tui import services
 
         result = await services.close_month(month, operator, code, force=True)
-        self.month_text = (await services.month_state(self.unit.unit_code if self.unit else code)).text
+        self.month_text = (await services.month_state(self.unit.unit_code if self.unit else code)).short
         self._show()
         self.notify(f"已封账：{result.unit.name} {result.closed.month}")
 
