@@ -279,6 +279,13 @@ class MonthState:
         return f"{int(self.month[5:7])}月{'已' if self.closed is not None else '未'}封账"
 
     @property
+    def compact(self) -> str:
+        """:attr:`short`, and for an open village month its sign-off: ``10月未封账 已签字``."""
+        if self.closed is not None or not self.is_village:
+            return self.short
+        return f"{self.short} {'已签字' if self.signoff else '未签字'}"
+
+    @property
     def text(self) -> str:
         """``2026-10 已封账`` / ``2026-10 未封账 已签字`` / ``2026-10 未封账 未签字``."""
         if self.closed is not None:

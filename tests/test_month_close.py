@@ -33,7 +33,7 @@ from tests.support.pilot import settle, shown
 from tests.support.workbooks import header_row, table
 from tui import services
 from tui.cli import main
-from tui.screens.browse import BrowseScreen
+from tui.screens.browse import BrowseScreen, HouseholdTree
 from tui.screens.form_dialogs import ChoiceDialog
 from tui.screens.quality import QualityScreen
 from tui.screens.review import ReviewScreen
@@ -348,5 +348,6 @@ async def test_the_tree_shows_the_reporting_month(audited_demo: db.DbTarget, mon
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
         assert isinstance(screen, BrowseScreen)
-        await settle(pilot, lambda: "〔" in shown(screen.query_one("#crumb")))
-        assert "〔2026-11 已封账〕" in shown(screen.query_one("#crumb"))
+        tree = screen.query_one(HouseholdTree)
+        await settle(pilot, lambda: "〔" in str(tree.border_title))
+        assert tree.border_title == "户 〔11月已封账〕"

@@ -209,20 +209,17 @@ class BrowseScreen(Jobs, Screen[None]):
             if node.data is not None and node.data.kind == UNIT and not unit:
                 unit = node.data.code
             node = node.parent
-        path = "人口信息  " + " › ".join(reversed(names))
-        self._crumb(path)
+        self.query_one("#crumb", Static).update(Text("人口信息  " + " › ".join(reversed(names)), no_wrap=True,
+                                                     overflow="ellipsis"))  # fmt: skip
         if unit:
-            self.run_job(self._month_state(unit, path), group="month-state", exclusive=True)
+            self.run_job(self._month_state(unit), group="month-state", exclusive=True)
 
-    def _crumb(self, text: str) -> None:
-        self.query_one("#crumb", Static).update(Text(text, no_wrap=True, overflow="ellipsis"))
-
-    async def _month_state(self, unit: str, path: str) -> None:
-        """Show the state of the unit's reporting month before the path (e.g. ``〔2026-10 已封账〕``)."""
+    async def _month_state(self, unit: str) -> None:
+        """Show the state of the unit's reporting month in the tree's title (``户 〔10月已封账〕``)."""
         from tui import services
 
         state = await services.month_state(unit)
-        self._crumb(path.replace("人口信息  ", f"人口信息 〔{state.text}〕 ", 1))  # before the path: never cut off
+        self.query_one(HouseholdTree).border_title = f"户 〔{state.compact}〕"
 
     @on(Tree.NodeSelected)
     def _selected(self, event: Tree.NodeSelected[Node]) -> None:
