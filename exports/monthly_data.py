@@ -18,6 +18,7 @@ from exports.monthly_calc import (
     FLOW_NEW,
     FLOW_NONE,
     FLOW_OLD,
+    HUJI,
     MARRIED,
     ChildBirth,
     MonthlyCounter,
@@ -28,6 +29,7 @@ from exports.monthly_calc import (
     legal_age_from,
 )
 from exports.request import Month, Progress
+from exports.returns_spec import LATE_COLUMNS
 from store import db
 from store.events import EVENT_LABELS
 
@@ -188,29 +190,62 @@ class ChangeRow:
     entered_by: str
 
 
+#: a change line's counting month: its report month (`store.domain.months`), or its own month for lines
+#: recorded without one
+_COUNTED_IN = "(e.report_month = ? OR (e.report_month IS NULL AND e.event_date >= ? AND e.event_date <= ?))"
+
+
+def change_label(kind: str, date: dt.date | None, month: Month, correction: bool) -> str:
+    """The 变更类型 of a change line: its kind, marked 补报 when it is dated before the month it is counted in
+    (a closed month's change entered later) and 更正 when it withdraws a fact of a closed month."""
+    label = EVENT_LABELS.get(kind, kind)
+    if correction:
+        return f"{label}（更正）"
+    if date is not None and date < month.first:
+        return f"{label}（补报）"
+    return label
+
+
 async def read_changes(prefix: str, month: Month, village_names: dict[str, str]) -> list[ChangeRow]:
-    """Change events dated in the month, by village, household, date (then member order and entry order)."""
+    """Change lines counted in the month, by village, household, date (then member order and entry order):
+    those dated in it and late reports of closed months (补报, see :func:`change_label`)."""
     where, params = _within("e.household_code", prefix)
     rows = await db.fetch(
-        "SELECT e.household_code, e.kind, e.event_date, e.entered_at, e.operator, e.source, p.name, p.id_number "
-        "FROM change_event e LEFT JOIN person p ON p.id = e.person_id "
-        "WHERE e.event_date >= ? AND e.event_date <= ?"
-        + where
-        + " ORDER BY e.household_code, e.event_date, p.seq, e.id",
-        [month.first, month.last, *params],
+        "SELECT e.household_code, e.kind, e.event_date, e.entered_at, e.operator, e.source, p.name, p.id_number, "
+        "e.correction FROM change_event e LEFT JOIN person p ON p.id = e.person_id "
+        f"WHERE {_COUNTED_IN}" + where + " ORDER BY e.household_code, e.event_date, p.seq, e.id",
+        [month.text, month.first, month.last, *params],
     )
     out = []
-    for household, kind, date, entered_at, operator, source, name, id_number in (tuple(r) for r in rows):
+    for household, kind, date, entered_at, operator, source, name, id_number, correction in (tuple(r) for r in rows):
         village = str(household)[:12]
         by = str(operator or "")
         if source == "import":
             by = f"{by}（导入）"
         if entered_at is not None and entered_at.tzinfo is not None:
             entered_at = entered_at.astimezone().replace(tzinfo=None)  # PostgreSQL timestamptz → local time
-        label = EVENT_LABELS.get(kind, kind)
+        label = change_label(kind, date, month, bool(correction))
         village_name = village_names.get(village, village)
         row = ChangeRow(village_name, str(household), name or "", id_number or "", label, date, entered_at, by)
         out.append(row)
+    return out
+
+
+async def read_late(prefix: str, month: Month) -> dict[str, dict[str, int]]:
+    """village → 补报 column → net count: change lines counted in the month but dated before it (late reports
+    of closed months), of the unit's 户籍 persons; a correction line counts −1."""
+    where, params = _within("e.household_code", prefix)
+    rows = await db.fetch(
+        "SELECT substr(e.household_code, 1, 12), e.kind, e.correction, count(*) FROM change_event e "
+        "JOIN person p ON p.id = e.person_id "
+        f"WHERE e.report_month = ? AND e.event_date < ? AND p.mgmt IN ({_codes(HUJI)})" + where + " GROUP BY 1, 2, 3",
+        [month.text, month.first, *params],
+    )
+    out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for village, kind, correction, n in (tuple(r) for r in rows):
+        column = LATE_COLUMNS.get(str(kind))
+        if column is not None:
+            out[str(village)][column] += -int(n) if correction else int(n)
     return out
 
 

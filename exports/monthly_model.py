@@ -15,6 +15,15 @@ from exports.request import Month, Unit
 
 
 @dataclass(frozen=True)
+class Closing:
+    """When and by whom the month was closed (封账), and the SHA-256 of the figures kept then."""
+
+    closed_at: dt.datetime
+    closed_by: str
+    digest: str
+
+
+@dataclass(frozen=True)
 class MonthlyReturns:
     """The content of one monthly workbook."""
 
@@ -32,6 +41,10 @@ class MonthlyReturns:
     left_out: int = 0
     #: villages sharing a name, each line naming their townships and codes
     same_names: tuple[str, ...] = ()
+    #: the 审核人 lines: each village's sign-off (审核签字) of the month, or that it has none
+    signoffs: tuple[str, ...] = ()
+    #: set when the workbook is drawn from the figures kept when the month was closed
+    closed: Closing | None = None
 
     def title(self, what: str) -> str:
         """A sheet title such as ``城关镇 2026年10月 人口变动情况``."""

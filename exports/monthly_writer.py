@@ -208,7 +208,19 @@ def _notes_sheet(workbook: Any, st: Styles, data: MonthlyReturns, footer: str) -
             st.note_flag if data.open_errors else st.note,
         ),
     ]
-    if data.month.last >= data.generated_at.date():
+    if data.closed is not None:
+        closed = data.closed
+        facts.append(
+            (
+                "封账",
+                f"已于 {closed.closed_at:%Y-%m-%d %H:%M} 封账（封账人：{closed.closed_by}）。表中数字为封账时保存的数字，"
+                f"以后的修改计入以后月份的补报，不改变本表。校验码（SHA-256）：{closed.digest}",
+                st.note,
+            )
+        )
+    if data.signoffs:
+        facts.append(("审核人", "\n".join(data.signoffs), st.note))
+    if data.month.last >= data.generated_at.date() and data.closed is None:
         facts.append(("注意", "本月尚未结束，表中数字截至生成时间；月末以后请重新导出。", st.note_flag))
     if data.no_entry_date or data.left_out:
         facts.append(

@@ -62,8 +62,18 @@ POPULATION = SheetSpec(
         Column("期初人口"),
         *_counts("本月变动", "出生", "死亡", "迁入", "迁出", "其他减少"),
         Column("期末人口"),
+        *_counts("补报（已封账月份的变动）", "补报出生", "补报死亡", "补报迁入", "补报迁出", "补报其他减少"),
     ),
 )
+
+#: change kind → the 补报 column of the 人口变动 sheet (late reports of closed months, see `store.domain.months`)
+LATE_COLUMNS = {
+    "birth": "补报出生",
+    "death": "补报死亡",
+    "move_in": "补报迁入",
+    "move_out": "补报迁出",
+    "cancel": "补报其他减少",
+}
 
 METHOD_HEADERS = ("男性绝育", "女性绝育", "宫内节育器", "皮下埋植", "口服及注射避孕药", "避孕套", "外用药", "其他")
 

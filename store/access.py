@@ -72,6 +72,9 @@ class Action(enum.Enum):
     RESTORE = "恢复数据库"
     ACCOUNTS_MANAGE = "管理账号"
     SETTINGS = "修改系统设置"
+    MONTH_CLOSE = "封账"
+    MONTH_REOPEN = "重新打开已封账的月份"
+    MONTH_SIGNOFF = "审核签字"
 
 
 Permission = Action
@@ -86,6 +89,8 @@ class Rule:
 
 
 _ADMIN_ONLY = frozenset({ADMIN})
+#: reviewers (审核员) and admins: closing and signing off months
+_REVIEWERS = frozenset({"reviewer", ADMIN})
 
 #: The permission table (today's rules: admins manage accounts, restore and see full ID numbers; the rest is
 #: open to every role; on a demo database anyone manages accounts).
@@ -106,6 +111,9 @@ PERMISSIONS: Mapping[Action, Rule] = MappingProxyType(
         Action.RESTORE: Rule(_ADMIN_ONLY),
         Action.ACCOUNTS_MANAGE: Rule(_ADMIN_ONLY, demo_exempt=True),
         Action.SETTINGS: Rule(_ADMIN_ONLY),
+        Action.MONTH_CLOSE: Rule(_REVIEWERS),
+        Action.MONTH_REOPEN: Rule(_ADMIN_ONLY),
+        Action.MONTH_SIGNOFF: Rule(_REVIEWERS),
     }
 )
 

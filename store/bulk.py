@@ -16,7 +16,9 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from store import db
-from store.events import derive_events
+from store.domain.months import counting_month
+from store.events import derive_events, derive_lines
+from store.months import active_closes, months_closed_for
 from store.pinyin import name_initials
 from store.records import HOUSEHOLD_COLUMNS, PERSON_COLUMNS, household_values, person_values
 
@@ -64,6 +66,9 @@ class BulkWriter:
         self._initials_cache: dict[str, list[str]] = {}
         self.counts = {"households_new": 0, "households_changed": 0, "persons_new": 0, "persons_changed": 0}
         self._table_was_empty: bool | None = None
+        #: (unit, month) closed when this write began, and the closed months per village (`store.months`)
+        self._closes: list[tuple[str, str]] | None = None
+        self._closed_by_village: dict[str, frozenset[str]] = {}
 
     # --- ids --------------------------------------------------------------------------------------
 
@@ -103,6 +108,8 @@ class BulkWriter:
         """Write household records; `existing` maps person key → stored person record (if any)
         and household code → stored household record."""
         await self.prepare_keys(p["key"] for r in records for p in r["members"])
+        if self._closes is None:
+            self._closes = await active_closes(self.client)
         new_households, changed_households = [], []
         for record in records:
             household = record["household"]
@@ -182,9 +189,22 @@ class BulkWriter:
         if woman is not None:
             for seq, child in enumerate(woman.get("children") or ()):
                 self._children.append((pid, seq, *(child.get(k) for k in _CHILD_KEYS), child.get("member")))
-        for kind, date in derive_events(old, person):
+        closed = self._closed_months(code[:12])
+        if closed:
+            lines = derive_lines(old, person, lambda day: f"{day:%Y-%m}" in closed)
+        else:  # nothing closed: the plain events (the common case, and every import's hot path)
+            lines = [(kind, date, False) for kind, date in derive_events(old, person)]
+        for kind, date, correction in lines:
             entered = self.entry_time(kind, date) if self.entry_time else self.now
-            self._events.append((kind, date, pid, code, entered, self.operator, self.source))
+            month = counting_month(date, entered, closed)
+            self._events.append((kind, date, pid, code, entered, self.operator, self.source, month, correction))
+
+    def _closed_months(self, village: str) -> frozenset[str]:
+        """The months closed for a village when this write began."""
+        found = self._closed_by_village.get(village)
+        if found is None:
+            found = self._closed_by_village[village] = months_closed_for(village, self._closes or ())
+        return found
 
     async def _clear_histories(self, ids: list[int]) -> None:
         for start in range(0, len(ids), 500):
@@ -232,7 +252,8 @@ class BulkWriter:
 
     async def _write_events(self) -> None:
         """Write the change events queued so far (per batch, so a county import keeps memory bounded)."""
-        columns = ("kind", "event_date", "person_id", "household_code", "entered_at", "operator", "source")
+        columns = ("kind", "event_date", "person_id", "household_code", "entered_at", "operator", "source",
+                   "report_month", "correction")  # fmt: skip
         await db.execute_many(_insert_sql("change_event", columns), self._events, self.client)
         self.counts["events"] = self.counts.get("events", 0) + len(self._events)
         self._events = []

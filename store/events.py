@@ -8,6 +8,7 @@ brings in; re-writing the same data brings none, so imports are idempotent.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 #: event kind → Chinese label used in the 变更清单 sheet and on screens.
@@ -81,3 +82,34 @@ def derive_events(old: dict[str, Any] | None, new: dict[str, Any]) -> list[Fact]
     if old is None and born_here and new.get("birth_date") is not None:
         found.add(("birth", new["birth_date"]))
     return sorted(found, key=lambda fact: (fact[1], fact[0]))
+
+
+#: a change line: (event kind, date, correction) — correction: it withdraws a fact of a closed month (更正)
+Line = tuple[str, dt.date, bool]
+
+
+def counted_facts(person: dict[str, Any] | None) -> set[Fact]:
+    """:func:`facts` plus the birth of a person born here (the facts the monthly returns count)."""
+    out = facts(person)
+    born_here = person is not None and person.get("moved_in") is None and person.get("mgmt") != INFLOW
+    if born_here and person is not None and person.get("birth_date") is not None:
+        out.add(("birth", person["birth_date"]))
+    return out
+
+
+def derive_lines(old: dict[str, Any] | None, new: dict[str, Any], in_closed: Callable[[dt.date], bool]) -> list[Line]:
+    """The change lines of writing `new` over `old`: the :func:`derive_events`, and for a fact of a closed
+    month (`in_closed`) that the write withdraws or moves, a correction line (更正) — so a closed month's
+    figures are corrected in the month the correction is entered, never silently (`docs/spec/returns.md`)."""
+    lines: list[Line] = [(kind, date, False) for kind, date in derive_events(old, new)]
+    if old is None:
+        return lines
+    before, after = counted_facts(old), counted_facts(new)
+    seen = {(kind, date) for kind, date, _ in lines}
+    for kind, date in sorted(before - after, key=lambda fact: (fact[1], fact[0])):
+        if in_closed(date):
+            lines.append((kind, date, True))
+    for kind, date in sorted(after - before, key=lambda fact: (fact[1], fact[0])):
+        if (kind, date) not in seen and in_closed(date):
+            lines.append((kind, date, False))  # e.g. a birth date moved: derive_events lists births of new records
+    return lines

@@ -15,7 +15,7 @@ from tortoise import fields
 from tortoise.fields.db_defaults import SqlDefault
 from tortoise.models import Model
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 class Setting(Model):
@@ -242,9 +242,48 @@ class ChangeEvent(Model):
     entered_at = fields.DatetimeField()
     operator = fields.CharField(max_length=60)
     source = fields.CharField(max_length=8, default="app")
+    #: the ``YYYY-MM`` month the change is counted in, decided once when it is recorded
+    #: (:func:`store.domain.months.counting_month`): its own month, or a later one when that was closed (补报)
+    report_month = fields.CharField(max_length=7, null=True)
+    #: True: this line withdraws a fact of a closed month (更正), counted −1 in the 补报 columns
+    correction = fields.BooleanField(default=False, db_default=False)
 
     class Meta:
         table = "change_event"
+
+
+class MonthClose(Model):
+    """A unit's closed month (封账): the returns' figures as sent (JSON and its SHA-256), who closed it and when;
+    a reopening (admin, with a reason) keeps the row and fills the ``reopened_*`` columns."""
+
+    id = fields.IntField(primary_key=True)
+    unit_code = fields.CharField(max_length=14)  # '' : the whole database
+    month = fields.CharField(max_length=7)
+    figures = fields.TextField()
+    digest = fields.CharField(max_length=64)
+    closed_by = fields.CharField(max_length=60)
+    closed_at = fields.DatetimeField()
+    reopened_by = fields.CharField(max_length=60, null=True)
+    reopened_at = fields.DatetimeField(null=True)
+    reopen_reason = fields.TextField(null=True)
+
+    class Meta:
+        table = "month_close"
+
+
+class MonthSignoff(Model):
+    """A reviewer's sign-off (审核签字) of a village's month: who, when and the open errors at that time."""
+
+    id = fields.IntField(primary_key=True)
+    unit_code = fields.CharField(max_length=14)
+    month = fields.CharField(max_length=7)
+    signed_by = fields.CharField(max_length=60)
+    signed_name = fields.CharField(max_length=60)
+    signed_at = fields.DatetimeField()
+    open_errors = fields.IntField(default=0)
+
+    class Meta:
+        table = "month_signoff"
 
 
 class User(Model):

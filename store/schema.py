@@ -61,8 +61,45 @@ async def _v2_audit_chain(client: BaseDBAsyncClient) -> None:
     await migrate_chain(client)
 
 
+#: index of the monthly change list by counting month (schema version 4)
+REPORT_MONTH_INDEX = "CREATE INDEX IF NOT EXISTS idx_event_report_month ON change_event (report_month)"
+
+
+async def _v3_month_close(client: BaseDBAsyncClient) -> None:
+    """3 → 4: closed months and sign-offs (`store.months`), and each change's counting month. Self-contained:
+    it creates its own tables and columns only, so it can be renumbered after other steps."""
+    postgres = sql.dialect(client) == "postgres"
+    serial = "SERIAL NOT NULL PRIMARY KEY" if postgres else "INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL"
+    stamp = "TIMESTAMPTZ" if postgres else "TIMESTAMP"
+    false = "BOOL NOT NULL DEFAULT False" if postgres else "INT NOT NULL DEFAULT 0"
+    for stmt in (
+        f'CREATE TABLE IF NOT EXISTS "month_close" ("id" {serial}, "unit_code" VARCHAR(14) NOT NULL, '
+        '"month" VARCHAR(7) NOT NULL, "figures" TEXT NOT NULL, "digest" VARCHAR(64) NOT NULL, '
+        f'"closed_by" VARCHAR(60) NOT NULL, "closed_at" {stamp} NOT NULL, "reopened_by" VARCHAR(60), '
+        f'"reopened_at" {stamp}, "reopen_reason" TEXT)',
+        f'CREATE TABLE IF NOT EXISTS "month_signoff" ("id" {serial}, "unit_code" VARCHAR(14) NOT NULL, '
+        '"month" VARCHAR(7) NOT NULL, "signed_by" VARCHAR(60) NOT NULL, "signed_name" VARCHAR(60) NOT NULL, '
+        f'"signed_at" {stamp} NOT NULL, "open_errors" INT NOT NULL)',
+    ):
+        await client.execute_query(stmt)
+    for column, kind in (("report_month", "VARCHAR(7)"), ("correction", false)):
+        if not await _has_column(client, "change_event", column):
+            await client.execute_query(f'ALTER TABLE "change_event" ADD COLUMN "{column}" {kind}')
+    month = "to_char(event_date, 'YYYY-MM')" if postgres else "substr(CAST(event_date AS TEXT), 1, 7)"
+    await client.execute_query(f"UPDATE change_event SET report_month = {month} WHERE report_month IS NULL")
+    await client.execute_query(REPORT_MONTH_INDEX)
+
+
+async def _has_column(client: BaseDBAsyncClient, table: str, column: str) -> bool:
+    if sql.dialect(client) == "postgres":
+        query = ("SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ? "
+                 "AND column_name = ?")  # fmt: skip
+        return bool(await sql.fetch(query, [table, column], client))
+    return any(row[1] == column for row in await sql.fetch(f"PRAGMA table_info({table})", (), client))
+
+
 #: version n → the step that upgrades a version-n database to n + 1.
-MIGRATIONS: dict[int, Migration] = {1: _v1_search_indexes, 2: _v2_audit_chain}
+MIGRATIONS: dict[int, Migration] = {1: _v1_search_indexes, 2: _v2_audit_chain, 3: _v3_month_close}
 
 _SQLITE_EXTRA = [
     "CREATE INDEX IF NOT EXISTS idx_person_household ON person (household_id)",
@@ -80,6 +117,7 @@ _SQLITE_EXTRA = [
     "CREATE INDEX IF NOT EXISTS idx_confirmation_person ON confirmation (person_id)",
     "CREATE INDEX IF NOT EXISTS idx_event_person ON change_event (person_id)",
     *SEARCH_INDEXES,
+    REPORT_MONTH_INDEX,
     "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
     "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
     "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log "

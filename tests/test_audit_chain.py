@@ -19,6 +19,7 @@ import pytest
 
 from store import audit, db, schema, users
 from store.importer import import_file
+from store.models import SCHEMA_VERSION
 from tests.support.data import EXAMPLE_FILE
 from tui.cli import main
 
@@ -275,7 +276,7 @@ async def test_a_version_2_database_gets_its_entries_hashed(
     assert not await audit._columns(db.conn()) & {"hash", "prev_hash"}
     monkeypatch.setattr(audit, "MIGRATION_BATCH", 2)  # several batches
     await schema.ensure_schema()
-    assert await schema.schema_version() == 3
+    assert await schema.schema_version() == SCHEMA_VERSION
     assert [tuple(r) for r in await db.fetch("SELECT id, prev_hash, hash FROM audit_log ORDER BY id")] == expected
     report = await audit.verify_chain()
     assert report.ok and report.count == len(expected)

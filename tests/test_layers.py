@@ -76,6 +76,8 @@ HEADLESS_RUNS = (
     ("log", "--db", "{db}"),
     ("backup", "--dir", "{tmp}/b", "--db", "{db}"),
     ("restore", "{backup}", "--yes", "--db", "{db}"),
+    ("month", "close", "2025-10", "--force", "--db", "{db}"),
+    ("month", "status", "--db", "{db}"),
     ("user", "add", "boss", "--name", "王主任", "--role", "admin", "--db", "{db}"),
     ("user", "list", "--user", "boss", "--db", "{db}"),
     ("settings", "idle-lock", "10", "--user", "boss", "--db", "{db}"),

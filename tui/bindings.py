@@ -130,6 +130,8 @@ TABLE: tuple[Key, ...] = (
     _k("review.sort", "s", "next_sort", "排序", "排序：级别 → 村 → 户 → 规则", "S"),
     _k("review.reaudit", "f5", "reaudit", "重新审核", "重新审核全部数据", "F5"),
     _k("review.export", "f8", "export", "导出问题清单", "导出问题清单（Excel）", "F8"),
+    _k("review.signoff", "f9", "sign_off", "审核签字", "审核签字：签认所选村上月的数据已审核（审核员、管理员）", "F9",
+       show=False),
     _k("review.back", "escape", "back", "返回", "返回", "Esc"),
     _k("select.previous", "left", "cycle(-1)", "上一项", "筛选栏：上一个选项", "←", show=False),
     _k("select.next", "right", "cycle(1)", "下一项", "筛选栏：下一个选项", "→", show=False),
@@ -138,6 +140,8 @@ TABLE: tuple[Key, ...] = (
     _k("units.open", "enter", "screen.open_row", "该村问题", "打开该村的问题清单（乡镇行：进入该乡镇各村）", "Enter"),
     _k("quality.fractions", "d", "toggle_fractions", "分子/分母", "切换显示分子/分母", "D"),
     _k("quality.refresh", "f5", "refresh_quality", "刷新", "重新计算（重新审核请在问题清单中按 F5）", "F5"),
+    _k("quality.close_month", "f9", "close_month", "封账", "封账：所选单位上月的报表上报后不再变动（审核员、管理员）",
+       "F9", show=False),
     _k("quality.back", "escape", "back", "返回", "返回", "Esc"),
     # --- accounts and login ----------------------------------------------------------------------------------
     _k("users.add", "insert", "add", "新建", "新建账号", "Ins"),

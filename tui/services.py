@@ -18,22 +18,30 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:
     from checks.model import Finding
     from checks.runner import AuditSummary
+    from exports.monthly import CloseResult
+    from store.months import ClosedMonth, MonthState, Signoff
 
 __all__ = [
     "Progress",
     "SaveResult",
     "audit_draft",
     "check_report",
+    "close_month",
     "confirm_warning",
     "export_errors",
     "export_households",
     "export_monthly",
     "export_sample",
     "import_sample_results",
+    "month_history",
+    "month_state",
     "quality_report",
     "reaudit",
+    "reopen_month",
     "run_audit",
     "save_and_audit",
+    "sign_off_month",
+    "villages_not_signed",
 ]
 
 #: called with (done, total) as a long job goes (possibly from a worker thread)
@@ -185,3 +193,55 @@ async def export_households(
 
     households, persons = await write_households(Path(out), operator=operator, unit=unit, progress=progress)
     return f"已导出 {households} 户 {persons} 人到 {out}。"
+
+
+async def close_month(
+    month: str, operator: str, unit: str = "", *, force: bool = False, today: dt.date | None = None,
+    progress: Progress | None = None,
+) -> CloseResult:  # fmt: skip
+    """Close a unit's month (封账), keeping its returns; refused while villages have no sign-off unless `force`."""
+    from exports.monthly import close_monthly
+
+    return await close_monthly(month, unit, operator=operator, force=force, today=today, progress=progress)
+
+
+async def reopen_month(month: str, unit: str, reason: str, operator: str) -> ClosedMonth:
+    """Reopen a unit's closed month with a reason (admins; logged)."""
+    from exports.request import parse_month, resolve_unit
+    from store import months
+
+    period = parse_month(month)
+    scope = await resolve_unit(unit)
+    return await months.reopen_month(scope.code, period.text, reason, operator)
+
+
+async def sign_off_month(month: str, village: str, operator: str, real_name: str = "") -> Signoff:
+    """A reviewer signs off a village's month (审核签字), recording the open errors at that time."""
+    from exports.request import parse_month
+    from store import months
+
+    period = parse_month(month)
+    return await months.sign_off(village.strip(), period.text, operator, real_name or operator)
+
+
+async def month_history(unit: str = "") -> list[ClosedMonth]:
+    """Every close of the unit's months (current and reopened), newest month first."""
+    from exports.request import resolve_unit
+    from store import months
+
+    return await months.history((await resolve_unit(unit)).code)
+
+
+async def month_state(unit_code: str, month: str | None = None, today: dt.date | None = None) -> MonthState:
+    """The state of a unit's reporting month (default: the previous month) for the tree and the quality panel."""
+    from store import months
+    from store.domain.months import reporting_month
+
+    return await months.month_state(unit_code, month or reporting_month(today or dt.date.today()))
+
+
+async def villages_not_signed(unit_code: str, month: str) -> list[tuple[str, str]]:
+    """(code, name) of the unit's villages without a sign-off of the month."""
+    from store import months
+
+    return await months.villages_not_signed(unit_code, month)

@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 
-from tui.cli import audit, data, maintenance, reports
+from tui.cli import audit, data, maintenance, month, reports
 from tui.cli.accounts import cmd_passwd, cmd_settings, cmd_user
 from tui.cli.args import build_parser
 from tui.cli.errors import (
@@ -57,6 +57,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], Awaitable[int]]] = {
     "log": maintenance.cmd_log,
     "backup": maintenance.cmd_backup,
     "restore": maintenance.cmd_restore,
+    "month": month.cmd_month,
 }
 
 

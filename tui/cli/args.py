@@ -210,6 +210,22 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("--dir", type=folder_arg, default=None, help="恢复前自动备份的存放目录")
     restore.add_argument("--yes", action="store_true", help="不再询问，直接恢复")
 
+    month = sub.add_parser("month", parents=[common], help="月报封账、重新打开、封账状态、审核签字")
+    month_sub = month.add_subparsers(dest="month_action", parser_class=_Parser, required=True)
+    close = month_sub.add_parser("close", parents=[common], help="封账（审核员、管理员）：保存本月报表，以后不再变动")
+    close.add_argument("month", help="月份 YYYY-MM")
+    close.add_argument("--unit", default="", help="乡镇或村代码（默认全部）")
+    close.add_argument("--force", action="store_true", help="有村没有审核签字也封账")
+    reopen = month_sub.add_parser("reopen", parents=[common], help="重新打开已封账的月份（管理员，须写理由）")
+    reopen.add_argument("month", help="月份 YYYY-MM")
+    reopen.add_argument("--unit", default="", help="封账时的单位代码（默认全部）")
+    reopen.add_argument("--reason", required=True, help="重新打开的理由（记入操作日志）")
+    status = month_sub.add_parser("status", parents=[common], help="各单位各月的封账状态")
+    status.add_argument("--unit", default="", help="只看该单位")
+    signoff = month_sub.add_parser("signoff", parents=[common], help="审核签字（审核员、管理员，按村）")
+    signoff.add_argument("month", help="月份 YYYY-MM")
+    signoff.add_argument("--unit", required=True, help="村代码")
+
     log = sub.add_parser("log", parents=[common], help="查看操作日志")
     log.add_argument("--limit", type=bounded(1, MAX_COUNT, "条数 "), default=50, help="显示最近多少条（默认 50）")
     log.add_argument(

@@ -201,13 +201,25 @@ class BrowseScreen(Jobs, Screen[None]):
     @on(Tree.NodeHighlighted)
     def _highlighted(self, event: Tree.NodeHighlighted[Node]) -> None:
         names = []
+        unit = ""  # the nearest unit above (or at) the cursor: its reporting month's state follows the path
         node: TreeNode[Node] | None = event.node
         while node is not None and not node.is_root:
             if node.data is not None and node.data.kind in (UNIT, GROUP):
                 names.append(node.data.name)
+            if node.data is not None and node.data.kind == UNIT and not unit:
+                unit = node.data.code
             node = node.parent
         self.query_one("#crumb", Static).update(Text("人口信息  " + " › ".join(reversed(names)), no_wrap=True,
                                                      overflow="ellipsis"))  # fmt: skip
+        if unit:
+            self.run_job(self._month_state(unit), group="month-state", exclusive=True)
+
+    async def _month_state(self, unit: str) -> None:
+        """Show the state of the unit's reporting month in the tree's title (``户 〔10月已封账〕``)."""
+        from tui import services
+
+        state = await services.month_state(unit)
+        self.query_one(HouseholdTree).border_title = f"户 〔{state.compact}〕"
 
     @on(Tree.NodeSelected)
     def _selected(self, event: Tree.NodeSelected[Node]) -> None:

@@ -110,7 +110,8 @@ class QualityScreen(Jobs, Screen[None]):
 数据质量：各村（或各乡镇）和合计的质量指标，取自最近一次逻辑审核。
 绿色达标，黄色与标准相差不到 5 个百分点，红色未达标（✗）；
 “—”表示无法计算（如尚无抽查结果）。
-↑ ↓ 选择一行；下方列出该单位“先改这些”的规则及全部改正后可提高的分数。"""
+↑ ↓ 选择一行；下方列出该单位“先改这些”的规则及全部改正后可提高的分数。
+F9 封账：所选单位上月的报表上报后封存，以后的修改计入补报（审核员、管理员）。"""
 
     KEY_SCOPES = ("quality", "units")
     BINDINGS = bindings("quality")
@@ -137,6 +138,8 @@ class QualityScreen(Jobs, Screen[None]):
         self.show_fractions = False
         self.as_of: dt.date | None = None
         self._rule_counts: dict[str, dict[str, int]] = {}
+        #: the state of the unit's reporting month (``10月已封账``)
+        self.month_text = ""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="quality-title"):
@@ -176,6 +179,11 @@ class QualityScreen(Jobs, Screen[None]):
         self.as_of = await fv.audit_date()
         self._rule_counts = {}
         self.unit, self.rows = children_of(units, self.unit_code)
+        self.month_text = ""
+        if self.unit is not None:
+            from tui import services
+
+            self.month_text = (await services.month_state(self.unit.unit_code)).short
         self._show()
 
     def _show(self) -> None:
@@ -192,8 +200,9 @@ class QualityScreen(Jobs, Screen[None]):
         self.query_one("#q-left", Static).update(Text(f"数据质量  {unit.unit_name}  {when}{note}"))
         score = unit.values.get("score")
         verdict = "达标" if unit.passed else "未达标"
+        state = f"  {self.month_text}  " if self.month_text else ""
         self.query_one("#q-right", Static).update(
-            Text(f"得分 {score:.1f}  {verdict}" if score is not None else verdict)
+            Text(f"{state}得分 {score:.1f}  {verdict}" if score is not None else f"{state}{verdict}")
         )
         rows = self.rows if self.rows != [unit] else []
         for row in rows:
@@ -304,6 +313,47 @@ class QualityScreen(Jobs, Screen[None]):
 
     def action_refresh_quality(self) -> None:
         self._load()
+
+    # --- closing the reporting month (封账) ------------------------------------------------------------
+
+    def action_close_month(self) -> None:
+        unit = self.selected
+        if unit is not None:
+            self.run_job(self._prepare_close(unit.unit_code, unit.unit_name), exclusive=True, group="month")
+
+    async def _prepare_close(self, code: str, name: str) -> None:
+        """Check who may close and which villages have no sign-off, then ask (封账 cannot be taken back by a
+        reviewer: only an admin may reopen)."""
+        from store import access
+        from store.domain.months import reporting_month
+        from tui import services
+
+        actor = await access.actor_for(str(getattr(self.app, "username", "") or ""))
+        if not access.may(actor, access.Action.MONTH_CLOSE):
+            self.notify(access.refusal(actor, access.Action.MONTH_CLOSE), severity="warning")
+            return
+        month = reporting_month(dt.date.today())
+        unsigned = await services.villages_not_signed(code, month)
+        question = f"封账：{name} {month}？封账后该月报表不再变动，只有管理员可以重新打开。"
+        if unsigned:
+            names = "、".join(n for _, n in unsigned[:6]) + (f" 等 {len(unsigned)} 个村" if len(unsigned) > 6 else "")
+            question = f"{names} 还没有审核签字。\n仍然封账 {name} {month}？只有管理员可以重新打开。"
+
+        def answered(choice: str | None) -> None:
+            if choice == "y":
+                self.run_job(self._close(code, month, actor.username), exclusive=True, group="month")
+
+        from tui.screens.form_dialogs import ChoiceDialog
+
+        self.app.push_screen(ChoiceDialog(question, [("y", "封账"), ("n", "取消")]), answered)
+
+    async def _close(self, code: str, month: str, operator: str) -> None:
+        from tui import services
+
+        result = await services.close_month(month, operator, code, force=True)
+        self.month_text = (await services.month_state(self.unit.unit_code if self.unit else code)).short
+        self._show()
+        self.notify(f"已封账：{result.unit.name} {result.closed.month}")
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -188,7 +188,7 @@ class ReviewScreen(Jobs, Screen[None]):
 ↑ ↓ PgUp PgDn 移动，越过本页末行自动翻页（每页最多 200 条）；Tab ⇧Tab 在
 筛选栏（村、规则、级别、状态）和列表间切换，Enter 展开选项列表。
 S 每按一次换一种排序；F5 的截止日期同上次审核；问题清单存到“文档”文件夹
-或当前目录。"""
+或当前目录。F9 审核签字：在“村”筛选栏选定村后，签认该村上月数据已审核。"""
 
     KEY_SCOPES = ("review", "findings", "select")
     BINDINGS = bindings("review")
@@ -480,6 +480,44 @@ S 每按一次换一种排序；F5 的截止日期同上次审核；问题清单
         self.last_export = out
         self.query_one("#review-status", Static).update(Text(text))
         self.notify(text, timeout=8)
+
+    # --- reviewer's sign-off (审核签字) of the village's reporting month ------------------------------------
+
+    def action_sign_off(self) -> None:
+        if self._idle():
+            self.run_job(self._prepare_sign_off(), exclusive=True, group="review-job")
+
+    async def _prepare_sign_off(self) -> None:
+        from store import access
+        from store.domain.months import reporting_month
+        from tui.screens.form_dialogs import ChoiceDialog
+
+        village = self.scope
+        if len(village) != 12:
+            self.notify("审核签字按村进行：请先在“村”筛选栏选择一个村。", severity="warning")
+            return
+        actor = await access.actor_for(str(getattr(self.app, "username", "") or ""))
+        if not access.may(actor, access.Action.MONTH_SIGNOFF):
+            self.notify(access.refusal(actor, access.Action.MONTH_SIGNOFF), severity="warning")
+            return
+        month = reporting_month(dt.date.today())
+        name = await fv.unit_name(village)
+        errors = self.counts.errors
+        tail = f"（尚有未处理的错误 {errors} 条）" if errors else ""
+        question = f"审核签字：{name} {month} 的数据已审核{tail}？"
+
+        def answered(choice: str | None) -> None:
+            if choice == "y":
+                self.run_job(self._sign_off(village, month, actor.username, actor.real_name), exclusive=True,
+                             group="review-job")  # fmt: skip
+
+        self.app.push_screen(ChoiceDialog(question, [("y", "签字"), ("n", "取消")]), answered)
+
+    async def _sign_off(self, village: str, month: str, username: str, real_name: str) -> None:
+        from tui import services
+
+        signed = await services.sign_off_month(month, village, username, real_name)
+        self.notify(f"已签字：{month} {signed.line}")
 
     def action_back(self) -> None:
         self.dismiss(None)
