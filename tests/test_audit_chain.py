@@ -313,6 +313,25 @@ async def test_carry_over_keeps_the_entries_written_after_the_backup(tmp_path: P
     assert renkou("log", "--verify", "--db", str(restored)).returncode == 0
 
 
+async def test_restore_command_keeps_later_entries_and_logs_itself(tmp_path: Path) -> None:
+    live = tmp_path / "live.sqlite3"
+    async with db.database(live):
+        await fill(3)
+    made = renkou("backup", "--db", str(live), "--dir", str(tmp_path / "backups"))
+    assert made.returncode == 0, made.stderr
+    (copy,) = [p for p in (tmp_path / "backups").iterdir() if p.suffix == ".sqlite3"]
+    async with db.database(live, create=False):
+        await fill(2, start=10)  # after the backup: "t10", "t11"
+    done = renkou("restore", str(copy), "--yes", "--db", str(live))
+    assert done.returncode == 0, done.stderr
+    async with db.database(live, create=False):
+        targets = [r[0] for r in await db.fetch("SELECT target FROM audit_log ORDER BY id")]
+        actions = [r[0] for r in await db.fetch("SELECT action FROM audit_log ORDER BY id")]
+    assert "t10" in targets and "t11" in targets
+    assert actions[-1] == "restore" and "restore.log" in actions
+    assert renkou("log", "--verify", "--db", str(live)).returncode == 0
+
+
 async def test_carry_over_from_an_unrelated_log_takes_the_later_entries(tmp_path: Path) -> None:
     other, restored = tmp_path / "other.sqlite3", tmp_path / "restored.sqlite3"
     async with db.database(restored):

@@ -88,7 +88,7 @@ async def open_current(database: Path) -> None:
 
 async def cmd_restore(args: argparse.Namespace) -> int:
     """Restore a checked backup over the database, after asking and after backing up the current data."""
-    from store import backup, db, users
+    from store import audit, backup, db, users
     from store.access import Action
     from store.audit import log_action
 
@@ -104,7 +104,6 @@ async def cmd_restore(args: argparse.Namespace) -> int:
             saved = await asyncio.to_thread(
                 backup.create_backup, database, args.dir or backup.default_folder(database), label="before-restore"
             )
-            await log_action(operator, "backup", str(saved.path), "恢复前自动备份")
         finally:
             await db.close_db()
         print(f"当前数据已备份到 {saved.path}。")
@@ -115,7 +114,11 @@ async def cmd_restore(args: argparse.Namespace) -> int:
     )
     try:
         async with db.database(database, create=False):  # migrates an older backup to the current schema
-            await log_action(operator or users.os_user(), "restore", str(args.file), f"结构版本 {version}")
+            who = operator or users.os_user()
+            if saved is not None:  # the log entries written after the backup stay, re-chained after it
+                await audit.carry_over(saved.path, operator=who)
+                await log_action(who, "backup", str(saved.path), "恢复前自动备份")
+            await log_action(who, "restore", str(args.file), f"结构版本 {version}")
     except Exception as exc:
         raise CliError(upgrade_failure(exc, args.file, saved.path if saved else None)) from exc
     print(f"已从 {args.file} 恢复数据库 {database}（备份已通过完整性检查）。")
