@@ -28,7 +28,7 @@ from store.domain import marriage as marital
 from store.domain.change_kinds import CHANGE_KINDS, NEW_MEMBER_KINDS
 from store.domain.dates import to_date
 from store.domain.families import householder, next_child_order, woman_of_household
-from store.errors import StoreError
+from store.errors import ConflictError, StoreError
 from store.records import load_households
 from store.regions import region_name
 
@@ -54,6 +54,7 @@ __all__ = [
     "open_pregnancy",
     "resolve_spouse",
     "save_change",
+    "save_moving",
     "unit_name",
     "unused_key",
     "woman_of_household",
@@ -304,7 +305,8 @@ def move_in(record: Record, fields: Fields, *, today: dt.date | None = None,
 
 def _link_outside_spouse(record: Record, person: Record) -> None:
     """A member whose outside spouse (配偶不在本户) has the ID number of `person`, who moves in: linked both
-    ways; a newcomer keyed 未婚 takes the partner's marital facts."""
+    ways; a newcomer keyed 未婚 is 21 初婚 on the day of this marriage (the partner's 再婚/复婚 date, else the
+    partner's 初婚日期): the clerk corrects it in the person form when the newcomer was married before."""
     number = (person.get("id_number") or "").upper()
     if not number:
         return
@@ -313,9 +315,9 @@ def _link_outside_spouse(record: Record, person: Record) -> None:
         return
     families.link_spouse(record, partner, person["key"])  # type: ignore[arg-type]
     if (person.get("marital_status") or "10") in ("10", "90"):
-        person["marital_status"] = partner.get("marital_status")
-        person["first_marriage_date"] = partner.get("first_marriage_date")
-        person["marriage_change_date"] = partner.get("marriage_change_date")
+        married = partner.get("marriage_change_date") if partner.get("marital_status") in ("22", "23") else None
+        person["marital_status"], person["marriage_change_date"] = "21", None
+        person["first_marriage_date"] = married or partner.get("first_marriage_date")
 
 
 def marriage(record: Record, fields: Fields, *, today: dt.date | None = None) -> Record:
@@ -658,15 +660,16 @@ async def save_change(kind: str, household_code: str, fields: Fields, *, operato
         raise StoreError("配偶不在本库的其他户，无法迁入本户；请填写配偶身份证号查找，或不选迁入。")
     # both households of a marriage (or its end) are stored together or not at all; a spouse moving in is
     # written with this household first, then taken off the other
-    joined = kind == "marriage" and bool(fields.get("join")) and partner_record is not None
-    async with in_transaction() as client:
+    if kind == "marriage" and fields.get("join") and partner_record is not None:
+        date = as_date(fields.get("date"), "结婚日期")
+        assert date is not None
+        same = partner_record["household"]["code"][:12] == household_code[:12]  # within the village: no 迁入
+        moved = [("transfer", date, str(fields["spouse"]), household_code)] if same else []
+        stored, *others = await save_moving([changed], [partner_record], operator=operator, events_=moved)
+    else:
         stored, *others = await save_households(
             [changed, *([partner_record] if partner_record is not None else [])], operator=operator
         )
-        if joined and find_member(stored, fields["spouse"]).get("moved_in") is None:  # within the village
-            date = as_date(fields.get("date"), "结婚日期")
-            assert date is not None
-            await events.record_event("transfer", date, str(fields["spouse"]), household_code, operator, client)
     if kind in NEW_MEMBER_KINDS:
         key = incoming["key"] if incoming is not None else fields["key"]
     else:
@@ -747,6 +750,29 @@ async def _load_person(key: str, target_code: str) -> Record:
     person = find_member((await load_households([str(code)]))[str(code)], key)
     person["_from_household"] = str(code)
     return person
+
+
+async def save_moving(first: list[Record], then: list[Record], *, operator: str,
+                      events_: list[tuple[str, dt.date, str, str]] = ()) -> list[Record]:  # type: ignore[assignment]  # fmt: skip
+    """Save households between which persons move, in one transaction: `first` (where they arrive), then
+    `then` (where they left; their versions are checked before anything is written, then taken from the first
+    write, which moved the persons out of them), then the change events no record fact shows."""
+    from store.service import save_households
+
+    async with in_transaction() as client:
+        for record in then:
+            code = record["household"]["code"]
+            version = await db.scalar("SELECT version FROM household WHERE code = ?", [code], client)
+            if version is not None and record.get("_version") != version:
+                raise ConflictError(f"户 {code} 刚被其他人修改，没有保存。请重新打开后再办理。")
+        stored = await save_households(first, operator=operator)
+        for record in then:
+            code = record["household"]["code"]
+            record["_version"] = await db.scalar("SELECT version FROM household WHERE code = ?", [code], client)
+        stored += await save_households(then, operator=operator) if then else []
+        for kind, date, key, code in events_:
+            await events.record_event(kind, date, key, code, operator, client)
+    return stored
 
 
 async def unit_name(code: str) -> str:

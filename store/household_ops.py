@@ -16,9 +16,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
-from store import browse, changes, events
+from store import browse, changes
 from store.codes import HOUSEHOLDER, TABLES
 from store.domain import families
 from store.domain import households as moves
@@ -88,14 +86,9 @@ def _arrive(person: Record, source: str, target: str, date: dt.date, reason: str
 
 
 async def _save(records: list[Record], operator: str, extra: list[tuple[str, dt.date, str, str]]) -> list[Record]:
-    """Save the records and the change events the record diff cannot show (moves within a village), together."""
-    from store.service import save_households
-
-    async with in_transaction() as client:
-        stored = await save_households(records, operator=operator)
-        for kind, date, key, code in extra:
-            await events.record_event(kind, date, key, code, operator, client)
-    return stored
+    """Save the records (the first one where persons arrive, the others where they left) and the change
+    events the record diff cannot show (moves within a village), together (:func:`store.changes.save_moving`)."""
+    return await changes.save_moving(records[:1], records[1:], operator=operator, events_=extra)
 
 
 async def move_member(from_code: str, key: str, to_code: str, *, operator: str, date: Any = None,
@@ -117,8 +110,8 @@ async def move_member(from_code: str, key: str, to_code: str, *, operator: str, 
         raise StoreError(str(exc)) from None
     moves.close_if_empty(source, day)  # type: ignore[arg-type]
     extra = [] if moved_in else [("transfer", day, key, to_code)]
-    stored = await _save([source, target], operator, extra)
-    return HouseholdOp(stored, f"已将{person.get('name') or key}迁入户 {to_code}。", [key])
+    arrived, left = await _save([target, source], operator, extra)
+    return HouseholdOp([left, arrived], f"已将{person.get('name') or key}迁入户 {to_code}。", [key])
 
 
 async def remove_member(code: str, key: str, *, reason: str, operator: str, date: Any = None,
