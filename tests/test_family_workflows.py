@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import OptionList
+from textual.widgets import OptionList, Static
 
 from checks.engine import reaudit_households
 from exports.monthly_data import read_changes, read_counts
@@ -214,3 +214,150 @@ async def test_move_remove_change_householder_split_and_merge(loaded: db.DbTarge
     assert {"户间迁移", "分户", "并户", "迁出"} <= set(listed)
     errors = await _errors(ZHOU, ZHAO, new_code)
     assert not [e for e in errors if e.startswith(("HH01", "HH04", "HH05", "MAR6", "MAR7"))], errors
+
+
+# --- from the keyboard (Pilot, 80×24) ------------------------------------------------------------------
+
+
+def _app(target: db.DbTarget):
+    return make_app(target, "李敏")
+
+
+async def _entry(pilot: Pilot) -> ChangeEntryScreen:
+    await settle(pilot)
+    screen = ChangeEntryScreen(month="2026-10", unit_code="430426101201")
+    pilot.app.push_screen(screen)
+    await settle(pilot, lambda: pilot.app.screen is screen and screen.fields_ready())
+    return screen
+
+
+async def _pick(pilot: Pilot, screen: ChangeEntryScreen, kind: str, query: str, expected: str) -> None:
+    await pilot.press(kind, *query)
+    await settle(pilot, lambda: expected in shown(screen.query_one("#ce-hit")))
+    await pilot.press("enter")
+    await settle(pilot, lambda: screen.record is not None and screen.fields_ready())
+
+
+async def _line_saved(pilot: Pilot, screen: ChangeEntryScreen, count: int) -> None:
+    await settle(pilot, lambda: len(screen.batch) == count and screen.batch[-1].status != "保存中…")
+
+
+async def test_keyed_pregnancy_with_a_future_due_date_lands_in_the_report_month(example_db: db.DbTarget) -> None:
+    app = _app(example_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _entry(pilot)
+        await _pick(pilot, screen, "8", "cmh", "陈美华")
+        await pilot.press(*"20260820")  # LMP two months before the report month: no month warning
+        await settle(pilot, lambda: screen.fields["edd"].value_date is not None)  # type: ignore[attr-defined]
+        assert screen.fields["edd"].value_date == dt.date(2027, 5, 27)  # type: ignore[attr-defined]  # future
+        assert "不在本月报" not in shown(screen.query_one("#ce-message"))
+        assert screen.fields["reported"].value_date == dt.date(2026, 10, 31)  # type: ignore[attr-defined]
+        await pilot.press("enter", "enter")  # the suggested due date; the report date saves
+        await _line_saved(pilot, screen, 1)
+        woman = _member(await _record(ZHOU), "h12-2")
+        pregnancy = woman["woman"]["pregnancies"][-1]
+        assert (pregnancy["lmp"], pregnancy["edd"], pregnancy["reported"]) == (
+            dt.date(2026, 8, 20), dt.date(2027, 5, 27), dt.date(2026, 10, 31))  # fmt: skip
+        assert "2026-10-31" in shown(screen.query_one("#ce-batch").query(Static).first())
+        assert ("怀孕", "陈美华") in [(r.kind, r.name) for r in await read_changes("", Month(2026, 10), {})]
+        assert await _reported_in(Month(2026, 10)) == 1
+
+
+async def test_search_lists_only_who_fits_the_line(example_db: db.DbTarget) -> None:
+    app = _app(example_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _entry(pilot)
+        await pilot.press("8", *"周")  # 怀孕: of the 周 family only 陈美华's household and women 15–49
+        await settle(pilot, lambda: bool(screen.hits))
+        names = {h.name for h in screen.hits if h.person_key}
+        assert "周建军" not in names and "周浩然" not in names
+        await pilot.press("escape")
+
+
+async def test_keyed_marriage_moves_the_spouse_in(example_db: db.DbTarget) -> None:
+    app = _app(example_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        him = await _save("move_in", ZHAO, name="刘强", id_number=HIS_ID, sex="1", birth_date="1996-02-03",
+                          relation="93", date="2026-09-11", from_code="430421", reason="投亲")  # fmt: skip
+        her = await _save("move_in", ZHOU, name="孙丽", id_number=HER_ID, sex="2", birth_date="1995-03-04",
+                          relation="97", date="2026-09-12", from_code="430421", reason="投亲")  # fmt: skip
+        screen = await _entry(pilot)
+        await _pick(pilot, screen, "5", "lq", "刘强")
+        assert screen.fields["status"].code == "21"  # type: ignore[attr-defined]
+        await pilot.press("enter", *"20261006", "enter", *HER_ID)
+        await settle(pilot, lambda: screen.focused is screen.fields["spouse_place_code"])
+        await pilot.press("enter", "y", "enter")  # 迁入本户 Y: Enter on the last field saves
+        await _line_saved(pilot, screen, 1)
+        zhao = await _record(ZHAO)
+        wife = _member(zhao, her.person_key)
+        assert (wife["spouse"], wife["marital_status"]) == (him.person_key, "21")
+        assert her.person_key not in {p["key"] for p in (await _record(ZHOU))["members"]}
+        assert "MAR7" not in screen.batch[-1].status
+
+
+async def _form(pilot: Pilot, code: str) -> HouseholdForm:
+    await settle(pilot)
+    form = HouseholdForm(code, code[:12])
+    pilot.app.push_screen(form)
+    await settle(pilot, lambda: form.ready)
+    return form
+
+
+async def _select(pilot: Pilot, form: HouseholdForm, n: int) -> None:
+    """Highlight the n-th member (1…) of the member list."""
+    members = form.query_one("#members", OptionList)
+    members.focus()
+    members.highlighted = n - 1
+    await settle(pilot)
+
+
+async def _answer(pilot: Pilot, key: str, *typed: str) -> None:
+    await pilot.press(key)
+    await settle(pilot, lambda: isinstance(pilot.app.screen, OpDialog))
+    await pilot.press(*typed)
+    await settle(pilot, lambda: not isinstance(pilot.app.screen, OpDialog))
+
+
+async def test_household_form_moves_removes_and_changes_the_householder(example_db: db.DbTarget) -> None:
+    app = _app(example_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await _form(pilot, ZHOU)
+        mark = await _mark()
+        await _select(pilot, form, 3)  # 周欣怡 → 赵桂英户
+        await _answer(pilot, "f4", *ZHAO, "enter", *"20261004", "enter")
+        await settle(pilot, lambda: form.ready and len(form.record["members"]) == 3)
+        assert _member(await _record(ZHAO), "h12-3")["relation"] == "97"
+        await _select(pilot, form, 3)  # 周浩然 moves out of the area
+        await _answer(pilot, "f5", "enter", *"20261006", "enter", *"440300", "enter")
+        await settle(pilot, lambda: form.ready and _member(form.record, "h12-4")["cancel"] is not None)
+        assert _member(form.record, "h12-4")["cancel"]["to_code"] == "440300"
+        await _select(pilot, form, 2)  # 陈美华 becomes householder
+        await pilot.press("f6", "y")
+        await settle(pilot, lambda: form.ready and _member(form.record, "h12-2")["relation"] == "02")
+        assert _member(form.record, "h12-1")["relation"] == "11"
+        kinds = [(kind, key) for kind, _, key, _ in await _events(mark)]
+        assert kinds == [("transfer", "h12-3"), ("move_out", "h12-4"), ("householder", "h12-2")]
+        assert not [e for e in await _errors(ZHOU, ZHAO) if e.startswith(("HH01", "HH04"))]
+
+
+async def test_household_form_splits_and_merges(example_db: db.DbTarget) -> None:
+    app = _app(example_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await _form(pilot, ZHOU)
+        mark = await _mark()
+        await _select(pilot, form, 3)  # 周欣怡 and 周浩然 leave for a household of their own, she its head
+        await _answer(pilot, "f7", "end", " ", "4", "enter", "enter", "enter", "enter")  # 户主 stays: no new one
+        await settle(pilot, lambda: form.ready and len(form.record["members"]) == 2)
+        new_code = "430426101201010013"
+        split = await _record(new_code)
+        assert {p["key"]: p["relation"] for p in split["members"]} == {"h12-3": "02", "h12-4": "73"}
+        form.dismiss()
+        await settle(pilot)
+        other = await _form(pilot, new_code)  # that household merges back
+        await _answer(pilot, "f8", *ZHOU, "enter", "enter")
+        await settle(pilot, lambda: other.ready and other.record["household"]["status"] == "closed")
+        relations = {p["key"]: p["relation"] for p in (await _record(ZHOU))["members"]}
+        assert relations == {"h12-1": "02", "h12-2": "12", "h12-3": "32", "h12-4": "22"}
+        kinds = [(kind, key) for kind, _, key, _ in await _events(mark)]
+        assert kinds == [("split", "h12-3"), ("split", "h12-4"), ("merge", "h12-3"), ("merge", "h12-4")]
+        assert not [e for e in await _errors(ZHOU, new_code) if e.startswith(("HH01", "HH05"))]
