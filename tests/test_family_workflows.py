@@ -361,3 +361,16 @@ async def test_household_form_splits_and_merges(example_db: db.DbTarget) -> None
         kinds = [(kind, key) for kind, _, key, _ in await _events(mark)]
         assert kinds == [("split", "h12-3"), ("split", "h12-4"), ("merge", "h12-3"), ("merge", "h12-4")]
         assert not [e for e in await _errors(ZHOU, new_code) if e.startswith(("HH01", "HH05"))]
+
+
+async def test_only_the_event_date_is_checked_against_the_report_month(example_db: db.DbTarget) -> None:
+    app = _app(example_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _entry(pilot)
+        await _pick(pilot, screen, "3", "zgy", "赵桂英")  # 迁入 into her household
+        await pilot.press(*"刘强", "enter", "enter", "1", *"19960203")  # name, no ID, sex, birth date
+        await settle(pilot, lambda: screen.fields["birth_date"].value_date is not None)  # type: ignore[attr-defined]
+        assert "不在本月报" not in shown(screen.query_one("#ce-message"))  # a birth date is not the event
+        screen.fields["date"].focus()
+        await pilot.press(*"20260911")  # the move-in date is: September is not the October report
+        await settle(pilot, lambda: "不在本月报" in shown(screen.query_one("#ce-message")))
