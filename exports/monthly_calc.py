@@ -73,6 +73,8 @@ class PregnancyRow(NamedTuple):
     lmp: str | None
     outcome: str | None
     outcome_date: str | None
+    #: the day it was reported (else its LMP, older data): 本月怀孕 when in the month (`store.events.pregnancy_date`)
+    reported: str | None = None
 
 
 @dataclass
@@ -160,6 +162,9 @@ class MonthlyCounter:
         }
         self._operation_slot = {code: self._slots[CONTRACEPTION.key][h] for code, h in OPERATIONS.items()}
         self._outcome_slot = {code: self._slots[PREGNANCY.key][h] for code, h in OUTCOME_COLUMN.items()}
+        self._pregnancy_slot = {
+            h: self._slots[PREGNANCY.key][h] for h in ("本月怀孕", "女性初婚人数", "其中未达法定婚龄")
+        }
 
     def _rows(self, village: str) -> tuple[list[int], ...]:
         found = self._by_village.get(village)
@@ -300,15 +305,18 @@ class MonthlyCounter:
                 slot = self._outcome_slot.get(g.outcome or "")
                 if slot is not None:
                     pregnancy[slot] += 1
+            reported = g.reported or g.lmp
+            if reported is not None and first <= reported <= last:
+                pregnancy[self._pregnancy_slot["本月怀孕"]] += 1
         if pregnant and present_end:
             pregnancy[0] += 1
         married = p.first_marriage
         if p.sex == "2" and married is not None and first <= married <= last:
-            pregnancy[5] += 1
+            pregnancy[self._pregnancy_slot["女性初婚人数"]] += 1
             if p.birth is not None and p.birth > born_by(
                 dt.date.fromisoformat(married), self.legal_age(p.village, married)
             ):
-                pregnancy[6] += 1
+                pregnancy[self._pregnancy_slot["其中未达法定婚龄"]] += 1
 
 
 def count_month(

@@ -69,13 +69,15 @@ async def woman_facts(prefix: str, month: Month) -> WomanFacts:
         births[r[0]].append(ChildBirth(_iso(r[1]) or "", r[2], r[3], r[4]))
     pregnancies: dict[int, list[PregnancyRow]] = defaultdict(list)
     rows = await db.fetch(
-        "SELECT g.woman_id, g.lmp, g.outcome, g.outcome_date FROM pregnancy g JOIN person w ON w.id = g.woman_id "
+        "SELECT g.woman_id, g.lmp, g.outcome, g.outcome_date, g.reported FROM pregnancy g "
+        "JOIN person w ON w.id = g.woman_id "
         "WHERE ((g.lmp <= ? AND (g.outcome_date IS NULL OR g.outcome_date > ?)) "
-        "OR (g.outcome_date >= ? AND g.outcome_date <= ?))" + where,
-        [month.last, month.last, month.first, month.last, *params],
+        "OR (g.outcome_date >= ? AND g.outcome_date <= ?) OR (g.reported >= ? AND g.reported <= ?) "
+        "OR (g.reported IS NULL AND g.lmp >= ? AND g.lmp <= ?))" + where,
+        [month.last, month.last, month.first, month.last, month.first, month.last, month.first, month.last, *params],
     )
     for r in rows:
-        pregnancies[r[0]].append(PregnancyRow(_iso(r[1]), r[2], _iso(r[3])))
+        pregnancies[r[0]].append(PregnancyRow(_iso(r[1]), r[2], _iso(r[3]), _iso(r[4])))
     former: dict[int, list[tuple[str, str]]] = defaultdict(list)
     rows = await db.fetch(
         "SELECT h.woman_id, h.method, h.since FROM contraception_history h JOIN person w ON w.id = h.woman_id "

@@ -259,7 +259,9 @@ def expected_schema(version: int | None = None) -> dict[str, set[str]]:
 
 
 #: schema version → what it added: table → its new columns (an empty set: the whole table is new)
-ADDED_IN_VERSION: dict[int, dict[str, set[str]]] = {}
+ADDED_IN_VERSION: dict[int, dict[str, set[str]]] = {
+    3: {"pregnancy": {"reported"}, "person": {"cancel_to_code", "cancel_to_place"}},
+}
 
 
 def _supported_versions() -> range:

@@ -231,13 +231,14 @@ class BulkWriter:
                                           c.get("_record_version")))  # fmt: skip
                 woman = person.get("woman")
                 for seq, g in enumerate((woman or {}).get("pregnancies") or ()):
-                    pregnancies.append((pid, seq, g.get("lmp"), g.get("edd"), g.get("outcome"), g.get("outcome_date")))
+                    pregnancies.append((pid, seq, g.get("lmp"), g.get("edd"), g.get("outcome"), g.get("outcome_date"),
+                                        g.get("reported")))  # fmt: skip
         client = self.client
         await db.execute_many(_insert_sql("name_key", ("person_id", "initials")), name_keys, client)
         await db.execute_many(_insert_sql("benefit", ("person_id", "kind", "since")), benefits, client)
         columns = ("person_id", "rule", "fields_json", "reason", "confirmed_by", "confirmed_at", "record_version")
         await db.execute_many(_insert_sql("confirmation", columns), confirmations, client)
-        columns = ("woman_id", "seq", "lmp", "edd", "outcome", "outcome_date")
+        columns = ("woman_id", "seq", "lmp", "edd", "outcome", "outcome_date", "reported")
         await db.execute_many(_insert_sql("pregnancy", columns), pregnancies, client)
 
     def _initials(self, name: str | None) -> list[str]:

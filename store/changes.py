@@ -19,20 +19,25 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from store import db
-from store.codes import TABLES
+from tortoise.transactions import in_transaction
+
+from store import db, events
+from store.codes import HOUSEHOLDER, TABLES
 from store.domain import families, keys, people, surnames
+from store.domain import marriage as marital
 from store.domain.change_kinds import CHANGE_KINDS, NEW_MEMBER_KINDS
 from store.domain.dates import to_date
 from store.domain.families import householder, next_child_order, woman_of_household
-from store.errors import StoreError
+from store.errors import ConflictError, StoreError
 from store.records import load_households
+from store.regions import region_name
 
 Record = dict[str, Any]
 Fields = dict[str, Any]
 
 __all__ = [
     "CHANGES",
+    "EVENT_FIELD",
     "KINDS",
     "KIND_BY_KEY",
     "NEW_MEMBER_KINDS",
@@ -49,6 +54,7 @@ __all__ = [
     "open_pregnancy",
     "resolve_spouse",
     "save_change",
+    "save_moving",
     "unit_name",
     "unused_key",
     "woman_of_household",
@@ -147,10 +153,16 @@ def _new_member(record: Record, fields: Fields, *, today: dt.date | None) -> Rec
     assert born is not None
     _not_future(born, "出生日期", today)
     relation = _code(fields, "relation", "relation", "与户主关系")
+    status = _code(fields, "marital_status", "marital_status", "婚姻状况", default="10")
+    first = as_date(fields.get("first_marriage_date"), "初婚日期", required=False)
+    change = as_date(fields.get("marriage_change_date"), "婚姻变动日期", required=False)
+    problem = marital.marital_problem(status, first, change, born)
+    if problem:
+        raise StoreError(problem)
     inherited = {item: fields.get(item) for item in people.INHERITED}
     person = people.new_member(record, fields.get("key") or new_key(record), name=name, sex=sex, birth_date=born,
-                               id_number=_text(fields, "id_number"), relation=relation,
-                               marital_status=fields.get("marital_status") or "10", **inherited)  # fmt: skip
+                               id_number=_text(fields, "id_number"), relation=relation, marital_status=status,
+                               first_marriage_date=first, marriage_change_date=change, **inherited)  # fmt: skip
     person["residence_status"], person["mgmt"] = "1", "01"
     return person  # type: ignore[return-value]
 
@@ -223,7 +235,26 @@ def death(record: Record, fields: Fields, *, today: dt.date | None = None) -> Re
     _after_birth(person, date, "死亡日期")
     person["death_date"] = date
     person["cancel"] = {"reason": "01", "date": date}
+    _widow_partner(out, person, date)
+    if person.get("relation") == HOUSEHOLDER and families.active_members(out):
+        new_head = fields.get("new_head")
+        candidates = {p["key"] for p in families.head_candidates(out, person["key"])}
+        if not new_head:
+            raise StoreError("户主死亡，请选定新户主（新户主一项）。")
+        if new_head not in candidates:
+            raise StoreError(f"新户主 {new_head} 不是这一户在册的人员。")
+        families.set_householder(out, str(new_head))  # type: ignore[arg-type]
     return out
+
+
+def _widow_partner(record: Record, person: Record, date: dt.date) -> None:
+    """A death ends the marriage: the linked spouse in this household becomes 30 丧偶 on that date."""
+    partner = families.member(record, person.get("spouse"))  # type: ignore[arg-type]
+    if partner is None or partner.get("spouse") != person["key"]:
+        return
+    families.unlink_spouse(record, person)  # type: ignore[arg-type]
+    if partner.get("cancel") is None and (partner.get("marital_status") or "").startswith("2"):
+        partner["marital_status"], partner["marriage_change_date"] = "30", date
 
 
 def move_out(record: Record, fields: Fields, *, today: dt.date | None = None) -> Record:
@@ -235,7 +266,13 @@ def move_out(record: Record, fields: Fields, *, today: dt.date | None = None) ->
     assert date is not None
     _not_future(date, "迁出日期", today)
     _after_birth(person, date, "迁出日期")
-    person["cancel"] = {"reason": reason, "date": date}
+    to_code, to_place = _text(fields, "to_code"), _text(fields, "to_place")
+    if to_code is not None and not (to_code.isdigit() and len(to_code) == 6):
+        raise StoreError(f"迁往地代码应为 6 位县级区划代码：{to_code}")
+    if to_code is None and to_place is None and reason != "06":
+        raise StoreError("请填写迁往地（区划代码或地名）。")
+    to_place = to_place or (region_name(to_code) if to_code else None)
+    person["cancel"] = {"reason": reason, "date": date, "to_code": to_code, "to_place": to_place}
     return out
 
 
@@ -262,7 +299,25 @@ def move_in(record: Record, fields: Fields, *, today: dt.date | None = None,
     _after_birth(person, date, "迁入日期")
     person["moved_in"] = {"date": date, "from_code": from_code, "reason": _text(fields, "reason")}
     out["members"].append(person)
+    _link_outside_spouse(out, person)
     return out
+
+
+def _link_outside_spouse(record: Record, person: Record) -> None:
+    """A member whose outside spouse (配偶不在本户) has the ID number of `person`, who moves in: linked both
+    ways; a newcomer keyed 未婚 is 21 初婚 on the day of this marriage (the partner's 再婚/复婚 date, else the
+    partner's 初婚日期): the clerk corrects it in the person form when the newcomer was married before."""
+    number = (person.get("id_number") or "").upper()
+    if not number:
+        return
+    partner = families.outside_spouse_of(record, number)  # type: ignore[arg-type]
+    if partner is None or partner is person:
+        return
+    families.link_spouse(record, partner, person["key"])  # type: ignore[arg-type]
+    if (person.get("marital_status") or "10") in ("10", "90"):
+        married = partner.get("marriage_change_date") if partner.get("marital_status") in ("22", "23") else None
+        person["marital_status"], person["marriage_change_date"] = "21", None
+        person["first_marriage_date"] = married or partner.get("first_marriage_date")
 
 
 def marriage(record: Record, fields: Fields, *, today: dt.date | None = None) -> Record:
@@ -291,6 +346,9 @@ def marriage(record: Record, fields: Fields, *, today: dt.date | None = None) ->
         person["spouse"] = None
         person["spouse_external"] = {"name": _text(fields, "spouse_name"), "id_number": _text(fields, "spouse_id_number"),
                                      "registered_place_code": _text(fields, "spouse_place_code")}  # fmt: skip
+        place = person["spouse_external"]["registered_place_code"]
+        if place is not None and not (place.isdigit() and len(place) in (6, 9, 12)):
+            raise StoreError(f"配偶户籍地代码应为 6、9 或 12 位数字：{place}")
     return out
 
 
@@ -336,8 +394,16 @@ def _end_marriage(record: Record, fields: Fields, status: str, label: str, today
 
 
 def divorce(record: Record, fields: Fields, *, today: dt.date | None = None) -> Record:
-    """A divorce: status 40, change date, spouse link dropped (both ways in this household). Fields: person, date."""
-    return _end_marriage(record, fields, "40", "离婚", today)
+    """A divorce: status 40, change date, spouse link dropped (both ways in this household); the one who had
+    married into the householder's family is 99 非亲属 now (:func:`store.domain.families.relation_after_divorce`).
+    Fields: person, date."""
+    partner_key = find_member(record, fields.get("person")).get("spouse")
+    out = _end_marriage(record, fields, "40", "离婚", today)
+    for key in (fields.get("person"), partner_key):
+        member = families.member(out, key)  # type: ignore[arg-type]
+        if member is not None and member.get("relation") != HOUSEHOLDER:
+            member["relation"] = families.relation_after_divorce(member.get("relation"))
+    return out
 
 
 def widowed(record: Record, fields: Fields, *, today: dt.date | None = None) -> Record:
@@ -346,7 +412,8 @@ def widowed(record: Record, fields: Fields, *, today: dt.date | None = None) -> 
 
 
 def pregnancy(record: Record, fields: Fields, *, today: dt.date | None = None) -> Record:
-    """A new pregnancy. Fields: person, lmp, edd? (default LMP + 280 days)."""
+    """A new pregnancy. Fields: person, lmp, edd? (default LMP + 280 days; may be in the future), reported?
+    (the day it was reported, default today: the date of its 怀孕 change, `docs/spec/returns.md`)."""
     out = copy.deepcopy(record)
     person = _active(out, fields.get("person"))
     woman = _woman(person)
@@ -359,7 +426,12 @@ def pregnancy(record: Record, fields: Fields, *, today: dt.date | None = None) -
     edd = as_date(fields.get("edd"), "预产期", required=False) or lmp + dt.timedelta(days=280)
     if edd <= lmp:
         raise StoreError(f"预产期 {edd.isoformat()} 应晚于末次月经 {lmp.isoformat()}。")
-    woman["pregnancies"].append({"lmp": lmp, "edd": edd, "outcome": None, "outcome_date": None})
+    reported = as_date(fields.get("reported"), "报告日期", required=False) or today or dt.date.today()
+    _not_future(reported, "报告日期", today)
+    if reported < lmp:
+        raise StoreError(f"报告日期 {reported.isoformat()} 早于末次月经 {lmp.isoformat()}。")
+    woman["pregnancies"].append({"lmp": lmp, "edd": edd, "outcome": None, "outcome_date": None,
+                                 "reported": reported})  # fmt: skip
     return out
 
 
@@ -410,8 +482,8 @@ def _flow_block(fields: Fields, kind: str, date: dt.date, county: str) -> Record
         raise StoreError(f"请填写{label}的 6 位县级区划代码。")
     if place_code == county:  # FLW1: a move within the county is 人户分离, managed as 户籍人口
         raise StoreError(f"{label} {place_code} 在本县（区）内，不属于流动人口。县内人户分离按户籍人口管理。")
-    return {"type": kind, "since": date, "place_code": place_code, "place": _text(fields, "place"),
-            "reason": _text(fields, "reason")}  # fmt: skip
+    return {"type": kind, "since": date, "place_code": place_code,
+            "place": _text(fields, "place") or region_name(place_code), "reason": _text(fields, "reason")}  # fmt: skip
 
 
 def inflow(record: Record, fields: Fields, *, today: dt.date | None = None) -> Record:
@@ -503,10 +575,16 @@ class SavedChange:
         return [self.household_code, *(r["household"]["code"] for r in self.other_records)]
 
 
-def change_date(kind: str, fields: Fields) -> dt.date | None:
-    """The event date of a change line (birth date, LMP, or the date)."""
-    name = {"birth": "birth_date", "pregnancy": "lmp"}.get(kind, "date")
-    return as_date(fields.get(name) or fields.get("date"), "日期", required=False)
+#: the field holding a line's event date, where it is not ``date``
+EVENT_FIELD: dict[str, str] = {"birth": "birth_date", "pregnancy": "reported"}
+
+
+def change_date(kind: str, fields: Fields, today: dt.date | None = None) -> dt.date | None:
+    """The event date of a change line: the birth date, the day a pregnancy was reported (default today;
+    never its LMP), or the date."""
+    if kind == "pregnancy":
+        return as_date(fields.get("reported"), "报告日期", required=False) or today or dt.date.today()
+    return as_date(fields.get(EVENT_FIELD.get(kind, "date")), "日期", required=False)
 
 
 async def unused_key(record: Record) -> str:
@@ -562,7 +640,7 @@ async def save_change(kind: str, household_code: str, fields: Fields, *, operato
     if kind == "marriage":
         fields["spouse"] = await resolve_spouse(record, fields)
     partner_code = None
-    if kind in ("marriage", "divorce", "widowed"):
+    if kind in ("marriage", "divorce", "widowed", "death"):
         partner_key = (
             fields["spouse"] if kind == "marriage" else find_member(record, fields.get("person")).get("spouse")
         )
@@ -576,16 +654,50 @@ async def save_change(kind: str, household_code: str, fields: Fields, *, operato
     if partner_code:
         partner_record = (await load_households([str(partner_code)]))[str(partner_code)]
         partner_record = _partner_side(kind, partner_record, fields, find_member(record, fields["person"]), today)
-    # both households of a marriage (or its end) are stored together or not at all
-    stored, *others = await save_households(
-        [changed, *([partner_record] if partner_record is not None else [])], operator=operator
-    )
+        if kind == "marriage" and fields.get("join"):
+            _join_spouse(changed, partner_record, fields)
+    elif kind == "marriage" and fields.get("join"):
+        raise StoreError("配偶不在本库的其他户，无法迁入本户；请填写配偶身份证号查找，或不选迁入。")
+    # both households of a marriage (or its end) are stored together or not at all; a spouse moving in is
+    # written with this household first, then taken off the other
+    if kind == "marriage" and fields.get("join") and partner_record is not None:
+        date = as_date(fields.get("date"), "结婚日期")
+        assert date is not None
+        same = partner_record["household"]["code"][:12] == household_code[:12]  # within the village: no 迁入
+        moved = [("transfer", date, str(fields["spouse"]), household_code)] if same else []
+        stored, *others = await save_moving([changed], [partner_record], operator=operator, events_=moved)
+    else:
+        stored, *others = await save_households(
+            [changed, *([partner_record] if partner_record is not None else [])], operator=operator
+        )
     if kind in NEW_MEMBER_KINDS:
         key = incoming["key"] if incoming is not None else fields["key"]
     else:
         key = fields.get("person") or fields.get("mother")
     person = find_member(stored, key)
-    return SavedChange(kind, stored, person["key"], person.get("name") or "", change_date(kind, fields), others)
+    return SavedChange(kind, stored, person["key"], person.get("name") or "", change_date(kind, fields, today), others)
+
+
+def _join_spouse(record: Record, partner_record: Record, fields: Fields) -> None:
+    """A marriage with 配偶迁入本户: the spouse leaves the other household (closed when left empty; a
+    householder with others staying is refused) and joins `record` as 迁入 on the marriage date, related to
+    the householder through the person married (:func:`store.domain.families.relation_of_incoming_spouse`)."""
+    from store.domain import households as moves
+
+    date = as_date(fields.get("date"), "结婚日期")
+    assert date is not None
+    key = str(fields["spouse"])
+    try:
+        partner = moves.take_out(partner_record, key)  # type: ignore[arg-type]
+    except moves.MoveError as exc:
+        raise StoreError(f"配偶是其户的户主，请先在其户中更换户主再迁入。（{exc}）") from None
+    moves.close_if_empty(partner_record, date)  # type: ignore[arg-type]
+    person = find_member(record, fields["person"])
+    partner["relation"] = families.relation_of_incoming_spouse(record, person, partner.get("sex"))  # type: ignore[arg-type]
+    if not moves.same_village(partner_record["household"]["code"], record["household"]["code"]):
+        partner["moved_in"] = {"date": date, "from_code": partner_record["household"]["code"][:6], "reason": "婚迁"}
+    record["members"].append(partner)
+    families.link_spouse(record, person, key)  # type: ignore[arg-type]
 
 
 def _partner_side(kind: str, record: Record, fields: Fields, person: Record, today: dt.date | None) -> Record:
@@ -601,7 +713,12 @@ def _partner_side(kind: str, record: Record, fields: Fields, person: Record, tod
         return out
     out = copy.deepcopy(record)
     partner = find_member(out, partner_key)
-    if partner.get("spouse") == person["key"]:
+    if kind == "death" and partner.get("spouse") == person["key"]:
+        families.unlink_spouse(out, partner)  # type: ignore[arg-type]
+        if partner.get("cancel") is None and (partner.get("marital_status") or "").startswith("2"):
+            partner["marital_status"] = "30"
+            partner["marriage_change_date"] = as_date(fields.get("date"), "死亡日期")
+    elif partner.get("spouse") == person["key"]:
         families.unlink_spouse(out, partner)  # type: ignore[arg-type]
         if kind == "divorce" and partner.get("cancel") is None:
             partner["marital_status"] = "40"
@@ -633,6 +750,29 @@ async def _load_person(key: str, target_code: str) -> Record:
     person = find_member((await load_households([str(code)]))[str(code)], key)
     person["_from_household"] = str(code)
     return person
+
+
+async def save_moving(first: list[Record], then: list[Record], *, operator: str,
+                      events_: list[tuple[str, dt.date, str, str]] = ()) -> list[Record]:  # type: ignore[assignment]  # fmt: skip
+    """Save households between which persons move, in one transaction: `first` (where they arrive), then
+    `then` (where they left; their versions are checked before anything is written, then taken from the first
+    write, which moved the persons out of them), then the change events no record fact shows."""
+    from store.service import save_households
+
+    async with in_transaction() as client:
+        for record in then:
+            code = record["household"]["code"]
+            version = await db.scalar("SELECT version FROM household WHERE code = ?", [code], client)
+            if version is not None and record.get("_version") != version:
+                raise ConflictError(f"户 {code} 刚被其他人修改，没有保存。请重新打开后再办理。")
+        stored = await save_households(first, operator=operator)
+        for record in then:
+            code = record["household"]["code"]
+            record["_version"] = await db.scalar("SELECT version FROM household WHERE code = ?", [code], client)
+        stored += await save_households(then, operator=operator) if then else []
+        for kind, date, key, code in events_:
+            await events.record_event(kind, date, key, code, operator, client)
+    return stored
 
 
 async def unit_name(code: str) -> str:

@@ -36,6 +36,12 @@ _CHANGE_KIND = {"22": "remarriage", "23": "reunion", "30": "widowed", "40": "div
 Fact = tuple[str, dt.date]
 
 
+def pregnancy_date(pregnancy: dict[str, Any]) -> dt.date | None:
+    """The date of a pregnancy's 怀孕 change: the day it was reported (`docs/spec/returns.md`, 变更清单), the
+    LMP only for a pregnancy recorded without a report date (older data)."""
+    return pregnancy.get("reported") or pregnancy.get("lmp")
+
+
 def facts(person: dict[str, Any] | None) -> set[Fact]:
     """The dated facts of a person record as (event kind, date) pairs."""
     if person is None:
@@ -63,7 +69,7 @@ def facts(person: dict[str, Any] | None) -> set[Fact]:
     woman = person.get("woman")
     if woman is not None:
         for pregnancy in woman.get("pregnancies") or ():
-            add("pregnancy", pregnancy.get("lmp"))
+            add("pregnancy", pregnancy_date(pregnancy))
             add("outcome", pregnancy.get("outcome_date"))
         contraception = woman.get("contraception")
         if contraception is not None:
@@ -113,3 +119,21 @@ def derive_lines(old: dict[str, Any] | None, new: dict[str, Any], in_closed: Cal
         if (kind, date) not in seen and in_closed(date):
             lines.append((kind, date, False))  # e.g. a birth date moved: derive_events lists births of new records
     return lines
+
+
+#: events of household workflows that no record fact shows (a move within a village keeps the person's facts)
+EVENT_LABELS.update({"transfer": "户间迁移", "split": "分户", "merge": "并户", "householder": "变更户主"})
+
+
+async def record_event(kind: str, date: dt.date, person_key: str, household_code: str, operator: str,
+                       client: Any = None) -> None:  # fmt: skip
+    """Write one change event of a household workflow (inside the caller's transaction)."""
+    from store import db
+
+    now = dt.datetime.now().replace(microsecond=0)
+    await db.execute(
+        "INSERT INTO change_event (kind, event_date, person_id, household_code, entered_at, operator, source) "
+        "SELECT ?, ?, id, ?, ?, ?, 'app' FROM person WHERE key = ?",
+        [kind, date, household_code, now, operator, person_key],
+        client,
+    )

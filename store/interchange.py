@@ -82,7 +82,12 @@ _SUB_SHAPES: dict[str, tuple[tuple[str, str, str | None], ...]] = {
         ("reason", "text", None),
     ),
     "moved_in": (("date", "date", None), ("from_code", "text", None), ("reason", "text", None)),
-    "cancel": (("reason", "code", "cancel_reason"), ("date", "date", None)),
+    "cancel": (
+        ("reason", "code", "cancel_reason"),
+        ("date", "date", None),
+        ("to_code", "text", None),
+        ("to_place", "text", None),
+    ),
     "benefit": (("kind", "code", "benefit_kind"), ("since", "int", None)),
     "confirmation": (
         ("rule", "text", None),
@@ -112,6 +117,7 @@ _SUB_SHAPES: dict[str, tuple[tuple[str, str, str | None], ...]] = {
         ("edd", "date", None),
         ("outcome", "code", "pregnancy_outcome"),
         ("outcome_date", "date", None),
+        ("reported", "date", None),
     ),
     "certificate": (("number", "text", None), ("date", "date", None)),
 }
@@ -169,6 +175,7 @@ _TEXT_LIMITS: dict[tuple[str, str], int] = {
     ("child", "name"): 60, ("certificate", "number"): 40, ("household", "address"): 200, ("household", "phone"): 40,
     ("confirmation", "reason"): 500, ("spouse_external", "registered_place_code"): 12,
     ("person", "registered_place_code"): 12, ("flow", "place_code"): 6, ("moved_in", "from_code"): 6,
+    ("cancel", "to_code"): 6, ("cancel", "to_place"): 100,
 }  # fmt: skip
 #: Text items holding an ID number: normalised (half-width, no spaces, upper-case X) on the way in.
 _ID_ITEMS = frozenset({("person", "id_number"), ("spouse_external", "id_number")})
@@ -186,7 +193,7 @@ _LIST_LIMIT = 50
 #: Place codes: digits of these lengths.
 _PLACE_CODES: dict[tuple[str, str], tuple[int, ...]] = {
     ("person", "registered_place_code"): (6, 9, 12), ("spouse_external", "registered_place_code"): (6, 9, 12),
-    ("flow", "place_code"): (6,), ("moved_in", "from_code"): (6,),
+    ("flow", "place_code"): (6,), ("moved_in", "from_code"): (6,), ("cancel", "to_code"): (6,),
 }  # fmt: skip
 
 #: Text items with only a length limit (their fast path).

@@ -15,7 +15,7 @@ from tortoise import fields
 from tortoise.fields.db_defaults import SqlDefault
 from tortoise.models import Model
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 class Setting(Model):
@@ -113,6 +113,8 @@ class Person(Model):
     death_date = fields.DateField(null=True)
     cancel_reason = fields.CharField(max_length=2, null=True)
     cancel_date = fields.DateField(null=True)
+    cancel_to_code = fields.CharField(max_length=6, null=True)  # a move-out's destination county (schema 3)
+    cancel_to_place = fields.CharField(max_length=100, null=True)
     has_woman_record = fields.BooleanField(default=False, db_default=False)
     contraception_method = fields.CharField(max_length=2, null=True)
     contraception_since = fields.DateField(null=True)
@@ -176,6 +178,7 @@ class Pregnancy(Model):
     edd = fields.DateField(null=True)
     outcome = fields.CharField(max_length=1, null=True)
     outcome_date = fields.DateField(null=True)
+    reported = fields.DateField(null=True)  # the day the pregnancy was reported (schema 3; dates its change event)
 
     class Meta:
         table = "pregnancy"

@@ -20,7 +20,7 @@ PERSON_COLUMNS = (
     "first_marriage_date", "marriage_change_date", "spouse_ext_name", "spouse_ext_id_number",
     "spouse_ext_place_code", "residence_status", "mgmt", "registered_place_code", "flow_type", "flow_since",
     "flow_place_code", "flow_place", "flow_reason", "moved_in_date", "moved_in_from_code", "moved_in_reason",
-    "death_date", "cancel_reason", "cancel_date", "has_woman_record", "contraception_method",
+    "death_date", "cancel_reason", "cancel_date", "cancel_to_code", "cancel_to_place", "has_woman_record", "contraception_method",
     "contraception_since", "contraception_failure", "only_child_cert_number", "only_child_cert_date",
 )  # fmt: skip
 
@@ -48,7 +48,8 @@ def person_values(person: dict[str, Any], household_code: str, seq: int) -> tupl
         person.get("residence_status"), person.get("mgmt"), person.get("registered_place_code"),
         _get(flow, "type"), _get(flow, "since"), _get(flow, "place_code"), _get(flow, "place"),
         _get(flow, "reason"), _get(moved, "date"), _get(moved, "from_code"), _get(moved, "reason"),
-        person.get("death_date"), _get(cancel, "reason"), _get(cancel, "date"), woman is not None,
+        person.get("death_date"), _get(cancel, "reason"), _get(cancel, "date"), _get(cancel, "to_code"),
+        _get(cancel, "to_place"), woman is not None,
         _get(contra, "method"), _get(contra, "since"), _get(contra, "failure"),
         _get(cert, "number"), _get(cert, "date"),
     )  # fmt: skip
@@ -91,7 +92,9 @@ def person_from_row(row: Any) -> dict[str, Any]:
         "moved_in": _block(date=row["moved_in_date"], from_code=row["moved_in_from_code"],
                            reason=row["moved_in_reason"]),
         "cancel": None if row["cancel_reason"] is None else {"reason": row["cancel_reason"],
-                                                            "date": row["cancel_date"]},
+                                                            "date": row["cancel_date"],
+                                                            "to_code": row["cancel_to_code"],
+                                                            "to_place": row["cancel_to_place"]},
         "benefits": [], "confirmations": [],
         "woman": None if not row["has_woman_record"] else {
             "children": [], "pregnancies": [],
@@ -153,7 +156,8 @@ async def _assemble(households: list[dict[str, Any]], where: str, params: Sequen
         woman = persons.get(row["woman_id"], {}).get("woman")
         if woman is not None:
             woman["pregnancies"].append({"lmp": row["lmp"], "edd": row["edd"], "outcome": row["outcome"],
-                                         "outcome_date": row["outcome_date"]})  # fmt: skip
+                                         "outcome_date": row["outcome_date"],
+                                         "reported": row["reported"]})  # fmt: skip
     sql = "SELECT b.* FROM benefit b JOIN person w ON w.id = b.person_id "
     for row in await db.fetch(sql + f"WHERE {hist_where} ORDER BY b.person_id, b.id", params):
         persons[row["person_id"]]["benefits"].append({"kind": row["kind"], "since": row["since"]})

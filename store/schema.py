@@ -98,8 +98,34 @@ async def _has_column(client: BaseDBAsyncClient, table: str, column: str) -> boo
     return any(row[1] == column for row in await sql.fetch(f"PRAGMA table_info({table})", (), client))
 
 
+#: columns added in schema version 5: a pregnancy's report date, a move-out's destination
+REPORTED_COLUMNS = (("pregnancy", "reported", "DATE"), ("person", "cancel_to_code", "VARCHAR(6)"),
+                    ("person", "cancel_to_place", "VARCHAR(100)"))  # fmt: skip
+
+
+async def _columns(client: BaseDBAsyncClient, table: str) -> set[str]:
+    if sql.dialect(client) == "postgres":
+        rows = await sql.fetch("SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+                               "AND table_name = ?", [table], client)  # fmt: skip
+        return {str(r[0]) for r in rows}
+    return {str(r[1]) for r in await sql.fetch(f"PRAGMA table_info({table})", [], client)}
+
+
+async def _v4_reported_and_destination(client: BaseDBAsyncClient) -> None:
+    """4 → 5: ``pregnancy.reported`` (the 怀孕 change is dated by it) and ``person.cancel_to_code`` /
+    ``cancel_to_place`` (where a 迁出 went). Self-contained: adds only the columns still missing."""
+    for table, column, kind in REPORTED_COLUMNS:
+        if column not in await _columns(client, table):
+            await client.execute_query(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
 #: version n → the step that upgrades a version-n database to n + 1.
-MIGRATIONS: dict[int, Migration] = {1: _v1_search_indexes, 2: _v2_audit_chain, 3: _v3_month_close}
+MIGRATIONS: dict[int, Migration] = {
+    1: _v1_search_indexes,
+    2: _v2_audit_chain,
+    3: _v3_month_close,
+    4: _v4_reported_and_destination,
+}
 
 _SQLITE_EXTRA = [
     "CREATE INDEX IF NOT EXISTS idx_person_household ON person (household_id)",

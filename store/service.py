@@ -48,6 +48,8 @@ async def _lock(code: str, keys: list[str], client: Any) -> None:
     if db.dialect(client) != "postgres":
         return
     await db.fetch("SELECT code FROM household WHERE code = ? FOR UPDATE", [code], client)
+    if not keys:  # a household left without members (its last ones moved away): nothing more to lock
+        return
     marks = ",".join("?" * len(keys))
     await db.fetch(f"SELECT id FROM person WHERE key IN ({marks}) ORDER BY id FOR UPDATE", keys, client)
 
@@ -62,6 +64,8 @@ async def _check_versions(record: dict[str, Any], stored: dict[str, Any] | None,
             "这一户已被其他人修改（或不是从数据库打开的），没有保存。请重新打开这一户，核对后再录入您的修改。"
         )
     keys = [p["key"] for p in record["members"]]
+    if not keys:
+        return []
     marks = ",".join("?" * len(keys))
     rows = await db.fetch(f"SELECT key, household_id, version FROM person WHERE key IN ({marks})", keys, client)
     found = {r[0]: (r[1], r[2]) for r in rows}

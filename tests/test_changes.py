@@ -53,6 +53,10 @@ async def _save(kind: str, code: str, **fields: Any) -> changes.SavedChange:
     return await changes.save_change(kind, code, fields, operator="李敏", today=TODAY)
 
 
+def _cancel(reason: str, date: dt.date, to_code: str | None = None, to_place: str | None = None) -> dict[str, Any]:
+    return {"reason": reason, "date": date, "to_code": to_code, "to_place": to_place}
+
+
 def _member(record: dict[str, Any], key: str) -> dict[str, Any]:
     return changes.find_member(record, key)
 
@@ -64,7 +68,7 @@ async def _changes_of_october() -> list[tuple[str, str, str]]:
 
 async def test_birth_records_child_history_and_pregnancy_outcome(loaded: db.DbTarget) -> None:
     mark = await _mark()
-    await _save("pregnancy", ZHOU, person="h12-2", lmp="2026-01-10")
+    await _save("pregnancy", ZHOU, person="h12-2", lmp="2026-01-10", reported="2026-03-02")
     saved = await _save("birth", ZHOU, mother="h12-2", name="周小雨", sex="2", birth_date="2026-10-08", policy="2")
     record = saved.record
     child = _member(record, saved.person_key)
@@ -79,7 +83,7 @@ async def test_birth_records_child_history_and_pregnancy_outcome(loaded: db.DbTa
     assert (pregnancy["outcome"], pregnancy["outcome_date"]) == ("1", dt.date(2026, 10, 8))
     events = await _events_since(mark)
     assert sorted(e[:3] for e in events) == sorted([
-        ("pregnancy", dt.date(2026, 1, 10), "h12-2"),
+        ("pregnancy", dt.date(2026, 3, 2), "h12-2"),  # dated by its report, not the LMP
         ("birth", dt.date(2026, 10, 8), saved.person_key),
         ("outcome", dt.date(2026, 10, 8), "h12-2"),
     ])  # fmt: skip
@@ -92,11 +96,11 @@ async def test_death_move_out_and_cancel(loaded: db.DbTarget) -> None:
     mark = await _mark()
     saved = await _save("death", ZHAO, person="h3-1", date="2026-10-03")
     assert _member(saved.record, "h3-1")["death_date"] == dt.date(2026, 10, 3)
-    assert _member(saved.record, "h3-1")["cancel"] == {"reason": "01", "date": dt.date(2026, 10, 3)}
+    assert _member(saved.record, "h3-1")["cancel"] == _cancel("01", dt.date(2026, 10, 3))
     saved = await _save("move_out", ZHOU, person="h12-4", date="2026-10-20", reason="06")
-    assert _member(saved.record, "h12-4")["cancel"] == {"reason": "06", "date": dt.date(2026, 10, 20)}
+    assert _member(saved.record, "h12-4")["cancel"] == _cancel("06", dt.date(2026, 10, 20))
     saved = await _save("cancel", ZHOU, person="h12-3", date="2026-10-21", reason="05")
-    assert _member(saved.record, "h12-3")["cancel"] == {"reason": "05", "date": dt.date(2026, 10, 21)}
+    assert _member(saved.record, "h12-3")["cancel"] == _cancel("05", dt.date(2026, 10, 21))
     assert [e[:3] for e in await _events_since(mark)] == [
         ("death", dt.date(2026, 10, 3), "h3-1"),
         ("move_out", dt.date(2026, 10, 20), "h12-4"),
@@ -170,9 +174,13 @@ async def test_divorce_and_widowhood(loaded: db.DbTarget) -> None:
             dt.date(2026, 10, 9),
             None,
         )
-    await _save("death", ZHOU, person="h12-1", date="2026-10-02")
-    saved = await _save("widowed", ZHOU, person="h12-2", date="2026-10-02")
+    with pytest.raises(StoreError, match="户主死亡，请选定新户主"):  # the householder's death names the new one
+        await _save("death", ZHOU, person="h12-1", date="2026-10-02")
+    saved = await _save("death", ZHOU, person="h12-1", date="2026-10-02", new_head="h12-2")
+    with pytest.raises(StoreError, match="现在不是已婚"):  # the death line widowed her already
+        await _save("widowed", ZHOU, person="h12-2", date="2026-10-02")
     widow, late = _member(saved.record, "h12-2"), _member(saved.record, "h12-1")
+    assert widow["relation"] == "02"
     assert (widow["marital_status"], widow["spouse"], late["spouse"], late["marital_status"]) == (
         "30",
         None,
@@ -208,7 +216,7 @@ async def test_pregnancy_outcome_and_contraception(loaded: db.DbTarget) -> None:
     )
     assert [r[0] for r in history] == ["03"]
     assert [e[:3] for e in await _events_since(mark)] == [
-        ("pregnancy", dt.date(2026, 8, 2), "f21-2"),
+        ("pregnancy", TODAY, "f21-2"),
         ("outcome", dt.date(2026, 10, 10), "f21-2"),
         ("contraception", dt.date(2026, 10, 15), "h12-2"),
     ]
@@ -224,7 +232,7 @@ async def test_inflow_and_outflow(loaded: db.DbTarget) -> None:
     person = _member(saved.record, newcomer)
     assert (person["mgmt"], person["registered_place_code"]) == ("02", "431102")
     assert person["flow"] == {"type": "inflow", "since": dt.date(2026, 10, 6), "place_code": "431102",
-                              "place": None, "reason": "务工"}  # fmt: skip
+                              "place": "湖南省永州市零陵区", "reason": "务工"}  # fmt: skip  # named from the code
     saved = await _save("outflow", ZHOU, person="h12-1", date="2026-10-07", place_code="440300", place="深圳",
                         reason="务工")  # fmt: skip
     person = _member(saved.record, "h12-1")
@@ -256,7 +264,7 @@ async def test_an_inflow_person_cannot_be_keyed_as_outflow(loaded: db.DbTarget) 
     assert await _snapshot() == before
     # leaving the area: X 注销
     saved = await _save("cancel", ZHAO, person=newcomer, date="2026-10-05", reason="99")
-    assert _member(saved.record, newcomer)["cancel"] == {"reason": "99", "date": dt.date(2026, 10, 5)}
+    assert _member(saved.record, newcomer)["cancel"] == _cancel("99", dt.date(2026, 10, 5))
 
 
 async def test_divorce_and_widowhood_drop_an_external_spouse(loaded: db.DbTarget) -> None:

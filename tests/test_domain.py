@@ -254,3 +254,102 @@ def test_dates_and_ages() -> None:
     assert date_or_none("nonsense") is None
     assert age_on(dt.date(2000, 3, 5), dt.date(2026, 3, 4)) == 25 and age_on("2000-03-04", dt.date(2026, 3, 4)) == 26
     assert age_on(None, dt.date(2026, 1, 1)) is None
+
+
+# --- family workflows: relations from links, householder changes, marital facts, roles -------------------
+
+
+def _generations() -> dict[str, Any]:
+    """父 h1 (户主), 母 h2 (妻), 长子 h3 with his wife h4 and their son h5, 女 h6; the mother's history."""
+    mother_woman = people.empty_woman()
+    mother_woman["children"] = [
+        {"order": 1, "sex": "1", "birth_date": dt.date(1980, 1, 1), "blood": "1", "member": "h3"},
+        {"order": 2, "sex": "2", "birth_date": dt.date(1985, 1, 1), "blood": "1", "member": "h6"},
+    ]  # type: ignore[typeddict-item]
+    return _household(
+        {"key": "h1", "name": "父", "sex": "1", "birth_date": dt.date(1955, 1, 1), "relation": "02", "spouse": "h2",
+         "marital_status": "21"},
+        {"key": "h2", "name": "母", "sex": "2", "birth_date": dt.date(1957, 1, 1), "relation": "12", "spouse": "h1",
+         "marital_status": "21", "woman": mother_woman},
+        {"key": "h3", "name": "子", "sex": "1", "birth_date": dt.date(1980, 1, 1), "relation": "22", "spouse": "h4",
+         "mother": "h2", "father": "h1", "marital_status": "21"},
+        {"key": "h4", "name": "媳", "sex": "2", "birth_date": dt.date(1982, 1, 1), "relation": "38", "spouse": "h3",
+         "marital_status": "21"},
+        {"key": "h5", "name": "孙", "sex": "1", "birth_date": dt.date(2008, 1, 1), "relation": "41", "mother": "h4",
+         "father": "h3"},
+        {"key": "h6", "name": "女", "sex": "2", "birth_date": dt.date(1985, 1, 1), "relation": "33", "mother": "h2",
+         "father": "h1"},
+    )  # fmt: skip
+
+
+def test_relations_derive_from_the_links_when_the_son_takes_over() -> None:
+    record = _generations()
+    record["members"][0]["death_date"] = dt.date(2026, 10, 3)
+    record["members"][0]["cancel"] = {"reason": "01", "date": dt.date(2026, 10, 3)}
+    changed = families.set_householder(record, "h3")
+    by_key = {p["key"]: p["relation"] for p in record["members"]}
+    assert by_key == {"h1": "02", "h2": "52", "h3": "02", "h4": "12", "h5": "20", "h6": "77"}
+    assert set(changed) == {"h2", "h3", "h4", "h5", "h6"}  # the late householder keeps 02 on his record
+
+
+def test_relations_when_the_widow_takes_over_and_without_links() -> None:
+    record = _generations()
+    record["members"][0]["cancel"] = {"reason": "01", "date": dt.date(2026, 10, 3)}
+    families.set_householder(record, "h2")
+    assert {p["key"]: p["relation"] for p in record["members"][1:]} == {
+        "h2": "02", "h3": "22", "h4": "38", "h5": "41", "h6": "32"}  # fmt: skip  # her first daughter: 长女
+    bare = _household({"key": "a", "sex": "1", "relation": "02"}, {"key": "b", "sex": "2", "relation": "12"},
+                      {"key": "c", "sex": "1", "relation": "51"}, {"key": "d", "sex": "2", "relation": "99"})  # fmt: skip
+    assert families.derive_relations(bare, "b") == {"a": "11", "b": "02", "c": "53", "d": "99"}
+
+
+def test_divorce_incoming_spouse_and_candidates() -> None:
+    assert families.relation_after_divorce("12") == "99" and families.relation_after_divorce("38") == "99"
+    assert families.relation_after_divorce("22") == "22"
+    record = _generations()
+    son = record["members"][2]
+    assert families.relation_of_incoming_spouse(record, record["members"][0], "2") == "12"
+    assert families.relation_of_incoming_spouse(record, son, "2") == "38"
+    assert families.relation_of_incoming_spouse(record, record["members"][5], "1") == "28"
+    assert [p["key"] for p in families.head_candidates(record, "h1")] == ["h2", "h3", "h4", "h6", "h5"]
+    record["members"][5]["spouse_external"] = {"name": "婿", "id_number": "43042619840101001x"}
+    assert families.outside_spouse_of(record, "43042619840101001X") is record["members"][5]
+
+
+def test_marital_facts_a_newcomer_brings() -> None:
+    from store.domain.marriage import marital_problem
+
+    born, first, later = dt.date(1990, 1, 1), dt.date(2012, 5, 1), dt.date(2020, 1, 1)
+    assert marital_problem("10", None, None, born) is None
+    assert marital_problem("10", first, None, born) is not None
+    assert "初婚日期" in (marital_problem("21", None, None, born) or "")
+    assert marital_problem("21", first, None, born) is None
+    assert "婚姻变动日期" in (marital_problem("40", first, None, born) or "")
+    assert marital_problem("40", first, later, born) is None
+    assert "早于初婚日期" in (marital_problem("22", later, first, born) or "")
+
+
+def test_members_keyed_in_the_forms_enter_on_the_day_keyed() -> None:
+    record = _household({"key": "a", "birth_date": dt.date(1970, 1, 1), "relation": "02"},
+                        {"key": "b", "birth_date": dt.date(2026, 12, 2), "relation": "30"},
+                        {"key": "c", "birth_date": dt.date(1990, 1, 1), "relation": "20"})  # fmt: skip
+    today = dt.date(2026, 12, 6)
+    assert people.date_form_entries(record, {"c"}, today) == ["a"]
+    assert record["members"][0]["moved_in"] == {"date": today, "from_code": None, "reason": "补录"}
+    assert record["members"][1]["moved_in"] is None  # born this month: a birth of the month
+
+
+def test_search_roles_and_report_day() -> None:
+    from store.domain.dates import report_day
+
+    on = dt.date(2026, 11, 30)
+    woman = {"is_household": False, "sex": "2", "birth_date": dt.date(1990, 1, 1), "active": True, "on": on}
+    assert change_kinds.fits_role("birth", **woman) and change_kinds.fits_role("pregnancy", **woman)
+    assert not change_kinds.fits_role("pregnancy", **{**woman, "birth_date": dt.date(1970, 1, 1)})
+    assert not change_kinds.fits_role("pregnancy", **{**woman, "sex": "1"})
+    assert change_kinds.fits_role("birth", **{**woman, "is_household": True})
+    assert not change_kinds.fits_role("death", **{**woman, "active": False})
+    assert not change_kinds.fits_role("death", **{**woman, "is_household": True})
+    assert change_kinds.fits_role("move_in", **{**woman, "is_household": True})
+    assert report_day("2026-11", dt.date(2026, 12, 6)) == dt.date(2026, 11, 30)
+    assert report_day("2026-12", dt.date(2026, 12, 6)) == dt.date(2026, 12, 6)

@@ -46,7 +46,7 @@ def test_layout_of_the_count_columns() -> None:
     assert POPULATION.count_headers[7:] == ("补报出生", "补报死亡", "补报迁入", "补报迁出", "补报其他减少")
     assert BIRTHS.count_headers == ("出生合计", "男", "女", "一孩", "二孩", "三孩及以上", "政策内", "政策外")
     by_name = {s.name: s.count_headers for s in FIGURE_SHEETS}
-    assert by_name["孕情婚姻"] == ("期末怀孕人数", "本月活产", "本月人工流产", "本月引产", "本月其他结局",
+    assert by_name["孕情婚姻"] == ("期末怀孕人数", "本月怀孕", "本月活产", "本月人工流产", "本月引产", "本月其他结局",
                                  "女性初婚人数", "其中未达法定婚龄")  # fmt: skip
     assert by_name["流动人口"] == ("流入人口", "流入已婚育龄妇女", "流出人口", "流出已婚育龄妇女", "本月新增流入",
                                  "本月新增流出")  # fmt: skip
@@ -125,7 +125,7 @@ def test_legal_age_follows_the_configured_region() -> None:
     row = person(1, sex="2", marital="21", first_marriage="2025-10-10", birth="2006-01-01")
     counter = MonthlyCounter(FIRST, LAST, [V], WomanFacts(), legal_age=lambda village, day: 18)
     counter.add(row)
-    assert counter.result.counts["pregnancy"][V][5:] == [1, 0]
+    assert counter.result.counts["pregnancy"][V][6:] == [1, 0]  # 女性初婚人数, 其中未达法定婚龄
 
 
 def test_flows() -> None:

@@ -103,6 +103,9 @@ def reference(records: list[dict[str, Any]], first: dt.date, last: dt.date) -> d
                     ):
                         out["孕情婚姻"]["期末怀孕人数"][village] += 1
                     for g in pregnancies:
+                        reported = g.get("reported") or g.get("lmp")
+                        if reported is not None and first <= reported <= last:
+                            out["孕情婚姻"]["本月怀孕"][village] += 1
                         done = g.get("outcome_date")
                         if done is not None and first <= done <= last and g.get("outcome") in OUTCOMES:
                             out["孕情婚姻"][OUTCOMES[g["outcome"]]][village] += 1
@@ -159,7 +162,7 @@ async def test_demo_township_matches_the_reference(demo_path: Path, tmp_path: Pa
             total = rows["合计"]
             women, users = total[headers.index("已婚育龄妇女")].value, total[headers.index("措施合计")].value
             assert total[headers.index("综合避孕率")].value == pytest.approx(users / women)
-    assert checked == 47  # every count column of the five sheets (the 5 补报 columns: 0, no month is closed)
+    assert checked == 48  # every count column of the five sheets (the 5 补报 columns: 0, no month is closed)
     assert not any(expected[name]["?"] for name in expected), "the demo data has births of unknown sex or order"
     population = {h: sum(c.values()) for h, c in expected["人口变动"].items()}
     assert population["期初人口"] > 1000 and population["期末人口"] > 1000

@@ -115,7 +115,7 @@ async def test_a_clerk_keys_a_birth_a_marriage_and_a_death(example_db: db.DbTarg
         await pilot.press("enter")
         await _type(pilot, "20261005")
         await _type(pilot, "钱老汉")
-        await pilot.press("enter", "enter")  # no ID for him: Enter on the last field saves
+        await pilot.press("enter", "enter", "enter", "enter")  # no ID, place or move-in: Enter on the last saves
         await _saved(pilot, 2)
         widow = next(p for p in (await load_households([ZHAO]))[ZHAO]["members"] if p["key"] == "h3-1")
         assert (widow["marital_status"], widow["marriage_change_date"]) == ("22", dt.date(2026, 10, 5))
@@ -128,7 +128,9 @@ async def test_a_clerk_keys_a_birth_a_marriage_and_a_death(example_db: db.DbTarg
         await settle(pilot, lambda: "周建军" in _text(pilot, "#ce-hit"))
         await pilot.press("enter")
         await settle(pilot, lambda: screen.record is not None and screen.fields_ready())
-        await _type(pilot, "20261003")  # moves on to [保存]
+        await _type(pilot, "20261003")  # moves on to 新户主序号: the householder died
+        assert "户主死亡" in _text(pilot, "#ce-message") and "1陈美华" in _text(pilot, "#ce-message")
+        assert screen.fields["new_head"].value == "1"  # his wife suggested
         await pilot.press("enter")
         await _saved(pilot, 3)
         man = next(p for p in (await load_households([ZHOU]))[ZHOU]["members"] if p["key"] == "h12-1")
@@ -137,7 +139,9 @@ async def test_a_clerk_keys_a_birth_a_marriage_and_a_death(example_db: db.DbTarg
         assert "死亡" in lines[0] and "周建军" in lines[0] and "2026-10-03" in lines[0]
         assert "本批 3 条  已保存 3" in _text(pilot, "#ce-head")
         events = await db.fetch("SELECT kind FROM change_event WHERE operator = ? ORDER BY id", ["李敏"])
-        assert [r[0] for r in events] == ["birth", "remarriage", "death"]
+        assert [r[0] for r in events] == ["birth", "remarriage", "death", "widowed"]
+        widow = next(p for p in (await load_households([ZHOU]))[ZHOU]["members"] if p["key"] == "h12-2")
+        assert (widow["relation"], widow["marital_status"]) == ("02", "30")
 
         # F5 re-audits the batch: meanwhile the newborn got her ID number, so only the marriage is left
         assert [line.split()[-1] for line in lines] == ["✓", "MAR4", "REQ7"]

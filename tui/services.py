@@ -25,6 +25,7 @@ __all__ = [
     "Progress",
     "SaveResult",
     "audit_draft",
+    "change_householder",
     "check_report",
     "close_month",
     "confirm_warning",
@@ -33,14 +34,18 @@ __all__ = [
     "export_monthly",
     "export_sample",
     "import_sample_results",
+    "merge_households",
     "month_history",
     "month_state",
+    "move_member",
     "quality_report",
     "reaudit",
+    "remove_member",
     "reopen_month",
     "run_audit",
     "save_and_audit",
     "sign_off_month",
+    "split_household",
     "villages_not_signed",
 ]
 
@@ -245,3 +250,50 @@ async def villages_not_signed(unit_code: str, month: str) -> list[tuple[str, str
     from store import months
 
     return await months.villages_not_signed(unit_code, month)
+
+
+# --- household workflows (store.household_ops), then a re-audit of every household written ----------------
+
+
+async def _audited(op: Any) -> SaveResult:
+    try:
+        findings = await reaudit(op.codes)
+    except Exception as exc:  # the records are stored: say so, and why the findings are missing
+        return SaveResult(op.records, [], f"已保存，但重新审核失败：{exc}")
+    return SaveResult(op.records, findings)
+
+
+async def move_member(from_code: str, key: str, to_code: str, operator: str, **options: Any) -> SaveResult:
+    """Move a member to another household (:func:`store.household_ops.move_member`); the source first."""
+    from store import household_ops
+
+    return await _audited(await household_ops.move_member(from_code, key, to_code, operator=operator, **options))
+
+
+async def remove_member(code: str, key: str, reason: str, operator: str, **options: Any) -> SaveResult:
+    """Remove (cancel) a member with a reason (:func:`store.household_ops.remove_member`)."""
+    from store import household_ops
+
+    return await _audited(await household_ops.remove_member(code, key, reason=reason, operator=operator, **options))
+
+
+async def change_householder(code: str, key: str, operator: str, **options: Any) -> SaveResult:
+    """Make a member the householder, relations derived anew (:func:`store.household_ops.change_householder`)."""
+    from store import household_ops
+
+    return await _audited(await household_ops.change_householder(code, key, operator=operator, **options))
+
+
+async def split_household(code: str, keys: Sequence[str], head: str, operator: str, **options: Any) -> SaveResult:
+    """分户 (:func:`store.household_ops.split_household`): the new household first, then this one."""
+    from store import household_ops
+
+    op = await household_ops.split_household(code, list(keys), head, operator=operator, **options)
+    return await _audited(op)
+
+
+async def merge_households(from_code: str, into_code: str, operator: str, **options: Any) -> SaveResult:
+    """并户 (:func:`store.household_ops.merge_households`): the household merged into first."""
+    from store import household_ops
+
+    return await _audited(await household_ops.merge_households(from_code, into_code, operator=operator, **options))

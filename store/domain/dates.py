@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-__all__ = ["age_on", "date_or_none", "to_date"]
+__all__ = ["age_on", "date_or_none", "report_day", "to_date"]
 
 
 def to_date(value: Any) -> dt.date | None:
@@ -34,3 +34,12 @@ def age_on(birth_date: Any, on: dt.date) -> int | None:
     if born is None:
         return None
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def report_day(month: str, today: dt.date) -> dt.date:
+    """The suggested report date of a line keyed for `month` (``YYYY-MM``): today when today is in that
+    month, else the month's last day (a month keyed after it ended), or its first day (keyed ahead)."""
+    year, number = (int(part) for part in month.split("-"))
+    first = dt.date(year, number, 1)
+    last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    return min(max(today, first), last)

@@ -12,11 +12,22 @@ from store.domain.records import HouseholdRecord, Person
 
 __all__ = [
     "CHILD_RELATIONS",
+    "NON_RELATIVE",
+    "OTHER_RELATIVE",
+    "RELATION_BY_MARRIAGE",
+    "active_members",
     "child_relation",
+    "derive_relations",
+    "head_candidates",
     "householder",
     "link_spouse",
     "member",
     "next_child_order",
+    "outside_spouse_of",
+    "relation_after_divorce",
+    "relation_of_incoming_spouse",
+    "set_householder",
+    "spouse_relation",
     "unlink_spouse",
     "woman_of_household",
 ]
@@ -112,3 +123,183 @@ def woman_of_household(record: HouseholdRecord, key: str | None) -> str | None:
     married = [p.get("key") for p in record.get("members") or () if p.get("sex") == "2" and p.get("cancel") is None
                and (p.get("marital_status") or "").startswith("2")]  # fmt: skip
     return married[0] if len(married) == 1 else None
+
+
+# --- relations derived from the links (after a change of householder, a divorce) ------------------------
+
+#: relations that exist only through a marriage to the householder's family (spouse, son/daughter-in-law …)
+RELATION_BY_MARRIAGE: frozenset[str] = frozenset({"10", "11", "12", "28", "38", "45", "46", "72", "74", "76", "78"})
+NON_RELATIVE = "99"
+OTHER_RELATIVE = "97"
+_PARENT_CODES = frozenset({"50", "51", "52"})
+
+
+def active_members(record: HouseholdRecord) -> list[Person]:
+    """The members neither dead nor cancelled."""
+    return [p for p in record.get("members") or () if p.get("cancel") is None and p.get("death_date") is None]
+
+
+def spouse_relation(sex: str | None) -> str:
+    """The householder's spouse: 11 夫, 12 妻 (10 配偶 when the sex is unknown)."""
+    return {"1": "11", "2": "12"}.get(sex or "", "10")
+
+
+def _child_code(person: Person, by_key: dict[str, Person]) -> str:
+    """子/女 codes like the demo generator's (store/demo/relations.py): 独生, 长/次/三…, 养; from the mother's
+    childbirth history when the child is in it, else 20 子 / 30 女."""
+    boy = person.get("sex") == "1"
+    mother = by_key.get(person.get("mother") or "")
+    kids = ((mother or {}).get("woman") or {}).get("children") or []
+    mine = next((c for c in kids if c.get("member") == person.get("key")), None)
+    if mine is None:
+        return "20" if boy else "30"
+    if mine.get("blood") not in (None, "1"):
+        return "27" if boy else "37"
+    if len(kids) == 1:
+        return "21" if boy else "31"
+    rank = 1 + sum(1 for c in kids if c.get("sex") == person.get("sex") and c.get("blood") in (None, "1")
+                   and int(c.get("order") or 0) < int(mine.get("order") or 0))  # fmt: skip
+    if rank > 5:
+        return "29" if boy else "39"
+    return str((21 if boy else 31) + rank)
+
+
+def _linked_relation(p: Person, head: Person, by_key: dict[str, Person]) -> str | None:
+    """The relation of `p` to `head` from the spouse, mother and father links, or None when they do not tell."""
+    male = p.get("sex") == "1"
+    key, head_key = p.get("key"), head.get("key")
+    partner = by_key.get(head.get("spouse") or "")
+
+    def child_of_head(x: Person | None) -> bool:
+        return x is not None and bool(
+            {x.get("mother"), x.get("father")} & {head_key, (partner or {}).get("key")} - {None}
+        )
+
+    if key == head_key:
+        return HOUSEHOLDER
+    if partner is not None and key == partner.get("key"):
+        return spouse_relation(p.get("sex"))
+    if key == head.get("mother"):
+        return "52"
+    if key == head.get("father"):
+        return "51"
+    if child_of_head(p):
+        return _child_code(p, by_key)
+    if child_of_head(by_key.get(p.get("spouse") or "")):
+        return "28" if male else "38"
+    for parent_key in (p.get("father"), p.get("mother")):
+        parent = by_key.get(parent_key or "")
+        if child_of_head(parent):
+            assert parent is not None
+            return ("41" if male else "42") if parent.get("sex") == "1" else ("43" if male else "44")
+    same_mother = head.get("mother") and p.get("mother") == head.get("mother")
+    same_father = head.get("father") and p.get("father") == head.get("father")
+    if same_mother or same_father:
+        older = str(p.get("birth_date") or "") < str(head.get("birth_date") or "")
+        return ("71" if older else "73") if male else ("75" if older else "77")
+    if partner is not None and key in (partner.get("mother"), partner.get("father")):
+        if head.get("sex") == "1":
+            return "55" if male else "56"
+        return "53" if male else "54"
+    return None
+
+
+def _translated(p: Person, head: Person, old_head: Person | None) -> str:
+    """The relation to the new householder from the codes relative to the old one, where no link tells:
+    the old householder's own kin seen from the spouse or a child who takes over; else 97 (99 stays 99)."""
+    old = p.get("relation") or ""
+    was = head.get("relation") or ""
+    male = p.get("sex") == "1"
+    if was == HOUSEHOLDER:
+        return old
+    if old == HOUSEHOLDER:
+        if was in RELATION_SPOUSE:
+            return spouse_relation(p.get("sex"))
+        if was in CHILD_RELATIONS or was[:1] in ("2", "3"):
+            return "51" if male else "52"
+    if was in RELATION_SPOUSE:  # the widow(er) takes over: the children stay children, in-laws swap
+        if old in _PARENT_CODES:
+            return ("55" if male else "56") if head.get("sex") == "1" else ("53" if male else "54")
+        if old in ("53", "54", "55", "56"):
+            return "51" if male else "52"
+        return old
+    if was[:1] in ("2", "3") and was not in ("28", "38"):  # a son or daughter takes over
+        if old in RELATION_SPOUSE:
+            return "51" if male else "52"
+        if old[:1] in ("2", "3") and old not in ("28", "38"):
+            older = str(p.get("birth_date") or "") < str(head.get("birth_date") or "")
+            return ("71" if older else "73") if male else ("75" if older else "77")
+        if old in _PARENT_CODES:
+            paternal = old_head is None or old_head.get("sex") == "1"
+            return ("61" if male else "62") if paternal else ("63" if male else "64")
+    return NON_RELATIVE if old == NON_RELATIVE else OTHER_RELATIVE
+
+
+def derive_relations(record: HouseholdRecord, head_key: str) -> dict[str, str]:
+    """Every active member's relation to the householder `head_key`: from the links where they tell (like
+    store/demo/relations.py), else translated from the codes relative to the old householder."""
+    members = active_members(record)
+    by_key = {str(p.get("key")): p for p in record.get("members") or ()}
+    head = by_key.get(head_key)
+    if head is None:
+        raise ValueError(head_key)
+    old_head = next((p for p in record.get("members") or () if p.get("relation") == HOUSEHOLDER), None)
+    out: dict[str, str] = {}
+    for p in members:
+        code = _linked_relation(p, head, by_key)
+        out[str(p.get("key"))] = code if code is not None else _translated(p, head, old_head)
+    return out
+
+
+def set_householder(record: HouseholdRecord, head_key: str) -> dict[str, str]:
+    """Make `head_key` the householder of `record` (changed in place): every active member's relation is
+    derived anew (:func:`derive_relations`); the former householder, if no longer active, keeps 02 on the
+    record of the past. Returns key → new relation of the members whose relation changed."""
+    relations = derive_relations(record, head_key)
+    changed: dict[str, str] = {}
+    for p in active_members(record):
+        code = relations[str(p.get("key"))]
+        if p.get("relation") != code:
+            changed[str(p.get("key"))] = code
+            p["relation"] = code
+    return changed
+
+
+def head_candidates(record: HouseholdRecord, leaving: str | None) -> list[Person]:
+    """Members who may become householder when `leaving` goes: active adults first (the spouse of the one
+    leaving first of all, then by age, oldest first), then minors."""
+    members = [p for p in active_members(record) if p.get("key") != leaving]
+    gone = member(record, leaving)
+    spouse = (gone or {}).get("spouse")
+
+    def rank(p: Person) -> tuple[int, str]:
+        return (0 if p.get("key") == spouse else 1, str(p.get("birth_date") or "9999"))
+
+    return sorted(members, key=rank)
+
+
+def relation_after_divorce(relation: str | None) -> str | None:
+    """The relation of a member whose marriage into the householder's family ended by divorce: 99 非亲属 for
+    a relation that existed only through that marriage, else unchanged."""
+    return NON_RELATIVE if (relation or "") in RELATION_BY_MARRIAGE else relation
+
+
+def relation_of_incoming_spouse(record: HouseholdRecord, partner: Person, sex: str | None) -> str:
+    """The relation of a spouse who moves in to `partner` (a member): the householder's spouse 11/12, a son's
+    or daughter's spouse 38/28, else 97 其他亲属."""
+    relation = partner.get("relation") or ""
+    if relation == HOUSEHOLDER:
+        return spouse_relation(sex)
+    if relation[:1] in ("2", "3") and relation not in ("28", "38"):
+        return "38" if relation[:1] == "2" else "28"
+    return OTHER_RELATIVE
+
+
+def outside_spouse_of(record: HouseholdRecord, id_number: str) -> Person | None:
+    """The active member whose outside spouse (``spouse_external``) has this ID number, or None."""
+    number = id_number.strip().upper()
+    for p in active_members(record):
+        ext = p.get("spouse_external") or {}
+        if number and (ext.get("id_number") or "").strip().upper() == number and not p.get("spouse"):
+            return p
+    return None

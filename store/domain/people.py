@@ -11,6 +11,8 @@ from store.domain.records import PERSON_KEYS, HouseholdRecord, Person, SpouseExt
 
 __all__ = [
     "INHERITED",
+    "LATE_ENTRY_REASON",
+    "date_form_entries",
     "empty_person",
     "empty_spouse_external",
     "empty_woman",
@@ -24,7 +26,7 @@ __all__ = [
 #: items a new member takes from the householder when not given.
 INHERITED = ("ethnicity", "hukou_nature", "rural", "registered_place_code")
 _CHILD_ITEMS = ("name", "sex", "birth_date", "policy", "blood", "alive", "disabled_grade", "member")
-_PREGNANCY_ITEMS = ("lmp", "edd", "outcome", "outcome_date")
+_PREGNANCY_ITEMS = ("lmp", "edd", "outcome", "outcome_date", "reported")
 
 
 def empty_person(key: str) -> Person:
@@ -131,3 +133,25 @@ def normalize_person(person: Person) -> Person:
     if out.get("spouse") == "0":
         out["spouse"] = None
     return out
+
+
+#: the reason recorded on a person keyed through the forms (Ins) rather than a birth or move-in line
+LATE_ENTRY_REASON = "补录"
+
+
+def date_form_entries(record: HouseholdRecord, stored_keys: set[str] | frozenset[str], today: Any) -> list[str]:
+    """Members new to the database (not in `stored_keys`) keyed through the forms, born before the month of
+    `today` and without a move-in, enter the population on the day they are keyed: ``moved_in`` = (today,
+    补录), so the change event is dated at entry and earlier months' figures stay as reported. Changes
+    `record` in place; returns the keys dated."""
+    first = today.replace(day=1)
+    dated = []
+    for person in record.get("members") or ():
+        if person.get("key") in stored_keys or person.get("moved_in") or person.get("mgmt") == "02":
+            continue
+        born = person.get("birth_date")
+        if born is None or str(born) >= first.isoformat():
+            continue
+        person["moved_in"] = {"date": today, "from_code": None, "reason": LATE_ENTRY_REASON}
+        dated.append(str(person.get("key")))
+    return dated

@@ -9,7 +9,7 @@ be present as well; they are never exported. The domain functions take and retur
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 __all__ = [
     "BLOCK_KEYS",
@@ -60,6 +60,8 @@ class Cancel(TypedDict):
 
     reason: str | None
     date: dt.date | None
+    to_code: NotRequired[str | None]  # a move-out's destination county (6 digits)
+    to_place: NotRequired[str | None]
 
 
 class Child(TypedDict):
@@ -83,6 +85,7 @@ class Pregnancy(TypedDict):
     edd: dt.date | None
     outcome: str | None
     outcome_date: dt.date | None
+    reported: NotRequired[dt.date | None]  # the day it was reported: the date of its 怀孕 change
 
 
 class Contraception(TypedDict):

@@ -36,16 +36,29 @@ def _date(name: str) -> Widget:
     return DateField(future="error", name=name)
 
 
+def _later(name: str) -> Widget:
+    """A date that may be in the future (预产期)."""
+    return DateField(future="allow", name=name)
+
+
 def _id(name: str) -> Widget:
     return IdField(name=name)
 
 
 Row = list[tuple[str, str, Callable[[str], Widget]]]
 
+# the ID number before sex and birth date: a valid number fills them
 _PERSON: list[Row] = [
-    [("name", "姓名", _text(8)), ("sex", "性别", _code("sex")), ("birth_date", "出生日期", _date)],
-    [("id_number", "身份证号", _id), ("relation", "与户主关系", _code("relation"))],
+    [("name", "姓名", _text(8)), ("id_number", "身份证号", _id)],
+    [("sex", "性别", _code("sex")), ("birth_date", "出生日期", _date), ("relation", "关系", _code("relation"))],
 ]
+_MARITAL: Row = [
+    ("marital_status", "婚姻", _code("marital_status", "10")),
+    ("first_marriage_date", "初婚", _date),
+    ("marriage_change_date", "婚变", _date),
+]
+#: fields holding a yes/no answer (Y 是, N 否), read as a bool
+YES_NO = frozenset({"join"})
 
 #: kind → rows of (field name, label, widget factory); the values are read by :func:`read_values`.
 FIELD_ROWS: dict[str, list[Row]] = {
@@ -58,23 +71,28 @@ FIELD_ROWS: dict[str, list[Row]] = {
         [("birth_date", "出生日期", _date), ("id_number", "身份证号", _id)],
         [("policy", "政策属性", _code("child_policy")), ("blood", "血缘", _code("child_blood", "1"))],
     ],
-    "death": [[("date", "死亡日期", _date)]],
+    "death": [[("date", "死亡日期", _date), ("new_head", "新户主序号", _text(2, r"[0-9]*"))]],
     "move_in": [
         *_PERSON,
         [
             ("date", "迁入日期", _date),
             ("from_code", "迁出地代码", _text(6, r"[0-9]*")),
-            ("marital_status", "婚姻", _code("marital_status", "10")),
+            ("reason", "迁入原因", _text(8)),
         ],
+        _MARITAL,
     ],
-    "move_out": [[("date", "迁出日期", _date), ("reason", "原因", _code("cancel_reason", "02"))]],
+    "move_out": [
+        [("date", "迁出日期", _date), ("reason", "原因", _code("cancel_reason", "02"))],
+        [("to_code", "迁往地代码", _text(6, r"[0-9]*")), ("to_place", "迁往地", _text(16))],
+    ],
     "marriage": [
         [("status", "婚姻状况", _code("marital_status")), ("date", "结婚日期", _date)],
         [("spouse_name", "配偶姓名", _text(8)), ("spouse_id_number", "配偶身份证", _id)],
+        [("spouse_place_code", "配偶户籍地", _text(12, r"[0-9]*")), ("join", "迁入本户Y/N", _text(1, r"[YyNn]*"))],
     ],
     "divorce": [[("date", "离婚日期", _date)]],
     "widowed": [[("date", "丧偶日期", _date)]],
-    "pregnancy": [[("lmp", "末次月经", _date), ("edd", "预产期", _date)]],
+    "pregnancy": [[("lmp", "末次月经", _date), ("edd", "预产期", _later)], [("reported", "报告日期", _date)]],
     "outcome": [[("outcome", "妊娠结局", _code("pregnancy_outcome")), ("date", "结局日期", _date)]],
     "contraception": [
         [("method", "措施", _code("contraception_method")), ("date", "措施日期", _date)],
@@ -82,7 +100,12 @@ FIELD_ROWS: dict[str, list[Row]] = {
     ],
     "inflow": [
         *_PERSON,
-        [("date", "流入日期", _date), ("place_code", "户籍地代码", _text(6, r"[0-9]*")), ("reason", "原因", _text(8))],
+        [
+            ("date", "流入日期", _date),
+            ("place_code", "户籍地代码", _text(6, r"[0-9]*")),
+            ("reason", "流动原因", _text(8)),
+        ],
+        _MARITAL,
     ],
     "outflow": [
         [("date", "流出日期", _date), ("place_code", "流入地代码", _text(6, r"[0-9]*"))],
@@ -127,6 +150,8 @@ def problem_of(widget: Widget) -> str | None:
 def read_values(widgets: dict[str, Widget]) -> dict[str, Any]:
     """The fields dict of the kind from its widgets."""
     values = {name: value_of(widget) for name, widget in widgets.items()}
+    for name in YES_NO & values.keys():
+        values[name] = str(values[name] or "").upper() == "Y" or None
     return {k: v for k, v in values.items() if v is not None}
 
 

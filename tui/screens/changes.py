@@ -30,9 +30,11 @@ from checks.suggest import birth_warnings, pregnancy_warnings, suggest_policy
 from store import changes, service
 from store.codes import TABLES
 from store.domain import families, surnames
-from store.domain.change_kinds import BY_KEY, KINDS, NEW_MEMBER_KINDS, WOMAN_KINDS, legend
+from store.domain.change_kinds import BY_KEY, KINDS, NEW_MEMBER_KINDS, WOMAN_KINDS, fits_role, legend
+from store.domain.dates import report_day
 from store.errors import ConflictError, StoreError
 from store.records import load_households
+from store.regions import region_name
 from store.search import Hit, search
 from tui.bindings import bindings
 from tui.jobs import Jobs
@@ -54,7 +56,8 @@ HELP = """\
             ↓ ↑ 选择，Enter 选定。出生、迁入、流入找到户或母亲即可
   Enter     下一项；最后一项按 Enter 即保存
 本批列表：✓ 无问题；W/E 加规则代码为保存后审核发现的问题。
-出生的孩次、姓氏、政策属性为建议值，可直接改。"""
+出生的孩次、姓氏、政策属性为建议值，可直接改。怀孕按报告日期计月。
+户主死亡填新户主序号；结婚“迁入本户”填 Y 把配偶迁入本户。"""
 
 
 @dataclass
@@ -171,6 +174,8 @@ class ChangeEntryScreen(Jobs, Screen[None]):
     ChangeEntryScreen #ce-head-left { width: 1fr; }
     ChangeEntryScreen #ce-head-right { width: auto; }
     ChangeEntryScreen #ce-legend, ChangeEntryScreen #ce-hit { width: 1fr; height: 1; }
+    ChangeEntryScreen #ce-hits { height: auto; max-height: 3; padding: 0 0 0 7; color: $text-muted; display: none; }
+    ChangeEntryScreen #ce-hits.-shown { display: block; }
     ChangeEntryScreen #ce-search { width: 15; }
     ChangeEntryScreen .ce-who { width: auto; }
     ChangeEntryScreen .ce-kind { width: 10; }
@@ -224,6 +229,7 @@ class ChangeEntryScreen(Jobs, Screen[None]):
             yield Label("查找", classes="ce-label")
             yield SearchInput()
             yield Static("", id="ce-hit", markup=False)
+        yield Static("", id="ce-hits", markup=False)
         yield Static("─" * 200, classes="ce-rule")
         yield Vertical(id="ce-fields")
         yield Static("", id="ce-message", markup=False)
@@ -355,14 +361,30 @@ class ChangeEntryScreen(Jobs, Screen[None]):
         self.run_job(self._search(text), group="search", exclusive=True)
 
     async def _search(self, text: str) -> None:
-        hits = await search(text, limit=20)
+        today = report_day(self.month, dt.date.today())
+        hits = [h for h in await search(text, limit=40)
+                if fits_role(self.kind, is_household=h.person_key is None, sex=_SEX_CODE.get(h.sex),
+                             birth_date=h.birth_date, active=not h.cancelled, on=today)][:20]  # fmt: skip
         if self.query_one(SearchInput).value.strip() != text:
             return
         self.hits, self.hit_index = hits, 0
         self._show_hit()
 
+    def _show_hits(self) -> None:
+        """The hits after the chosen one (up to three more), under the search line."""
+        box = self.query_one("#ce-hits", Static)
+        rest = [self.hits[(self.hit_index + n) % len(self.hits)] for n in range(1, min(4, len(self.hits)))]
+        if self.record is not None:
+            rest = []
+        lines = Text(no_wrap=True, overflow="ellipsis")
+        for n, hit in enumerate(rest):
+            lines.append(("\n" if n else "") + f"{(self.hit_index + n + 1) % len(self.hits) + 1}. {hit.line()}")
+        box.update(lines)
+        box.set_class(bool(rest), "-shown")
+
     def _show_hit(self) -> None:
         shown = self.query_one("#ce-hit", Static)
+        self._show_hits()
         if not self.hits:
             text = self.query_one(SearchInput).value.strip()
             shown.update("无结果" if text else "")
@@ -413,6 +435,7 @@ class ChangeEntryScreen(Jobs, Screen[None]):
             return
         self.person_key = key
         self._show_found()
+        self._show_hits()
         self._suggest()
         if focus and self.fields:
             first = next(iter(self.fields.values()))
@@ -460,6 +483,14 @@ class ChangeEntryScreen(Jobs, Screen[None]):
             self._message(f"建议：孩次 {order}，姓{family}；政策属性按出生日期建议。可直接改。")
         elif self.kind == "marriage" and person is not None:
             self._offer("status", "21" if person.get("first_marriage_date") is None else "22")
+        elif self.kind == "pregnancy" and person is not None:
+            self._offer("reported", report_day(self.month, dt.date.today()))
+        elif self.kind == "death" and person is not None and person.get("relation") == "02":
+            candidates = self._head_candidates()
+            if candidates:
+                names = " ".join(f"{n}{p.get('name') or ''}" for n, p in enumerate(candidates, 1))
+                self._offer("new_head", 1)
+                self._message(f"户主死亡：请在“新户主序号”填新户主 {names}（配偶将记为丧偶）", "warning")
 
     def _offer(self, name: str, value: Any) -> None:
         """Put a suggestion in a field that is empty or still holds the previous suggestion (never over what
@@ -492,11 +523,29 @@ class ChangeEntryScreen(Jobs, Screen[None]):
             if isinstance(edd, DateField) and edd.value_date is None:
                 edd.value_date = date + dt.timedelta(days=280)
             warnings = pregnancy_warnings(person, date, self.config)
-        if not warnings and name in ("date", "birth_date", "lmp") and date.strftime("%Y-%m") != self.month:
+        event_field = changes.EVENT_FIELD.get(self.kind, "date")  # only the event date belongs to the month
+        if not warnings and name == event_field and date.strftime("%Y-%m") != self.month:
             warnings = [f"日期 {date.isoformat()} 不在本月报 {self.month} 内，请核对"]
         if warnings or self._warned:
             self._message("；".join(warnings), "warning" if warnings else "")
         self._warned = bool(warnings)
+
+    def _head_candidates(self) -> list[dict[str, Any]]:
+        """Who may take over when the chosen householder dies, in the order numbered on screen."""
+        if self.record is None:
+            return []
+        return list(families.head_candidates(self.record, self.person_key))  # type: ignore[arg-type]
+
+    @on(Input.Changed)
+    def _place_typed(self, event: Input.Changed) -> None:
+        """A 6-digit county code names its place in the field after it (流出 流入地, 迁出 迁往地)."""
+        name = getattr(event.input, "name", None)
+        target = {"place_code": "place", "to_code": "to_place"}.get(name or "")
+        if target is None or target not in self.fields or len(event.value) != 6:
+            return
+        place = region_name(event.value)
+        if place:
+            self._offer(target, place)
 
     @on(IdField.Parsed)
     def _id_parsed(self, event: IdField.Parsed) -> None:
@@ -527,6 +576,10 @@ class ChangeEntryScreen(Jobs, Screen[None]):
 
     def _values(self) -> dict[str, Any]:
         values = read_values(self.fields)
+        if self.kind == "death" and values.get("new_head"):
+            candidates = self._head_candidates()
+            number = int(values["new_head"]) if str(values["new_head"]).isdigit() else 0
+            values["new_head"] = candidates[number - 1]["key"] if 1 <= number <= len(candidates) else "?"
         if self.kind == "birth":
             values["mother"] = self.person_key
         elif self.kind not in NEW_MEMBER_KINDS:
@@ -670,6 +723,9 @@ class ChangeEntryScreen(Jobs, Screen[None]):
         if event.key == "slash" and not isinstance(self.focused, Input | Field):
             event.stop()
             self.action_find()
+
+
+_SEX_CODE = {"男": "1", "女": "2"}
 
 
 def _pad(text: str, cells: int) -> str:

@@ -4,13 +4,17 @@
 group=...)`` starts a new one with the next free number of the group suggested, and Enter on its last item
 goes on to the householder's person form (the household is saved with its first member). In the member
 list Enter opens a member's person form and Ins adds a member; the person form edits this form's record,
-so F2 there saves the household items too.
+so F2 there saves the household items too. F4–F8 are the household workflows on the member selected in the
+list (迁往他户, 注销成员, 换户主, 分户, 并户): each asks a few things in a dialog and calls one service of
+:mod:`tui.services` (store/household_ops.py writes, with change events), then shows the household as stored.
 """
 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
 from rich.cells import cell_len
@@ -22,13 +26,17 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from store.codes import TABLES
+from store.codes import HOUSEHOLDER, TABLES
+from store.domain import families
 from store.domain.people import new_household
 from store.paths import value_at
 from tui.bindings import bindings
 from tui.screens.form_base import FormBase, householder_name, short_address, wait_mounted
+from tui.screens.form_dialogs import ChoiceDialog
 from tui.screens.form_fields import Spec, TextField, field_text, make_field, read_field
+from tui.screens.household_dialogs import Ask, OpDialog
 from tui.widgets import Field, KeyBar
+from tui.widgets.parsing import parse_date
 
 __all__ = ["HouseholdForm", "next_number", "suggest_address"]
 
@@ -43,7 +51,8 @@ ITEMS = [
 HELP = """\
 户信息：↑ ↓ 在成员表中移动，Enter 打开该成员的人员信息。
 新户：组和户号已按该组下一个空号填好，可改。户编码 = 村代码 + 组 + 户号。
-户口类型、户类别可输入代码或拼音首字母（如 ny → 2 农业，jt → 家庭户）。"""
+户口类型、户类别可输入代码或拼音首字母（如 ny → 2 农业，jt → 家庭户）。
+成员表中选中一人：F4 迁往他户，F5 注销（写明原因），F6 改为户主，F7 分户，F8 全户并入他户。"""
 
 
 def next_number(codes: list[str]) -> str:
@@ -313,3 +322,183 @@ class HouseholdForm(FormBase):
             for line in wrap_cells(f"{finding.severity} {finding.rule} {finding.message}", width)[:2]:
                 text.append("\n" + line)
         self.show_findings_text(text)
+
+    # --- household workflows (F4–F8) ------------------------------------------------------------------
+
+    def _members_now(self) -> list[dict[str, Any]]:
+        """The active members, numbered 1… in the dialogs."""
+        return list(families.active_members(self.record))  # type: ignore[arg-type]
+
+    def _numbered(self, people: list[dict[str, Any]]) -> str:
+        return "  ".join(f"{n}{p.get('name') or ''}" for n, p in enumerate(people, 1))
+
+    def _selected(self) -> dict[str, Any] | None:
+        box = self.query_one("#members", OptionList)
+        if box.highlighted is None:
+            return None
+        key = box.get_option_at_index(box.highlighted).id
+        return next((p for p in self._members_now() if p.get("key") == key), None)
+
+    def _can_run(self, need_member: bool = True) -> dict[str, Any] | bool:
+        """The selected active member (or True without one); False with a notice when the workflow cannot run."""
+        if not self.ready or not self.stored:
+            self.notify("请先保存本户（F2）再办理。", severity="warning", timeout=4)
+            return False
+        if self.dirty:
+            self.notify("本户有未保存的修改，请先保存（F2）再办理。", severity="warning", timeout=4)
+            return False
+        if not need_member:
+            return True
+        person = self._selected()
+        if person is None:
+            self.notify("请在成员表中选中一名在册成员。", severity="warning", timeout=4)
+            return False
+        return person
+
+    def _pick(self, text: str, people: list[dict[str, Any]]) -> str | None:
+        number = int(text) if text.isdigit() else 0
+        return str(people[number - 1]["key"]) if 1 <= number <= len(people) else None
+
+    def _ask(self, title: str, lines: list[str], asks: list[Ask],
+             then: Callable[[OpDialog, dict[str, str]], Awaitable[Any] | None]) -> None:  # fmt: skip
+        """Show the dialog; `then` turns the answers into a service call (None: the dialog shows the error)."""
+        dialog = OpDialog(title, lines, asks)
+
+        def answered(values: dict[str, str] | None) -> None:
+            if values is None:
+                return
+            call = then(dialog, values)
+            if call is not None:
+                self.run_job(self._after_op(call), group="op", exclusive=True)
+
+        self.app.push_screen(dialog, answered)
+
+    async def _after_op(self, call: Awaitable[Any]) -> None:
+        result = await call
+        mine = next((r for r in result.records if r["household"]["code"] == self.code), result.records[0])
+        self.record, self.saved = copy.deepcopy(mine), mine
+        await self._show_form()
+        closed = mine["household"].get("status") == "closed"
+        self.notify("已办理并保存。" + ("本户已无在册成员，已销户。" if closed else ""), timeout=4)
+
+    def _date(self, text: str) -> dt.date | None:
+        return parse_date(text, final=True, future="error").value if text else dt.date.today()
+
+    def _head_ask(self, person: dict[str, Any], staying: list[dict[str, Any]]) -> list[Ask]:
+        if person.get("relation") != HOUSEHOLDER or not staying:
+            return []
+        return [Ask("new_head", "留下的新户主序号", 2, "1", r"[0-9]*")]
+
+    def action_move_member(self) -> None:
+        """F4: the selected member moves to another household of the database."""
+        person = self._can_run()
+        if not isinstance(person, dict):
+            return
+        staying = [p for p in self._members_now() if p is not person]
+        asks = [Ask("to_code", "迁往户编码", 18, restrict=r"[0-9]*"), Ask("date", "迁移日期", 10)]
+        asks += self._head_ask(person, staying)
+        lines = [f"{person.get('name')} 迁往本库另一户（空日期为今天）。"]
+        if len(asks) > 2:
+            lines.append("户主迁走：留下的人 " + self._numbered(staying))
+
+        def then(dialog: OpDialog, values: dict[str, str]) -> Awaitable[Any] | None:
+            from tui import services
+
+            date = self._date(values["date"])
+            if len(values["to_code"]) != 18 or date is None:
+                self.notify("户编码应为 18 位数字，日期如 20261003。", severity="error", timeout=5)
+                return None
+            return services.move_member(self.code, person["key"], values["to_code"], self.user, date=date,
+                                        new_head=self._pick(values.get("new_head", ""), staying))  # fmt: skip
+
+        self._ask("迁往他户", lines, asks, then)
+
+    def action_remove_member(self) -> None:
+        """F5: cancel the selected member with a reason (迁出 with where to)."""
+        person = self._can_run()
+        if not isinstance(person, dict):
+            return
+        staying = [p for p in self._members_now() if p is not person]
+        asks = [Ask("reason", "原因代码", 2, "02", r"[0-9]*"), Ask("date", "注销日期", 10),
+                Ask("to_code", "迁往地代码", 6, restrict=r"[0-9]*"), *self._head_ask(person, staying)]  # fmt: skip
+        lines = [f"注销 {person.get('name')}：02迁出 03移交外省 06出国(境) 04重复 05错误 99其他",
+                 "迁出须填迁往地的 6 位县级代码；死亡请在月度变更中录入。"]  # fmt: skip
+        if len(asks) > 3:
+            lines.append("户主注销：留下的人 " + self._numbered(staying))
+
+        def then(dialog: OpDialog, values: dict[str, str]) -> Awaitable[Any] | None:
+            from tui import services
+
+            date = self._date(values["date"])
+            if date is None:
+                self.notify("日期如 20261003。", severity="error", timeout=5)
+                return None
+            return services.remove_member(self.code, person["key"], values["reason"], self.user, date=date,
+                                          to_code=values["to_code"] or None,
+                                          new_head=self._pick(values.get("new_head", ""), staying))  # fmt: skip
+
+        self._ask("注销成员", lines, asks, then)
+
+    def action_change_head(self) -> None:
+        """F6: the selected member becomes householder; relations derived anew."""
+        person = self._can_run()
+        if not isinstance(person, dict):
+            return
+        if person.get("relation") == HOUSEHOLDER:
+            self.notify(f"{person.get('name')}已是户主。", timeout=3)
+            return
+
+        def answered(choice: str | None) -> None:
+            from tui import services
+
+            if choice == "y":
+                call = services.change_householder(self.code, person["key"], self.user)
+                self.run_job(self._after_op(call), group="op", exclusive=True)
+
+        question = f"把 {person.get('name')} 改为户主？各成员与户主关系将重新推算。"
+        self.app.push_screen(ChoiceDialog(question, [("y", "确定"), ("n", "取消")], cancel="n"), answered)
+
+    def action_split(self) -> None:
+        """F7: 分户 — the selected member (and others named by number) leave for a new household."""
+        person = self._can_run()
+        if not isinstance(person, dict):
+            return
+        members = self._members_now()
+        number = str(members.index(person) + 1)
+        asks = [Ask("keys", "分出成员序号", 20, number, r"[0-9 ,，]*"), Ask("head", "新户户主序号", 2, number, r"[0-9]*"),
+                Ask("date", "分户日期", 10)]  # fmt: skip
+        head_here = next((p for p in members if p.get("relation") == HOUSEHOLDER), None)
+        lines = ["成员 " + self._numbered(members), "序号用空格分开；新户号取本组下一个空号。"]
+        if head_here is not None:
+            asks.append(Ask("new_head", "本户户主走时新户主序号", 2, restrict=r"[0-9]*"))
+
+        def then(dialog: OpDialog, values: dict[str, str]) -> Awaitable[Any] | None:
+            from tui import services
+
+            picked = [self._pick(t, members) for t in re.split(r"[ ,，]+", values["keys"]) if t]
+            head, date = self._pick(values["head"], members), self._date(values["date"])
+            if not picked or None in picked or head is None or date is None:
+                self.notify("请按成员序号填写分出的人和新户户主。", severity="error", timeout=5)
+                return None
+            return services.split_household(self.code, [k for k in picked if k], head, self.user, date=date,
+                                             new_head=self._pick(values.get("new_head", ""), members))  # fmt: skip
+
+        self._ask("分户", lines, asks, then)
+
+    def action_merge(self) -> None:
+        """F8: 并户 — every active member joins another household; this one is closed."""
+        if self._can_run(need_member=False) is False:
+            return
+        asks = [Ask("into_code", "并入户编码", 18, restrict=r"[0-9]*"), Ask("date", "并户日期", 10)]
+        lines = [f"本户 {len(self._members_now())} 名在册成员全部并入另一户，本户销户。"]
+
+        def then(dialog: OpDialog, values: dict[str, str]) -> Awaitable[Any] | None:
+            from tui import services
+
+            date = self._date(values["date"])
+            if len(values["into_code"]) != 18 or date is None:
+                self.notify("户编码应为 18 位数字，日期如 20261003。", severity="error", timeout=5)
+                return None
+            return services.merge_households(self.code, values["into_code"], self.user, date=date)
+
+        self._ask("并户", lines, asks, then)

@@ -478,7 +478,11 @@ class PersonForm(FormBase):
         return self._cleaned(keep=self.person_key)
 
     def record_for_save(self) -> dict[str, Any]:
-        return self._cleaned()
+        import datetime as dt
+
+        record = self._cleaned()  # members keyed here (Ins) enter the population on the day they are keyed
+        people.date_form_entries(record, {str(m.get("key")) for m in self.saved.get("members") or ()}, dt.date.today())
+        return record
 
     def _cleaned(self, keep: str | None = None) -> dict[str, Any]:
         """The record cleaned for saving: members added but left blank (no name, sex, birth date or ID
