@@ -9,6 +9,7 @@ from pathlib import Path
 
 from exports.consistency import Violation
 from exports.monthly_data import ChangeRow
+from exports.monthly_figures import SharedFigures
 from exports.monthly_tables import Table
 from exports.quality_source import QualitySheet
 from exports.request import Month, Unit
@@ -27,11 +28,20 @@ class MonthlyReturns:
     changes: tuple[ChangeRow, ...]
     quality: QualitySheet
     open_errors: int
+    #: the quantities several sheets show, defined once (married WCBA, logic errors, 期末人口)
+    figures: SharedFigures = field(default_factory=lambda: SharedFigures({}, {}, {}))
+    #: the real name of the operator (``app_user.real_name``), printed under 制表; the login when unknown
+    preparer: str = ""
     persons: int = 0
     no_entry_date: int = 0
     left_out: int = 0
     #: villages sharing a name, each line naming their townships and codes
     same_names: tuple[str, ...] = ()
+
+    @property
+    def prepared_by(self) -> str:
+        """Who is printed under 制表 and 生成人: the real name, else the login."""
+        return self.preparer or self.operator
 
     def title(self, what: str) -> str:
         """A sheet title such as ``城关镇 2026年10月 人口变动情况``."""
