@@ -501,3 +501,29 @@ async def test_long_messages_wrap_in_the_detail(audited_demo: db.DbTarget) -> No
         assert len(detail.splitlines()) >= 3
         assert "".join(row.message.split()) in "".join(detail.split())  # the whole message, not cut
         assert "…" not in detail
+
+
+def burst(pilot: Pilot, keys: list[str]) -> None:
+    """Post several keys at once, as one terminal read over SSH delivers them."""
+    from textual import events
+
+    for key in keys:
+        pilot.app.post_message(events.Key(key, key if len(key) == 1 else None))
+
+
+async def test_rule_list_takes_a_burst_of_keys(audited_demo: db.DbTarget) -> None:
+    """Typed on the rule filter in one burst — "mar", down, down, Enter — the list opens once, narrows to the
+    MAR rules and picks the third of them; nothing is left over to open it again."""
+    app = make_app(audited_demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_review(pilot)
+        await pilot.press("tab", "tab")
+        mar = [c.code for c in screen.rules if c.code.startswith("MAR")]
+        assert len(mar) >= 3
+        burst(pilot, ["m", "a", "r", "down", "down", "enter"])
+        await settle(pilot, screen)
+        await settle_until(pilot, lambda: app.screen is screen and screen.filter.rule != "")
+        await settle(pilot, screen)
+        assert app.screen is screen and not any(isinstance(s, RulePicker) for s in app.screen_stack)
+        assert screen.filter.rule == mar[2]
+        assert {r[1] for r in table_rows(screen)} == {mar[2]}

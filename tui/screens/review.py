@@ -31,7 +31,7 @@ from tui.exporting import export_folder
 from tui.jobs import Jobs
 from tui.records import RecordsChanged
 from tui.text import wrap_cells
-from tui.widgets import KeyBar
+from tui.widgets import KeyBar, SafeInput
 
 SEVERITY_STYLE = {"E": "bold red", "W": "yellow", "I": "dim"}
 SEVERITY_CHOICES = [("E+W", "EW"), ("E", "E"), ("W", "W"), ("全部", "all")]
@@ -142,21 +142,27 @@ class RuleSelect(CycleSelect):
     """The rule filter: ← → cycle; Enter or typing opens :class:`RulePicker` (type to narrow the list)."""
 
     class Pick(Message):
-        """Open the rule list, starting with `typed`."""
+        """A key for the rule list: open it (first key), or pass the key on to it while it opens."""
 
-        def __init__(self, typed: str) -> None:
+        def __init__(self, key: str, char: str | None) -> None:
             super().__init__()
-            self.typed = typed
+            self.key = key
+            self.char = char
 
     def action_show_overlay(self) -> None:
-        self.post_message(self.Pick(""))
+        """Space (Enter, ↓ and ↑ are taken in :meth:`_on_key`): open the rule list."""
+        self.post_message(self.Pick("space", None))
 
     async def _on_key(self, event: Any) -> None:
         char = event.character
-        if char and char.isprintable() and not char.isspace() and event.key not in ("left", "right"):
+        if event.key in ("enter", "down", "up"):
             event.stop()
             event.prevent_default()
-            self.post_message(self.Pick(char))
+            self.post_message(self.Pick(event.key, None))
+        elif char and char.isprintable() and not char.isspace():
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Pick(event.key, char))
 
 
 class RulePicker(ModalScreen[str | None]):
@@ -182,20 +188,58 @@ class RulePicker(ModalScreen[str | None]):
         self.current = current
         self.typed = typed
         self.shown: list[RuleChoice | None] = []
+        self.ready = False
+        self._queue: list[tuple[str, str | None]] = []
+        self._filled: str | None = None
+        self._picked = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="rules-box"):
-            yield Input(self.typed, placeholder="输入规则代码或名称拼音首字母，如 ID0、sfz", id="rules-typed",
-                        compact=True)  # fmt: skip
+            yield SafeInput(self.typed, placeholder="输入规则代码或名称拼音首字母，如 ID0、sfz", id="rules-typed",
+                            select_on_focus=False)  # fmt: skip
             yield OptionList(id="rules-list")
             yield Static(Text("↑ ↓ 选择  Enter 确定  Esc 取消", style="dim"), id="rules-hint")
 
     def on_mount(self) -> None:
-        self.query_one(Input).focus()
-        self.query_one(Input).cursor_position = len(self.typed)
+        typed = self.query_one(Input)
+        typed.value = self.typed
+        typed.cursor_position = len(self.typed)
+        typed.focus()
         self._fill(self.typed)
+        self.ready = True
+        queued, self._queue = self._queue, []
+        for key, char in queued:  # keys that came while the list was opening, in order
+            self.feed(key, char)
+
+    def feed(self, key: str, char: str | None) -> None:
+        """A key typed on the rule filter (or here) before this list could take it: applied in order."""
+        if not self.ready:
+            self._queue.append((key, char))
+            return
+        if char:
+            self.query_one(Input).insert_text_at_cursor(char)
+            self._sync()
+        elif key in ("down", "up"):
+            self.action_move(1 if key == "down" else -1)
+        elif key == "enter":
+            self._submitted()
+
+    def on_key(self, event: Any) -> None:
+        """Keys reaching the screen before its input has the focus are kept for it."""
+        if not self.ready and (event.character or event.key in ("down", "up", "enter")):
+            if event.key != "escape":
+                event.stop()
+                event.prevent_default()
+                self.feed(event.key, event.character if event.character and event.character.isprintable() else None)
+
+    def _sync(self) -> None:
+        """Narrow the list to what the input holds now (keys run before the input's change messages)."""
+        value = self.query_one(Input).value
+        if value != self._filled:
+            self._fill(value)
 
     def _fill(self, typed: str) -> None:
+        self._filled = typed
         found = [c for c in self.choices if c.matches(typed)]
         self.shown = ([None] if not typed.strip() else []) + list(found)
         options = [Option(Text(self.ALL if c is None else clip(c.label, 54))) for c in self.shown]
@@ -210,11 +254,12 @@ class RulePicker(ModalScreen[str | None]):
         listing.highlighted = codes.index(current) if not typed.strip() and current in codes else 0
 
     @on(Input.Changed)
-    def _typed(self, event: Input.Changed) -> None:
-        self._fill(event.value)
+    def _typed(self) -> None:
+        self._sync()
 
     @on(Input.Submitted)
     def _submitted(self) -> None:
+        self._sync()
         self._pick(self.query_one(OptionList).highlighted)
 
     @on(OptionList.OptionSelected)
@@ -222,12 +267,19 @@ class RulePicker(ModalScreen[str | None]):
         self._pick(event.option_index)
 
     def _pick(self, index: int | None) -> None:
+        if self._picked:
+            return
         if index is None or not 0 <= index < len(self.shown):
             return
         choice = self.shown[index]
+        self._picked = True
         self.dismiss("" if choice is None else choice.code)
 
     def action_move(self, step: int) -> None:
+        if not self.ready:
+            self._queue.append(("down" if step > 0 else "up", None))
+            return
+        self._sync()
         listing = self.query_one(OptionList)
         if step > 0:
             listing.action_cursor_down()
@@ -376,6 +428,7 @@ S 每按一次换一种排序；F5 的截止日期同上次审核；F8 按当前
         self.last_export: Path | None = None
         self.rules: list[RuleChoice] = []
         self._resumed = False
+        self._picker: RulePicker | None = None
         self._titles: dict[str, str] | None = None
 
     # --- layout -----------------------------------------------------------------------------------------
@@ -602,11 +655,19 @@ S 每按一次换一种排序；F5 的截止日期同上次审核；F8 按当前
 
     @on(RuleSelect.Pick)
     def _pick_rule(self, event: RuleSelect.Pick) -> None:
+        """Open the rule list on the first key (a typed character starts its search); keys typed faster
+        than it opens are passed on to it, in order, never opening it again."""
+        if self._picker is not None:
+            self._picker.feed(event.key, event.char)
+            return
+
         def picked(code: str | None) -> None:
+            self._picker = None
             if code is not None:
                 self.query_one("#f-rule", CycleSelect).value = code
 
-        self.app.push_screen(RulePicker(self.rules, self.filter.rule, event.typed), picked)
+        self._picker = RulePicker(self.rules, self.filter.rule, event.char or "")
+        self.app.push_screen(self._picker, picked)
 
     def action_confirm_finding(self) -> None:
         row = self.current_row
