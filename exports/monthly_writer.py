@@ -22,7 +22,16 @@ from exports.returns_spec import (
     QUALITY_TITLE,
 )
 from exports.sheets import HEADER_ROW, header_width, text_widths, write_headers, write_title
-from exports.styles import Styles, close_workbook, fit_width, open_workbook, print_setup, set_widths, text_lines
+from exports.styles import (
+    Styles,
+    close_workbook,
+    display_width,
+    fit_width,
+    open_workbook,
+    print_setup,
+    set_widths,
+    text_lines,
+)
 
 NOTE_WIDTH = 72
 DATE_SAMPLE = "2026-10-31"
@@ -96,7 +105,7 @@ def _figure_sheet(workbook: Any, st: Styles, data: MonthlyReturns, table: Table,
                 sheet.write_comment(row, col, "\n".join(dict.fromkeys(messages)), {"x_scale": 3, "y_scale": 2})
         cells += len(headers)
         row += 1
-    signature_lines(sheet, st, row + 1, len(headers), data.prepared_by)
+    signature_lines(sheet, st, row + 1, widths, data.prepared_by)
     print_setup(sheet, header_rows=(HEADER_ROW, first_data - 1), freeze=(first_data, 1), footer_left=footer)
     return cells
 
@@ -105,13 +114,18 @@ def _figure_sheet(workbook: Any, st: Styles, data: MonthlyReturns, table: Table,
 SIGNATURES = ("制表人：", "审核人：", "负责人：", "报出日期：")
 
 
-def signature_lines(sheet: Any, st: Styles, row: int, columns: int, preparer: str) -> None:
-    """制表人 (filled with `preparer`), 审核人, 负责人 and 报出日期, spread over `columns` columns at `row`."""
-    step = max(1, columns // len(SIGNATURES))
+def signature_lines(sheet: Any, st: Styles, row: int, widths: list[float], preparer: str) -> None:
+    """制表人 (filled with `preparer`), 审核人, 负责人 and 报出日期 at `row`, spread over the table's columns
+    (`widths`) so that each has room for its text and a signature after it."""
+    starts = [sum(widths[:i]) for i in range(len(widths))]
+    spacing = sum(widths) / len(SIGNATURES)
+    free_from = 0.0  # the first offset not taken by the previous label and room to sign after it
     for n, label in enumerate(SIGNATURES):
-        col = min(n * step, columns - 1)
         text = label + (preparer if n == 0 else "")
+        wanted = max(n * spacing, free_from)
+        col = next((i for i, start in enumerate(starts) if start >= wanted), len(widths) - 1)
         sheet.write_string(row, col, text, st.signature)
+        free_from = starts[col] + display_width(text) + 6
     sheet.set_row(row, 24)
 
 
