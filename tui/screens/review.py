@@ -226,11 +226,11 @@ class RulePicker(ModalScreen[str | None]):
 
     def on_key(self, event: Any) -> None:
         """Keys reaching the screen before its input has the focus are kept for it."""
-        if not self.ready and (event.character or event.key in ("down", "up", "enter")):
-            if event.key != "escape":
-                event.stop()
-                event.prevent_default()
-                self.feed(event.key, event.character if event.character and event.character.isprintable() else None)
+        wanted = event.key != "escape" and (event.character or event.key in ("down", "up", "enter"))
+        if not self.ready and wanted:
+            event.stop()
+            event.prevent_default()
+            self.feed(event.key, event.character if event.character and event.character.isprintable() else None)
 
     def _sync(self) -> None:
         """Narrow the list to what the input holds now (keys run before the input's change messages)."""
