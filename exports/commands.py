@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from exports.errors_list import ErrorsFilter
     from exports.request import Progress
 
 
@@ -27,15 +28,23 @@ async def monthly_command(
 
 
 async def errors_command(
-    out: Path, unit: str = "", operator: str = "", is_admin: bool = False, progress: Progress | None = None
+    out: Path,
+    unit: str = "",
+    operator: str = "",
+    is_admin: bool = False,
+    progress: Progress | None = None,
+    only: ErrorsFilter | None = None,
 ) -> str:
-    """``renkou export errors --out FILE.xlsx [--unit CODE]``."""
+    """``renkou export errors --out FILE.xlsx [--unit CODE]`` (`only`: the review screen's filter)."""
     from exports.errors_list import export_errors
 
-    summary = await export_errors(Path(out), unit=unit, operator=operator, is_admin=is_admin, progress=progress)
+    summary = await export_errors(
+        Path(out), unit=unit, operator=operator, is_admin=is_admin, progress=progress, only=only
+    )
     masked = "" if is_admin else "，身份证号已遮盖"
+    what = "未处理的问题" if only is None or not only.describe() else f"问题（{only.describe()}）"
     return (
-        f"已导出 {summary.label}：{summary.rows} 条未处理的问题（其中错误 {summary.details.get('E', 0)} 条），"
+        f"已导出 {summary.label}：{summary.rows} 条{what}（其中错误 {summary.details.get('E', 0)} 条），"
         f"{summary.villages} 个村{masked}，文件 {summary.path}。"
     )
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from exports.findings import OpenFinding, open_findings
 from exports.monthly_model import Summary
-from exports.request import Progress, Unit, resolve_unit, villages_of
+from exports.request import Progress, Unit, real_name, resolve_unit, villages_of
 from exports.sheets import HEADER_ROW, write_headers, write_title
 from exports.styles import (
     Styles,
@@ -41,20 +41,56 @@ class ErrorsList:
     villages: tuple[tuple[str, str], ...]
     findings: tuple[OpenFinding, ...]
     generated_at: dt.datetime
+    #: who is printed under 制表: the operator's real name (the login when the account has none)
     operator: str
     full_ids: bool
+    #: the filter the list was made with, as the clerk reads it ('' = every open finding)
+    criteria: str = ""
+
+
+@dataclass(frozen=True)
+class ErrorsFilter:
+    """Which findings the list holds, as the review list filters them: severities (None: all), a rule
+    ('' = all) and the confirmed state (False: open only, True: confirmed only, None: both)."""
+
+    severities: tuple[str, ...] | None = None
+    rule: str = ""
+    confirmed: bool | None = False
+
+    def describe(self) -> str:
+        """The filter in words for the sheet's subtitle ('' for the default: every open finding)."""
+        parts = []
+        if self.severities is not None:
+            parts.append("级别 " + "、".join(SEVERITY_WORDS.get(s, s) for s in self.severities))
+        if self.rule:
+            parts.append(f"规则 {self.rule}")
+        if self.confirmed is not False:
+            parts.append("状态 " + ("已核实" if self.confirmed else "全部"))
+        return "；".join(parts)
+
+
+SEVERITY_WORDS = {"E": "错误", "W": "预警", "I": "提示"}
 
 
 async def export_errors(
-    out: Path, *, unit: str = "", operator: str, is_admin: bool, progress: Progress | None = None
+    out: Path,
+    *,
+    unit: str = "",
+    operator: str,
+    is_admin: bool,
+    progress: Progress | None = None,
+    only: ErrorsFilter | None = None,
 ) -> Summary:
     """Write the open findings of `unit` (default: everything), one sheet per village; ID numbers are
-    masked unless `is_admin`."""
+    masked unless `is_admin`. `only` narrows the list as the review screen's filter does."""
+    only = only or ErrorsFilter()
     scope = await resolve_unit(unit)
     path = check_target(out)
     if progress:
         progress(0, 3)
-    findings = await open_findings(scope.code, full_ids=is_admin)
+    findings = await open_findings(
+        scope.code, full_ids=is_admin, severities=only.severities, rule=only.rule, confirmed=only.confirmed
+    )
     if progress:
         progress(1, 3)
     data = ErrorsList(
@@ -62,15 +98,19 @@ async def export_errors(
         tuple(await villages_of(scope)),
         tuple(findings),
         dt.datetime.now().replace(microsecond=0),
-        operator,
+        await real_name(operator),
         is_admin,
+        only.describe(),
     )
     with AtomicFile(path) as target:
         sheets = await asyncio.to_thread(write_errors, target.tmp, data, shown=path)
         if progress:
             progress(2, 3)
         ids = "完整身份证号" if is_admin else "身份证号已遮盖"
-        await publish(target, operator, f"errors unit={scope.name}({scope.code or '全部'}) {len(findings)} 条 {ids}")
+        criteria = f" {data.criteria}" if data.criteria else ""
+        await publish(
+            target, operator, f"errors unit={scope.name}({scope.code or '全部'}){criteria} {len(findings)} 条 {ids}"
+        )
     if progress:
         progress(3, 3)
     errors = sum(1 for f in findings if f.severity == "E")
@@ -109,7 +149,7 @@ def _summary_sheet(
         st,
         len(SUMMARY_HEADERS),
         f"{data.unit.name} 逻辑审核问题清单",
-        f"未处理的问题共 {total} 条（以最近一次逻辑审核结果为准）",
+        _subtitle(data, total),
         f"{data.generated_at:%Y-%m-%d %H:%M}",
         widths,
     )
@@ -135,6 +175,12 @@ def _summary_sheet(
     sheet.merge_range(row + 2, 0, row + 2, len(SUMMARY_HEADERS) - 1, INSTRUCTION, st.note)
     sheet.set_row(row + 2, 30)
     print_setup(sheet, header_rows=(HEADER_ROW, first - 1), freeze=(first, 1), footer_left=footer, landscape=False)
+
+
+def _subtitle(data: ErrorsList, total: int) -> str:
+    if not data.criteria:
+        return f"未处理的问题共 {total} 条（以最近一次逻辑审核结果为准）"
+    return f"按筛选（{data.criteria}）共 {total} 条（以最近一次逻辑审核结果为准）"
 
 
 def _village_sheet(

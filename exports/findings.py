@@ -100,14 +100,37 @@ def _finding(r: Any, record: dict[str, Any] | None, names: dict[str, tuple[str, 
     )
 
 
-async def open_findings(prefix: str, *, full_ids: bool, batch: int = 2000) -> list[OpenFinding]:
-    """Unconfirmed findings of villages under `prefix` ('' = all), sorted for working through them."""
-    where, params = ("", []) if not prefix else (f" AND substr(f.village_code, 1, {len(prefix)}) = ?", [prefix])
+async def open_findings(
+    prefix: str,
+    *,
+    full_ids: bool,
+    batch: int = 2000,
+    severities: tuple[str, ...] | None = None,
+    rule: str = "",
+    confirmed: bool | None = False,
+) -> list[OpenFinding]:
+    """Findings of villages under `prefix` ('' = all), sorted for working through them: by default every
+    unconfirmed one; `severities` (None: all), `rule` ('' = all) and `confirmed` (None: both) narrow them as
+    the review list's filter does."""
+    parts, params = [], []
+    if prefix:
+        parts.append(f"substr(f.village_code, 1, {len(prefix)}) = ?")
+        params.append(prefix)
+    if severities is not None:
+        parts.append(f"f.severity IN ({','.join('?' * len(severities))})")
+        params.extend(severities)
+    if rule:
+        parts.append("f.rule = ?")
+        params.append(rule)
+    if confirmed is not None:
+        parts.append("f.confirmed = ?")
+        params.append(confirmed)
+    where = (" WHERE " + " AND ".join(parts)) if parts else ""
     rows = await db.fetch(
         "SELECT f.village_code, f.household_code, f.person_key, f.rule, f.severity, f.fields_json, "
         "f.related_json, f.message, p.name, p.id_number, p.seq FROM finding f "
-        "LEFT JOIN person p ON p.key = f.person_key WHERE f.confirmed = ?" + where,
-        [False, *params],
+        "LEFT JOIN person p ON p.key = f.person_key" + where,
+        params,
     )
     related_keys = {k for r in rows for k in _json_list(r[6])}
     names = await _related_names(related_keys) if related_keys else {}

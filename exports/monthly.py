@@ -10,11 +10,12 @@ from pathlib import Path
 
 from exports import monthly_data
 from exports.consistency import evaluate
+from exports.monthly_figures import shared_figures
 from exports.monthly_frozen import from_json, to_json
 from exports.monthly_model import Closing, MonthlyReturns, Summary
 from exports.monthly_tables import build_table
 from exports.quality_source import quality_sheet
-from exports.request import Progress, Unit, parse_month, resolve_unit, same_name_villages, villages_of
+from exports.request import Progress, Unit, parse_month, real_name, resolve_unit, same_name_villages, villages_of
 from exports.returns_spec import FIGURE_SHEETS, POPULATION
 from exports.target import AtomicFile, check_target, publish
 from store import months
@@ -35,16 +36,21 @@ async def build_monthly(
     add_late(counts.counts[POPULATION.key], await monthly_data.read_late(scope.code, period))
     tables = tuple(build_table(spec, villages, counts.counts[spec.key]) for spec in FIGURE_SHEETS)
     names = dict(villages)
+    logic = await monthly_data.logic_errors_by_village(scope.code, period, [code for code, _ in villages])
+    figures = shared_figures(tables, logic, await monthly_data.open_error_count(scope.code))
+    quality = await quality_sheet(scope.code, villages, period.last, period.text, figures)
     return MonthlyReturns(
         unit=scope,
         month=period,
         generated_at=dt.datetime.now().replace(microsecond=0),
         operator=operator,
         tables=tables,
-        violations=tuple(evaluate(tables)),
+        violations=tuple(evaluate(tables, quality=quality, figures=figures)),
         changes=tuple(await monthly_data.read_changes(scope.code, period, names)),
-        quality=await quality_sheet(scope.code, villages, period.last, period.text),
-        open_errors=await monthly_data.open_error_count(scope.code),
+        quality=quality,
+        open_errors=figures.open_errors,
+        figures=figures,
+        preparer=await real_name(operator),
         persons=counts.persons,
         no_entry_date=counts.no_entry_date,
         left_out=counts.left_out,

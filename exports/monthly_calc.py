@@ -197,15 +197,7 @@ class MonthlyCounter:
             return  # not in the unit at any time from the opening balance on
         population, births, contraception, pregnancy, flows = self._rows(p.village)
         present_end = entry <= last and (exit_ is None or last < exit_)
-        married_wcba = (
-            present_end
-            and p.sex == "2"
-            and p.marital in MARRIED
-            and p.first_marriage is not None
-            and p.first_marriage <= last
-            and p.birth is not None
-            and self.wcba_oldest < p.birth <= self.wcba_youngest
-        )
+        married_wcba = present_end and self.married_woman(p)
         mgmt = p.mgmt
         if mgmt in HUJI:
             before = self.before
@@ -234,6 +226,33 @@ class MonthlyCounter:
                 self._woman_events(p, present_end, births, contraception, pregnancy)
         if mgmt in FLOW and present_end:
             self._count_flow(flows, mgmt, married_wcba, flow_position(p.flow_since, first, last), 1)
+
+    def present_at_end(self, p: PersonRow) -> bool:
+        """Whether `p` is in the unit at the end of the month's last day (entry ≤ last < exit; a record whose
+        exit is not after its entry never is)."""
+        entry = p.moved_in or p.birth
+        if entry is None or entry > self.last:
+            return False
+        death, cancel = p.death, p.cancel_date
+        exit_ = death if cancel is None or (death is not None and death <= cancel) else cancel
+        return exit_ is None or (exit_ > entry and self.last < exit_)
+
+    def married_woman(self, p: PersonRow) -> bool:
+        """The married-WCBA test at month end apart from presence (`docs/spec/returns.md`): female, married
+        (20–23) with a first-marriage date on or before month end, aged 15–49 then. The one definition the
+        避孕节育 and 流动人口 sheets, the 质量 sheet and its logic errors all use."""
+        return (
+            p.sex == "2"
+            and p.marital in MARRIED
+            and p.first_marriage is not None
+            and p.first_marriage <= self.last
+            and p.birth is not None
+            and self.wcba_oldest < p.birth <= self.wcba_youngest
+        )
+
+    def huji_married_wcba(self, p: PersonRow) -> bool:
+        """A 户籍 (mgmt 01/03) married WCBA present at month end: whom 避孕节育 counts as 已婚育龄妇女."""
+        return p.mgmt in HUJI and self.present_at_end(p) and self.married_woman(p)
 
     def add_settled(
         self, village: str, mgmt: str | None, married_wcba: bool, method: str | None, flow: int, n: int

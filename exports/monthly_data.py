@@ -256,3 +256,31 @@ async def open_error_count(prefix: str) -> int:
     where, params = _within("village_code", prefix)
     sql = "SELECT count(*) FROM finding WHERE severity = 'E' AND confirmed = ?" + where
     return int(await db.scalar(sql, [False, *params]) or 0)
+
+
+async def logic_errors_by_village(prefix: str, month: Month, villages: Sequence[str]) -> dict[str, int]:
+    """Logic errors per village as the 质量 sheet counts them: E findings of the logic rules
+    (:func:`checks.quality.logic_rules`) on the records of the unit's 户籍 married WCBA at month end — the
+    women 避孕节育 counts (:meth:`MonthlyCounter.huji_married_wcba`) — one per (rule, woman)."""
+    from checks.quality import logic_rules
+
+    config = await load_config()
+    rules = sorted(logic_rules(config))
+    counter = MonthlyCounter(month.first, month.last, villages, WomanFacts(), legal_age_from(config))
+    if not rules:
+        return {}
+    where, params = _within("p.household_id", prefix)
+    marks = ", ".join("?" * len(rules))
+    sql = (
+        f"SELECT DISTINCT p.id, substr(p.household_id, 1, 12), p.sex, p.mgmt, {_day('p.birth_date')}, "
+        f"{_day('p.moved_in_date')}, {_day('p.death_date')}, p.cancel_reason, {_day('p.cancel_date')}, "
+        f"p.marital_status, {_day('p.first_marriage_date')}, {_day('p.flow_since')}, p.contraception_method, "
+        f"{_day('p.contraception_since')}, f.rule FROM finding f JOIN person p ON p.key = f.person_key "
+        f"WHERE f.severity = 'E' AND f.rule IN ({marks}){where}"
+    )
+    out: dict[str, int] = defaultdict(int)
+    for row in await db.fetch_tuples(sql, [*rules, *params]):
+        person = PersonRow._make(row[:14])
+        if counter.huji_married_wcba(person):
+            out[person.village] += 1
+    return dict(out)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from exports.consistency import Violation
 from exports.monthly_data import ChangeRow
+from exports.monthly_figures import SharedFigures
 from exports.monthly_tables import Table
 from exports.quality_source import QualitySheet
 from exports.request import Month, Unit
@@ -36,6 +37,10 @@ class MonthlyReturns:
     changes: tuple[ChangeRow, ...]
     quality: QualitySheet
     open_errors: int
+    #: the quantities several sheets show, defined once (married WCBA, logic errors, 期末人口)
+    figures: SharedFigures = field(default_factory=lambda: SharedFigures({}, {}, {}))
+    #: the real name of the operator (``app_user.real_name``), printed under 制表; the login when unknown
+    preparer: str = ""
     persons: int = 0
     no_entry_date: int = 0
     left_out: int = 0
@@ -45,6 +50,11 @@ class MonthlyReturns:
     signoffs: tuple[str, ...] = ()
     #: set when the workbook is drawn from the figures kept when the month was closed
     closed: Closing | None = None
+
+    @property
+    def prepared_by(self) -> str:
+        """Who is printed under 制表 and 生成人: the real name, else the login."""
+        return self.preparer or self.operator
 
     def title(self, what: str) -> str:
         """A sheet title such as ``城关镇 2026年10月 人口变动情况``."""

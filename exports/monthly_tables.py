@@ -35,16 +35,18 @@ class Table:
 
 
 def _figures(spec: SheetSpec, counts: Sequence[int]) -> tuple[Value, ...]:
-    """All column values of a row from its count columns (rates and ratios computed; blank when the
-    denominator is 0)."""
+    """All column values of a row from its count columns (rates and ratios computed). A rate is blank when
+    its denominator is 0; a ratio (出生人口性别比) also when its numerator is 0: with no boys or no girls
+    it is undefined, not 0."""
     by_header = dict(zip(spec.count_headers, counts, strict=True))
     values: list[Value] = []
     for column in spec.columns:
         if column.kind == "count":
             values.append(by_header[column.header])
             continue
-        denominator = by_header[column.denominator]
-        values.append(None if not denominator else by_header[column.numerator] / denominator * column.scale)
+        numerator, denominator = by_header[column.numerator], by_header[column.denominator]
+        undefined = not denominator or (column.kind == "ratio" and not numerator)
+        values.append(None if undefined else numerator / denominator * column.scale)
     return tuple(values)
 
 

@@ -8,7 +8,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from exports.consistency import Violation
+from exports.consistency import NOTE_LOGIC_ERRORS, NOTE_OPEN_ERRORS, Violation
 from exports.monthly_model import MonthlyReturns
 from exports.monthly_notes import DEFINITIONS
 from exports.monthly_tables import Table
@@ -22,7 +22,16 @@ from exports.returns_spec import (
     QUALITY_TITLE,
 )
 from exports.sheets import HEADER_ROW, header_width, text_widths, write_headers, write_title
-from exports.styles import Styles, close_workbook, fit_width, open_workbook, print_setup, set_widths, text_lines
+from exports.styles import (
+    Styles,
+    close_workbook,
+    display_width,
+    fit_width,
+    open_workbook,
+    print_setup,
+    set_widths,
+    text_lines,
+)
 
 NOTE_WIDTH = 72
 DATE_SAMPLE = "2026-10-31"
@@ -35,18 +44,18 @@ def write_monthly(path: Path, data: MonthlyReturns, *, shown: Path | None = None
     workbook.set_properties(
         {
             "title": data.title("月报表"),
-            "author": data.operator,
+            "author": data.prepared_by,
             "company": data.unit.name,
             "created": data.generated_at,
         }
     )
-    footer = f"{data.unit.name} {data.month.label}　制表：{data.operator}　{data.generated_at:%Y-%m-%d %H:%M}"
+    footer = f"{data.unit.name} {data.month.label}　制表：{data.prepared_by}　{data.generated_at:%Y-%m-%d %H:%M}"
     flagged = _flags(data.violations)
     cells = 0
     for table in data.tables:
         cells += _figure_sheet(workbook, st, data, table, flagged, footer)
     cells += _changes_sheet(workbook, st, data, footer)
-    cells += _quality_sheet(workbook, st, data, data.quality, footer)
+    cells += _quality_sheet(workbook, st, data, data.quality, flagged, footer)
     cells += _notes_sheet(workbook, st, data, footer)
     close_workbook(workbook, shown or path)
     return cells
@@ -56,8 +65,8 @@ def _flags(violations: tuple[Violation, ...]) -> dict[tuple[str, str], dict[str,
     """(sheet, row code) → header → messages of the checks that failed there."""
     out: dict[tuple[str, str], dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for v in violations:
-        for header in v.check.headers:
-            out[(v.check.sheet, v.row_code)][header].append(v.message)
+        for sheet, header in v.check.cells:
+            out[(sheet, v.row_code)][header].append(v.message)
     return out
 
 
@@ -96,8 +105,28 @@ def _figure_sheet(workbook: Any, st: Styles, data: MonthlyReturns, table: Table,
                 sheet.write_comment(row, col, "\n".join(dict.fromkeys(messages)), {"x_scale": 3, "y_scale": 2})
         cells += len(headers)
         row += 1
+    signature_lines(sheet, st, row + 1, widths, data.prepared_by)
     print_setup(sheet, header_rows=(HEADER_ROW, first_data - 1), freeze=(first_data, 1), footer_left=footer)
     return cells
+
+
+#: the signature line under every figure table of the returns (who made, checked and answers for it)
+SIGNATURES = ("制表人：", "审核人：", "负责人：", "报出日期：")
+
+
+def signature_lines(sheet: Any, st: Styles, row: int, widths: list[float], preparer: str) -> None:
+    """制表人 (filled with `preparer`), 审核人, 负责人 and 报出日期 at `row`, spread over the table's columns
+    (`widths`) so that each has room for its text and a signature after it."""
+    starts = [sum(widths[:i]) for i in range(len(widths))]
+    spacing = sum(widths) / len(SIGNATURES)
+    free_from = 0.0  # the first offset not taken by the previous label and room to sign after it
+    for n, label in enumerate(SIGNATURES):
+        text = label + (preparer if n == 0 else "")
+        wanted = max(n * spacing, free_from)
+        col = next((i for i, start in enumerate(starts) if start >= wanted), len(widths) - 1)
+        sheet.write_string(row, col, text, st.signature)
+        free_from = starts[col] + display_width(text) + 6
+    sheet.set_row(row, 24)
 
 
 def _changes_sheet(workbook: Any, st: Styles, data: MonthlyReturns, footer: str) -> int:
@@ -154,7 +183,9 @@ def _write_date(sheet: Any, row: int, col: int, value: Any, fmt: Any) -> None:
         sheet.write_number(row, col, excel_serial(value), fmt)
 
 
-def _quality_sheet(workbook: Any, st: Styles, data: MonthlyReturns, quality: QualitySheet, footer: str) -> int:
+def _quality_sheet(
+    workbook: Any, st: Styles, data: MonthlyReturns, quality: QualitySheet, flagged: dict, footer: str
+) -> int:
     sheet = workbook.add_worksheet(QUALITY_SHEET)
     headers = quality.headers
     labels = [r.label for r in quality.rows] or [data.unit.name]
@@ -169,10 +200,12 @@ def _quality_sheet(workbook: Any, st: Styles, data: MonthlyReturns, quality: Qua
     for quality_row in quality.rows:
         total = quality_row.code == ""
         sheet.write_string(row, 0, quality_row.label, st.unit_total if total else st.unit)
+        marks = flagged.get((QUALITY_SHEET, quality_row.code), {})
         for col, (column, value, status) in enumerate(
             zip(quality.columns, quality_row.values, quality_row.statuses, strict=True), start=1
         ):
-            variant = status or ("total" if total else "")
+            messages = marks.get(column.header)
+            variant = ("total_flag" if total else "flag") if messages else (status or ("total" if total else ""))
             fmt = st.figure(column.kind, variant)
             if value is None:
                 sheet.write_blank(row, col, None, fmt)
@@ -180,6 +213,8 @@ def _quality_sheet(workbook: Any, st: Styles, data: MonthlyReturns, quality: Qua
                 sheet.write_string(row, col, value, fmt)
             else:
                 sheet.write_number(row, col, value, fmt)
+            if messages:
+                sheet.write_comment(row, col, "\n".join(dict.fromkeys(messages)), {"x_scale": 3, "y_scale": 2})
         row += 1
     if quality.note:
         sheet.merge_range(row + 1, 0, row + 1, len(headers) - 1, quality.note, st.note)
@@ -201,11 +236,18 @@ def _notes_sheet(workbook: Any, st: Styles, data: MonthlyReturns, footer: str) -
             st.note,
         ),
         ("生成时间", f"{data.generated_at:%Y-%m-%d %H:%M:%S}", st.note),
-        ("生成人", data.operator, st.note),
+        ("生成人", data.prepared_by, st.note),
         (
-            "未处理的逻辑错误",
-            f"{data.open_errors} 条 E 级错误（以最近一次逻辑审核的结果为准；可用 renkou export errors 导出错误清单）。",
+            NOTE_OPEN_ERRORS,
+            f"{data.open_errors} 条 E 级错误（全部规则、全部人员，以最近一次逻辑审核的结果为准）。"
+            "在主界面按 F6 进入逻辑审核逐条处理，在逻辑审核中按 F8 导出问题清单。",
             st.note_flag if data.open_errors else st.note,
+        ),
+        (
+            NOTE_LOGIC_ERRORS,
+            f"{data.figures.total_logic_errors} 条：其中户籍已婚育龄妇女记录上的逻辑错误（每人每条规则计一条），"
+            "即质量表的“逻辑错误条数”合计，用于计算逻辑关系误差率。",
+            st.note,
         ),
     ]
     if data.closed is not None:
@@ -238,7 +280,14 @@ def _notes_sheet(workbook: Any, st: Styles, data: MonthlyReturns, footer: str) -
             ("一致性检查", f"有 {len(lines)} 处不一致，相关单元格已标为红色：\n" + "\n".join(lines), st.note_flag)
         )
     else:
-        facts.append(("一致性检查", "各表的合计与分项、男女合计、孩次合计、人口平衡关系均已核对一致。", st.note))
+        facts.append(
+            (
+                "一致性检查",
+                "各表的合计与分项、男女合计、孩次合计、人口平衡关系，以及各表之间的已婚育龄妇女、逻辑错误条数、"
+                "流出人口均已核对一致。",
+                st.note,
+            )
+        )
     row = 2
     for label, text, fmt in facts:
         row = _note_row(sheet, st, row, label, text, fmt)

@@ -1,17 +1,21 @@
 """The 质量 sheet's figures: the indicators of `docs/spec/quality.md` per village and in total, from `checks.quality`.
 
-This module is the only place the monthly workbook touches the quality indicators, so the sheet shows
-exactly what `renkou quality` computes (pooled totals, thresholds and verdicts included).
+This module is the only place the monthly workbook touches the quality indicators. The sheet shows what the
+quality panel computes (pooled totals, thresholds and verdicts included) with one difference: 已婚育龄妇女数
+and 逻辑错误条数 are the workbook's own (:mod:`exports.monthly_figures`: the 户籍 married WCBA at month end
+that 避孕节育 counts, and the logic errors on their records), and the rates, score and verdicts that depend
+on them are recomputed from them, so no two sheets of one workbook disagree.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from checks.quality import INDICATORS, TITLES
+from exports.monthly_figures import SharedFigures
 from exports.returns_spec import TOTAL_LABEL, UNIT_HEADER
 
 
@@ -69,9 +73,14 @@ def _row(code: str, label: str, values: dict[str, Any], verdicts: dict[str, str]
 
 
 async def quality_sheet(
-    unit_code: str, villages: Sequence[tuple[str, str]], as_of: dt.date, month: str
+    unit_code: str,
+    villages: Sequence[tuple[str, str]],
+    as_of: dt.date,
+    month: str,
+    figures: SharedFigures | None = None,
 ) -> QualitySheet:
-    """The indicators at `as_of` (timeliness for `month`) for `villages` and their pooled total."""
+    """The indicators at `as_of` (timeliness for `month`) for `villages` and their pooled total; with
+    `figures`, married WCBA and logic errors are the workbook's (see the module docstring)."""
     from checks.quality import QualityConfig, UnitCounts, compute_quality
     from checks.quality import all_pass as quality_all_pass
     from checks.quality import verdicts as quality_verdicts
@@ -86,22 +95,25 @@ async def quality_sheet(
         unit = units.get(code)
         if unit is None:
             continue
-        pooled.add(unit.counts)
-        rows.append(_row(code, name, unit.values, unit.verdicts, unit.passed))
-    whole = units.get(unit_code) if unit_code else None
-    if whole is not None:
-        rows.append(_row("", TOTAL_LABEL, whole.values, whole.verdicts, whole.passed))
-    else:
-        values = pooled.indicators(config.logic_multiplier)
+        counts = unit.counts
+        if figures is not None:
+            counts = replace(counts, married_wcba=figures.married_wcba.get(code, 0),
+                             logic_errors=figures.logic_errors.get(code, 0))  # fmt: skip
+        pooled.add(counts)
+        values = counts.indicators(config.logic_multiplier)
         verdicts = quality_verdicts(values, config)
-        rows.append(_row("", TOTAL_LABEL, values, verdicts, quality_all_pass(verdicts)))
+        rows.append(_row(code, name, values, verdicts, quality_all_pass(verdicts)))
+    values = pooled.indicators(config.logic_multiplier)
+    verdicts = quality_verdicts(values, config)
+    rows.append(_row("", TOTAL_LABEL, values, verdicts, quality_all_pass(verdicts)))
     audited = await get_setting(AS_OF_KEY)
     if audited:
-        note = f"错误类指标取自 {audited} 的逻辑审核结果；人口数、已婚育龄妇女数按 {as_of:%Y-%m-%d} 计算。"
+        note = (f"错误类指标取自 {audited} 的逻辑审核结果；人口数按当前在册（含流入人口）计算，"
+                f"已婚育龄妇女数与避孕节育表相同（{as_of:%Y-%m-%d} 在册的户籍已婚育龄妇女）。")  # fmt: skip
     else:
-        note = "数据库尚未运行逻辑审核（renkou check），错误类指标暂按无错误计算，仅供参考。"
+        note = "尚未进行逻辑审核（在问题清单中按 F5 审核），错误类指标暂按无错误计算，仅供参考。"
     if any(not u.timeliness_final for u in units.values()):
         note += "本月录入及时率在次月 5 日截止后才是最终结果。"
     if not any(units[code].counts.items_verified for code, _ in villages if code in units):
-        note += "主要数据项准确率须在抽查核实结果读入（renkou import sample-results）后才有数值。"
+        note += "主要数据项准确率须在抽查核实表填好并读入后才有数值。"
     return QualitySheet(QUALITY_COLUMNS, tuple(rows), note)

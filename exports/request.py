@@ -114,3 +114,13 @@ async def villages_of(unit: Unit) -> list[tuple[str, str]]:
         for r in rows
         if str(r[0]).startswith(unit.code) or (unit.code and unit.code.startswith(str(r[0])))
     ]
+
+
+async def real_name(username: str) -> str:
+    """The real name of account `username` (what printed pages show under 制表); the login itself when there
+    is no such account or it has no real name."""
+    from store.users import account
+
+    found = await account(username) if username else None
+    name = str((found or {}).get("real_name") or "").strip()
+    return name or username

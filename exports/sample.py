@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from exports.monthly_model import Summary
-from exports.request import Month, Progress, parse_month
+from exports.request import Month, Progress, parse_month, real_name
 from exports.sample_items import ITEMS
 from exports.sample_source import VillageDraw, draw_sample
 from exports.sheets import HEADER_ROW, write_headers, write_title
@@ -29,9 +29,11 @@ KEY_HEADER = "人员编号"
 RECORDED_HEADER = "登记"
 RESULT_HEADER = "核实结果"
 LEAD_HEADERS = ("序号", "户号")
+#: the signature line under every village's checklist
+SIGNATURES = ("核实人（签字）：", "核实日期：", "村负责人（签字）：")
 INSTRUCTION = (
     "到户逐项核实：登记情况正确的，在“核实结果”栏打 √；不正确的，填写正确的值（不清楚正确值的填 ×）。"
-    "全部核实后，用 renkou import sample-results 读入本表，计算主要数据项准确率。"
+    "全部核实并签字后交回乡镇，由信息员把本表读入系统，计算主要数据项准确率。"
 )
 
 
@@ -90,7 +92,8 @@ async def export_sample(out: Path, month: str, *, operator: str, progress: Progr
     women = sum(len(v.rows) for v in villages)
     now = dt.datetime.now().replace(microsecond=0)
     with AtomicFile(path) as target:
-        await asyncio.to_thread(write_sample, target.tmp, period, villages, operator, now, path)
+        preparer = await real_name(operator)
+        await asyncio.to_thread(write_sample, target.tmp, period, villages, preparer, now, path)
         if progress:
             progress(2, 3)
         await publish(target, operator, f"sample month={period.text} 村 {len(villages)} 个 {women} 人")
@@ -103,7 +106,7 @@ async def export_sample(out: Path, month: str, *, operator: str, progress: Progr
 def write_sample(
     path: Path, month: Month, villages: list[VillageSample], operator: str, now: dt.datetime, shown: Path
 ) -> None:
-    """Write the checklist workbook: one sheet per village, then 说明."""
+    """Write the checklist workbook: one sheet per village, then 说明 (`operator`: the name printed under 制表)."""
     workbook, st = open_workbook(path)
     workbook.set_properties({"title": f"{month.label} 已婚育龄妇女抽查核实表", "author": operator})
     workbook.set_custom_property("renkou_sample_month", month.text)
@@ -156,9 +159,9 @@ def _village_sheet(workbook: Any, st: Styles, title: str, village: VillageSample
         row += 1
     sheet.merge_range(row + 1, 0, row + 1, key_col - 1, INSTRUCTION, st.note)
     sheet.set_row(row + 1, 30)
-    sheet.write_string(row + 3, 1, "核实人（签字）：", st.note_bold)
-    sheet.write_string(row + 3, 8, "核实日期：", st.note_bold)
-    sheet.write_string(row + 3, 14, "村负责人（签字）：", st.note_bold)
+    for col, label in zip((0, key_col // 3, 2 * key_col // 3), SIGNATURES, strict=True):
+        sheet.write_string(row + 3, col, label, st.signature)
+    sheet.set_row(row + 3, 24)
     print_setup(sheet, header_rows=(HEADER_ROW, first - 1), freeze=(first, 2), footer_left=footer)
     sheet.print_area(0, 0, row + 3, key_col - 1)
 

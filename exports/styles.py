@@ -84,6 +84,7 @@ class Styles:
         self.text_center = add({**base, **_BORDER, "align": "center"})
         self.note = add({**base, "text_wrap": True, "valign": "top"})
         self.note_bold = add({**base, "bold": True, "valign": "top", "text_wrap": True})
+        self.signature = add({**base, "bold": True})  # one line, running on over the empty cells to its right
         self.note_flag = add({**base, "text_wrap": True, "valign": "top", "font_color": _FONT_FLAG})
         self.date = add({**base, **_BORDER, "num_format": "yyyy-mm-dd", "align": "center"})
         self.datetime = add({**base, **_BORDER, "num_format": "yyyy-mm-dd hh:mm", "align": "center"})

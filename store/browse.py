@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from store import db
@@ -235,6 +235,18 @@ async def children(node: Node) -> list[Node]:
     if node.kind == HOUSEHOLD:
         return await household_persons(node.code)
     return []
+
+
+async def refreshed(node: Node) -> Node:
+    """`node` with its counts read again (after a save changed persons or findings under it); a person
+    node is returned as it is (its household's :func:`household_persons` reads persons)."""
+    if node.kind == PERSON:
+        return node
+    end = next_code(node.code)
+    width = len(node.code)
+    persons = await _persons_by(width, node.code, end)
+    findings = await _findings_by(width, node.code, end)
+    return replace(node, counts=_counts(node.code, persons, findings))
 
 
 async def path_to(code: str) -> list[str]:

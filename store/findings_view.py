@@ -99,6 +99,14 @@ class FindingRow:
     message: str
     fields: tuple[str, ...]
     confirmed: bool
+    #: the village group (村民小组) of the household: its unit name, else 一组 … from the group code
+    group_name: str = ""
+
+    @property
+    def household_label(self) -> str:
+        """Group and household number as clerks say it: ``二组0014`` (the serial alone repeats in every
+        group)."""
+        return f"{self.group_name}{self.household_code[-4:]}"
 
 
 @dataclass(frozen=True)
@@ -141,23 +149,27 @@ async def finding_page(flt: FindingFilter, offset: int = 0, limit: int = PAGE_SI
     offset = max(0, offset)
     rows = await db.fetch(
         "SELECT f.id, f.severity, f.rule, f.village_code, u.name, f.household_code, f.person_key, p.name, "
-        f"f.message, f.fields_json, f.confirmed FROM (SELECT f.id FROM finding f{where} ORDER BY {order} "
+        f"f.message, f.fields_json, f.confirmed, g.name FROM (SELECT f.id FROM finding f{where} ORDER BY {order} "
         "LIMIT ? OFFSET ?) page JOIN finding f ON f.id = page.id LEFT JOIN person p ON p.key = f.person_key "
-        f"LEFT JOIN unit u ON u.code = f.village_code ORDER BY {order}",
+        "LEFT JOIN unit u ON u.code = f.village_code "
+        f"LEFT JOIN unit g ON g.code = substr(f.household_code, 1, 14) AND g.level = 'group' ORDER BY {order}",
         [*params, limit, offset],
     )
     return FindingPage([_row(r) for r in rows], offset, total)
 
 
 def _row(r: Any) -> FindingRow:
+    from store.browse import group_label
+
     try:
         fields = tuple(str(v) for v in json.loads(r[9] or "[]"))
     except ValueError:
         fields = ()
+    household = str(r[5])
     return FindingRow(
         id=int(r[0]), severity=str(r[1]), rule=str(r[2]), village_code=str(r[3]), village_name=str(r[4] or r[3]),
-        household_code=str(r[5]), person_key=r[6], person_name=str(r[7] or ""), message=str(r[8] or ""),
-        fields=fields, confirmed=bool(r[10]),
+        household_code=household, person_key=r[6], person_name=str(r[7] or ""), message=str(r[8] or ""),
+        fields=fields, confirmed=bool(r[10]), group_name=str(r[11] or group_label(household[12:14])),
     )  # fmt: skip
 
 

@@ -180,9 +180,13 @@ async def test_quality_sheet_and_open_errors_after_an_audit(store_db: db.DbTarge
                        "错误记录率", "身份证号码合格率", "重复建档率", "录入及时率", "主要数据项准确率", "质量得分",
                        "是否达标"]  # fmt: skip
     assert list(rows) == list(EXPECTED_ROWS)
-    # active persons (b1 died, d1 moved out, g3 cancelled) and married WCBA at 2025-10-31 (docs/spec/quality.md conventions)
+    # active persons (b1 died, d1 moved out, g3 cancelled), every mgmt (docs/spec/quality.md conventions)
     assert [rows[r][1].value for r in EXPECTED_ROWS] == [10, 4, 0, 14]
-    assert [rows[r][2].value for r in EXPECTED_ROWS] == [4, 1, 0, 5]
+    # married WCBA: the workbook's one definition, the 户籍 married WCBA at month end of 避孕节育 (红星村's
+    # married woman is 流入, so she is not one of them)
+    assert [rows[r][2].value for r in EXPECTED_ROWS] == [4, 0, 0, 4]
+    _, contraception = table(book["避孕节育"])
+    assert [rows[r][2].value for r in EXPECTED_ROWS] == [contraception[r][1].value for r in EXPECTED_ROWS]
     assert rows["合计"][3].number_format == "0.0%" and rows["合计"][11].number_format == "0.0"
     assert rows["合计"][12].value in ("是", "否")
     notes = "\n".join(str(c.value) for row in book["说明"].iter_rows() for c in row if c.value is not None)

@@ -3,6 +3,8 @@ open a household with a finding, search by pinyin initials and jump, help, quit.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from textual.pilot import Pilot
 
@@ -194,3 +196,64 @@ def test_wrap_keeps_numbers_whole_and_punctuation_off_line_starts() -> None:
         "  （2022-04-24），生育史中没有前后",
         "  30 天内出生的亲生子女。",
     ]
+
+
+async def test_a_save_refreshes_the_tree_counts_and_the_household_panel(demo_db: db.DbTarget) -> None:
+    """Fix a 民族 left empty (REQ1) in the person form: as soon as the save completes, the tree counts of the
+    household, group, village and township and the household panel below the form are current; back on the
+    browse screen they still are."""
+    from tests.support.pilot import field, focused_path
+    from tui.screens.person_form import PersonForm
+
+    code, key = (await db.fetch(
+        "SELECT household_code, person_key FROM finding WHERE rule = 'REQ1' AND fields_json LIKE '%ethnicity%' "
+        "ORDER BY household_code LIMIT 1"))[0]  # fmt: skip
+
+    async def open_errors(prefix: str) -> int:
+        return int(await db.scalar(
+            "SELECT count(*) FROM finding WHERE NOT confirmed AND severity = 'E' AND household_code LIKE ?",
+            [prefix + "%"]))  # fmt: skip
+
+    prefixes = (code[:9], code[:12], code[:14], code)
+    before = [await open_errors(p) for p in prefixes]
+    app = _app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, BrowseScreen)
+        tree = screen.query_one(HouseholdTree)
+        screen.show_household(code, key)
+        await settle(pilot, lambda: screen.detail is not None and screen.detail.code == code and screen.live)
+        assert any(i.rule == "REQ1" and i.person_key == key for i in screen.detail.issues)
+
+        def errors_shown() -> list[int]:
+            """The E counts of the township, village, group and household labels above the cursor."""
+            node, out = tree.cursor_node, []
+            while node is not None and not node.is_root:
+                if node.data is not None and node.data.kind != "person":
+                    found = re.search(r" E(\d+)", node.label.plain)
+                    out.append(int(found.group(1)) if found else 0)
+                node = node.parent
+            return list(reversed(out))
+
+        assert errors_shown() == before
+        await pilot.press("enter")  # the person under the cursor: the person form
+        await settle(pilot, lambda: isinstance(app.screen, PersonForm) and app.screen.ready)
+        form = app.screen
+        for _ in range(40):  # Tab to 民族, as a clerk would
+            if focused_path(form) == "ethnicity":
+                break
+            await pilot.press("tab")
+        assert focused_path(form) == "ethnicity" and field(form, "ethnicity").value in ("", None)
+        await pilot.press("0", "1", "f2")
+        await settle(pilot, lambda: form.stored and not form.dirty and not form.saving)  # type: ignore[attr-defined]
+        after = [await open_errors(p) for p in prefixes]
+        assert after == [n - 1 for n in before]
+        # still in the form: the browse screen below has read the tree and the household again
+        await settle(pilot, lambda: screen.detail is not None and screen.live
+                     and not any(i.rule == "REQ1" and i.person_key == key for i in screen.detail.issues))  # fmt: skip
+        assert errors_shown() == after
+        await pilot.press("escape")
+        await settle(pilot, lambda: app.screen is screen and screen.detail is not None and screen.live)
+        text = shown(screen.query_one("#detail-body"))
+        assert "问题（按当前数据审核）" in text and "民族" not in text.split("问题（按当前数据审核）")[1]
+        assert errors_shown() == after

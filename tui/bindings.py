@@ -133,7 +133,7 @@ TABLE: tuple[Key, ...] = (
     _k("kinds.next", "right", "screen.step_kind(1)", "下一种", "下一种", "→", show=False),
     _k("kinds.enter", "enter", "app.focus_next", "下一项", "到月份、单位、文件各项", "Enter", show=False),
     # --- review (findings list) ------------------------------------------------------------------------------
-    _k("findings.open", "enter", "screen.open_finding", "打开并定位", "打开该户并定位到该人员", "Enter"),
+    _k("findings.open", "enter", "screen.open_finding", "打开并定位", "打开该人员（或户）的信息，定位到出错的项目", "Enter"),
     _k("review.confirm", "f10", "confirm_finding", "核实无误", "预警核实无误（填写理由，记入操作日志）", "F10"),
     _k("review.sort", "s", "next_sort", "排序", "排序：级别 → 村 → 户 → 规则", "S"),
     _k("review.reaudit", "f5", "reaudit", "重新审核", "重新审核全部数据", "F5"),
@@ -144,6 +144,9 @@ TABLE: tuple[Key, ...] = (
     _k("select.previous", "left", "cycle(-1)", "上一项", "筛选栏：上一个选项", "←", show=False),
     _k("select.next", "right", "cycle(1)", "下一项", "筛选栏：下一个选项", "→", show=False),
     _k("confirm.cancel", "escape", "cancel", "取消", "取消核实", "Esc"),
+    _k("rules.up", "up", "move(-1)", "上一条", "规则列表：上一条", "↑", show=False),
+    _k("rules.down", "down", "move(1)", "下一条", "规则列表：下一条", "↓", show=False),
+    _k("rules.cancel", "escape", "cancel", "取消", "关闭规则列表，筛选不变", "Esc"),
     # --- quality ---------------------------------------------------------------------------------------------
     _k("units.open", "enter", "screen.open_row", "该村问题", "打开该村的问题清单（乡镇行：进入该乡镇各村）", "Enter"),
     _k("quality.fractions", "d", "toggle_fractions", "分子/分母", "切换显示分子/分母", "D"),

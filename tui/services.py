@@ -162,17 +162,30 @@ async def export_monthly(month: str, out: Path, operator: str, unit: str = "", p
 
 
 async def export_errors(
-    out: Path, operator: str, unit: str = "", is_admin: bool | None = None, progress: Progress | None = None
+    out: Path,
+    operator: str,
+    unit: str = "",
+    is_admin: bool | None = None,
+    progress: Progress | None = None,
+    *,
+    severity: str = "all",
+    rule: str = "",
+    status: str = "open",
 ) -> str:
-    """Write the open findings of `unit` (default all); ID numbers are masked unless the operator acts as an
-    admin (`is_admin`, by default decided from the operator's role). Returns the summary line."""
+    """Write the findings of `unit` (default all) that the review filter shows — `severity` and `status` are
+    keys of :data:`store.findings_view.SEVERITIES` / :data:`~store.findings_view.STATUSES`, `rule` a rule code
+    ('' = all); by default every open finding. ID numbers are masked unless the operator acts as an admin
+    (`is_admin`, by default decided from the operator's role). Returns the summary line."""
     from exports.commands import errors_command
+    from exports.errors_list import ErrorsFilter
     from store import access
+    from store.findings_view import SEVERITIES, STATUSES
 
     admin = (
         access.may(await access.actor_for(operator), access.Action.EXPORT_FULL_IDS) if is_admin is None else is_admin
     )
-    return await errors_command(Path(out), unit, operator, admin, progress)
+    only = ErrorsFilter(SEVERITIES[severity], rule, STATUSES[status])
+    return await errors_command(Path(out), unit, operator, admin, progress, only)
 
 
 async def export_sample(month: str, out: Path, operator: str, progress: Progress | None = None) -> str:

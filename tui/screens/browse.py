@@ -26,6 +26,7 @@ from store.browse import GROUP, HOUSEHOLD, PERSON, UNIT, Issue, Node
 from store.search import Hit
 from tui.bindings import bindings
 from tui.jobs import Jobs
+from tui.records import RecordsChanged
 from tui.text import wrap_cells
 from tui.widgets.key_bar import KeyBar
 
@@ -112,6 +113,8 @@ class BrowseScreen(Jobs, Screen[None]):
         self._top_ready = asyncio.Event()
         self._top_code = ""
         self._jumping = False
+        #: held while the tree is read again after a save, so that a jump waits for the new households
+        self._tree_lock = asyncio.Lock()
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="browse-head", classes="title-bar"):
@@ -246,6 +249,11 @@ class BrowseScreen(Jobs, Screen[None]):
 
     async def _reveal(self, code: str, person_key: str | None, log: bool = True) -> None:
         await self._top_ready.wait()
+        async with self._tree_lock:
+            await self._reveal_in_tree(code, person_key)
+        self.open_detail(code, person_key, log=log)
+
+    async def _reveal_in_tree(self, code: str, person_key: str | None) -> None:
         tree = self.query_one(HouseholdTree)
         steps = [c for c in await browse.path_to(code) if len(c) > len(self._top_code)]
         steps += [code[:14], code] + ([person_key] if person_key else [])
@@ -264,7 +272,6 @@ class BrowseScreen(Jobs, Screen[None]):
             tree.move_cursor(node)
             middle = max(0, node.line - tree.scrollable_content_region.height // 2)
             tree.call_after_refresh(tree.scroll_to, y=middle, animate=False)  # once the new lines are laid out
-        self.open_detail(code, person_key, log=log)
 
     # --- the detail ----------------------------------------------------------------------------------------
 
@@ -278,6 +285,73 @@ class BrowseScreen(Jobs, Screen[None]):
             return
         self.query_one("#detail", VerticalScroll).border_subtitle = "加载中…"
         self.run_job(self._load_detail(code, person_key, log=log), group="detail", exclusive=True)
+
+    @on(RecordsChanged)
+    def _records_changed(self, event: RecordsChanged) -> None:
+        """Households were saved (here or on a screen above): their tree counts, their members and the open
+        household's panel are read again."""
+        if self.detail is not None and self.detail.code in event.codes:
+            code, key = self.detail.code, self.person_key
+            self.detail = None  # a jump to it now reads it again instead of repainting the old one
+            self.run_job(self._load_detail(code, key, log=False), group="detail", exclusive=True)
+        self.run_job(self.refresh_counts(event.codes), group="refresh")
+
+    async def refresh_counts(self, codes: tuple[str, ...]) -> None:
+        """Read again the counts of every tree node above or at the households `codes`, the households of
+        their open groups (new ones added) and the members of their open households."""
+        async with self._tree_lock:
+            await self._refresh_counts(codes)
+
+    async def _refresh_counts(self, codes: tuple[str, ...]) -> None:
+        tree = self.query_one(HouseholdTree)
+        stack = [tree.root]
+        while stack:
+            node = stack.pop()
+            stack.extend(node.children)
+            data = node.data
+            if data is None or data.kind == PERSON or not any(c.startswith(data.code) for c in codes):
+                continue
+            fresh = await browse.refreshed(data)
+            if node.is_root:
+                tree.root.data = fresh
+                tree.border_subtitle = node_label(fresh).plain
+            elif data.kind != HOUSEHOLD:  # a household's label is renewed with its group's list below
+                node.data = fresh
+                node.set_label(node_label(fresh))
+            if node.id not in self._loaded:
+                continue
+            if data.kind == UNIT and data.level == "village":
+                self._update_children(node, await browse.village_groups(data.code), lambda n: n.code)
+            elif data.kind == GROUP:
+                self._update_children(node, await browse.group_households(data.code), lambda n: n.code)
+            elif data.kind == HOUSEHOLD:
+                self._update_children(node, await browse.household_persons(data.code), lambda n: n.key or "")
+
+    def _update_children(self, parent: TreeNode[Node], kids: list[Node], key: Any) -> None:
+        """New labels for the children of `parent` that are still there; new ones added in order."""
+        shown = {key(c.data): c for c in parent.children if c.data is not None}
+        previous: TreeNode[Node] | None = None
+        for kid in kids:
+            node = shown.get(key(kid))
+            if node is None:
+                label = node_label(kid)
+                if previous is None:
+                    first = parent.children[0] if parent.children else None
+                    node = (
+                        parent.add(label, kid, before=first)
+                        if kid.expandable
+                        else parent.add_leaf(label, kid, before=first)
+                    )
+                else:
+                    node = (
+                        parent.add(label, kid, after=previous)
+                        if kid.expandable
+                        else parent.add_leaf(label, kid, after=previous)
+                    )
+            else:
+                node.data = kid
+                node.set_label(node_label(kid))
+            previous = node
 
     def on_screen_resume(self) -> None:
         """Back from another screen (review, quality…): show the open household as it is stored now."""
@@ -381,18 +455,10 @@ class BrowseScreen(Jobs, Screen[None]):
         self.app.push_screen(form, lambda stored: self._form_done(form.code, stored))
 
     def _form_done(self, code: str, stored: dict[str, Any] | None) -> None:
-        """Back from a form: a saved household is shown as stored now (new ones appear in the tree)."""
+        """Back from a form: a saved household is shown (the tree and the panel were read again when the save
+        completed, :class:`~tui.records.RecordsChanged`)."""
         if stored is None:
             return
-        tree = self.query_one(HouseholdTree)
-        for node_id in list(self._loaded):
-            try:
-                node = tree.get_node_by_id(node_id)
-            except Exception:  # a node replaced since
-                self._loaded.discard(node_id)
-                continue
-            if node.data is not None and node.data.kind in (GROUP, HOUSEHOLD) and code.startswith(node.data.code):
-                self._loaded.discard(node_id)
         shown = self.person_key if self.detail is not None and self.detail.code == code else None
         self.show_household(code, shown, log=False)  # the form logged its opening: one entry per opening
 

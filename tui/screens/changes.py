@@ -39,6 +39,7 @@ from store.search import Hit, search
 from tui.bindings import bindings
 from tui.jobs import Jobs
 from tui.keys import reporting_month
+from tui.records import records_changed
 from tui.screens.change_fields import build_rows, problem_of, read_values, set_value
 from tui.widgets import CodeField, DateField, IdField, KeyBar, SafeInput
 from tui.widgets.field import Field
@@ -634,6 +635,7 @@ class ChangeEntryScreen(Jobs, Screen[None]):
         self._clear_line()
         self.saving = False
         findings = await services.reaudit(saved.codes)
+        records_changed(self.app, saved.codes)
         line.status = _status(findings, line.person_keys)
         self._show_batch()
         if line.status != "✓":

@@ -29,6 +29,7 @@ from store.codes import HOUSEHOLDER
 from store.errors import ConflictError
 from tui.bindings import bindings
 from tui.jobs import Jobs
+from tui.records import records_changed
 from tui.screens.form_dialogs import ChoiceDialog
 
 __all__ = [
@@ -302,6 +303,7 @@ class FormBase(Jobs, Screen[Any]):
         if result.audit_error:
             self.notify(result.audit_error, severity="warning", timeout=8)
         self.after_saved(result.record)
+        records_changed(self.app, [r["household"]["code"] for r in result.records])
         self.notify("已保存", timeout=2)
         await self.audit_now()
         if after is not None:

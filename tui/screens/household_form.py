@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, ClassVar
 
 from rich.cells import cell_len
@@ -31,6 +31,7 @@ from store.domain import families
 from store.domain.people import new_household
 from store.paths import value_at
 from tui.bindings import bindings
+from tui.screens.focus_path import field_for
 from tui.screens.form_base import FormBase, householder_name, short_address, wait_mounted
 from tui.screens.form_dialogs import ChoiceDialog
 from tui.screens.form_fields import Spec, TextField, field_text, make_field, read_field
@@ -92,8 +93,10 @@ class HouseholdForm(FormBase):
     HouseholdForm #form-keys { height: 1; background: $panel; }
     """
 
-    def __init__(self, code: str | None, village_code: str, *, group: str | None = None) -> None:
+    def __init__(self, code: str | None, village_code: str, *, group: str | None = None,
+                 focus: Sequence[str] = ()) -> None:  # fmt: skip
         super().__init__(code or "", None, stored=code is not None)
+        self.focus_paths = tuple(focus)  # the item to start on (a finding's fields), once
         self.village_code = village_code
         self.group = group or "01"
         self.new = code is None
@@ -220,7 +223,8 @@ class HouseholdForm(FormBase):
         self.show_state()
         self.ready = True
         first = "household.address" if not self.new or self.stored else "number"
-        self._fields[first].focus()
+        target, self.focus_paths = field_for(self._fields, self.focus_paths), ()
+        (target or self._fields[first]).focus()
         await self.audit_now()
 
     # --- typing --------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ PgDn / PgUp jump there and back.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
 from rich.cells import cell_len
@@ -30,6 +30,7 @@ from store.domain import families, keys, people, surnames
 from store.paths import set_path, value_at
 from store.pinyin import name_initials
 from tui.bindings import bindings
+from tui.screens.focus_path import field_for
 from tui.screens.form_base import FormBase, householder_name, short_address, wait_mounted
 from tui.screens.form_fields import Layout, Spec, field_text, make_field, read_field
 from tui.widgets import Field, IdField, KeyBar
@@ -95,8 +96,9 @@ class PersonForm(FormBase):
     """
 
     def __init__(self, household_code: str, person_key: str | None = None, *,
-                 record: dict[str, Any] | None = None, stored: bool = True) -> None:  # fmt: skip
+                 record: dict[str, Any] | None = None, stored: bool = True, focus: Sequence[str] = ()) -> None:  # fmt: skip
         super().__init__(household_code, copy.deepcopy(record) if record else None, stored=stored)
+        self.focus_paths = tuple(focus)  # the item to start on (a finding's fields), once
         self.owns_draft = not record  # opened on a household form's record: that form holds the draft
         self.person_key = person_key
         self.new_member = person_key is None
@@ -334,7 +336,8 @@ class PersonForm(FormBase):
 
     def _focus_first(self) -> None:
         first = "relation" if self.new_member or not self.person.get("relation") else "name"
-        self._fields[first].focus()
+        target, self.focus_paths = field_for(self._fields, self.focus_paths), ()
+        (target or self._fields[first]).focus()
 
     def restore_draft(self, payload: dict[str, Any]) -> None:
         current = next((m for m in self.record.get("members") or () if m.get("key") == self.person_key), None)

@@ -2,14 +2,15 @@
 
 The screen paints at once; workers read the counts, the filter choices and one page of findings
 (:mod:`store.findings_view`) and fill them in. The table never holds more than one page (200 rows): moving
-past its last or first row loads the next or previous page.
+past its last or first row loads the next or previous page. Enter opens the person (or household) form on
+the faulty item, over this screen: back here, the list is read again under the same filter. F8 exports
+what the filter shows.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import inspect
 from pathlib import Path
 from typing import Any
 
@@ -20,19 +21,25 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Input, Label, Select, Static
+from textual.widgets import DataTable, Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
 
 from store import findings_view as fv
+from store.pinyin import text_initials
 from tui.bindings import bindings
 from tui.exporting import export_folder
 from tui.jobs import Jobs
-from tui.widgets import KeyBar
+from tui.records import RecordsChanged
+from tui.text import wrap_cells
+from tui.widgets import KeyBar, SafeInput
 
 SEVERITY_STYLE = {"E": "bold red", "W": "yellow", "I": "dim"}
 SEVERITY_CHOICES = [("E+W", "EW"), ("E", "E"), ("W", "W"), ("全部", "all")]
 STATUS_CHOICES = [("未处理", "open"), ("已核实", "confirmed"), ("全部", "all")]
-#: (header, width in cells) of the table; 说明 takes the rest of 80 columns.
-COLUMNS = (("级", 2), ("规则", 4), ("村", 8), ("户编码尾", 8), ("姓名", 6), ("说明", 37))
+#: (header, width in cells) of the table; 说明 takes the rest of 80 columns. 户 is group and number (二组0014).
+COLUMNS = (("级", 2), ("规则", 4), ("村", 8), ("户", 10), ("姓名", 6), ("说明", 35))
+#: width of a rule's label in the rule filter (code, title, count)
+RULE_LABEL = 21
 DEFAULT_REASON = "经核实无误"
 
 
@@ -89,6 +96,198 @@ class CycleSelect(Select[str]):
         self.set_options(options)
         if any(v == keep for _, v in options):
             self.value = keep
+
+
+def rule_titles() -> dict[str, str]:
+    """Rule code → title (标题) of the rule catalogue."""
+    from checks.registry import all_rules
+
+    return {code: rule.title for code, rule in all_rules().items()}
+
+
+@dataclasses.dataclass(frozen=True)
+class RuleChoice:
+    """A rule of the filter: code, title, findings under the current village, pinyin initials of the title."""
+
+    code: str
+    title: str
+    count: int
+    initials: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return f"{self.code} {self.title} {self.count}"
+
+    def matches(self, typed: str) -> bool:
+        """Whether `typed` picks this rule: the start of its code (id0 → ID03), pinyin initials of its title
+        (sfz → 身份证…, anywhere in them), or a part of its title."""
+        typed = typed.strip().lower()
+        if not typed:
+            return True
+        if self.code.lower().startswith(typed) or typed in self.title:
+            return True
+        return any(typed in initials for initials in self.initials)
+
+
+def rule_choices(counts: dict[str, int], titles: dict[str, str]) -> list[RuleChoice]:
+    """The filter's rules: those with findings, in code order, with titles and initials."""
+    out = []
+    for code, n in counts.items():
+        title = titles.get(code, "")
+        out.append(RuleChoice(code, title, n, tuple(text_initials(title)) if title else ()))
+    return out
+
+
+class RuleSelect(CycleSelect):
+    """The rule filter: ← → cycle; Enter or typing opens :class:`RulePicker` (type to narrow the list)."""
+
+    class Pick(Message):
+        """A key for the rule list: open it (first key), or pass the key on to it while it opens."""
+
+        def __init__(self, key: str, char: str | None) -> None:
+            super().__init__()
+            self.key = key
+            self.char = char
+
+    def action_show_overlay(self) -> None:
+        """Space (Enter, ↓ and ↑ are taken in :meth:`_on_key`): open the rule list."""
+        self.post_message(self.Pick("space", None))
+
+    async def _on_key(self, event: Any) -> None:
+        char = event.character
+        if event.key in ("enter", "down", "up"):
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Pick(event.key, None))
+        elif char and char.isprintable() and not char.isspace():
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Pick(event.key, char))
+
+
+class RulePicker(ModalScreen[str | None]):
+    """规则: type a code (ID03) or the pinyin initials of a title (sfz) to narrow the list; ↑ ↓ choose,
+    Enter picks (the first line, 全部, clears the rule filter), Esc leaves it as it was."""
+
+    BINDINGS = bindings("rules")
+    SCOPED_CSS = False
+    DEFAULT_CSS = """
+    RulePicker { align: center middle; }
+    RulePicker #rules-box { width: 60; height: 18; border: round $accent; padding: 0 1; }
+    .ascii RulePicker #rules-box { border: ascii $accent; }
+    RulePicker #rules-box Input { width: 1fr; }
+    RulePicker #rules-box OptionList { height: 1fr; border: none; padding: 0; }
+    RulePicker #rules-hint { height: 1; color: $text-muted; }
+    """
+
+    ALL = "全部规则"
+
+    def __init__(self, choices: list[RuleChoice], current: str, typed: str = "") -> None:
+        super().__init__()
+        self.choices = choices
+        self.current = current
+        self.typed = typed
+        self.shown: list[RuleChoice | None] = []
+        self.ready = False
+        self._queue: list[tuple[str, str | None]] = []
+        self._filled: str | None = None
+        self._picked = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="rules-box"):
+            yield SafeInput(self.typed, placeholder="输入规则代码或名称拼音首字母，如 ID0、sfz", id="rules-typed",
+                            select_on_focus=False)  # fmt: skip
+            yield OptionList(id="rules-list")
+            yield Static(Text("↑ ↓ 选择  Enter 确定  Esc 取消", style="dim"), id="rules-hint")
+
+    def on_mount(self) -> None:
+        typed = self.query_one(Input)
+        typed.value = self.typed
+        typed.cursor_position = len(self.typed)
+        typed.focus()
+        self._fill(self.typed)
+        self.ready = True
+        queued, self._queue = self._queue, []
+        for key, char in queued:  # keys that came while the list was opening, in order
+            self.feed(key, char)
+
+    def feed(self, key: str, char: str | None) -> None:
+        """A key typed on the rule filter (or here) before this list could take it: applied in order."""
+        if not self.ready:
+            self._queue.append((key, char))
+            return
+        if char:
+            self.query_one(Input).insert_text_at_cursor(char)
+            self._sync()
+        elif key in ("down", "up"):
+            self.action_move(1 if key == "down" else -1)
+        elif key == "enter":
+            self._submitted()
+
+    def on_key(self, event: Any) -> None:
+        """Keys reaching the screen before its input has the focus are kept for it."""
+        wanted = event.key != "escape" and (event.character or event.key in ("down", "up", "enter"))
+        if not self.ready and wanted:
+            event.stop()
+            event.prevent_default()
+            self.feed(event.key, event.character if event.character and event.character.isprintable() else None)
+
+    def _sync(self) -> None:
+        """Narrow the list to what the input holds now (keys run before the input's change messages)."""
+        value = self.query_one(Input).value
+        if value != self._filled:
+            self._fill(value)
+
+    def _fill(self, typed: str) -> None:
+        self._filled = typed
+        found = [c for c in self.choices if c.matches(typed)]
+        self.shown = ([None] if not typed.strip() else []) + list(found)
+        options = [Option(Text(self.ALL if c is None else clip(c.label, 54))) for c in self.shown]
+        listing = self.query_one(OptionList)
+        listing.clear_options()
+        listing.add_options(options)
+        if not self.shown:
+            listing.add_option(Option(Text("没有这样的规则", style="dim"), disabled=True))
+            return
+        codes = [None if c is None else c.code for c in self.shown]
+        current = self.current or None
+        listing.highlighted = codes.index(current) if not typed.strip() and current in codes else 0
+
+    @on(Input.Changed)
+    def _typed(self) -> None:
+        self._sync()
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self._sync()
+        self._pick(self.query_one(OptionList).highlighted)
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self._pick(event.option_index)
+
+    def _pick(self, index: int | None) -> None:
+        if self._picked:
+            return
+        if index is None or not 0 <= index < len(self.shown):
+            return
+        choice = self.shown[index]
+        self._picked = True
+        self.dismiss("" if choice is None else choice.code)
+
+    def action_move(self, step: int) -> None:
+        if not self.ready:
+            self._queue.append(("down" if step > 0 else "up", None))
+            return
+        self._sync()
+        listing = self.query_one(OptionList)
+        if step > 0:
+            listing.action_cursor_down()
+        else:
+            listing.action_cursor_up()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
 
 class FindingTable(DataTable[Any]):
@@ -185,10 +384,13 @@ class ReviewScreen(Jobs, Screen[None]):
     HELP = """\
 逻辑审核：最近一次逻辑审核发现的问题。错误（E）须改正数据；
 预警（W）经核实确属实情的，可标为“核实无误”（该人员记录再修改后失效）。
-↑ ↓ PgUp PgDn 移动，越过本页末行自动翻页（每页最多 200 条）；Tab ⇧Tab 在
-筛选栏（村、规则、级别、状态）和列表间切换，Enter 展开选项列表。
-S 每按一次换一种排序；F5 的截止日期同上次审核；问题清单存到“文档”文件夹
-或当前目录。F9 审核签字：在“村”筛选栏选定村后，签认该村上月数据已审核。"""
+↑ ↓ PgUp PgDn 移动，越过本页末行自动翻页（每页最多 200 条）；Enter 打开该人
+（或该户）的信息，光标在出错的项目上，保存后返回本清单，筛选不变。
+Tab ⇧Tab 在筛选栏（村、规则、级别、状态）和列表间切换，← → 换选项；在“规则”
+上直接输入规则代码或名称的拼音首字母（如 sfz）查找规则。
+S 每按一次换一种排序；F5 的截止日期同上次审核；F8 按当前筛选导出问题清单，
+存到“文档”文件夹或当前目录。F9 审核签字：在“村”筛选栏选定村后，签认该村上月
+数据已审核。"""
 
     KEY_SCOPES = ("review", "findings", "select")
     BINDINGS = bindings("review")
@@ -201,13 +403,13 @@ S 每按一次换一种排序；F5 的截止日期同上次审核；问题清单
     ReviewScreen #review-filters Label { width: auto; margin: 0 1 0 2; }
     ReviewScreen #review-filters Label.first { margin: 0 1 0 0; }
     ReviewScreen #f-village { width: 12; }
-    ReviewScreen #f-rule { width: 13; }
+    ReviewScreen #f-rule { width: 26; }
     ReviewScreen #f-severity { width: 7; }
     ReviewScreen #f-status { width: 9; }
     ReviewScreen #f-rule > SelectOverlay { width: 20; }
     ReviewScreen #f-village > SelectOverlay { width: 20; }
     ReviewScreen FindingTable { height: 1fr; scrollbar-size-vertical: 1; }
-    ReviewScreen #review-detail { height: 2; padding: 0 1; color: $text-muted; }
+    ReviewScreen #review-detail { height: auto; min-height: 2; max-height: 8; padding: 0 1; color: $text-muted; }
     ReviewScreen #review-status { height: 1; padding: 0 1; }
     """
 
@@ -225,6 +427,10 @@ S 每按一次换一种排序；F5 的截止日期同上次审核；问题清单
         self._timer: Any = None
         self._cursor_after_load = 0
         self.last_export: Path | None = None
+        self.rules: list[RuleChoice] = []
+        self._resumed = False
+        self._picker: RulePicker | None = None
+        self._titles: dict[str, str] | None = None
 
     # --- layout -----------------------------------------------------------------------------------------
 
@@ -236,7 +442,7 @@ S 每按一次换一种排序；F5 的截止日期同上次审核；问题清单
             yield Label("村", classes="first")
             yield CycleSelect([("全部", "")], value="", id="f-village")
             yield Label("规则")
-            yield CycleSelect([("全部", "")], value="", id="f-rule")
+            yield RuleSelect([("全部", "")], value="", id="f-rule")
             yield Label("级别")
             yield CycleSelect(SEVERITY_CHOICES, value="EW", id="f-severity")
             yield Label("状态")
@@ -273,9 +479,16 @@ S 每按一次换一种排序；F5 的截止日期同上次审核；问题清单
         await self._load_page(offset)
 
     async def _load_rules(self) -> None:
-        rules = await fv.rule_counts(self.scope)
+        """The rule choices under the current village; the chosen rule stays one of them (with 0 findings
+        once they are all fixed), so a fix or a re-audit never resets the filter."""
+        if self._titles is None:
+            self._titles = rule_titles()
+        counts = await fv.rule_counts(self.scope)
+        if self.filter.rule and self.filter.rule not in counts:
+            counts = dict(sorted({**counts, self.filter.rule: 0}.items()))
+        self.rules = rule_choices(counts, self._titles)
         self.query_one("#f-rule", CycleSelect).replace_options(
-            [("全部", ""), *((f"{rule} {n}", rule) for rule, n in rules.items())]
+            [("全部", ""), *((clip(c.label, RULE_LABEL), c.code) for c in self.rules)]
         )
 
     async def _load_page(self, offset: int) -> None:
@@ -301,7 +514,7 @@ S 每按一次换一种排序；F5 的截止日期同上次审核；问题清单
                 Text(mark, style=SEVERITY_STYLE.get(row.severity, "")),
                 Text(row.rule),
                 Text(clip(row.village_name, width["村"])),
-                Text(row.household_code[-4:]),
+                Text(clip(row.household_label, width["户"])),
                 Text(clip(row.person_name or "（户）", width["姓名"])),
                 Text(clip(row.message, width["说明"])),
                 key=str(row.id),
@@ -329,8 +542,12 @@ S 每按一次换一种排序；F5 的截止日期同上次审核；问题清单
             detail.update("")
             return
         state = "（已核实）" if row.confirmed else ""
-        head = f"{row.rule} {row.person_name or '（户）'} {row.household_code}{state}："
-        lines = fold(head + row.message, max(10, detail.content_region.width or 78), 2)
+        title = (self._titles or {}).get(row.rule, "")
+        where = f"{row.village_name}{row.household_label}"
+        head = f"{row.rule} {title}｜{row.person_name or '（户）'} {where}（{row.household_code}）{state}："
+        # the detail spans the screen, padded 1 each side; Textual keeps the last cell of a line free
+        width = max(20, (self.size.width or 80) - 3)
+        lines = wrap_cells(head + row.message, width)
         detail.update(Text("\n".join(lines), no_wrap=True))
 
     @property
@@ -400,17 +617,58 @@ S 每按一次换一种排序；F5 的截止日期同上次审核；问题清单
             return False
         return True
 
-    async def action_open_finding(self) -> None:
+    def action_open_finding(self) -> None:
+        """Enter: the person form of the finding's person (the household form for a household finding),
+        over this list, with the faulty item focused; back here the list is read again, filter kept."""
+        from tui.screens.household_form import HouseholdForm
+        from tui.screens.person_form import PersonForm
+
         row = self.current_row
         if row is None:
             return
-        opener = getattr(self.app, "open_household", None)
-        if opener is None:  # an app without the browse screen (e.g. a test app)
-            self.notify("该功能尚未提供", severity="warning")
+        form: Screen[Any]
+        if row.person_key:
+            form = PersonForm(row.household_code, row.person_key, focus=row.fields)
+        else:
+            form = HouseholdForm(row.household_code, row.household_code[:12], focus=row.fields)
+        self._cursor_after_load = self.query_one(FindingTable).cursor_row
+        self.app.push_screen(form)
+
+    def on_screen_resume(self) -> None:
+        """Back from a form (or another screen): the counts, rules and page as stored now, same filter."""
+        if not self._resumed:  # the first resume is the screen being shown: on_mount loads it
+            self._resumed = True
             return
-        result = opener(row.household_code, row.person_key)
-        if inspect.isawaitable(result):
-            await result
+        if self.is_mounted and not self.busy:
+            cursor = self.query_one(FindingTable).cursor_row
+            self._cursor_after_load = max(0, cursor)
+            self.run_job(self._refresh(), exclusive=True, group="review-load")
+
+    async def _refresh(self) -> None:
+        await self._load_rules()
+        await self._load_page(self.page.offset)
+
+    @on(RecordsChanged)
+    def _records_changed(self) -> None:
+        """A save elsewhere: read the list again when this screen is shown (now, if it is)."""
+        if self.app.screen is self:
+            self.on_screen_resume()
+
+    @on(RuleSelect.Pick)
+    def _pick_rule(self, event: RuleSelect.Pick) -> None:
+        """Open the rule list on the first key (a typed character starts its search); keys typed faster
+        than it opens are passed on to it, in order, never opening it again."""
+        if self._picker is not None:
+            self._picker.feed(event.key, event.char)
+            return
+
+        def picked(code: str | None) -> None:
+            self._picker = None
+            if code is not None:
+                self.query_one("#f-rule", CycleSelect).value = code
+
+        self._picker = RulePicker(self.rules, self.filter.rule, event.char or "")
+        self.app.push_screen(self._picker, picked)
 
     def action_confirm_finding(self) -> None:
         row = self.current_row
@@ -472,9 +730,11 @@ S 每按一次换一种排序；F5 的截止日期同上次审核；问题清单
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         out = (self.export_dir or export_folder()) / f"问题清单-{name}-{stamp}.xlsx"
         user = str(getattr(self.app, "username", "") or "")
+        flt = self.filter
         self._start_job("导出中")
         try:
-            text = await services.export_errors(out, user, unit=self.scope, progress=self._on_progress)
+            text = await services.export_errors(out, user, unit=self.scope, progress=self._on_progress,
+                                                severity=flt.severity, rule=flt.rule, status=flt.status)  # fmt: skip
         finally:
             self._stop_job()
         self.last_export = out
