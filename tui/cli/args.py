@@ -46,13 +46,20 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
+def global_options(default: str | None) -> argparse.ArgumentParser:
+    """The options every command takes (``--db``, ``--user``), before or after the command's name."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=default, help="数据库：SQLite 文件路径或 postgres:// 地址（默认：用户数据目录）")
+    common.add_argument("--user", default=default,
+                        help="登录用户名（数据库已有账号时必填；密码从提示或 RENKOU_PASSWORD 读取）")  # fmt: skip
+    return common
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``renkou``."""
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", help="数据库：SQLite 文件路径或 postgres:// 地址（默认：用户数据目录）")
-    common.add_argument("--user", help="登录用户名（数据库已有账号时必填；密码从提示或 RENKOU_PASSWORD 读取）")
-
-    parser = _Parser(prog="renkou", description="Renkou 全员人口信息管理", parents=[common])
+    parser = _Parser(prog="renkou", description="Renkou 全员人口信息管理", parents=[global_options(None)])
+    # in a command, --db and --user default to "not given" so that `renkou --db F check` keeps F
+    common = global_options(argparse.SUPPRESS)
     parser.add_argument("--ascii", action="store_true", help="用 ASCII 字符画边框（终端把制表符显示为双宽时使用）")
     parser.add_argument("--demo", action="store_true", help="打开演示数据库（renkou demo 生成的）")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
