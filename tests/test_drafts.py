@@ -18,8 +18,8 @@ from store.records import load_households
 from tests.support.apps import make_app
 from tests.support.data import CODE
 from tests.support.pilot import field, screen_text, settle
-from tui.screens.form_dialogs import ChoiceDialog
 from tui.screens.form_base import DRAFT_DELAY
+from tui.screens.form_dialogs import ChoiceDialog
 from tui.screens.person_form import PersonForm
 
 A = drafts.DraftKey("li", "db-one", "430426101201010007")

@@ -124,7 +124,9 @@ async def test_ins_after_an_unsaved_edit_adds_the_member(example_db: db.DbTarget
         assert isinstance(person, PersonForm)
         await settle(pilot, lambda: person.ready)
         assert not isinstance(app.screen, ChoiceDialog)
-        assert drafts.load(await drafts.key_for("demo", CODE)) is not None  # the household form's input is kept meanwhile
+        assert (
+            drafts.load(await drafts.key_for("demo", CODE)) is not None
+        )  # the household form's input is kept meanwhile
         assert person.record["household"]["address"] == "城关镇东风村一组12号新址"
         await pilot.press("2", "3", *"小明", "f2")  # 次子 周小明
         await settle(pilot)

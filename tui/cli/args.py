@@ -49,7 +49,9 @@ class _Parser(argparse.ArgumentParser):
 def global_options(default: str | None) -> argparse.ArgumentParser:
     """The options every command takes (``--db``, ``--user``), before or after the command's name."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", default=default, help="数据库：SQLite 文件路径或 postgres:// 地址（默认：用户数据目录）")
+    common.add_argument(
+        "--db", default=default, help="数据库：SQLite 文件路径或 postgres:// 地址（默认：用户数据目录）"
+    )
     common.add_argument("--user", default=default,
                         help="登录用户名（数据库已有账号时必填；密码从提示或 RENKOU_PASSWORD 读取）")  # fmt: skip
     return common
