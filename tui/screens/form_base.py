@@ -147,6 +147,11 @@ class FormBase(Jobs, Screen[Any]):
         """Something typed is not saved."""
         return self.record != self.saved
 
+    @property
+    def unsaved(self) -> bool:
+        """Something typed since the form opened is not saved (Ctrl+Q asks before quitting)."""
+        return self.ready and self.dirty and self.record != self.opened
+
     def show_findings_text(self, text: Text) -> None:
         """Show the findings panel; the audit re-runs after every pause in typing, mostly with the same result,
         and an unchanged panel is not updated (an update lays out the whole form: every next key paid for it)."""

@@ -1,4 +1,4 @@
-"""Login with a real-name account (shown when the database has accounts and is not a demo)."""
+"""Login with a real-name account (shown when the database has accounts; a demo database's is demo / demo)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,15 @@ class LoginScreen(Screen[str | None]):
 
     BINDINGS = bindings("login")
 
+    def __init__(self, hint: str = "") -> None:
+        super().__init__()
+        self.hint = hint
+
     def compose(self) -> ComposeResult:
         with Vertical(id="login-box"):
             yield Static("[b]人口信息  登录[/b]\n")
+            if self.hint:
+                yield Static(self.hint + "\n", markup=False)
             yield Input(placeholder="用户名", id="username", compact=True)
             yield Input(placeholder="密码", id="password", password=True, compact=True)
             yield Static("", id="login-error")

@@ -29,6 +29,7 @@ from store.codes import Code, CodeTable
 from store.domain import families, keys, people, surnames
 from store.paths import set_path, value_at
 from store.pinyin import name_initials
+from tui import severity
 from tui.bindings import bindings
 from tui.screens.form_base import FormBase, householder_name, short_address, wait_mounted
 from tui.screens.form_fields import Layout, Spec, field_text, make_field, read_field
@@ -36,8 +37,6 @@ from tui.widgets import Field, IdField, KeyBar
 
 __all__ = ["PersonForm", "clean_person"]
 
-SEVERITY_STYLE = {"E": "bold red", "W": "yellow", "I": "cyan"}
-SEVERITY_MARK = {"E": "■E", "W": "▲W", "I": "·I"}
 PERSON_FINDING_LINES = 4
 
 HELP = """\
@@ -519,13 +518,13 @@ class PersonForm(FormBase):
         if not mine:
             text.append("   无", style="green")
         for finding in mine:
-            mark = SEVERITY_MARK.get(finding.severity, finding.severity) + ("✓" if finding.confirmed else "")
+            mark = severity.mark(finding.severity) + ("✓" if finding.confirmed else "")
             lines = wrap_cells(f"{mark} {finding.rule} {finding.message}", width)
             for n, line in enumerate(lines):
                 text.append("\n")
                 if n == 0:
                     head = f"{mark} {finding.rule}"
-                    text.append(head, style="dim" if finding.confirmed else SEVERITY_STYLE.get(finding.severity, ""))
+                    text.append(head, style="dim" if finding.confirmed else severity.style(finding.severity))
                     text.append(line[len(head) :], style="dim" if finding.confirmed else "")
                 else:
                     text.append(line, style="dim" if finding.confirmed else "")

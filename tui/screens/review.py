@@ -23,16 +23,16 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Input, Label, Select, Static
 
 from store import findings_view as fv
+from tui import severity
 from tui.bindings import bindings
 from tui.exporting import export_folder
 from tui.jobs import Jobs
 from tui.widgets import KeyBar
 
-SEVERITY_STYLE = {"E": "bold red", "W": "yellow", "I": "dim"}
 SEVERITY_CHOICES = [("E+W", "EW"), ("E", "E"), ("W", "W"), ("全部", "all")]
 STATUS_CHOICES = [("未处理", "open"), ("已核实", "confirmed"), ("全部", "all")]
 #: (header, width in cells) of the table; 说明 takes the rest of 80 columns.
-COLUMNS = (("级", 2), ("规则", 4), ("村", 8), ("户编码尾", 8), ("姓名", 6), ("说明", 37))
+COLUMNS = (("级", 3), ("规则", 4), ("村", 8), ("户编码尾", 8), ("姓名", 6), ("说明", 36))
 DEFAULT_REASON = "经核实无误"
 
 
@@ -296,9 +296,9 @@ S 每按一次换一种排序；F5 的截止日期同上次审核；问题清单
         table.clear()
         width = dict(COLUMNS)
         for row in self.page.rows:
-            mark = row.severity + ("✓" if row.confirmed else "")
+            mark = severity.mark(row.severity) + ("✓" if row.confirmed else "")
             table.add_row(
-                Text(mark, style=SEVERITY_STYLE.get(row.severity, "")),
+                Text(mark, style=severity.style(row.severity)),
                 Text(row.rule),
                 Text(clip(row.village_name, width["村"])),
                 Text(row.household_code[-4:]),
