@@ -17,7 +17,7 @@ from textual.app import App
 from textual.screen import ModalScreen
 
 from store import db, schema, users
-from tui import borders, severity
+from tui import borders, severity, textual_text
 from tui.bindings import GLOBAL, bindings
 from tui.jobs import run_job
 from tui.keymap import load_keymap
@@ -80,6 +80,7 @@ class RenkouApp(App[int]):
     def __init__(self, *, target_label: str, is_demo: bool, needs_login: bool, username: str,
                  ascii_borders: bool = False, ansi_colours: bool = False,
                  idle_minutes: float | None = None) -> None:  # fmt: skip
+        textual_text.localise()
         super().__init__(ansi_color=True if ansi_colours else None)
         self.idle_minutes = idle_lock_minutes(os.environ) if idle_minutes is None else idle_minutes
         self._last_input = time.monotonic()

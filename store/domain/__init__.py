@@ -6,7 +6,8 @@ No I/O, no database, no Textual. One module per job:
 - :mod:`store.domain.keys` – the person-key scheme and key validity.
 - :mod:`store.domain.people` – constructors (person, woman block, new member, new household), normalising.
 - :mod:`store.domain.families` – householder, spouse links (both sides), a new child's relation.
-- :mod:`store.domain.surnames` – surnames (compound ones too) and a new child's surname.
+- :mod:`store.domain.surnames` – surnames (compound ones too), a new child's surname, a surname typed twice.
+- :mod:`store.domain.names` – the length limit and the characters of a name.
 - :mod:`store.domain.idcheck` – the one ID-number validator, taking the settings.
 - :mod:`store.domain.change_kinds` – the table of the 13 change kinds.
 """
