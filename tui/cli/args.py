@@ -69,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", parents=[common], help="生成演示用的乡镇/县数据（含差错和答案清单）")
     demo.add_argument("--persons", type=positive_arg, default=5000, help="人数（默认 5000，一个乡镇）")
     demo.add_argument("--seed", type=int, default=1, help="随机种子（相同种子生成相同数据）")
-    demo.add_argument("--error-rate", type=rate_arg, default=0.0, help="植入逻辑错误的记录比例，如 0.05")
+    demo.add_argument("--error-rate", type=rate_arg, default=0.03, help="植入逻辑错误的记录比例（默认 0.03，即 3%%）")
     demo.add_argument("--as-of", type=date_arg, default=None, help="数据截止日期（默认今天）")
     demo.add_argument("--force", action="store_true", help="替换已有的演示数据库")
     demo.add_argument("--if-missing", action="store_true", help="演示数据库已存在时什么也不做")
