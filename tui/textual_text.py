@@ -6,12 +6,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from textual.app import App
 from textual.binding import Binding
 from textual.dom import DOMNode
-from textual.screen import Screen
-from textual.widget import Widget
-from textual.widgets import DataTable, Input, OptionList, Select, Tree
+from textual.widgets import DataTable, Input, OptionList, Select, Tree  # noqa: F401  (loaded: localised too)
 from textual.widgets._select import SelectOverlay
 
 __all__ = ["CHINESE", "localise"]
@@ -66,9 +63,22 @@ CHINESE = {
     "Move cursor left a word": "左移一词",
     "Select line start": "选到行首",
     "Select line end": "选到行尾",
+    "Delete all to the left": "删除左边全部",
+    "Delete left to start of word": "删除左边一词",
+    "Delete right to start of word": "删除右边一词",
+    "Move cursor left a word and select": "左选一词",
+    "Move cursor left and select": "左选一字",
+    "Move cursor right": "右移",
+    "Move cursor right a word": "右移一词",
+    "Move cursor right a word and select": "右选一词",
+    "Move cursor right and select": "右选一字",
+    "Move cursor right or accept the completion suggestion": "右移或采用提示",
+    "Cursor to next ancestor": "到上一级的下一项",
+    "Cursor to next sibling": "到下一个同级",
+    "Cursor to previous sibling": "到上一个同级",
+    "Expand or collapse all": "全部展开 / 收起",
 }
 
-_CLASSES: tuple[type[DOMNode], ...] = (App, Screen, Widget, Input, DataTable, Tree, OptionList, Select, SelectOverlay)
 _done = False
 
 
@@ -88,14 +98,15 @@ def _subclasses(cls: type) -> list[type]:
 
 
 def localise() -> None:
-    """Give Textual's bindings Chinese descriptions (once per process)."""
+    """Give the bindings of Textual's classes (every one loaded, and ``Select`` and its menu) Chinese
+    descriptions (once per process; classes defined later inherit them)."""
     global _done
     if _done:
         return
     _done = True
-    for cls in _CLASSES:
-        if "BINDINGS" in cls.__dict__:
-            cls.BINDINGS = [_chinese(b) for b in cls.__dict__["BINDINGS"]]  # type: ignore[misc]
-    for cls in {sub for base in _CLASSES for sub in _subclasses(base)}:
-        if issubclass(cls, DOMNode):
-            cls._merged_bindings = cls._merge_bindings()
+    classes = list(dict.fromkeys([*_subclasses(DOMNode), Select, SelectOverlay]))
+    for cls in classes:
+        if cls.__module__.startswith("textual.") and "BINDINGS" in cls.__dict__:
+            cls.BINDINGS = [_chinese(b) for b in cls.__dict__["BINDINGS"]]  # type: ignore[attr-defined]
+    for cls in _subclasses(DOMNode):
+        cls._merged_bindings = cls._merge_bindings()  # type: ignore[attr-defined]

@@ -11,20 +11,28 @@ from collections.abc import Mapping
 from tui.cli.errors import EXIT_FAILED
 
 #: locales without a codeset whose C-library default is not UTF-8
+_COERCED = frozenset({"C.UTF-8", "C.utf8", "UTF-8"})
 _BARE_LOCALES = {"zh_cn": "gb2312", "zh_sg": "gb2312", "zh_tw": "big5", "zh_hk": "big5hkscs"}
 
 
 def locale_encoding(environ: Mapping[str, str]) -> str | None:
     """The character set the locale names (``LC_ALL``, else ``LC_CTYPE``, else ``LANG``, as the C library
     reads them): ``zh_CN.GBK`` → ``gbk``, a bare ``zh_CN`` → ``gb2312`` (glibc's default for it); None when
-    unset or without one (``C``, ``POSIX``, ``en_US``)."""
+    unset or without one (``C``, ``POSIX``, ``en_US``).
+
+    An ``LC_CTYPE`` of ``C.UTF-8`` beside a ``LANG`` naming another character set is Python's own locale
+    coercion (PEP 538: a ``LANG`` whose locale is not installed reads as ``C``, which Python replaces by
+    ``C.UTF-8``): ``LANG`` still says what the terminal sends, so it decides."""
+    ctype = environ.get("LC_CTYPE", "")
     for name in ("LC_ALL", "LC_CTYPE", "LANG"):
         value = environ.get(name, "")
+        if name == "LC_CTYPE" and value in _COERCED and environ.get("LANG"):
+            continue
         if value:
             language, _, charset = value.split("@", 1)[0].partition(".")
             charset = charset.lower().replace("-", "").replace("_", "")
             return charset or _BARE_LOCALES.get(language.lower())
-    return None
+    return "utf8" if ctype in _COERCED else None
 
 
 def _utf8(name: str) -> bool:
