@@ -325,3 +325,31 @@ def test_codes_by_spoken_names_and_every_reading() -> None:
     done = subprocess.run([sys.executable, "bench/tools/build_code_initials.py", "--check"], cwd=REPO,
                           capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr
+
+
+async def test_login_typed_in_one_burst(accounts_db: db.DbTarget) -> None:
+    """User name, Enter, password, Enter arriving in one read (SSH): each key reaches its field."""
+    app = make_app(accounts_db, "", is_demo=False, needs_login=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, lambda: type(app.screen).__name__ == "LoginScreen")
+        await pilot.press(*"boss", "enter", *"secret123", "enter")
+        await settle(pilot, lambda: isinstance(app.screen, BrowseScreen))
+        assert app.username == "boss"
+
+
+async def test_demo_database_asks_its_login(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """README: the demo database's account is demo / demo, asked at the start and named on the login screen."""
+    from store.demo_build import build_demo
+    from tui import app as app_module
+
+    database = tmp_path / "demo.sqlite3"
+    await build_demo(db.resolve(database), persons=200, seed=1, error_rate=0.03)
+    seen: dict[str, object] = {}
+
+    async def fake_run(self: app_module.RenkouApp) -> int:
+        seen.update(needs_login=self.needs_login, is_demo=self.is_demo)
+        return 0
+
+    monkeypatch.setattr(app_module.RenkouApp, "run_async", fake_run)
+    assert await app_module.run_app(db.resolve(database)) == 0
+    assert seen == {"needs_login": True, "is_demo": True}

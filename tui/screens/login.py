@@ -10,6 +10,7 @@ from textual.widgets import Input, Static
 from store import users
 from store.errors import StoreError
 from tui.bindings import bindings
+from tui.widgets import SafeInput
 
 
 class LoginScreen(Screen[str | None]):
@@ -26,8 +27,9 @@ class LoginScreen(Screen[str | None]):
             yield Static("[b]人口信息  登录[/b]\n")
             if self.hint:
                 yield Static(self.hint + "\n", markup=False)
-            yield Input(placeholder="用户名", id="username", compact=True)
-            yield Input(placeholder="密码", id="password", password=True, compact=True)
+            # SafeInput: "demo⏎demo⏎" typed in one burst reaches the right fields in order (textual issue 6605)
+            yield SafeInput(placeholder="用户名", id="username", advance_on_enter=True)
+            yield SafeInput(placeholder="密码", id="password", password=True)
             yield Static("", id="login-error")
 
     async def on_input_submitted(self, event: Input.Submitted) -> None:
