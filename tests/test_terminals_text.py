@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from rich.text import Text
+from textual import events
 from textual.pilot import Pilot
 
 from store import db
@@ -332,7 +333,8 @@ async def test_login_typed_in_one_burst(accounts_db: db.DbTarget) -> None:
     app = make_app(accounts_db, "", is_demo=False, needs_login=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, lambda: type(app.screen).__name__ == "LoginScreen")
-        await pilot.press(*"boss", "enter", *"secret123", "enter")
+        for key in [*"boss", "enter", *"secret123", "enter"]:  # posted at once: one terminal read
+            app.post_message(events.Key(key, key if len(key) == 1 else "\r"))
         await settle(pilot, lambda: isinstance(app.screen, BrowseScreen))
         assert app.username == "boss"
 
