@@ -102,8 +102,8 @@ async def _frames(app: App[None], pilot: object, target: Widget, keys: list[str]
 async def form_run(db_path: str, field: str, keys: list[str], count: int) -> tuple[list[float], list[int]]:
     from store import db, drafts
 
-    drafts.discard(FormApp.username, CODE)  # the run before left its typing as a draft
     async with db.database(db_path, create=False):
+        drafts.discard(await drafts.key_for(FormApp.username, CODE))  # the run before left its typing as a draft
         app = FormApp(db_path, driver_class=CountingDriver)
         async with app.run_test(size=(80, 24), headless=False) as pilot:
             target = await _ready(app, pilot, field)

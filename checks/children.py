@@ -56,7 +56,7 @@ def ch01(p: PersonView, env: Env) -> object:
     missing = [q for q in env.children_of(p.key) if q.key not in linked and q.cancel_reason not in ("04", "05")]
     if missing:
         missing.sort(key=lambda q: q.key)
-        names = "、".join(f"{q.name or '无名'}（{q.key}，{fmt(q.birth)} 出生）" for q in missing)
+        names = "、".join(f"{q.name or '无名'}（{fmt(q.birth)} 出生）" for q in missing)
         hits.append(hit(related=[q.key for q in missing], problems=f"{names}的母亲关联本人，但不在本人生育史中"))
     return hits or None
 

@@ -27,7 +27,7 @@ def partners(p: PersonView, env: Env) -> list[PersonView]:
 
 
 def _who(q: PersonView) -> str:
-    return f"{q.name or '无名'}（{q.key}）"
+    return f"{q.name or '无名'}（户 {q.household}）"
 
 
 @rule("MAR1", "E", "person", title="初婚日期早于出生日期", fields=("first_marriage_date", "birth_date"), needs=T_FMD,
@@ -130,7 +130,7 @@ def mar7(p: PersonView, env: Env) -> object:
     found = [q for q in partners(p, env) if q.active and q.household[:9] == town and q.household != p.household]
     if found:
         return hit(related=sorted(q.key for q in found),
-                   others="、".join(f"{q.name or '无名'}（{q.key}，户 {q.household}）" for q in found))  # fmt: skip
+                   others="、".join(f"{q.name or '无名'}（户 {q.household}）" for q in found))  # fmt: skip
     return None
 
 

@@ -81,6 +81,9 @@ def field_label(path: str) -> str:
     steps = parse_path(path)
     if not steps:
         return path
+    if steps[0][0] == "members" and len(steps) > 1:  # members[0].relation → 第 1 名成员·关系
+        inner = field_label(path.split(".", 1)[1])
+        return f"第 {steps[0][1] + 1} 名成员·{inner}" if steps[0][1] is not None else inner
     plain = ".".join(name for name, _ in steps)
     label = _LABELS.get(plain, (None, None))[0]
     prefix = ""

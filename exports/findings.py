@@ -76,7 +76,7 @@ def _values_text(
         where = (
             f"，户 {household}" if household and (record is None or household != record["household"]["code"]) else ""
         )
-        lines.append(f"相关人员：{name or key}{where}")
+        lines.append(f"相关人员：{name or '（无姓名）'}{where}")
     return "\n".join(lines)
 
 

@@ -17,12 +17,14 @@ except ImportError:  # pragma: no cover - only while bootstrapping the generated
 
 @dataclass(frozen=True, slots=True)
 class Code:
-    """One code of a table: the code, its label, label pinyin initials and a short label."""
+    """One code of a table: the code, its label, pinyin initials (of the label, short label and aliases), a
+    short label and the common spoken names it is looked up by (上环 for 宫内节育器)."""
 
     code: str
     label: str
     initials: tuple[str, ...]
     short: str
+    aliases: tuple[str, ...] = ()
 
 
 class CodeTable:
@@ -115,7 +117,7 @@ class CodeTable:
                 if any(i.startswith(key) for i in c.initials):
                     add(c)
         for c in self.codes:
-            if key in c.label or key in c.short:
+            if key in c.label or key in c.short or any(key in a for a in c.aliases):
                 add(c)
         return out
 
@@ -138,14 +140,31 @@ def _table(
     parent_fallback: bool = False,
 ) -> CodeTable:
     codes: list[Code] = []
+    aliases = ALIASES.get(name, {})
     for row in rows:
         code, label = row[0], row[1]
         short = row[2] if len(row) > 2 else label
-        codes.append(Code(code, label, _initials(label, short), short))
+        spoken = aliases.get(code, ())
+        codes.append(Code(code, label, _initials(label, short, *spoken), short, spoken))
     return CodeTable(name, title, tuple(codes), parent_fallback=parent_fallback)
 
 
 # --- raw data ------------------------------------------------------------------------------------
+
+#: common spoken names a clerk types for a code (table → code → names): 上环 (sh) finds 03 宫内节育器
+ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
+    "contraception_method": {
+        "01": ("男扎", "结扎", "输精管结扎"),
+        "02": ("女扎", "结扎", "输卵管结扎"),
+        "03": ("上环", "放环", "节育环", "带环"),
+        "04": ("皮埋", "埋植"),
+        "05": ("避孕药", "吃药"),
+        "06": ("避孕针", "打针"),
+        "07": ("安全套",),
+        "00": ("没有措施",),
+    },
+    "contraception_failure": {"1": ("上环失败", "带环怀孕")},
+}
 
 _SEX = [("1", "男"), ("2", "女"), ("0", "未知"), ("9", "未说明")]
 
@@ -512,7 +531,7 @@ def all_label_texts() -> list[str]:
     seen: set[str] = set()
     for table in TABLES.values():
         for c in table.codes:
-            for text in (c.label, c.short):
+            for text in (c.label, c.short, *c.aliases):
                 if text not in seen:
                     seen.add(text)
                     texts.append(text)

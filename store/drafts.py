@@ -1,8 +1,10 @@
 """Drafts of the entry forms (design §4): nothing typed is lost when the connection drops.
 
-A draft is the record a form is editing, kept as JSON per user and household under
-``store.db.data_dir()/drafts/``: written atomically (temporary file, fsync, rename) with mode 0600, read
-back with its dates restored, removed on save or when the clerk discards it. No database access.
+A draft is the household record a form is editing, kept as JSON under ``store.db.data_dir()/drafts/`` per
+:class:`DraftKey`: the user, the database (its identity, `store.identity`) and the household code, so the same
+household code in another database never sees it. Written atomically (temporary file, fsync, rename) with mode
+0600, read back with its dates restored, removed on save or when the clerk discards it. Only :func:`key_for`
+reads the database (its id).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Draft", "discard", "draft_dir", "load", "save"]
+__all__ = ["Draft", "DraftKey", "discard", "draft_dir", "key_for", "load", "save"]
 
 _DATE = "$date"
 
@@ -29,6 +31,22 @@ class Draft:
     payload: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class DraftKey:
+    """Whose draft of which record: a user, a database (``store.identity.database_id()``), a household code."""
+
+    user: str
+    database: str
+    household: str
+
+
+async def key_for(user: str, household_code: str) -> DraftKey:
+    """The key of `user`'s draft of `household_code` in the open database."""
+    from store.identity import database_id
+
+    return DraftKey(user, await database_id(), household_code)
+
+
 def draft_dir(base: Path | None = None) -> Path:
     """The folder of the drafts (``data_dir()/drafts`` unless `base` is given)."""
     if base is None:
@@ -38,8 +56,8 @@ def draft_dir(base: Path | None = None) -> Path:
     return base / "drafts"
 
 
-def _path(user: str, household_code: str, base: Path | None) -> Path:
-    digest = hashlib.sha256(f"{user}\0{household_code}".encode()).hexdigest()[:24]
+def _path(key: DraftKey, base: Path | None) -> Path:
+    digest = hashlib.sha256(f"{key.user}\0{key.database}\0{key.household}".encode()).hexdigest()[:24]
     return draft_dir(base) / f"{digest}.json"
 
 
@@ -63,12 +81,12 @@ def _decode(value: Any) -> Any:
     return value
 
 
-def save(user: str, household_code: str, payload: dict[str, Any], *, base: Path | None = None) -> Path:
-    """Write the draft of `user` for `household_code` (replacing an older one); returns its path."""
-    path = _path(user, household_code, base)
+def save(key: DraftKey, payload: dict[str, Any], *, base: Path | None = None) -> Path:
+    """Write the draft of `key` (replacing an older one); returns its path."""
+    path = _path(key, base)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    body = {"user": user, "household": household_code, "saved_at": dt.datetime.now().isoformat(timespec="seconds"),
-            "payload": _encode(payload)}  # fmt: skip
+    body = {"user": key.user, "database": key.database, "household": key.household,
+            "saved_at": dt.datetime.now().isoformat(timespec="seconds"), "payload": _encode(payload)}  # fmt: skip
     fd, temp = tempfile.mkstemp(prefix=".draft-", dir=path.parent)
     try:
         os.fchmod(fd, 0o600)
@@ -83,18 +101,18 @@ def save(user: str, household_code: str, payload: dict[str, Any], *, base: Path 
     return path
 
 
-def load(user: str, household_code: str, *, base: Path | None = None) -> Draft | None:
-    """The draft of `user` for `household_code`, or None (also for an unreadable file)."""
-    path = _path(user, household_code, base)
+def load(key: DraftKey, *, base: Path | None = None) -> Draft | None:
+    """The draft of `key`, or None (also for an unreadable file or one written for another key)."""
+    path = _path(key, base)
     try:
         body = json.loads(path.read_text(encoding="utf-8"))
-        if body.get("user") != user or body.get("household") != household_code:
+        if (body.get("user"), body.get("database"), body.get("household")) != (key.user, key.database, key.household):
             return None
         return Draft(dt.datetime.fromisoformat(body["saved_at"]), _decode(body["payload"]))
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
-def discard(user: str, household_code: str, *, base: Path | None = None) -> None:
-    """Remove the draft (nothing happens when there is none)."""
-    _path(user, household_code, base).unlink(missing_ok=True)
+def discard(key: DraftKey, *, base: Path | None = None) -> None:
+    """Remove the draft of `key` (nothing happens when there is none)."""
+    _path(key, base).unlink(missing_ok=True)

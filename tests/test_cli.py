@@ -323,3 +323,45 @@ def test_demo_databases_let_anyone_manage_accounts(tmp_path: Path, capsys: pytes
     assert code == 0 and "zhang" in out
     code, out, _ = run(capsys, "export", "errors", "--out", str(tmp_path / "e.xlsx"), "--db", demo, "--user", "clerk")
     assert code == 0 and "身份证号已遮盖" in out  # but full ID numbers stay the admins'
+
+
+# --- the global --db, and read commands on a missing database ------------------------------------------------
+
+
+def test_db_before_or_after_the_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``renkou --db F check`` (the order ``renkou --help`` shows) and ``renkou check --db F`` both use F; the
+    default database is neither read nor made."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("RENKOU_DB", raising=False)
+    db = str(tmp_path / "r.sqlite3")
+    assert run(capsys, "--db", db, "import", str(EXAMPLE_FILE))[0] == 0
+    for argv in (["--db", db, "check"], ["check", "--db", db], ["--db", db, "export", "households", "--out",
+                 str(tmp_path / "o.jsonl")], ["export", "--db", db, "households", "--out", str(tmp_path / "p.jsonl")],
+                 ["--db", db, "log"], ["--db", db, "user", "list"], ["--db", db, "quality"]):  # fmt: skip
+        code, out, err = run(capsys, *argv)
+        assert code == 0, (argv, err)
+        assert "不存在" not in err
+    assert not (tmp_path / "xdg").exists()
+    code, out, _ = run(capsys, "--db", db, "log")
+    assert "import" in out  # the log of F, which the import wrote
+
+
+READS = (["check"], ["quality"], ["log"], ["user", "list"], ["export", "households", "--out", "o.jsonl"],
+         ["export", "errors", "--out", "e.xlsx"], ["settings", "idle-lock"], ["backup"], ["backup", "--list"])  # fmt: skip
+
+
+@pytest.mark.parametrize("argv", READS, ids=[" ".join(a[:2]) for a in READS])
+@pytest.mark.parametrize("before", [True, False], ids=["db-first", "db-last"])
+def test_read_commands_never_create_a_database(argv: list[str], before: bool, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    missing = tmp_path / "sub" / "none.sqlite3"
+    code, _, err = run(capsys, *(["--db", str(missing), *argv] if before else [*argv, "--db", str(missing)]))
+    assert code != 0
+    assert "不存在" in err and err.startswith("renkou: ")
+    assert not missing.exists() and not missing.parent.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

@@ -161,6 +161,18 @@ def test_person_form(snap_compare: Any, example: db.DbTarget) -> None:
     assert snap_compare(app_over(example), terminal_size=SIZE, run_before=before(steps))
 
 
+def test_person_form_ascii(snap_compare: Any, example: db.DbTarget) -> None:
+    """The person form with ``--ascii``: every value drawn, every box of ``+ - |``."""
+
+    async def steps(pilot: Pilot) -> None:
+        await open_first_household(pilot)
+        await press(pilot, "down", "enter", until=lambda: isinstance(pilot.app.screen, PersonForm))
+        await settle(pilot, lambda: pilot.app.screen.ready)  # type: ignore[attr-defined]
+
+    app = app_over(example, ascii_borders=True)
+    assert snap_compare(app, terminal_size=SIZE, run_before=before(steps))
+
+
 def test_household_form(snap_compare: Any, example: db.DbTarget) -> None:
     """Ins on the village 东风村: a new household with its suggested number and address."""
 

@@ -282,7 +282,7 @@ def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small demo township (about 600 persons, no login)."""
+    """A small demo township (about 600 persons, login demo / demo)."""
     database = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
     done = subprocess.run([sys.executable, "-m", "tui.cli", "demo", "--persons", "600", "--db", str(database)],
                           cwd=REPO, capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
@@ -313,6 +313,12 @@ def connect(tmux: Tmux, sshd: Sshd, database: Path, xdg: Path, *, env: str = "TE
     command = shlex.join(sshd.ssh(remote))
     screen = tmux.new(f"exec {command}" if not trailer else f"{command}; sleep 60")
     screen.context = sshd.log_tail
+    if not trailer:  # the demo database's account, as README says: demo / demo
+        screen.wait_for("登录", "用户名 demo，密码 demo")
+        screen.type("demo")
+        screen.keys("Enter")
+        screen.type("demo")
+        screen.keys("Enter")
     return screen
 
 
@@ -407,10 +413,12 @@ def test_clerk_over_ssh_keeps_draft_across_dropped_connection(tmux: Tmux, sshd: 
     saves = db_row(demo_db, "SELECT count(*) FROM audit_log WHERE action = 'save' AND target = ?", (person.household,))
     assert saves is not None and saves_before is not None and saves[0] == saves_before[0] + 1
 
-    screen.keys("Escape")  # back to the tree, then Esc quits
+    screen.keys("Escape")  # back to the tree, then Esc asks to quit
     screen.wait_for("F1帮助", "/查找", absent=("人员信息",))
     screen.keys("Escape")
-    wait_until("the app to quit on Esc", lambda: not app_pids(demo_db), detail=screen.text)
+    screen.wait_for("退出 Renkou？")
+    screen.type("y")
+    wait_until("the app to quit on Esc, Y", lambda: not app_pids(demo_db), detail=screen.text)
 
 
 def test_drop_right_after_typing_keeps_draft(tmux: Tmux, sshd: Sshd, demo_db: Path, tmp_path: Path) -> None:

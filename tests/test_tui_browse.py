@@ -95,7 +95,9 @@ async def test_clerk_opens_a_household_level_by_level(demo_db: db.DbTarget) -> N
         await settle(pilot, lambda: type(app.screen).__name__ == "PersonForm" and app.screen.ready)  # type: ignore[attr-defined]
         await pilot.press("escape")  # Enter on a person opened the person form: leave it (nothing changed)
         await settle(pilot, lambda: app.screen is screen)
-        await pilot.press("escape")
+        await pilot.press("escape")  # Esc on the tree asks 退出 Renkou？
+        await settle(pilot, lambda: app.screen is not screen)
+        await pilot.press("y")
     assert app.return_code == 0
 
 
@@ -168,7 +170,9 @@ async def test_help_other_screens_and_quit(demo_db: db.DbTarget) -> None:
         await settle(pilot, lambda: isinstance(app.screen, ReviewScreen))
         await pilot.press("escape")
         await settle(pilot, lambda: app.screen is screen)
-        await pilot.press("escape")
+        await pilot.press("escape")  # Esc on the tree asks 退出 Renkou？
+        await settle(pilot, lambda: app.screen is not screen)
+        await pilot.press("y")
     assert app.return_code == 0
 
 

@@ -124,7 +124,9 @@ async def test_ins_after_an_unsaved_edit_adds_the_member(example_db: db.DbTarget
         assert isinstance(person, PersonForm)
         await settle(pilot, lambda: person.ready)
         assert not isinstance(app.screen, ChoiceDialog)
-        assert drafts.load("demo", CODE) is not None  # the household form's input is kept meanwhile
+        assert (
+            drafts.load(await drafts.key_for("demo", CODE)) is not None
+        )  # the household form's input is kept meanwhile
         assert person.record["household"]["address"] == "城关镇东风村一组12号新址"
         await pilot.press("2", "3", *"小明", "f2")  # 次子 周小明
         await settle(pilot)
@@ -137,7 +139,7 @@ async def test_ins_after_an_unsaved_edit_adds_the_member(example_db: db.DbTarget
     stored = (await load_households([CODE]))[CODE]
     assert stored["household"]["address"] == "城关镇东风村一组12号新址"
     assert [m["name"] for m in stored["members"]][-1] == "周小明" and len(stored["members"]) == 5
-    assert drafts.load("demo", CODE) is None
+    assert drafts.load(await drafts.key_for("demo", CODE)) is None
 
 
 async def test_new_member_survives_restoring_a_household_draft(example_db: db.DbTarget) -> None:
@@ -148,7 +150,7 @@ async def test_new_member_survives_restoring_a_household_draft(example_db: db.Db
         await settle(pilot, lambda: form.ready)
         await pilot.press("end", *"新址")
     # the connection dropped; later the clerk adds a member to the household from the browse screen
-    assert drafts.load("demo", CODE) is not None
+    assert drafts.load(await drafts.key_for("demo", CODE)) is not None
     app = app_for(example_db)
     async with app.run_test(size=(80, 24)) as pilot:
         person = PersonForm(CODE, None)

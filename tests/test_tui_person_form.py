@@ -90,7 +90,7 @@ async def test_clerk_keys_a_new_child(example_db: db.DbTarget) -> None:
     assert (child["ethnicity"], child["hukou_nature"], child["marital_status"]) == ("01", "2", "10")
     log = await db.fetch("SELECT username, action, target FROM audit_log WHERE action = 'save'")
     assert [tuple(r) for r in log] == [("demo", "save", CODE)]
-    assert drafts.load("demo", CODE) is None
+    assert drafts.load(await drafts.key_for("demo", CODE)) is None
 
 
 async def test_early_marriage_warning_comes_and_goes(example_db: db.DbTarget) -> None:
@@ -132,7 +132,7 @@ async def test_conflict_keeps_the_input(example_db: db.DbTarget) -> None:
         await settle(pilot, lambda: app.screen is form)
         assert form.person["occupation"] == "木匠" and field(form, "occupation").value == "木匠"
         assert form.dirty
-        draft = drafts.load("demo", CODE)
+        draft = drafts.load(await drafts.key_for("demo", CODE))
         assert draft is not None and draft.payload["record"]["members"][0]["occupation"] == "木匠"
     stored = (await load_households([CODE]))[CODE]
     assert stored["members"][0]["occupation"] == "农民"
@@ -155,7 +155,7 @@ async def test_escape_asks_only_when_something_would_be_lost(example_db: db.DbTa
         await settle(pilot, lambda: not isinstance(app.screen, (PersonForm, ChoiceDialog)))
     stored = (await load_households([CODE]))[CODE]
     assert stored["members"][0]["occupation"] is None
-    assert drafts.load("demo", CODE) is None
+    assert drafts.load(await drafts.key_for("demo", CODE)) is None
 
 
 async def test_draft_is_offered_after_the_app_closed(example_db: db.DbTarget) -> None:
@@ -165,7 +165,7 @@ async def test_draft_is_offered_after_the_app_closed(example_db: db.DbTarget) ->
         field(form, "occupation").focus()
         await pilot.press(*"木匠", "enter")
     # the connection dropped: the app closed without saving
-    draft = drafts.load("demo", CODE)
+    draft = drafts.load(await drafts.key_for("demo", CODE))
     assert draft is not None
     app = app_for(example_db)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -179,7 +179,7 @@ async def test_draft_is_offered_after_the_app_closed(example_db: db.DbTarget) ->
         await pilot.press("f2")
         await settle(pilot, lambda: not form.dirty and not form.saving)
     assert (await load_households([CODE]))[CODE]["members"][0]["occupation"] == "木匠"
-    assert drafts.load("demo", CODE) is None
+    assert drafts.load(await drafts.key_for("demo", CODE)) is None
 
 
 async def test_f9_copies_the_previous_person_and_ctrl_n_moves_on(example_db: db.DbTarget) -> None:
@@ -277,7 +277,7 @@ async def test_keys_typed_while_saving_are_kept(example_db: db.DbTarget, monkeyp
         assert "已保存" in screen_text(pilot)
     assert calls == ["周浩然乙", "周浩然乙丙"]
     assert (await load_households([CODE]))[CODE]["members"][3]["name"] == "周浩然乙丙"
-    assert drafts.load("demo", CODE) is None
+    assert drafts.load(await drafts.key_for("demo", CODE)) is None
 
 
 async def test_a_blank_new_member_is_not_stored(example_db: db.DbTarget) -> None:

@@ -59,7 +59,7 @@ async def test_header_rows_and_error_filter(audited_demo: db.DbTarget) -> None:
         rows = table_rows(screen)
         assert len(rows) == len(expected.rows) == counts.errors + counts.warnings
         first = expected.rows[0]
-        assert rows[0][:5] == ["E", first.rule, clip(first.village_name, 8), first.household_label,
+        assert rows[0][:5] == ["■E", first.rule, clip(first.village_name, 8), first.household_label,
                                clip(first.person_name or "（户）", 6)]  # fmt: skip
         assert first.rule in text_of(screen, "#review-detail") and first.household_code in text_of(
             screen, "#review-detail"
@@ -69,12 +69,12 @@ async def test_header_rows_and_error_filter(audited_demo: db.DbTarget) -> None:
         await settle(pilot, screen)
         assert screen.filter.severity == "E"
         rows = table_rows(screen)
-        assert len(rows) == counts.errors and {r[0] for r in rows} == {"E"}
+        assert len(rows) == counts.errors and {r[0] for r in rows} == {"■E"}
         assert f"共 {counts.errors} 条" in text_of(screen, "#review-status")
         # → again: only warnings; ← ← back to E+W
         await pilot.press("right")
         await settle(pilot, screen)
-        assert {r[0] for r in table_rows(screen)} == {"W"}
+        assert {r[0] for r in table_rows(screen)} == {"▲W"}
         await pilot.press("left", "left")
         await settle(pilot, screen)
         assert len(table_rows(screen)) == counts.errors + counts.warnings
@@ -160,7 +160,7 @@ async def test_confirm_a_warning_with_f10(audited_demo: db.DbTarget) -> None:
         await settle(pilot, screen)
         assert screen.filter.status == "confirmed"
         assert [(r.rule, r.person_key, r.confirmed) for r in screen.page.rows] == [(row.rule, row.person_key, True)]
-        assert table_rows(screen)[0][0] == "W✓"
+        assert table_rows(screen)[0][0] == "▲W✓"
 
 
 async def test_escape_in_confirm_dialog_changes_nothing(audited_demo: db.DbTarget) -> None:

@@ -1,4 +1,5 @@
-"""The Textual application: global keys, theme, and the screen flow (login → browse)."""
+"""The Textual application: global keys, theme, terminals (ASCII borders, NO_COLOR, the 80×24 minimum), quitting
+with a question, and the screen flow (login → browse)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,21 @@ import os
 import signal
 import time
 from collections.abc import Mapping
+from typing import Any
 
 from textual import events
 from textual.app import App
+from textual.screen import ModalScreen
 
 from store import db, schema, users
+from tui import borders, severity, textual_text
 from tui.bindings import GLOBAL, bindings
 from tui.jobs import run_job
 from tui.keymap import load_keymap
+
+#: the smallest terminal every screen is laid out for
+MIN_SIZE = (80, 24)
+TOO_SMALL = "窗口太小，请放大到 80×24"
 
 #: minutes without a key press before the screen locks (``RENKOU_IDLE_MINUTES``; 0 turns the lock off)
 IDLE_LOCK_MINUTES = 15.0
@@ -41,6 +49,26 @@ def sixteen_colours(environ: Mapping[str, str]) -> bool:
     return bool(term) and not term.endswith(("256color", "direct")) and term not in ("kitty", "xterm-kitty")
 
 
+def ascii_terminal(environ: Mapping[str, str]) -> bool:
+    """True for terminals whose font lacks the rounded box corners (the Linux console, ``TERM=linux``): they
+    get ASCII borders as with ``--ascii``."""
+    return environ.get("TERM", "").lower() == "linux"
+
+
+class TooSmallScreen(ModalScreen[None]):
+    """Shown over everything while the terminal is smaller than 80×24 (removed when it is resized)."""
+
+    DEFAULT_CSS = """
+    TooSmallScreen { align: center middle; background: $background; }
+    TooSmallScreen > #too-small { width: auto; height: auto; text-style: bold; }
+    """
+
+    def compose(self) -> Any:
+        from textual.widgets import Static
+
+        yield Static(TOO_SMALL, id="too-small", markup=False)
+
+
 class RenkouApp(App[int]):
     """Renkou 全员人口信息管理."""
 
@@ -52,6 +80,7 @@ class RenkouApp(App[int]):
     def __init__(self, *, target_label: str, is_demo: bool, needs_login: bool, username: str,
                  ascii_borders: bool = False, ansi_colours: bool = False,
                  idle_minutes: float | None = None) -> None:  # fmt: skip
+        textual_text.localise()
         super().__init__(ansi_color=True if ansi_colours else None)
         self.idle_minutes = idle_lock_minutes(os.environ) if idle_minutes is None else idle_minutes
         self._last_input = time.monotonic()
@@ -61,19 +90,49 @@ class RenkouApp(App[int]):
         self.needs_login = needs_login
         self.username = username
         self.ascii_borders = ascii_borders
+        severity.configure(ascii=ascii_borders, colour=not self.no_color)
 
     def on_mount(self) -> None:
         self.load_keymap()
         if self.ascii_borders:
             self.add_class("ascii")
+            borders.use_ascii(True)
         if self.needs_login and self.idle_minutes > 0:  # real accounts: lock the screen when left alone
             self.set_interval(min(30.0, self.idle_minutes * 15), self.lock_if_idle)
         if self.needs_login:
             from tui.screens.login import LoginScreen
 
-            self.push_screen(LoginScreen(), self._logged_in)
+            hint = "演示数据库：用户名 demo，密码 demo" if self.is_demo else ""
+            self.push_screen(LoginScreen(hint), self._logged_in)
         else:
             self._open_main()
+        self.call_after_refresh(self.check_size)
+
+    def on_unmount(self) -> None:
+        if self.ascii_borders:
+            borders.use_ascii(False)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.call_after_refresh(self.check_size)
+
+    def check_size(self) -> None:
+        """Cover the screens with :data:`TOO_SMALL` while the terminal is smaller than 80×24."""
+        small = self.size.width < MIN_SIZE[0] or self.size.height < MIN_SIZE[1]
+        shown = isinstance(self.screen, TooSmallScreen)
+        if small and not shown:
+            self.push_screen(TooSmallScreen())
+        elif not small and shown:
+            self.pop_screen()
+
+    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
+        """Push `screen`; the notice of a too small window stays on top."""
+        covered = isinstance(self.screen_stack[-1] if self.screen_stack else None, TooSmallScreen)
+        if covered and not isinstance(screen, TooSmallScreen):
+            self.pop_screen()
+            result = super().push_screen(screen, *args, **kwargs)
+            super().push_screen(TooSmallScreen())
+            return result
+        return super().push_screen(screen, *args, **kwargs)
 
     def load_keymap(self) -> None:
         """Remap keys from the keymap file (:mod:`tui.keymap`); a bad file or entry is a notice, never a crash."""
@@ -161,6 +220,42 @@ class RenkouApp(App[int]):
         self.keep_drafts()
         self.exit(129)
 
+    # --- quitting ----------------------------------------------------------------------------------------
+
+    def unsaved_work(self) -> bool:
+        """Whether an open screen holds input not saved: a changed form or a half-keyed change line."""
+        return any(bool(getattr(screen, "unsaved", False)) for screen in self.screen_stack)
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q: quit; asked first when something is not saved (the default answer stays)."""
+        from tui.screens.lock import LockScreen
+
+        if isinstance(self.screen, LockScreen) or not self.unsaved_work():  # locked: forms keep drafts
+            self.exit()
+            return
+        self._ask_quit("有未保存的修改，退出 Renkou 吗？（表单的录入会存为草稿）")
+
+    def action_ask_quit(self) -> None:
+        """Esc on the household tree: 退出 Renkou？ (Enter and Esc: no)."""
+        self._ask_quit("有未保存的修改，退出 Renkou 吗？" if self.unsaved_work() else "退出 Renkou？")
+
+    def _ask_quit(self, question: str) -> None:
+        from tui.screens.form_dialogs import ChoiceDialog
+
+        if isinstance(self.screen, ChoiceDialog):
+            return
+
+        def answer(choice: str | None) -> None:
+            if choice == "y":
+                self.keep_drafts()
+                self.exit()
+
+        self.push_screen(ChoiceDialog(question, [("y", "退出"), ("n", "不退出")], default="n", cancel="n"), answer)
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C (no longer quits in Textual): say how to quit, in Chinese."""
+        self.notify("退出程序请按 Ctrl+Q（表单的录入会存为草稿）。", timeout=4)
+
     def action_users(self) -> None:
         """Ctrl+U: account management, for admins (or the owner of a database without accounts)."""
         run_job(self, self._open_users(), group="users", exclusive=True)
@@ -199,11 +294,11 @@ async def run_app(target: db.DbTarget, *, ascii_borders: bool = False, username:
     await db.open_db(target)
     try:
         is_demo = await schema.get_setting("demo") == "1"
-        has_accounts = await users.count_users() > 0
-        needs_login = has_accounts and not is_demo
-        name = username or ("demo" if is_demo and has_accounts else users.os_user())
+        needs_login = await users.count_users() > 0  # a demo database too: its account is demo / demo (README)
+        name = username or users.os_user()
         app = RenkouApp(target_label=target.label, is_demo=is_demo, needs_login=needs_login, username=name,
-                        ascii_borders=ascii_borders, ansi_colours=sixteen_colours(os.environ))  # fmt: skip
+                        ascii_borders=ascii_borders or ascii_terminal(os.environ),
+                        ansi_colours=sixteen_colours(os.environ))  # fmt: skip
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGHUP, signal.SIGTERM):  # a dropped SSH connection hangs up: keep what was typed
             with contextlib.suppress(NotImplementedError, AttributeError, ValueError):  # not on Windows

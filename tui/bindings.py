@@ -73,7 +73,7 @@ TABLE: tuple[Key, ...] = (
     _k("browse.review", "f6", "review", "审核", "逻辑审核：问题清单", "F6"),
     _k("browse.quality", "f7", "quality", "质量", "数据质量指标", "F7"),
     _k("browse.export", "f8", "export", "导出", "导出月报表、问题清单、抽查核实表或户文件", "F8"),
-    _k("browse.quit", "escape", "app.quit", "退出", "退出程序", "Esc"),
+    _k("browse.quit", "escape", "app.ask_quit", "退出", "退出程序（先询问）", "Esc"),
     _k("tree.open_level", "right", "open_level", "展开", "展开；已展开时到下一行", "→", show=False),
     _k("tree.close_level", "left", "close_level", "收起", "收起；已收起时回上一级", "←", show=False),
     # --- search dialog ---------------------------------------------------------------------------------------

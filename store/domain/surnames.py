@@ -6,7 +6,7 @@ from store.domain.families import householder, member
 from store.domain.records import HouseholdRecord
 from store.pinyin import COMPOUND_SURNAME_INITIALS
 
-__all__ = ["COMPOUND_SURNAMES", "child_surname", "surname"]
+__all__ = ["COMPOUND_SURNAMES", "child_surname", "strip_repeated_surname", "surname"]
 
 #: two-character surnames (复姓): the common ones and those with a reading of their own (store.pinyin).
 COMPOUND_SURNAMES: frozenset[str] = frozenset({
@@ -43,3 +43,12 @@ def child_surname(record: HouseholdRecord, mother_key: str | None = None) -> str
     if head is not None and head.get("sex") == "1" and mother.get("relation") in _MARRIED_IN:
         return surname(head.get("name"))
     return surname(mother.get("name"))
+
+
+def strip_repeated_surname(name: str, suggested: str) -> str:
+    """A name typed after the suggested surname, without the surname typed twice: the clerk typed the whole
+    name (张浩然) after the suggested 张, giving 张张浩然 → 张浩然. A name whose rest is one character (张张) stays."""
+    if not suggested or not name.startswith(suggested + suggested):
+        return name
+    rest = name[len(suggested) :]
+    return rest if len(rest) > len(suggested) else name

@@ -29,7 +29,7 @@ async def cmd_user(args: argparse.Namespace) -> int:
     from store import access, db, users
     from store.access import Action
 
-    async with db.database(args.db):
+    async with db.database(args.db, create=args.action == "add"):  # only the first account may make a database
         if args.action == "list":
             await acting(args, Action.VIEW)
             for u in await users.list_users():

@@ -130,13 +130,22 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
+def global_options(default: str | None) -> argparse.ArgumentParser:
+    """The options every command takes (``--db``, ``--user``), before or after the command's name."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db", default=default, help="数据库：SQLite 文件路径或 postgres:// 地址（默认：用户数据目录）"
+    )
+    common.add_argument("--user", default=default,
+                        help="登录用户名（数据库已有账号时必填；密码从提示或 RENKOU_PASSWORD 读取）")  # fmt: skip
+    return common
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``renkou``."""
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", help="数据库：SQLite 文件路径或 postgres:// 地址（默认：用户数据目录）")
-    common.add_argument("--user", help="登录用户名（数据库已有账号时必填；密码从提示或 RENKOU_PASSWORD 读取）")
-
-    parser = _Parser(prog="renkou", description="Renkou 全员人口信息管理", parents=[common])
+    parser = _Parser(prog="renkou", description="Renkou 全员人口信息管理", parents=[global_options(None)])
+    # in a command, --db and --user default to "not given" so that `renkou --db F check` keeps F
+    common = global_options(argparse.SUPPRESS)
     parser.add_argument("--ascii", action="store_true", help="用 ASCII 字符画边框（终端把制表符显示为双宽时使用）")
     parser.add_argument("--demo", action="store_true", help="打开演示数据库（renkou demo 生成的）")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
@@ -144,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", parents=[common], help="生成演示用的乡镇/县数据（含差错和答案清单）")
     demo.add_argument("--persons", type=positive_arg, default=5000, help="人数（默认 5000，一个乡镇）")
     demo.add_argument("--seed", type=seed_arg, default=1, help="随机种子（相同种子生成相同数据）")
-    demo.add_argument("--error-rate", type=rate_arg, default=0.0, help="植入逻辑错误的记录比例，如 0.05")
+    demo.add_argument("--error-rate", type=rate_arg, default=0.03, help="植入逻辑错误的记录比例（默认 0.03，即 3%%）")
     demo.add_argument("--as-of", type=date_arg, default=None, help="数据截止日期（默认今天）")
     demo.add_argument("--force", action="store_true", help="替换已有的演示数据库")
     demo.add_argument("--if-missing", action="store_true", help="演示数据库已存在时什么也不做")

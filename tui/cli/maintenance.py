@@ -43,6 +43,11 @@ async def cmd_backup(args: argparse.Namespace) -> int:
                 f"{item.taken_at:%Y-%m-%d %H:%M:%S}\t{item.database or '（旧式文件名）'}\t{size_text(item.size)}\t{item.path}"
             )
         print(f"共 {len(found)} 个备份，在 {folder}。" if found else f"{folder} 中没有备份。")
+        if not database.exists():  # listed all the same: a lost database is restored from one of them
+            raise CliError(
+                f"数据库 {database} 不存在。"
+                + ("可用 renkou restore 备份文件 恢复。" if found else "请检查 --db 参数。")
+            )
         return 0
     async with db.database(database, create=False):
         operator = (await acting(args, Action.BACKUP)).username

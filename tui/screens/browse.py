@@ -24,6 +24,7 @@ from textual.widgets.tree import TreeNode
 from store import browse, service
 from store.browse import GROUP, HOUSEHOLD, PERSON, UNIT, Issue, Node
 from store.search import Hit
+from tui import severity
 from tui.bindings import bindings
 from tui.jobs import Jobs
 from tui.records import RecordsChanged
@@ -32,7 +33,6 @@ from tui.widgets.key_bar import KeyBar
 
 __all__ = ["BrowseScreen", "HouseholdTree", "render_detail", "wrap_cells"]
 
-SEVERITY_STYLE = {"E": "bold red", "W": "yellow", "I": "cyan"}
 
 HELP = """\
 户树：树上的人数为在册人数（不含注销）；E / W 为最近一次整库审核中
@@ -51,9 +51,9 @@ def node_label(node: Node) -> Text:
     if node.kind != PERSON:
         text.append(f" {node.counts.persons}人", style="dim" if node.kind == HOUSEHOLD else "")
     if node.counts.errors:
-        text.append(f" E{node.counts.errors}", style="bold red")
+        text.append(f" {severity.mark('E')}{node.counts.errors}", style=severity.style("E"))
     if node.counts.warnings:
-        text.append(f" W{node.counts.warnings}", style="yellow")
+        text.append(f" {severity.mark('W')}{node.counts.warnings}", style=severity.style("W"))
     if node.closed:
         text.append(" 已销户" if node.kind == HOUSEHOLD else " 已注销", style="dim")
     return text
@@ -504,9 +504,9 @@ async def live_issues(code: str) -> list[Issue] | None:
 def _badge(errors: int, warnings: int) -> Text:
     text = Text()
     if errors:
-        text.append(f"E{errors}", style="bold red")
+        text.append(f"{severity.mark('E')}{errors}", style=severity.style("E"))
     if warnings:
-        text.append((" " if errors else "") + f"W{warnings}", style="yellow")
+        text.append((" " if errors else "") + f"{severity.mark('W')}{warnings}", style=severity.style("W"))
     return text
 
 
@@ -548,12 +548,13 @@ def render_detail(detail: browse.Detail, person_key: str | None, live: bool, wid
     for issue in open_issues:
         mine = bool(person_key) and issue.person_key == person_key
         name = detail.name_of(issue.person_key)
-        prefix = f"{issue.severity} {issue.rule} " + (f"{name} " if name else "")
+        badge = f"{severity.mark(issue.severity)} {issue.rule}"
+        prefix = f"{badge} " + (f"{name} " if name else "")
         for n, row in enumerate(wrap_cells(prefix + issue.message, width)):
             lines.append("\n")
             if n == 0:
-                lines.append(f"{issue.severity} {issue.rule}", style=SEVERITY_STYLE.get(issue.severity, ""))
-                lines.append(row[len(issue.severity) + len(issue.rule) + 1 :], style="bold" if mine else "")
+                lines.append(badge, style=severity.style(issue.severity))
+                lines.append(row[len(badge) :], style="bold" if mine else "")
             else:
                 lines.append(row, style="bold" if mine else "")
     return Group(head, table, Text(""), lines)

@@ -36,6 +36,7 @@ from store.errors import ConflictError, StoreError
 from store.records import load_households
 from store.regions import region_name
 from store.search import Hit, search
+from tui import severity
 from tui.bindings import bindings
 from tui.jobs import Jobs
 from tui.keys import reporting_month
@@ -80,7 +81,7 @@ class BatchLine:
         date = self.date.isoformat() if self.date else ""
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append(f"{self.number:>3} {_pad(label, 8)} {_pad(self.name, 8)} {_pad(self.place, 16)} {date}  ")
-        style = "green" if self.status == "✓" else "yellow" if self.status.startswith("W") else "red"
+        style = "green" if self.status == "✓" else severity.style("W" if self.status.startswith("W") else "E")
         line.append(self.status, style=style if self.status != "保存中…" else "dim")
         return line
 
@@ -709,6 +710,14 @@ class ChangeEntryScreen(Jobs, Screen[None]):
         if self.query_one(SearchInput).value.strip() or self.record is not None:
             return True
         return any(value not in (None, "", "1") for value in read_values(self.fields).values())
+
+    @property
+    def unsaved(self) -> bool:
+        """A line is half keyed (Ctrl+Q asks before quitting)."""
+        try:
+            return self._half_keyed()
+        except Exception:  # not composed yet: nothing keyed
+            return False
 
     def action_back(self) -> None:
         if not self._half_keyed():

@@ -119,6 +119,11 @@ class FormBase(Jobs, Screen[Any]):
         self.owns_draft = True
         """Whether this form offers and discards the household's draft (False for a form opened on top of
         another form's record: the form below holds that input)."""
+        self.opened: dict[str, Any] = copy.deepcopy(self.record)
+        """The record as the form opened it (a new member included): a draft is kept only when it differs."""
+        self.database = ""
+        """The identity of the open database (`store.identity`): drafts belong to one database."""
+        self._wrote_draft = False
         self._sent: dict[str, Any] | None = None
         self.findings: list[Any] = []
         self.ready = False
@@ -142,6 +147,11 @@ class FormBase(Jobs, Screen[Any]):
     def dirty(self) -> bool:
         """Something typed is not saved."""
         return self.record != self.saved
+
+    @property
+    def unsaved(self) -> bool:
+        """Something typed since the form opened is not saved (Ctrl+Q asks before quitting)."""
+        return self.ready and self.dirty and self.record != self.opened
 
     def show_findings_text(self, text: Text) -> None:
         """Show the findings panel; the audit re-runs after every pause in typing, mostly with the same result,
@@ -189,17 +199,34 @@ class FormBase(Jobs, Screen[Any]):
     # --- opening -----------------------------------------------------------------------------------
 
     async def prepare_audit(self) -> None:
-        """Build the auditor once (configuration of the database, today's date)."""
+        """Build the auditor once (configuration of the database, today's date); note the database and the
+        record as opened (drafts are kept per database and only when something changed)."""
         from checks.engine import Auditor, load_config, load_context
+        from store.identity import database_id
 
+        self.database = await database_id()
+        self.opened = copy.deepcopy(self.record)
         config = await load_config()
         self._audit_ctx = await load_context(self.record)
         self._context_sig = _link_signature(self.record)
         self._auditor = Auditor(dt.date.today(), config=config, pins=self._audit_ctx.pins)
 
+    def draft_key(self, household_code: str | None = None) -> drafts.DraftKey:
+        """The key of this user's draft of the household (`household_code`: another code) in this database."""
+        return drafts.DraftKey(self.user, self.database, household_code or self.code)
+
+    def discard_draft(self, household_code: str | None = None) -> None:
+        """Remove the draft of the household (or of `household_code`)."""
+        drafts.discard(self.draft_key(household_code))
+
     def offer_draft(self, then: Callable[[], None]) -> None:
-        """Ask to restore a draft of this household when there is one; `then` runs afterwards."""
-        draft = drafts.load(self.user, self.code) if self.owns_draft else None
+        """Ask to restore a draft of this household in this database when there is one that differs from the
+        record as opened (an unchanged draft is removed unasked); `then` runs afterwards. Enter restores, N
+        deletes the draft, Esc opens the stored record and keeps the draft."""
+        draft = drafts.load(self.draft_key()) if self.owns_draft and self.database else None
+        if draft is not None and not self.draft_differs(draft.payload):
+            self.discard_draft()
+            draft = None
         if draft is None:
             then()
             return
@@ -207,13 +234,18 @@ class FormBase(Jobs, Screen[Any]):
         def answer(choice: str | None) -> None:
             if choice == "y" and draft is not None:
                 self.restore_draft(draft.payload)
-            else:
-                drafts.discard(self.user, self.code)
+            elif choice == "n":
+                self.discard_draft()
             then()
 
         when = draft.saved_at.strftime("%Y-%m-%d %H:%M")
-        self.app.push_screen(ChoiceDialog(f"发现未保存的草稿（{when}），恢复吗？", [("y", "恢复"), ("n", "不恢复")],
-                                          cancel="n"), answer)  # fmt: skip
+        question = f"发现未保存的草稿（{when}），恢复吗？"
+        choices = [("y", "恢复草稿"), ("n", "删除草稿")]
+        self.app.push_screen(ChoiceDialog(question, choices, default="y", cancel_label="暂不处理"), answer)
+
+    def draft_differs(self, payload: dict[str, Any]) -> bool:
+        """Whether a draft holds something else than the record as opened (else offering it is pointless)."""
+        return payload.get("record") != self.opened
 
     # --- audit -------------------------------------------------------------------------------------
 
@@ -241,12 +273,19 @@ class FormBase(Jobs, Screen[Any]):
     # --- drafts ------------------------------------------------------------------------------------
 
     def write_draft(self) -> None:
-        """Keep the edited record as a draft while it is unsaved."""
-        if self.dirty and not self.saving:
-            try:
-                drafts.save(self.user, self.code, self.draft_payload())
-            except OSError as exc:
-                self.notify(f"草稿无法保存：{exc}", severity="warning", timeout=5)
+        """Keep the edited record as a draft while it is unsaved and differs from the record as opened; a draft
+        of this form whose changes were typed back is removed."""
+        if self.saving or not self.database:
+            return
+        try:
+            if self.dirty and self.record != self.opened:
+                drafts.save(self.draft_key(), self.draft_payload())
+                self._wrote_draft = True
+            elif self.owns_draft and self._wrote_draft:  # never a draft kept unopened at the offer
+                self.discard_draft()
+                self._wrote_draft = False
+        except OSError as exc:
+            self.notify(f"草稿无法保存：{exc.strerror or exc}", severity="warning", timeout=5)
 
     def on_unmount(self) -> None:
         if self._audit_timer is not None:
@@ -297,7 +336,7 @@ class FormBase(Jobs, Screen[Any]):
             self.write_draft()
             self.conflict(str(exc))
             return
-        drafts.discard(self.user, self.code)
+        self.discard_draft()
         self.stored = True
         self.saving = False
         if result.audit_error:
@@ -320,7 +359,7 @@ class FormBase(Jobs, Screen[Any]):
 
         def answer(choice: str | None) -> None:
             if choice == "r":
-                drafts.discard(self.user, self.code)
+                self.discard_draft()
                 self.run_job(self.reload(), group="load", exclusive=True)
 
         self.app.push_screen(ChoiceDialog(f"未保存：{message}", [("k", "保留我的录入"), ("r", "重新打开（放弃我的修改）")],
@@ -340,10 +379,11 @@ class FormBase(Jobs, Screen[Any]):
             elif choice == "d":
                 self.record = copy.deepcopy(self.saved)
                 if self.owns_draft:
-                    drafts.discard(self.user, self.code)
+                    self.discard_draft()
                 self.leave()
 
-        self.app.push_screen(ChoiceDialog("放弃修改？", [("s", "保存"), ("d", "放弃"), ("c", "取消")]), answer)
+        choices = [("s", "保存"), ("d", "放弃修改"), ("c", "继续编辑")]  # Enter and Esc: the safe answer
+        self.app.push_screen(ChoiceDialog("放弃修改？", choices, default="c", cancel="c"), answer)
 
     # --- hooks -------------------------------------------------------------------------------------
 

@@ -25,29 +25,38 @@ _CSS = """
 
 
 class ChoiceDialog(ModalScreen[str | None]):
-    """A question with choices picked by one key each (``[("s", "保存"), ("d", "放弃"), ("c", "取消")]``).
+    """A question with choices picked by one key each (``[("s", "保存"), ("d", "放弃修改"), ("c", "继续编辑")]``).
 
-    Enter takes the first choice, Esc the last (returned as None when it is a cancel)."""
+    Enter takes `default` (the first choice unless given: a question whose answer could lose or store
+    something names its safe choice), Esc returns `cancel` (None unless given; `cancel_label` names what Esc
+    does when `cancel` is not one of the choices). The default choice is shown highlighted."""
 
     SCOPED_CSS = False
     DEFAULT_CSS = _CSS.format(name="ChoiceDialog")
     BINDINGS = bindings("dialog")
 
-    def __init__(self, question: str, choices: list[tuple[str, str]], *, cancel: str | None = None) -> None:
+    def __init__(self, question: str, choices: list[tuple[str, str]], *, cancel: str | None = None,
+                 default: str | None = None, cancel_label: str = "取消") -> None:  # fmt: skip
         super().__init__()
         self.question = question
         self.choices = choices
         self.cancel = cancel
+        self.default = default if default is not None else choices[0][0]
+        labels = dict(choices)
+        self.cancel_label = labels.get(cancel, cancel_label) if cancel is not None else cancel_label
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(self.question, style="bold"))
+            yield Static(Text(self.question, style="bold"), id="choice-question")
             keys = Text()
             for n, (key, label) in enumerate(self.choices):
-                keys.append(f"{'  ' if n else ''}{key.upper()}", style="bold")
-                keys.append(label)
-            keys.append("  (Enter=" + self.choices[0][1] + "  Esc=取消)", style="dim")
-            yield Static(keys)
+                keys.append("  " if n else "")
+                style = "reverse" if key == self.default else ""
+                keys.append(f"{key.upper()}", style=f"bold {style}".strip())
+                keys.append(label, style=style)
+            yield Static(keys, id="choice-keys")
+            labels = dict(self.choices)
+            yield Static(f"Enter：{labels[self.default]}    Esc：{self.cancel_label}", classes="dim", markup=False)
 
     def on_key(self, event: events.Key) -> None:
         for key, _ in self.choices:
@@ -57,7 +66,7 @@ class ChoiceDialog(ModalScreen[str | None]):
                 return
         if event.key == "enter":
             event.stop()
-            self.dismiss(self.choices[0][0])
+            self.dismiss(self.default)
 
     def action_cancel(self) -> None:
         self.dismiss(self.cancel)

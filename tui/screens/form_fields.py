@@ -49,6 +49,15 @@ class ShortDateField(DateField):
     """
 
 
+def numbered(table: CodeTable) -> tuple[CodeTable, dict[str, str]]:
+    """A table of word codes (``family``, ``active``: internal values of the interchange format) keyed by
+    number instead (1 家庭户, 2 集体户), with the number → stored code map; other tables as they are."""
+    if all(c.code.isdigit() for c in table.codes):
+        return table, {}
+    codes = tuple(Code(str(n), c.label, c.initials, c.short) for n, c in enumerate(table.codes, 1))
+    return CodeTable(table.name, table.title, codes), {str(n): c.code for n, c in enumerate(table.codes, 1)}
+
+
 def make_field(spec: Spec, text: str, table: CodeTable | None = None) -> Field:
     """The entry widget of `spec` holding `text`; its ``name`` is the record path."""
     if spec.kind == "date":
@@ -56,11 +65,10 @@ def make_field(spec: Spec, text: str, table: CodeTable | None = None) -> Field:
     if spec.kind == "id":
         return IdField(text, name=spec.path)
     if spec.kind in ("code", "bool", "spouse"):
-        table = table or (BOOL if spec.kind == "bool" else TABLES[spec.table or ""])
-        field: Field = CodeField(table, text or None, name=spec.path)
-        longest = max(len(c.code) for c in table.codes)
-        if longest > 2:  # word codes (family, active): room for the whole code
-            field.input_width = longest  # type: ignore[misc]
+        table, stored = numbered(table or (BOOL if spec.kind == "bool" else TABLES[spec.table or ""]))
+        shown = {code: number for number, code in stored.items()}
+        field: Field = CodeField(table, shown.get(text, text) or None, name=spec.path)
+        field.stored_codes = stored  # type: ignore[attr-defined]
         if spec.status is not None:
             field.status.styles.width = spec.status
         return field
@@ -72,7 +80,8 @@ def read_field(spec: Spec, field: Field) -> Any:
     if spec.kind == "date":
         return field.value_date  # type: ignore[attr-defined]
     if spec.kind in ("code", "spouse"):
-        return field.code  # type: ignore[attr-defined]
+        code = field.code  # type: ignore[attr-defined]
+        return getattr(field, "stored_codes", {}).get(code, code)
     if spec.kind == "bool":
         code = field.code  # type: ignore[attr-defined]
         return None if code is None else code == "1"

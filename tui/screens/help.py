@@ -24,7 +24,7 @@ COMMAND_LINE = """\
 def help_body(screen: Screen[object], keymap: Mapping[str, str]) -> Text:
     """The help of `screen`: its keys (``KEY_SCOPES``), its prose (``HELP``), the global keys, the CLI."""
     body = Text()
-    body.append("Renkou 全员人口信息管理 — 帮助\n\n", style="bold")
+    body.append("全员人口信息管理 — 帮助\n\n", style="bold")
     scopes = tuple(getattr(screen, "KEY_SCOPES", ()))
     if scopes:
         body.append("本屏幕按键\n", style="bold")

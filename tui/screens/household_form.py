@@ -244,9 +244,7 @@ class HouseholdForm(FormBase):
                 self.code = self.village_code + group + number
                 household.update(code=self.code, group=group)
                 if old != self.code:
-                    from store import drafts
-
-                    drafts.discard(self.user, old)
+                    self.discard_draft(old)
         elif path in self._specs:
             household[path.split(".", 1)[1]] = read_field(self._specs[path], field)
         else:
@@ -285,15 +283,13 @@ class HouseholdForm(FormBase):
         self.app.push_screen(form, self._person_done)
 
     def _person_done(self, stored: dict[str, Any] | None) -> None:
-        from store import drafts
-
         if stored is None:  # nothing saved there: the draft is this form's input again (the person form's is stale)
             if self.dirty:
                 self.write_draft()
             else:
-                drafts.discard(self.user, self.code)
+                self.discard_draft()
             return
-        drafts.discard(self.user, self.code)
+        self.discard_draft()
         self.stored = True
         self.new = False
         self.record, self.saved = copy.deepcopy(stored), stored

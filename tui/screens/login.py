@@ -1,4 +1,4 @@
-"""Login with a real-name account (shown when the database has accounts and is not a demo)."""
+"""Login with a real-name account (shown when the database has accounts; a demo database's is demo / demo)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from textual.widgets import Input, Static
 from store import users
 from store.errors import StoreError
 from tui.bindings import bindings
+from tui.widgets import SafeInput
 
 
 class LoginScreen(Screen[str | None]):
@@ -17,11 +18,18 @@ class LoginScreen(Screen[str | None]):
 
     BINDINGS = bindings("login")
 
+    def __init__(self, hint: str = "") -> None:
+        super().__init__()
+        self.hint = hint
+
     def compose(self) -> ComposeResult:
         with Vertical(id="login-box"):
             yield Static("[b]人口信息  登录[/b]\n")
-            yield Input(placeholder="用户名", id="username", compact=True)
-            yield Input(placeholder="密码", id="password", password=True, compact=True)
+            if self.hint:
+                yield Static(self.hint + "\n", markup=False)
+            # SafeInput: "demo⏎demo⏎" typed in one burst reaches the right fields in order (textual issue 6605)
+            yield SafeInput(placeholder="用户名", id="username", advance_on_enter=True)
+            yield SafeInput(placeholder="密码", id="password", password=True)
             yield Static("", id="login-error")
 
     async def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -26,9 +26,10 @@ from textual.widgets import Input, Label, Static
 from textual.widgets.input import Selection
 
 from store.codes import Code, CodeTable
-from store.domain import families, keys, people, surnames
+from store.domain import families, keys, names, people, surnames
 from store.paths import set_path, value_at
 from store.pinyin import name_initials
+from tui import severity
 from tui.bindings import bindings
 from tui.screens.focus_path import field_for
 from tui.screens.form_base import FormBase, householder_name, short_address, wait_mounted
@@ -37,8 +38,6 @@ from tui.widgets import Field, IdField, KeyBar
 
 __all__ = ["PersonForm", "clean_person"]
 
-SEVERITY_STYLE = {"E": "bold red", "W": "yellow", "I": "cyan"}
-SEVERITY_MARK = {"E": "■E", "W": "▲W", "I": "·I"}
 PERSON_FINDING_LINES = 4
 
 HELP = """\
@@ -286,7 +285,7 @@ class PersonForm(FormBase):
             self.record["members"].append(member)
             self.person_key = member["key"]
         elif self.person_key not in {m.get("key") for m in self.record["members"]}:
-            self.notify(f"人员 {self.person_key} 不在户 {self.code} 中。", severity="error", timeout=5)
+            self.notify(f"要打开的人员已不在户 {self.code} 中。", severity="error", timeout=5)
             self.dismiss(None)
             return
         else:
@@ -303,11 +302,13 @@ class PersonForm(FormBase):
         self._ensure_person()
         self._spouse_table = None
         self._suggested = ""
+        self._name_problem: str | None = None
         self._built = True
         body = self.query_one("#form-body", VerticalScroll)
         await body.remove_children()
         await body.mount_all(list(self._compose_person()))
         await wait_mounted([*self._fields.values(), *(f.input for f in self._fields.values()), *self._autos.values()])
+        self._fields["name"].input.max_length = 0  # a long name is refused with a message, never cut silently
         for field in self._fields.values():  # ID numbers judged with the audit's earliest birth date
             if isinstance(field, IdField) and self._auditor is not None:
                 field.earliest = self._auditor.config.id_min_birth
@@ -379,6 +380,8 @@ class PersonForm(FormBase):
             value = self._spouse_key(read_field(spec, field))
         else:
             value = read_field(spec, field)
+        if path == "name" and isinstance(value, str) and not self._name_typed(field, value):
+            return
         if value_at(person, path) == value and spec.kind != "spouse":
             return
         if spec.kind == "spouse":
@@ -401,6 +404,28 @@ class PersonForm(FormBase):
         if path.startswith("woman.") and "[" in path:
             self._grow_history(path)
         self.changed()
+
+    def _name_typed(self, field: Field, value: str) -> bool:
+        """A name was typed: the suggested surname typed again is dropped (张 + 张浩然 → 张浩然; False: the field
+        was corrected and reports again); a name that cannot be stored is said once, when its problem changes."""
+        fixed = surnames.strip_repeated_surname(value, self._suggested)
+        if fixed != value:
+            field.value = fixed
+            field.input.cursor_position = len(fixed)
+            return False
+        problem = names.name_problem(value)
+        if problem is not None and problem != self._name_problem:
+            self.notify(problem, severity="warning", timeout=6)
+        self._name_problem = problem
+        return True
+
+    def name_problems(self) -> str | None:
+        """Why a name of the household cannot be stored (the member's number given), or None."""
+        for number, member in enumerate(self.record.get("members") or (), 1):
+            problem = names.name_problem(member.get("name"))
+            if problem is not None:
+                return problem if member is self.person else f"第 {number} 名成员：{problem}"
+        return None
 
     def on_descendant_focus(self, event: Any) -> None:
         """A valid ID number moves on past sex and birth date (they are filled from it)."""
@@ -526,13 +551,13 @@ class PersonForm(FormBase):
         if not mine:
             text.append("   无", style="green")
         for finding in mine:
-            mark = SEVERITY_MARK.get(finding.severity, finding.severity) + ("✓" if finding.confirmed else "")
+            mark = severity.mark(finding.severity) + ("✓" if finding.confirmed else "")
             lines = wrap_cells(f"{mark} {finding.rule} {finding.message}", width)
             for n, line in enumerate(lines):
                 text.append("\n")
                 if n == 0:
                     head = f"{mark} {finding.rule}"
-                    text.append(head, style="dim" if finding.confirmed else SEVERITY_STYLE.get(finding.severity, ""))
+                    text.append(head, style="dim" if finding.confirmed else severity.style(finding.severity))
                     text.append(line[len(head) :], style="dim" if finding.confirmed else "")
                 else:
                     text.append(line, style="dim" if finding.confirmed else "")
@@ -556,6 +581,11 @@ class PersonForm(FormBase):
         name = (self.person.get("name") or "").strip()
         if (not name or name == self._suggested) and self.new_member and self._saved_person() is None:
             self.notify("请先填写姓名。", severity="warning", timeout=4)
+            self._fields["name"].focus()
+            return False
+        problem = self.name_problems()
+        if problem is not None:
+            self.notify(f"未保存：{problem}", severity="error", timeout=8)
             self._fields["name"].focus()
             return False
         return True

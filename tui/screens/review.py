@@ -26,6 +26,7 @@ from textual.widgets.option_list import Option
 
 from store import findings_view as fv
 from store.pinyin import text_initials
+from tui import severity
 from tui.bindings import bindings
 from tui.exporting import export_folder
 from tui.jobs import Jobs
@@ -33,11 +34,10 @@ from tui.records import RecordsChanged
 from tui.text import wrap_cells
 from tui.widgets import KeyBar, SafeInput
 
-SEVERITY_STYLE = {"E": "bold red", "W": "yellow", "I": "dim"}
 SEVERITY_CHOICES = [("E+W", "EW"), ("E", "E"), ("W", "W"), ("全部", "all")]
 STATUS_CHOICES = [("未处理", "open"), ("已核实", "confirmed"), ("全部", "all")]
 #: (header, width in cells) of the table; 说明 takes the rest of 80 columns. 户 is group and number (二组0014).
-COLUMNS = (("级", 2), ("规则", 4), ("村", 8), ("户", 10), ("姓名", 6), ("说明", 35))
+COLUMNS = (("级", 3), ("规则", 4), ("村", 8), ("户", 10), ("姓名", 6), ("说明", 34))
 #: width of a rule's label in the rule filter (code, title, count)
 RULE_LABEL = 21
 DEFAULT_REASON = "经核实无误"
@@ -509,9 +509,9 @@ S 每按一次换一种排序；F5 的截止日期同上次审核；F8 按当前
         table.clear()
         width = dict(COLUMNS)
         for row in self.page.rows:
-            mark = row.severity + ("✓" if row.confirmed else "")
+            mark = severity.mark(row.severity) + ("✓" if row.confirmed else "")
             table.add_row(
-                Text(mark, style=SEVERITY_STYLE.get(row.severity, "")),
+                Text(mark, style=severity.style(row.severity)),
                 Text(row.rule),
                 Text(clip(row.village_name, width["村"])),
                 Text(clip(row.household_label, width["户"])),
