@@ -102,9 +102,9 @@ TABLE: tuple[Key, ...] = (
     _k("field.previous_tab", "shift+tab", "previous_field", "上一项", "上一项", "⇧Tab", show=False),
     _k("code.next_candidate", "down", "next_candidate", "下一候选", "代码项：换下一个候选", "↓", show=False),
     # --- monthly change entry --------------------------------------------------------------------------------
-    _k("changes.save", "f2,ctrl+s", "save", "保存并继续", "保存本行并清空，继续下一行", "F2", priority=True),
-    _k("changes.find", "f3", "find", "查找", "回到查找", "F3", priority=True),
-    _k("changes.check", "f5", "check_batch", "核对本批", "重新审核本批各户", "F5", priority=True),
+    _k("changes.save", "f2,ctrl+s", "save", "保存并继续", "保存本行并清空，继续下一行", "F2"),
+    _k("changes.find", "f3", "find", "查找", "回到查找", "F3"),
+    _k("changes.check", "f5", "check_batch", "核对本批", "重新审核本批各户", "F5"),
     _k("changes.back", "escape", "back", "返回", "返回（本行未保存时先询问）", "Esc"),
     _k("hits.next", "down", "pick(1)", "下一个", "查找：选下一个结果", "↓", show=False),
     _k("hits.previous", "up", "pick(-1)", "上一个", "查找：选上一个结果", "↑", show=False),

@@ -235,9 +235,23 @@ class HouseholdForm(FormBase):
 
                     drafts.discard(self.user, old)
         elif path in self._specs:
-            household[path.split(".", 1)[1]] = read_field(self._specs[path], field)
+            self.take_field(field)
+            return
         else:
             return
+        self.query_one("#form-title", Static).update(self._title())
+        self.changed()
+
+    def fields_to_commit(self) -> list[Field]:
+        """The household items whose text is not what the record's value shows (typed, not yet taken)."""
+        return [field for path, field in self._fields.items()
+                if path in self._specs and field.value != field_text(self._specs[path], value_at(self.record, path))]  # fmt: skip
+
+    def take_field(self, field: Field) -> None:
+        path = field.name
+        if path not in self._specs:
+            return
+        self.record["household"][path.split(".", 1)[1]] = read_field(self._specs[path], field)
         self.query_one("#form-title", Static).update(self._title())
         self.changed()
 

@@ -399,6 +399,14 @@ class PersonForm(FormBase):
             self._grow_history(path)
         self.changed()
 
+    def fields_to_commit(self) -> list[Field]:
+        """The fields whose text is not the one they were built with (typed, or filled from the ID number)."""
+        return [field for path, field in self._fields.items() if field.value != self._loaded_text.get(path)]
+
+    def take_field(self, field: Field) -> None:
+        if field.name in self._specs:
+            self._take(field.name, field)
+
     def on_descendant_focus(self, event: Any) -> None:
         """A valid ID number moves on past sex and birth date (they are filled from it)."""
         widget = event.widget
