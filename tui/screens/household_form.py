@@ -29,6 +29,7 @@ from tui.bindings import bindings
 from tui.screens.form_base import FormBase, householder_name, short_address, wait_mounted
 from tui.screens.form_fields import Spec, TextField, field_text, make_field, read_field
 from tui.widgets import Field, KeyBar
+from tui.widgets.field import ENTRY_HELP
 
 __all__ = ["HouseholdForm", "next_number", "suggest_address"]
 
@@ -40,10 +41,11 @@ ITEMS = [
     [Spec("household.closed_date", "销户日期", "date")],
 ]  # fmt: skip
 
-HELP = """\
+HELP = f"""\
 户信息：↑ ↓ 在成员表中移动，Enter 打开该成员的人员信息。
 新户：组和户号已按该组下一个空号填好，可改。户编码 = 村代码 + 组 + 户号。
-户口类型、户类别可输入代码或拼音首字母（如 ny → 2 农业，jt → 家庭户）。"""
+户口类型、户类别可输入代码或拼音首字母（如 ny → 2 农业，jt → 家庭户）。
+{ENTRY_HELP}"""
 
 
 def next_number(codes: list[str]) -> str:

@@ -29,7 +29,15 @@ from textual.widgets.input import Selection
 
 from tui.widgets.safe_input import SafeInput
 
-__all__ = ["CommitResult", "Field", "FieldInput", "StatusKind", "commit_fields"]
+__all__ = ["ENTRY_HELP", "CommitResult", "Field", "FieldInput", "StatusKind", "commit_fields"]
+
+#: the F1 help of the rules above, for the screens with entry fields (their ``HELP`` ends with it)
+ENTRY_HELP = """\
+自动跳到下一项：日期输满 8 位（或年-月-日且日为两位），代码输全且没有
+更长的代码，身份证号输满 18 位；内容有误时停在本项。其余按 Enter。
+Enter、Tab、离开一项和 F2 保存时，各项按显示的内容确认：首字母只剩
+一个候选即取它，日期取输入的日期；候选不止一个、日期不全或不存在时
+不保存，并提示是哪一项。"""
 
 StatusKind = Literal["", "ok", "warning", "error", "hint"]
 
