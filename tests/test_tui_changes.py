@@ -20,6 +20,7 @@ from tests.support.pilot import screen_text, settle, shown
 from tui.keys import reporting_month
 from tui.screens.changes import ChangeEntryScreen, LeaveDialog
 from tui.screens.help import HelpScreen
+from tui.widgets import CodeField
 
 ZHOU = "430426101201010012"
 ZHAO = "430426101201020003"
@@ -299,7 +300,8 @@ async def test_f2_without_enter_takes_the_code_and_the_date_shown(example_db: db
         await pilot.press(*"261005")  # six digits: only Enter (or F2) reads them
         assert screen.fields["date"].value_date is None
         await pilot.press("enter", *"430481", "enter", *"so")
-        assert "30丧偶" in shown(screen.fields["marital_status"].status) and screen.fields["marital_status"].code is None
+        marital = screen.fields["marital_status"]
+        assert isinstance(marital, CodeField) and "30丧偶" in shown(marital.status) and marital.code is None
         await pilot.press("f2")
         await _saved(pilot, 1)
     newcomer = next(m for m in (await load_households([ZHOU]))[ZHOU]["members"] if m["name"] == "孙秀兰")
