@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from bench.bench_widgets import CountingDriver, bytes_per_key
+from tests.support.pilot import settle as settle_until
 from tui.widgets import CodeField, DateField, IdField, SafeInput
 from tui.widgets.key_hold import KeyHold
 
@@ -121,7 +122,8 @@ async def test_cjk_text_is_measured_in_double_cells() -> None:
 
 
 class Busy(Screen[None]):
-    """A screen with a key hold: Enter on the search box holds the keys behind it until `finish` runs."""
+    """A screen with a key hold: Enter on the search box holds the keys behind it until `finish` runs (the
+    test calls it: the hits took a while)."""
 
     BINDINGS = [("f2", "save")]
 
@@ -134,10 +136,6 @@ class Busy(Screen[None]):
     def compose(self) -> ComposeResult:
         yield SafeInput(id="box")
         yield SafeInput(id="next", advance_on_enter=True)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "box":
-            self.set_timer(0.2, self.finish)  # the hits take a while
 
     def finish(self) -> None:
         box = self.query_one("#box", SafeInput)
@@ -168,9 +166,9 @@ async def test_keys_behind_a_held_enter_go_in_order_where_the_focus_is(move: boo
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         burst(app, ["a", "b", "enter", "c", "d"])
-        await pilot.pause(0.05)
-        assert screen.query_one("#box", SafeInput).value == "ab" and screen.key_hold.events  # held
-        await pilot.pause(0.4)
+        await settle_until(pilot, lambda: len(screen.key_hold.events) == 2)
+        assert screen.query_one("#box", SafeInput).value == "ab"  # c, d held
+        screen.finish()
         await settle(pilot)
         assert (screen.query_one("#box", SafeInput).value, screen.query_one("#next", SafeInput).value) == (box, next_)
 
@@ -181,7 +179,8 @@ async def test_a_key_queued_before_the_release_stays_behind_the_held_keys() -> N
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         burst(app, ["a", "enter", "b", "c"])
-        await pilot.pause(0.4)
+        await settle_until(pilot, lambda: len(screen.key_hold.events) == 2)
+        screen.finish()
         await settle(pilot)
         assert screen.query_one("#box", SafeInput).value == "abcx"
 
