@@ -548,3 +548,22 @@ async def test_typing_repaints_the_input_without_a_screen_layout() -> None:
         assert field.scroll_x == field.max_scroll_x > 0  # the cursor at the end is in view
         await pilot.press("home")
         assert field.scroll_x == 0
+
+
+async def test_a_hold_never_released_gives_the_keys_back() -> None:
+    """A screen that forgot to release (a bug) must not leave the keyboard dead."""
+    screen = Busy(False)
+    screen.key_hold.limit = 0.2
+    app = BusyApp(screen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        burst(app, ["a", "enter", "b"])
+        await settle_until(pilot, lambda: len(screen.key_hold.events) == 1)
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert screen.query_one("#box", SafeInput).value == "ab" and not screen.key_hold.active
+        burst(app, ["enter", "c"])  # the next Enter holds again
+        await settle_until(pilot, lambda: len(screen.key_hold.events) == 1)
+        screen.finish()
+        await settle(pilot)
+        assert screen.query_one("#box", SafeInput).value == "abc"

@@ -182,7 +182,7 @@ class SafeInput(Input):
     def hold_enter(self) -> None:
         """Hold the keys behind this Enter (when the screen has a key hold) until :meth:`release_enter`."""
         hold = hold_of(self)
-        if hold is not None and self._enter_hold is None:
+        if hold is not None and (self._enter_hold is None or not self._enter_hold.active):  # (a stale one timed out)
             hold.hold(self.screen)
             self._enter_hold = hold
 
