@@ -93,7 +93,7 @@ TABLE: tuple[Key, ...] = (
     _k("household.next", "enter", "", "下一项/打开成员", "下一项；在成员表中打开该成员；新户最后一项接着录入户主",
        "Enter", bound=False),
     _k("household.add_member", "insert", "add_member", "添加成员", "添加成员（地址、户口性质、民族默认同户主）", "Ins"),
-    _k("form.save", "f2,ctrl+s", "save", "保存", "确认各项后保存整户（有错误 E 时先询问一次）", "F2"),
+    _k("form.save", "f2,ctrl+s", "save", "保存", "保存整户（有错误 E 时先询问一次）", "F2"),
     _k("form.leave", "escape", "leave", "返回", "返回（有未保存的修改时询问）", "Esc"),
     _k("dialog.cancel", "escape", "cancel", "取消", "取消", "Esc", show=False),
     # --- entry fields (every form) ---------------------------------------------------------------------------
