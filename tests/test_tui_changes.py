@@ -18,9 +18,10 @@ from store.schema import set_setting
 from tests.support.apps import make_app
 from tests.support.pilot import screen_text, settle, shown
 from tui.keys import reporting_month
+from tui.screens.change_fields import set_value
 from tui.screens.changes import ChangeEntryScreen, LeaveDialog
 from tui.screens.help import HelpScreen
-from tui.widgets import CodeField
+from tui.widgets import CodeField, DateField
 
 ZHOU = "430426101201010012"
 ZHAO = "430426101201020003"
@@ -296,11 +297,18 @@ async def test_f2_without_enter_takes_the_code_and_the_date_shown(example_db: db
         await _start(pilot)
         await _find(pilot, "3", "zjj", "周建军")
         screen = _screen(pilot)
-        await pilot.press(*"孙秀兰", "enter", "2", *"19600101", "enter", *"97")
+        fields = screen.fields
+        for name, value in (("name", "孙秀兰"), ("sex", "2"), ("birth_date", dt.date(1960, 1, 1)), ("relation", "97"),
+                            ("from_code", "430481")):  # fmt: skip
+            set_value(fields[name], value)
+        date = fields["date"]
+        assert isinstance(date, DateField)
+        date.focus()
         await pilot.press(*"261005")  # six digits: only Enter (or F2) reads them
-        assert screen.fields["date"].value_date is None
-        await pilot.press("enter", *"430481", "enter", *"so")
-        marital = screen.fields["marital_status"]
+        assert date.value_date is None
+        fields["marital_status"].focus()
+        await pilot.press(*"so")
+        marital = fields["marital_status"]
         assert isinstance(marital, CodeField) and "30丧偶" in shown(marital.status) and marital.code is None
         await pilot.press("f2")
         await _saved(pilot, 1)
