@@ -151,6 +151,9 @@ async def _newcomer_keyed_up_to_marital(pilot: Pilot, screen: ChangeEntryScreen)
     for name, value in (("name", "孙秀兰"), ("sex", "2"), ("birth_date", dt.date(1960, 1, 1)), ("relation", "97"),
                         ("date", dt.date(2026, 10, 5)), ("from_code", "430481")):  # fmt: skip
         set_value(fields[name], value)
+    for name, value in (("first_marriage_date", dt.date(1980, 5, 1)), ("marriage_change_date", dt.date(2001, 3, 2))):
+        if name in fields:  # the kind asks for the marriage dates of a newcomer who was married
+            set_value(fields[name], value)
     marital = fields["marital_status"]
     assert isinstance(marital, CodeField) and marital.code == "10"
     marital.focus()

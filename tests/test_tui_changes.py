@@ -301,6 +301,12 @@ async def test_f2_without_enter_takes_the_code_and_the_date_shown(example_db: db
         for name, value in (("name", "孙秀兰"), ("sex", "2"), ("birth_date", dt.date(1960, 1, 1)), ("relation", "97"),
                             ("from_code", "430481")):  # fmt: skip
             set_value(fields[name], value)
+        for name, value in (
+            ("first_marriage_date", dt.date(1980, 5, 1)),
+            ("marriage_change_date", dt.date(2001, 3, 2)),
+        ):
+            if name in fields:  # the kind asks for the marriage dates of a newcomer who was married
+                set_value(fields[name], value)
         date = fields["date"]
         assert isinstance(date, DateField)
         date.focus()
