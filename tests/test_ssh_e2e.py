@@ -5,7 +5,8 @@ through ``ssh -tt`` inside a private tmux server at 80×24, read with ``capture-
 The clerk finds a person by pinyin initials, changes the name, and the connection drops (the ssh client is
 killed, sshd hangs up the remote terminal): the draft survives under ``XDG_DATA_HOME/renkou/drafts``, is
 offered back after reconnecting, and F2 stores it with an audit-log entry. A non-UTF-8 locale is refused with
-a message instead of a screen.
+a message instead of a screen. On the monthly change entry a whole line typed in one ``send-keys`` (one read
+on the far side) lands field by field, and F2 right after a date typed without Enter stores that date.
 
 Needs ``sshd``, ``ssh``, ``ssh-keygen`` and ``tmux``; the module skips with the reason when one is missing,
 and fails instead when ``RENKOU_REQUIRE_SSH=1`` (CI installs them).
@@ -27,6 +28,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -362,6 +364,28 @@ def db_row(database: Path, sql: str, args: tuple[object, ...]) -> tuple[object, 
         return conn.execute(sql, args).fetchone()
 
 
+def pick_by_name(database: Path, count: int, where: str) -> list[tuple[str, str]]:
+    """(key, name) of living persons matching `where` whose name no other person's name starts with (the name
+    typed in the search finds them first), each from another household, from the end of the demo (the other
+    tests take theirs from the start)."""
+    sql = f"""
+        SELECT p.key, p.name, p.household_id FROM person p
+        WHERE p.cancel_reason IS NULL AND p.death_date IS NULL AND length(p.name) BETWEEN 2 AND 3 AND {where}
+          AND NOT EXISTS (SELECT 1 FROM person o WHERE o.id <> p.id AND substr(o.name, 1, length(p.name)) = p.name)
+        ORDER BY p.id DESC"""
+    with sqlite3.connect(database) as conn:
+        rows = conn.execute(sql).fetchall()
+    out: list[tuple[str, str]] = []
+    households: set[object] = set()
+    for key, name, household in rows:
+        if household not in households:
+            households.add(household)
+            out.append((key, name))
+        if len(out) == count:
+            return out
+    pytest.fail(f"the demo database has fewer than {count} persons with a unique name ({where})")
+
+
 # --- tests -------------------------------------------------------------------------------------------------
 
 
@@ -442,3 +466,31 @@ def test_non_utf8_terminal_is_refused_over_ssh(tmux: Tmux, sshd: Sshd, demo_db: 
     assert "not UTF-8" in text and "LANG=zh_CN.UTF-8" in text
     assert "renkou-exit=1" in text
     assert "F1帮助" not in text and "人口信息" not in text
+
+
+def test_change_lines_typed_in_one_read_over_ssh(tmux: Tmux, sshd: Sshd, demo_db: Path, tmp_path: Path) -> None:
+    """Issue 9: ``7 <name> Enter <YYMMDD> Enter`` sent at once puts the date in the date field (not the search
+    box) and the person picked; ``2 <name> Enter <YYMMDD> F2`` stores the date typed without Enter."""
+    ((widower_key, widower),) = pick_by_name(demo_db, 1, "p.sex = '1' AND p.marital_status IN ('20', '21', '22')")
+    ((dead_key, dead),) = pick_by_name(demo_db, 1, f"p.birth_date < '1960-01-01' AND p.key <> '{widower_key}'")
+    day = date.today() - timedelta(days=3)
+    screen = connect(tmux, sshd, demo_db, tmp_path / "xdg")
+    screen.wait_for("F1帮助", absent=("加载中",))
+    screen.keys("F4")
+    screen.wait_for("月度变更录入", "本批 0 条")
+
+    screen.keys("7", widower, "Enter", day.strftime("%y%m%d"), "Enter")  # one send-keys: one read
+    text = screen.wait_for(f"已保存：丧偶 {widower}", "本批 1 条  已保存 1")
+    assert day.isoformat() in text
+    assert re.search(r"查找 *\n", text), text  # the date never went into the search box
+    assert db_row(demo_db, "SELECT marital_status, marriage_change_date FROM person WHERE key = ?",
+                  (widower_key,)) == ("30", day.isoformat())  # fmt: skip
+
+    screen.keys("2", dead, "Enter", day.strftime("%y%m%d"), "F2")  # six digits, no Enter: F2 reads them
+    screen.wait_for(f"已保存：死亡 {dead}", "本批 2 条  已保存 2")
+    assert db_row(demo_db, "SELECT death_date FROM person WHERE key = ?", (dead_key,)) == (day.isoformat(),)
+
+    screen.keys("Escape")  # back to the tree (the line is empty: no question), then Esc quits
+    screen.wait_for("F1帮助", "/查找", absent=("月度变更录入",))
+    screen.keys("Escape")
+    wait_until("the app to quit on Esc", lambda: not app_pids(demo_db), detail=screen.text)

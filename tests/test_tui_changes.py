@@ -18,8 +18,10 @@ from store.schema import set_setting
 from tests.support.apps import make_app
 from tests.support.pilot import screen_text, settle, shown
 from tui.keys import reporting_month
+from tui.screens.change_fields import set_value
 from tui.screens.changes import ChangeEntryScreen, LeaveDialog
 from tui.screens.help import HelpScreen
+from tui.widgets import CodeField, DateField
 
 ZHOU = "430426101201010012"
 ZHAO = "430426101201020003"
@@ -289,3 +291,48 @@ async def test_policy_is_suggested_from_the_database_audit_settings(example_db: 
         await pilot.press("enter", *"小雨", "enter", "2", *"20261008")
         await settle(pilot)
         assert screen.fields["policy"].code == "2"
+
+
+async def test_f2_without_enter_takes_the_code_and_the_date_shown(example_db: db.DbTarget) -> None:
+    """The clerk's trial (issue 9): 迁入 with 婚姻 typed as ``so`` (30丧偶 shown) and F2 stored the default 10;
+    a date typed as ``261005`` and F2 was ignored. Key by key here (test_input_commit.py sends them at once)."""
+    app = _app(example_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _start(pilot)
+        await _find(pilot, "3", "zjj", "周建军")
+        screen = _screen(pilot)
+        fields = screen.fields
+        for name, value in (("name", "孙秀兰"), ("sex", "2"), ("birth_date", dt.date(1960, 1, 1)), ("relation", "97"),
+                            ("from_code", "430481")):  # fmt: skip
+            set_value(fields[name], value)
+        for name, value in (
+            ("first_marriage_date", dt.date(1980, 5, 1)),
+            ("marriage_change_date", dt.date(2001, 3, 2)),
+        ):
+            if name in fields:  # the kind asks for the marriage dates of a newcomer who was married
+                set_value(fields[name], value)
+        date = fields["date"]
+        assert isinstance(date, DateField)
+        date.focus()
+        await pilot.press(*"261005")  # six digits: only Enter (or F2) reads them
+        assert date.value_date is None
+        fields["marital_status"].focus()
+        await pilot.press(*"so")
+        marital = fields["marital_status"]
+        assert isinstance(marital, CodeField) and "30丧偶" in shown(marital.status) and marital.code is None
+        await pilot.press("f2")
+        await _saved(pilot, 1)
+    newcomer = next(m for m in (await load_households([ZHOU]))[ZHOU]["members"] if m["name"] == "孙秀兰")
+    assert (newcomer["marital_status"], newcomer["moved_in"]["date"]) == ("30", dt.date(2026, 10, 5))
+
+
+async def test_f2_on_a_date_that_is_not_complete_names_the_field(example_db: db.DbTarget) -> None:
+    app = _app(example_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _start(pilot)
+        await _find(pilot, "2", "0133", "周建军")
+        await pilot.press(*"2026101", "f2")
+        await settle(pilot, lambda: "死亡日期：日期位数不对：2026101" in _text(pilot, "#ce-message").replace("\n", ""))
+        assert _batch(pilot) == []
+    man = next(p for p in (await load_households([ZHOU]))[ZHOU]["members"] if p["key"] == "h12-1")
+    assert man["death_date"] is None

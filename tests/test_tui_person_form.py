@@ -327,3 +327,22 @@ async def test_spouse_is_linked_on_both_sides(example_db: db.DbTarget) -> None:
         await settle(pilot, lambda: not form.saving and not form.dirty)
     stored = (await load_households([CODE]))[CODE]["members"]
     assert (stored[0]["spouse"], stored[1]["spouse"]) == ("h12-2", "h12-1")
+
+
+async def test_f2_without_enter_takes_initials_and_a_short_date(example_db: db.DbTarget) -> None:
+    """Issue 9: a code typed by initials (one candidate shown) and a ``YYMMDD`` date, then F2 at once — both
+    stored; two candidates refuse the save naming the item, and nothing is stored."""
+    app = app_for(example_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, CODE, "h12-1")
+        field(form, "political_status").focus()
+        await pilot.press(*"zgd", "f2")  # 中共党员 and 致公党党员
+        await settle(pilot, lambda: any("政治面貌未选定：zgd" in n for n in app.notices))
+        assert focused_path(form) == "political_status" and not form.saving
+        await pilot.press("y", "tab")  # zgdy: 中共党员 only, taken on leaving
+        assert field(form, "political_status").value == "01"
+        field(form, "moved_in.date").focus()
+        await pilot.press(*"200512", "f2")
+        await settle(pilot, lambda: not form.dirty and not form.saving)
+    man = next(m for m in (await load_households([CODE]))[CODE]["members"] if m["key"] == "h12-1")
+    assert (man["political_status"], man["moved_in"]["date"]) == ("01", dt.date(2020, 5, 12))

@@ -9,10 +9,13 @@ import pytest
 from textual import events
 from textual.app import App, ComposeResult
 from textual.message import Message
+from textual.screen import Screen
 from textual.widgets import Input
 
 from bench.bench_widgets import CountingDriver, bytes_per_key
+from tests.support.pilot import settle as settle_until
 from tui.widgets import CodeField, DateField, IdField, SafeInput
+from tui.widgets.key_hold import KeyHold
 
 TODAY = date(2026, 5, 20)
 
@@ -116,6 +119,83 @@ async def test_cjk_text_is_measured_in_double_cells() -> None:
         assert widget.value == "张李丰"
         assert screen_text(app).splitlines()[0].startswith("张李丰")
         assert not widget.cursor_blink and widget.compact
+
+
+class Busy(Screen[None]):
+    """A screen with a key hold: Enter on the search box holds the keys behind it until `finish` runs (the
+    test calls it: the hits took a while)."""
+
+    BINDINGS = [("f2", "save")]
+
+    def __init__(self, move: bool, stray: str = "") -> None:
+        super().__init__()
+        self.key_hold = KeyHold()
+        self.move, self.stray = move, stray
+        self.saved: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield SafeInput(id="box")
+        yield SafeInput(id="next", advance_on_enter=True)
+
+    def finish(self) -> None:
+        box = self.query_one("#box", SafeInput)
+        if self.stray:  # a key forwarded to the box just before the release: it must stay behind the held ones
+            box.post_message(events.Key(self.stray, self.stray))
+        if self.move:
+            self.set_focus(self.query_one("#next"))
+        box.release_enter()
+
+    def action_save(self) -> None:
+        self.saved.append(self.query_one("#next", SafeInput).value)
+
+
+class BusyApp(App[None]):
+    def __init__(self, screen: Busy) -> None:
+        super().__init__()
+        self.busy = screen
+
+    def on_mount(self) -> None:
+        self.push_screen(self.busy)
+
+
+@pytest.mark.parametrize(("move", "box", "next_"), [(True, "ab", "cd"), (False, "abcd", "")])
+async def test_keys_behind_a_held_enter_go_in_order_where_the_focus_is(move: bool, box: str, next_: str) -> None:
+    """Enter on a box whose screen is busy: the keys behind it wait, then go to the field focused then."""
+    screen = Busy(move)
+    app = BusyApp(screen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        burst(app, ["a", "b", "enter", "c", "d"])
+        await settle_until(pilot, lambda: len(screen.key_hold.events) == 2)
+        assert screen.query_one("#box", SafeInput).value == "ab"  # c, d held
+        screen.finish()
+        await settle(pilot)
+        assert (screen.query_one("#box", SafeInput).value, screen.query_one("#next", SafeInput).value) == (box, next_)
+
+
+async def test_a_key_queued_before_the_release_stays_behind_the_held_keys() -> None:
+    screen = Busy(False, stray="x")
+    app = BusyApp(screen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        burst(app, ["a", "enter", "b", "c"])
+        await settle_until(pilot, lambda: len(screen.key_hold.events) == 2)
+        screen.finish()
+        await settle(pilot)
+        assert screen.query_one("#box", SafeInput).value == "abcx"
+
+
+async def test_a_screen_key_typed_in_one_read_runs_between_the_keys_around_it() -> None:
+    """F2 after ``12`` and before ``34``: the screen's action sees ``12`` (it once ran after ``34`` was typed)."""
+    screen = Busy(True)
+    app = BusyApp(screen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen.set_focus(screen.query_one("#next"))
+        await settle(pilot)
+        burst(app, ["1", "2", "f2", "3", "4", "f2"])
+        await settle(pilot)
+        assert screen.saved == ["12", "1234"]
 
 
 # --- fields ----------------------------------------------------------------------------------------
@@ -468,3 +548,22 @@ async def test_typing_repaints_the_input_without_a_screen_layout() -> None:
         assert field.scroll_x == field.max_scroll_x > 0  # the cursor at the end is in view
         await pilot.press("home")
         assert field.scroll_x == 0
+
+
+async def test_a_hold_never_released_gives_the_keys_back() -> None:
+    """A screen that forgot to release (a bug) must not leave the keyboard dead."""
+    screen = Busy(False)
+    screen.key_hold.limit = 0.2
+    app = BusyApp(screen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        burst(app, ["a", "enter", "b"])
+        await settle_until(pilot, lambda: len(screen.key_hold.events) == 1)
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert screen.query_one("#box", SafeInput).value == "ab" and not screen.key_hold.active
+        burst(app, ["enter", "c"])  # the next Enter holds again
+        await settle_until(pilot, lambda: len(screen.key_hold.events) == 1)
+        screen.finish()
+        await settle(pilot)
+        assert screen.query_one("#box", SafeInput).value == "abc"

@@ -106,13 +106,13 @@ TABLE: tuple[Key, ...] = (
     _k("dialog.cancel", "escape", "cancel", "取消", "取消", "Esc", show=False),
     # --- entry fields (every form) ---------------------------------------------------------------------------
     _k("field.previous", "up", "up", "上一项", "上一项", "↑", show=False),
-    _k("field.next", "tab", "next_field", "下一项", "下一项", "Tab", show=False),
+    _k("field.next", "tab", "next_field", "下一项", "下一项（本项按显示的内容确认）", "Tab", show=False),
     _k("field.previous_tab", "shift+tab", "previous_field", "上一项", "上一项", "⇧Tab", show=False),
     _k("code.next_candidate", "down", "next_candidate", "下一候选", "代码项：换下一个候选", "↓", show=False),
     # --- monthly change entry --------------------------------------------------------------------------------
-    _k("changes.save", "f2,ctrl+s", "save", "保存并继续", "保存本行并清空，继续下一行", "F2", priority=True),
-    _k("changes.find", "f3", "find", "查找", "回到查找", "F3", priority=True),
-    _k("changes.check", "f5", "check_batch", "核对本批", "重新审核本批各户", "F5", priority=True),
+    _k("changes.save", "f2,ctrl+s", "save", "保存并继续", "确认各项后保存本行并清空，继续下一行", "F2"),
+    _k("changes.find", "f3", "find", "查找", "回到查找", "F3"),
+    _k("changes.check", "f5", "check_batch", "核对本批", "重新审核本批各户", "F5"),
     _k("changes.back", "escape", "back", "返回", "返回（本行未保存时先询问）", "Esc"),
     _k("hits.next", "down", "pick(1)", "下一个", "查找：选下一个结果", "↓", show=False),
     _k("hits.previous", "up", "pick(-1)", "上一个", "查找：选上一个结果", "↑", show=False),

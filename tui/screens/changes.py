@@ -5,11 +5,19 @@ choose among the hits, Enter takes one), fills the few fields of the kind (with 
 surname, 政策属性), and F2 (or Enter on the last field) saves the line through :func:`store.changes.save_change`
 and clears it for the next one. The batch list shows each saved line with ✓ or the codes of the findings the
 re-audit raised for that person. Loading, saving and auditing run in workers; no SQL here.
+
+Keys in order: a line keyed in one burst (``7 王德明 Enter 261121 Enter``, one read over SSH) lands field by
+field. Enter on the search line holds the keys behind it (:class:`tui.widgets.KeyHold`) until the hit is
+open and the first field has focus — a search still loading is waited for, and its first hit taken — and a
+save holds them until the line is cleared and the kind has focus again. F2 commits every field first
+(:func:`tui.widgets.field.commit_fields`): a code typed by initials or a date typed without Enter is taken,
+or the save is refused naming the field.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -41,9 +49,11 @@ from tui.bindings import bindings
 from tui.jobs import Jobs
 from tui.keys import reporting_month
 from tui.records import records_changed
-from tui.screens.change_fields import build_rows, problem_of, read_values, set_value
+from tui.screens.change_fields import build_rows, read_values, set_value
+from tui.screens.form_base import wait_mounted
 from tui.widgets import CodeField, DateField, IdField, KeyBar, SafeInput
-from tui.widgets.field import Field
+from tui.widgets.field import Field, commit_fields
+from tui.widgets.key_hold import KeyHold, hold_of
 
 __all__ = ["ChangeEntryScreen"]
 
@@ -59,7 +69,8 @@ HELP = """\
   Enter     下一项；最后一项按 Enter 即保存
 本批列表：✓ 无问题；W/E 加规则代码为保存后审核发现的问题。
 出生的孩次、姓氏、政策属性为建议值，可直接改。怀孕按报告日期计月。
-户主死亡填新户主序号；结婚“迁入本户”填 Y 把配偶迁入本户。"""
+户主死亡填新户主序号；结婚“迁入本户”填 Y 把配偶迁入本户。
+自动跳项：日期满8位、代码输全、身份证号满18位；F2 照收唯一候选和日期。"""
 
 
 @dataclass
@@ -143,6 +154,16 @@ class SaveKey(Static, can_focus=True):
     def __init__(self) -> None:
         super().__init__("[保存]", classes="ce-save", markup=False)
 
+    async def _on_key(self, event: events.Key) -> None:
+        """Keys in order here too: held while the screen is busy, Enter / F2 run at once (not after the keys
+        queued behind them)."""
+        hold = hold_of(self)
+        if hold is not None and hold.take(self, event):
+            return
+        if await self.app._check_bindings(event.key):
+            event.stop()
+            event.prevent_default()
+
 
 class LeaveDialog(ModalScreen[bool]):
     """本行尚未保存，放弃并返回？ Y leaves; N, Enter or Esc stay (the safe answer is the default)."""
@@ -212,6 +233,11 @@ class ChangeEntryScreen(Jobs, Screen[None]):
         self._warned = False
         self.config: AuditConfig = DEFAULT_CONFIG  # the database's audit settings, loaded on mount
         self._suggested: dict[str, str] = {}  # field name → the value last suggested there
+        self.key_hold = KeyHold()
+        """Keys typed while a hit opens or a line saves wait here (see the module docstring)."""
+        self._hits_for = ""  # the search text the hits are for
+        self._enter_waiting = False  # Enter was pressed on the search line before its hits arrived
+        self._refused_at = 0.0  # when a save was last refused (a field could not take what it shows)
 
     # --- layout ----------------------------------------------------------------------------------------
 
@@ -273,11 +299,27 @@ class ChangeEntryScreen(Jobs, Screen[None]):
         self._id_settings()
 
     def job_failed(self, exc: BaseException, notice: str) -> None:
-        """A job failed (the notice is shown): the line can be saved again; the notice stays on the message line."""
+        """A job failed (the notice is shown): the line can be saved again; the notice stays on the message line;
+        keys held meanwhile go on."""
         self.saving = False
+        self._enter_waiting = False
+        self._release_keys(everything=True)
         self._message(notice, "error")
 
-    def _message(self, text: str, kind: str = "") -> None:
+    def _release_keys(self, *, everything: bool = False) -> None:
+        """End a hold of the keys (the search line's Enter hold too, when `everything`)."""
+        if everything:
+            for line in self.query(SearchInput):
+                line.release_enter()
+            self.key_hold.release(self, all_holds=True)
+        else:
+            self.key_hold.release(self)
+
+    def _message(self, text: str, kind: str = "", *, typed_at: float | None = None) -> None:
+        """Show `text` on the message line; a reaction to typing (`typed_at`: when its message was made) never
+        covers a refused save that came after that typing."""
+        if typed_at is not None and typed_at < self._refused_at:
+            return
         message = self.query_one("#ce-message", Static)
         message.update(Text(text, overflow="fold"))  # up to two lines: a finding's message is never cut
         message.set_class(kind == "error", "-error")
@@ -330,6 +372,8 @@ class ChangeEntryScreen(Jobs, Screen[None]):
             if n == 0:
                 children.append(Static("", classes="ce-who", markup=False))
             for name, text, widget in row:
+                if isinstance(widget, Field):
+                    widget.caption = text  # messages name the field as the screen does
                 children.append(Label(text))
                 children.append(widget)
                 self.fields[name] = widget
@@ -357,7 +401,7 @@ class ChangeEntryScreen(Jobs, Screen[None]):
             self.record, self.hit, self.person_key = None, None, None
             self._who("")
         if not text:
-            self.hits = []
+            self.hits, self._hits_for = [], ""
             self._show_hit()
             return
         self.run_job(self._search(text), group="search", exclusive=True)
@@ -369,8 +413,11 @@ class ChangeEntryScreen(Jobs, Screen[None]):
                              birth_date=h.birth_date, active=not h.cancelled, on=today)][:20]  # fmt: skip
         if self.query_one(SearchInput).value.strip() != text:
             return
-        self.hits, self.hit_index = hits, 0
+        self.hits, self.hit_index, self._hits_for = hits, 0, text
         self._show_hit()
+        if self._enter_waiting:  # Enter came before the hits: it takes the first one now
+            self._enter_waiting = False
+            self._take_hit()
 
     def _show_hits(self) -> None:
         """The hits after the chosen one (up to three more), under the search line."""
@@ -406,17 +453,31 @@ class ChangeEntryScreen(Jobs, Screen[None]):
 
     @on(Input.Submitted, "#ce-search")
     def _search_entered(self, event: Input.Submitted) -> None:
+        """Enter on the search line (the keys behind it are held): take the chosen hit, or the first hit of a
+        search still loading once it arrives."""
+        if self._hits_for != self.query_one(SearchInput).value.strip():
+            self._enter_waiting = True
+            return
+        self._take_hit()
+
+    def _take_hit(self) -> None:
+        line = self.query_one(SearchInput)
         if not self.hits:
             self._message("没有找到。可输入姓名、拼音首字母、身份证后 4 位或户编码。", "warning")
+            line.release_enter()
             return
         hit = self.hits[self.hit_index]
         self.run_job(self._open(hit), group="open", exclusive=True)
 
     async def _open(self, hit: Hit) -> None:
-        record = (await load_households([hit.household_code])).get(hit.household_code)
-        if record is None:
-            raise StoreError(f"户编码 {hit.household_code} 不存在。")
-        self._use_record(record, hit, focus=True)
+        try:
+            record = (await load_households([hit.household_code])).get(hit.household_code)
+            if record is None:
+                raise StoreError(f"户编码 {hit.household_code} 不存在。")
+            await wait_mounted(self.fields.values())  # a kind typed just before: its fields are on their way
+            self._use_record(record, hit, focus=True)
+        finally:
+            self.query_one(SearchInput).release_enter()  # keys typed behind the Enter go to the first field
         await service.log_view(str(getattr(self.app, "username", "")), hit.household_code, hit.person_key)
 
     def _use_record(self, record: dict[str, Any], hit: Hit | None, *, focus: bool = False) -> None:
@@ -440,8 +501,16 @@ class ChangeEntryScreen(Jobs, Screen[None]):
         self._show_hits()
         self._suggest()
         if focus and self.fields:
-            first = next(iter(self.fields.values()))
-            first.focus()
+            self._focus_now(next(iter(self.fields.values())))
+
+    def _focus_now(self, widget: Widget) -> None:
+        """Focus `widget` at once (``Widget.focus`` waits for the app's queue: held keys replayed right after
+        must find the focus where it belongs)."""
+        target = widget.input if isinstance(widget, Field) else widget
+        if target.is_mounted and target.focusable:
+            self.set_focus(target)
+        else:
+            widget.focus()
 
     def fields_ready(self) -> bool:
         """Whether the fields of the current kind are on screen."""
@@ -529,7 +598,7 @@ class ChangeEntryScreen(Jobs, Screen[None]):
         if not warnings and name == event_field and date.strftime("%Y-%m") != self.month:
             warnings = [f"日期 {date.isoformat()} 不在本月报 {self.month} 内，请核对"]
         if warnings or self._warned:
-            self._message("；".join(warnings), "warning" if warnings else "")
+            self._message("；".join(warnings), "warning" if warnings else "", typed_at=event.time)
         self._warned = bool(warnings)
 
     def _head_candidates(self) -> list[dict[str, Any]]:
@@ -568,11 +637,16 @@ class ChangeEntryScreen(Jobs, Screen[None]):
     def _field_entered(self, event: Field.Submitted) -> None:
         if self.fields and event.field is list(self.fields.values())[-1]:
             self.action_save()
+        event.field.release_enter()  # the save (if any) holds the keys itself
 
     @on(Input.Submitted)
     def _input_entered(self, event: Input.Submitted) -> None:
+        if isinstance(event.input, SearchInput):
+            return  # _search_entered
         if self.fields and event.input is list(self.fields.values())[-1]:
             self.action_save()
+        if isinstance(event.input, SafeInput):
+            event.input.release_enter()  # the save (if any) holds the keys itself
 
     # --- saving --------------------------------------------------------------------------------------
 
@@ -589,18 +663,21 @@ class ChangeEntryScreen(Jobs, Screen[None]):
         return values
 
     def action_save(self) -> None:
+        """F2 (or Enter on the last field): commit every field, check the line, save it in a worker; keys typed
+        meanwhile wait until the line is cleared."""
         if self.saving:
             return
         if self.record is None or (self.person_key is None and self.kind not in NEW_MEMBER_KINDS):
             self._message("请先查找并选定人员（F3 查找）。", "error")
-            self.query_one(SearchInput).focus()
+            self._focus_now(self.query_one(SearchInput))
             return
-        for widget in self.fields.values():
-            problem = problem_of(widget)
-            if problem:
-                self._message(problem, "error")
-                widget.focus()
-                return
+        committed = commit_fields(self.fields.values())
+        if not committed.ok:
+            self._refused_at = time.monotonic()  # (the clock of Message.time)
+            self._message(committed.message or "", "error")
+            if committed.field is not None:
+                self._focus_now(committed.field)
+            return
         values = self._values()
         try:  # validate here first, so a wrong line is told at once and stays for correction
             preview = changes.apply_change(self.kind, self.record, {**values, "key": values.get("key") or "新成员"})
@@ -615,6 +692,7 @@ class ChangeEntryScreen(Jobs, Screen[None]):
                          self.person_key or "", changes.change_date(self.kind, values))  # fmt: skip
         self.batch.append(line)
         self.saving = True
+        self.key_hold.hold(self)  # released once the line is cleared (or the save failed)
         self.run_job(self._save(line, values, record["_version"]), group="save")
 
     async def _save(self, line: BatchLine, values: dict[str, Any], version: int) -> None:
@@ -628,6 +706,7 @@ class ChangeEntryScreen(Jobs, Screen[None]):
             self._header()
             if isinstance(exc, ConflictError):
                 await self._reload(line.household_code)
+                self._release_keys()
                 return
             raise
         line.person_key = saved.person_key
@@ -635,6 +714,7 @@ class ChangeEntryScreen(Jobs, Screen[None]):
         self._show_batch()
         self._clear_line()
         self.saving = False
+        self._release_keys()  # keys typed behind the save go to the kind field, for the next line
         findings = await services.reaudit(saved.codes)
         records_changed(self.app, saved.codes)
         line.status = _status(findings, line.person_keys)
@@ -667,9 +747,9 @@ class ChangeEntryScreen(Jobs, Screen[None]):
         with search_input.prevent(Input.Changed):
             search_input.value = ""
         self.query_one("#ce-hit", Static).update("")
+        self._hits_for = ""
+        self._focus_now(self.query_one(KindInput))
         self._build_fields()
-        kind = self.query_one(KindInput)
-        kind.focus()
 
     def _show_batch(self) -> None:
         box = self.query_one("#ce-batch", VerticalScroll)
@@ -680,8 +760,7 @@ class ChangeEntryScreen(Jobs, Screen[None]):
     # --- other keys ----------------------------------------------------------------------------------
 
     def action_find(self) -> None:
-        search_input = self.query_one(SearchInput)
-        search_input.focus()
+        self._focus_now(self.query_one(SearchInput))
 
     def action_check_batch(self) -> None:
         if not self.batch:

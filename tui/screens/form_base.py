@@ -4,8 +4,10 @@ drafts, saving through the service and leaving with a question only when somethi
 A form edits one household record (``store.records.load_households`` shape) in memory: ``record`` is the
 edited copy, ``saved`` the record as stored (or as opened, for a new household); the form is unsaved while
 they differ. Every change schedules the inline audit (debounced, :func:`checks.engine.audit_record` against a
-context loaded when the links of the record change) and a draft (``store.drafts``). F2 / Ctrl+S save with
-:func:`store.service.save_household` in a worker, then re-audit the stored household.
+context loaded when the links of the record change) and a draft (``store.drafts``). F2 / Ctrl+S first commit
+the fields (:meth:`FormBase.commit_input`: a code typed by initials, a date typed without Enter are taken, or
+the save is refused naming the field), then save with :func:`store.service.save_household` in a worker and
+re-audit the stored household.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from tui.bindings import bindings
 from tui.jobs import Jobs
 from tui.records import records_changed
 from tui.screens.form_dialogs import ChoiceDialog
+from tui.widgets.field import Field, commit_fields
 
 __all__ = [
     "AUDIT_DELAY",
@@ -306,7 +309,7 @@ class FormBase(Jobs, Screen[Any]):
         """F2: save (asking once when the record has open errors)."""
         if self.saving or not self.ready:
             return
-        if not self.before_save():
+        if not self.commit_input() or not self.before_save():
             return
         errors = self.open_errors()
         if errors:
@@ -319,6 +322,20 @@ class FormBase(Jobs, Screen[Any]):
                                               cancel="n"), answer)  # fmt: skip
             return
         self._start_save(after)
+
+    def commit_input(self) -> bool:
+        """Every field the clerk changed takes what it shows and the record follows (F2 right after typing,
+        without Enter); False — the message shown, the field focused — when one cannot."""
+        fields = list(self.fields_to_commit())
+        result = commit_fields(fields)
+        if not result.ok:
+            self.notify(result.message or "", severity="error", timeout=6)
+            if result.field is not None:
+                result.field.focus()
+            return False
+        for field in fields:
+            self.take_field(field)
+        return True
 
     def _start_save(self, after: Callable[[], None] | None) -> None:
         self.saving = True
@@ -394,6 +411,13 @@ class FormBase(Jobs, Screen[Any]):
     def before_save(self) -> bool:
         """Last checks before saving (False: do not save)."""
         return True
+
+    def fields_to_commit(self) -> Iterable[Field]:
+        """The fields a save commits (subclasses: those whose text differs from the value they were built with)."""
+        return ()
+
+    def take_field(self, field: Field) -> None:
+        """Put what a committed field holds into the record (subclasses)."""
 
     def record_for_save(self) -> dict[str, Any]:
         """The record to save: the edited record, cleaned."""

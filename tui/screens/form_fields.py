@@ -8,13 +8,16 @@ A :class:`Spec` names an interchange path (``first_marriage_date``, ``flow.since
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from store.codes import TABLES, Code, CodeTable
 from tui.widgets import CodeField, DateField, Field, IdField
 
-__all__ = ["BOOL", "Spec", "TextField", "field_text", "make_field", "read_field"]
+__all__ = ["BOOL", "Spec", "TextField", "caption_of", "field_text", "make_field", "read_field"]
+
+_HISTORY_ROW = re.compile(r"woman\.(children|pregnancies)\[(\d+)\]\.")
 
 BOOL = CodeTable("bool", "是否", (Code("1", "是", ("s", "shi", "y"), "是"), Code("0", "否", ("f", "fou", "n"), "否")))
 
@@ -58,21 +61,31 @@ def numbered(table: CodeTable) -> tuple[CodeTable, dict[str, str]]:
     return CodeTable(table.name, table.title, codes), {str(n): c.code for n, c in enumerate(table.codes, 1)}
 
 
+def caption_of(spec: Spec) -> str:
+    """How messages name the item: its label, with the row of a history table (``生养史第2孩出生日期``)."""
+    found = _HISTORY_ROW.search(spec.path)
+    if found is None:
+        return spec.label
+    table = "生养史第{}孩" if found[1] == "children" else "孕情第{}条"
+    return table.format(int(found[2]) + 1) + spec.label
+
+
 def make_field(spec: Spec, text: str, table: CodeTable | None = None) -> Field:
-    """The entry widget of `spec` holding `text`; its ``name`` is the record path."""
+    """The entry widget of `spec` holding `text`; its ``name`` is the record path, its caption the label."""
+    caption = caption_of(spec)
     if spec.kind == "date":
-        return DateField(text or None, name=spec.path, future=spec.future)  # type: ignore[arg-type]
+        return DateField(text or None, name=spec.path, future=spec.future, caption=caption)  # type: ignore[arg-type]
     if spec.kind == "id":
-        return IdField(text, name=spec.path)
+        return IdField(text, name=spec.path, caption=caption)
     if spec.kind in ("code", "bool", "spouse"):
         table, stored = numbered(table or (BOOL if spec.kind == "bool" else TABLES[spec.table or ""]))
         shown = {code: number for number, code in stored.items()}
-        field: Field = CodeField(table, shown.get(text, text) or None, name=spec.path)
+        field: Field = CodeField(table, shown.get(text, text) or None, name=spec.path, caption=caption)
         field.stored_codes = stored  # type: ignore[attr-defined]
         if spec.status is not None:
             field.status.styles.width = spec.status
         return field
-    return TextField(text, width=spec.width, name=spec.path)
+    return TextField(text, width=spec.width, name=spec.path, caption=caption)
 
 
 def read_field(spec: Spec, field: Field) -> Any:

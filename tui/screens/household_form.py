@@ -37,6 +37,7 @@ from tui.screens.form_dialogs import ChoiceDialog
 from tui.screens.form_fields import Spec, TextField, field_text, make_field, read_field
 from tui.screens.household_dialogs import Ask, OpDialog
 from tui.widgets import Field, KeyBar
+from tui.widgets.field import ENTRY_HELP
 from tui.widgets.parsing import parse_date
 
 __all__ = ["HouseholdForm", "next_number", "suggest_address"]
@@ -49,11 +50,12 @@ ITEMS = [
     [Spec("household.closed_date", "销户日期", "date")],
 ]  # fmt: skip
 
-HELP = """\
+HELP = f"""\
 户信息：↑ ↓ 在成员表中移动，Enter 打开该成员的人员信息。
 新户：组和户号已按该组下一个空号填好，可改。户编码 = 村代码 + 组 + 户号。
 户口类型、户类别可输入代码或拼音首字母（如 ny → 2 农业，jt → 家庭户）。
-成员表中选中一人：F4 迁往他户，F5 注销（写明原因），F6 改为户主，F7 分户，F8 全户并入他户。"""
+成员表中选中一人：F4 迁往他户，F5 注销（写明原因），F6 改为户主，F7 分户，F8 全户并入他户。
+{ENTRY_HELP}"""
 
 
 def next_number(codes: list[str]) -> str:
@@ -246,9 +248,23 @@ class HouseholdForm(FormBase):
                 if old != self.code:
                     self.discard_draft(old)
         elif path in self._specs:
-            household[path.split(".", 1)[1]] = read_field(self._specs[path], field)
+            self.take_field(field)
+            return
         else:
             return
+        self.query_one("#form-title", Static).update(self._title())
+        self.changed()
+
+    def fields_to_commit(self) -> list[Field]:
+        """The household items whose text is not what the record's value shows (typed, not yet taken)."""
+        return [field for path, field in self._fields.items()
+                if path in self._specs and field.value != field_text(self._specs[path], value_at(self.record, path))]  # fmt: skip
+
+    def take_field(self, field: Field) -> None:
+        path = field.name
+        if path not in self._specs:
+            return
+        self.record["household"][path.split(".", 1)[1]] = read_field(self._specs[path], field)
         self.query_one("#form-title", Static).update(self._title())
         self.changed()
 

@@ -35,12 +35,13 @@ from tui.screens.focus_path import field_for
 from tui.screens.form_base import FormBase, householder_name, short_address, wait_mounted
 from tui.screens.form_fields import Layout, Spec, field_text, make_field, read_field
 from tui.widgets import Field, IdField, KeyBar
+from tui.widgets.field import ENTRY_HELP
 
 __all__ = ["PersonForm", "clean_person"]
 
 PERSON_FINDING_LINES = 4
 
-HELP = """\
+HELP = f"""\
 人员信息（录入一名成员）：⇧Tab 或 ↑ 回到上一项。
 代码项可输入代码、拼音首字母（如 hz → 01 汉族）或名称，Enter 取
 高亮的一项，↓ ↑ 换一项。日期可输入 19850312、1985-3-12 或 850312。
@@ -48,7 +49,8 @@ HELP = """\
 配偶：输入成员序号，0 为户外配偶（再填姓名和身份证号）。
 问题：修改时随时按本户数据审核；E 红色为错误，W 黄色为预警，
 出错项的名称同色显示。问题不阻止保存，有 E 时保存前询问一次。
-每次修改都存草稿，断线后重新打开本户可以恢复。"""
+每次修改都存草稿，断线后重新打开本户可以恢复。
+{ENTRY_HELP}"""
 
 
 def _head(*columns: tuple[str, int]) -> str:
@@ -426,6 +428,14 @@ class PersonForm(FormBase):
             if problem is not None:
                 return problem if member is self.person else f"第 {number} 名成员：{problem}"
         return None
+
+    def fields_to_commit(self) -> list[Field]:
+        """The fields whose text is not the one they were built with (typed, or filled from the ID number)."""
+        return [field for path, field in self._fields.items() if field.value != self._loaded_text.get(path)]
+
+    def take_field(self, field: Field) -> None:
+        if field.name in self._specs:
+            self._take(field.name, field)
 
     def on_descendant_focus(self, event: Any) -> None:
         """A valid ID number moves on past sex and birth date (they are filled from it)."""

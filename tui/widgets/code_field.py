@@ -13,7 +13,7 @@ from textual.message import Message
 
 from store.codes import TABLES, CodeTable
 from tui.bindings import bindings
-from tui.widgets.field import Field, FieldInput
+from tui.widgets.field import CommitResult, Field, FieldInput
 from tui.widgets.parsing import lookup_code, normalize_typed
 
 __all__ = ["CodeField"]
@@ -40,6 +40,8 @@ class CodeField(Field):
     Enter takes highlighted; Down/Up choose another). A full code that no longer code starts with moves to
     the next field at once; initials and labels need Enter, which puts the code in the field. ``code`` is
     the committed code (None while the text names none); :class:`CodeField.Changed` reports each change.
+    :meth:`commit` (leaving the field, a save) takes the code named or the one candidate shown; several
+    candidates or none are refused with a message naming the field (``婚姻未选定：s（…）``).
     """
 
     input_width: ClassVar[int] = 2
@@ -75,14 +77,17 @@ class CodeField(Field):
         id: str | None = None,
         classes: str | None = None,
         disabled: bool = False,
+        caption: str | None = None,
     ) -> None:
         self.table = TABLES[table] if isinstance(table, str) else table
         self.input_width = max(type(self).input_width, self.table.width)  # type: ignore[misc]
         self.max_chars = max(8, *(len(c.code) for c in self.table.codes))  # type: ignore[misc]
         super().__init__(code or "", advance_on_enter=advance_on_enter, placeholder=placeholder, name=name, id=id,
-                         classes=classes, disabled=disabled)  # fmt: skip
+                         classes=classes, disabled=disabled, caption=caption or self.table.title)  # fmt: skip
         self._lookup = lookup_code(self.table, "")
         self._pick = 0
+        self._chosen = False
+        """The clerk moved the highlight (↓ ↑): leaving the field or saving takes that candidate."""
         self._code: str | None = None
 
     @property
@@ -136,10 +141,10 @@ class CodeField(Field):
             self.set_status("ok", self.table.label(lookup.code))
         elif lookup.candidates:
             if not typing and lookup.code is None:
-                self.error = f"{self.table.title}未选定：{lookup.text}（Enter 取高亮的一项）"
+                self.error = f"{self.caption}未选定：{lookup.text}（Enter 取高亮的一项，或输入代码）"
             self.set_status("hint", self._hint(), self.error)
         else:
-            self.error = f"{self.table.title}代码无效：{lookup.text}"
+            self.error = f"{self.caption}代码无效：{lookup.text}"
             self.set_status("error", "✗ 无此代码", self.error)
         self._set_code(lookup.code)
 
@@ -154,6 +159,7 @@ class CodeField(Field):
         if count <= 1 or self._lookup.complete:
             return False
         self._pick = (self._pick + step) % count
+        self._chosen = True
         self.set_status("hint", self._hint())
         return True
 
@@ -162,19 +168,19 @@ class CodeField(Field):
         self.input.value = code
         self.input.cursor_position = len(code)
         self._lookup = lookup_code(self.table, code)
-        self._pick = 0
+        self._pick, self._chosen = 0, False
         self._show(typing=False)
 
     # --- hooks -------------------------------------------------------------------------------------
 
     def _refresh_value(self, text: str) -> None:
         self._lookup = lookup_code(self.table, text)
-        self._pick = 0
+        self._pick, self._chosen = 0, False
         self._show(typing=False)
 
     def _typed(self, text: str) -> None:
         self._lookup = lookup_code(self.table, text)
-        self._pick = 0
+        self._pick, self._chosen = 0, False
         self._show(typing=True)
         if self._lookup.complete:
             self.input.advance()
@@ -190,11 +196,18 @@ class CodeField(Field):
         self._commit(lookup.candidates[self._pick].code)
         super()._entered()
 
-    def _left(self) -> None:
+    def commit(self) -> CommitResult:
+        """Take the code named, or the one candidate shown (``so`` → 30 丧偶); refuse several or none."""
         lookup = self._lookup
-        if lookup.code is None and len(lookup.candidates) == 1:
-            self._commit(lookup.candidates[0].code)
+        if lookup.text != self.input.value:  # (never expected: the lookup follows every change of the text)
+            lookup = self._lookup = lookup_code(self.table, self.input.value)
+            self._pick, self._chosen = 0, False
+        if lookup.code is None and (len(lookup.candidates) == 1 or (lookup.candidates and self._chosen)):
+            self._commit(lookup.candidates[self._pick if self._chosen else 0].code)
         elif lookup.code is not None and lookup.code != normalize_typed(self.input.value).lower():
             self._commit(lookup.code)
         else:
             self._show(typing=False)
+        if self.error is not None:
+            return CommitResult(self, None, self.error)
+        return CommitResult(self, self._code)

@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from textual.message import Message
 
-from tui.widgets.field import Field
+from tui.widgets.field import CommitResult, Field
 from tui.widgets.parsing import EARLIEST_DATE, DateParse, FuturePolicy, normalize_typed, parse_date
 
 __all__ = ["DateField"]
@@ -22,7 +22,9 @@ class DateField(Field):
     typed text, stays in the field and shows ``日期不存在：1985-02-30，请核对`` (also in :attr:`error`
     and the posted :class:`DateField.Changed`). A date after today is a warning by default
     (``future="warn"``); ``future="error"`` refuses it, ``"allow"`` accepts it silently.
-    Accepted dates are shown as ``YYYY-MM-DD`` once the field is left.
+    Accepted dates are shown as ``YYYY-MM-DD`` once the field is left. :meth:`commit` (Enter, leaving, a save)
+    takes a complete typed date, ``YYMMDD`` included; an incomplete or impossible one is refused, naming the
+    field (``死亡日期：日期位数不对：2611，…``).
     """
 
     DEFAULT_CSS = """
@@ -30,6 +32,7 @@ class DateField(Field):
     """
 
     input_width: ClassVar[int] = 10
+    caption = "日期"
 
     @dataclass
     class Changed(Message):
@@ -57,10 +60,11 @@ class DateField(Field):
         id: str | None = None,
         classes: str | None = None,
         disabled: bool = False,
+        caption: str | None = None,
     ) -> None:
         text = value.isoformat() if isinstance(value, date) else (value or "")
         super().__init__(text, advance_on_enter=advance_on_enter, placeholder=placeholder, name=name, id=id,
-                         classes=classes, disabled=disabled)  # fmt: skip
+                         classes=classes, disabled=disabled, caption=caption)  # fmt: skip
         self.input.restrict = r"[0-9./\-年月日号]*"
         self.future: FuturePolicy = future
         self.earliest = earliest
@@ -123,7 +127,10 @@ class DateField(Field):
             self._commit(result)
             super()._entered()
 
-    def _left(self) -> None:
+    def commit(self) -> CommitResult:
         result = self._parse(self.input.value, final=True)
         self._show(result)
+        if result.error is not None:
+            return CommitResult(self, None, self.named(result.error))
         self._commit(result)
+        return CommitResult(self, result.value)

@@ -3,12 +3,22 @@
 Typing is handled in the input's own task (``FieldInput`` calls back into its field synchronously), so
 validation, the status text and auto-advance happen in key order: a key typed ahead after the last
 character of a date lands in the next field, never in the full one.
+
+Committing: Enter, Tab / leaving the field and a save (:func:`commit_fields`) all make the field take what it
+shows (:meth:`Field.commit`): a code typed by initials becomes the one candidate shown, a complete typed date
+is taken; what cannot be taken is refused with a Chinese message naming the field (:attr:`Field.caption`),
+never replaced by an older value.
+
+Moving on by itself (auto-advance) is the same rule for every fixed-length field: a date at 8 digits (or
+year-month-day with a two-digit day), a code once it is typed in full and no longer code starts with it,
+an ID number at 18 characters — and only when the value is acceptable: a wrong one stays, with its message.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -19,9 +29,42 @@ from textual.widgets.input import Selection
 
 from tui.widgets.safe_input import SafeInput
 
-__all__ = ["Field", "FieldInput", "StatusKind"]
+__all__ = ["ENTRY_HELP", "CommitResult", "Field", "FieldInput", "StatusKind", "commit_fields"]
+
+#: the F1 help of the rules above, for the screens with entry fields (their ``HELP`` ends with it)
+ENTRY_HELP = """\
+自动跳到下一项：日期输满 8 位（或年-月-日且日为两位），代码输全且没有
+更长的代码，身份证号输满 18 位；内容有误时停在本项。其余按 Enter。
+Enter、Tab、离开一项和 F2 保存时，各项按显示的内容确认：首字母只剩
+一个候选即取它，日期取输入的日期；候选不止一个、日期不全或不存在时
+不保存，并提示是哪一项。"""
 
 StatusKind = Literal["", "ok", "warning", "error", "hint"]
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    """What a field took on commit: its ``value`` (None when empty), or ``message`` (Chinese, naming the field)
+    saying why it could not take what it shows."""
+
+    field: Field | None = None
+    value: Any = None
+    message: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.message is None
+
+
+def commit_fields(fields: Iterable[object]) -> CommitResult:
+    """Commit every :class:`Field` among `fields` (other widgets hold plain text: nothing to commit); the first
+    refusal, or an ok result. The one call a screen's save action makes before it reads the fields."""
+    for field in fields:
+        if isinstance(field, Field) and field.is_mounted:
+            result = field.commit()
+            if not result.ok:
+                return result
+    return CommitResult()
 
 
 class FieldInput(SafeInput):
@@ -44,11 +87,11 @@ class FieldInput(SafeInput):
         self.field._entered()
 
     def _on_blur(self) -> None:
-        self.field._left()
+        self.field.commit()
 
 
 class Field(Widget):
-    """An entry field: ``FieldInput`` + status. Subclasses implement ``_typed``, ``_entered``, ``_left``.
+    """An entry field: ``FieldInput`` + status. Subclasses implement ``_typed``, ``_entered``, ``commit``.
 
     ``advance_on_enter``: Enter (when the text is acceptable) moves to the next field, as the clerk's
     keyboard wants (design §2); set it False on the last field of a form and handle ``Field.Submitted``.
@@ -85,9 +128,13 @@ class Field(Widget):
     """Characters the input accepts (None: ``input_width``)."""
     input_class: ClassVar[type[FieldInput]] = FieldInput
 
+    caption: str = ""
+    """The field's name in messages (``死亡日期``); set by the screen from its label."""
+
     @dataclass
     class Submitted(Message):
-        """Enter was pressed with acceptable text (posted before focus moves on)."""
+        """Enter was pressed with acceptable text (posted before focus moves on). A field that does not move on
+        with Enter holds the keys behind it until the screen calls :meth:`Field.release_enter`."""
 
         field: Field
 
@@ -105,8 +152,11 @@ class Field(Widget):
         id: str | None = None,
         classes: str | None = None,
         disabled: bool = False,
+        caption: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        if caption is not None:
+            self.caption = caption
         self.advance_on_enter = advance_on_enter
         self.error: str | None = None
         """The Chinese message of what is wrong with the text, or None."""
@@ -169,13 +219,27 @@ class Field(Widget):
 
     def _entered(self) -> None:
         """Enter: accept (post Submitted, advance) or show what is wrong."""
+        if not self.advance_on_enter:
+            self.input.hold_enter()
         self.post_message(self.Submitted(self))
         self._advance_on_enter()
 
-    def _left(self) -> None:
-        """Focus left the field."""
+    def commit(self) -> CommitResult:
+        """Take what the field shows (Enter, leaving the field, a save): its value, or why it cannot be taken.
+        Default: the text itself (None when blank)."""
+        return CommitResult(self, self.value.strip() or None)
+
+    def release_enter(self) -> None:
+        """The screen handled this field's Enter: keys held behind it go on."""
+        self.input.release_enter()
 
     # --- helpers -----------------------------------------------------------------------------------
+
+    def named(self, message: str) -> str:
+        """`message` with the field's caption in front (unless it already starts with it)."""
+        if not self.caption or message.startswith(self.caption):
+            return message
+        return f"{self.caption}：{message}"
 
     def post_change(self, message: Message) -> None:
         """Post a change message (not for the value the field was built with)."""

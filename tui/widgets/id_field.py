@@ -10,7 +10,7 @@ from textual.message import Message
 
 from store import idnumber
 from store.domain.idcheck import EARLIEST_BIRTH
-from tui.widgets.field import Field
+from tui.widgets.field import CommitResult, Field
 from tui.widgets.parsing import IdCheck, IdState, check_id
 
 __all__ = ["IdField"]
@@ -27,6 +27,7 @@ class IdField(Field):
     """
 
     input_width: ClassVar[int] = 18
+    caption = "身份证号"
 
     @dataclass
     class Changed(Message):
@@ -66,9 +67,10 @@ class IdField(Field):
         id: str | None = None,
         classes: str | None = None,
         disabled: bool = False,
+        caption: str | None = None,
     ) -> None:
         super().__init__(value, advance_on_enter=advance_on_enter, placeholder=placeholder, name=name, id=id,
-                         classes=classes, disabled=disabled)  # fmt: skip
+                         classes=classes, disabled=disabled, caption=caption)  # fmt: skip
         self.input.restrict = r"[0-9X]*"
         self.today = today
         self.earliest: date = EARLIEST_BIRTH  # the earliest birth date a number may carry (id_min_birth)
@@ -133,5 +135,10 @@ class IdField(Field):
             self._parsed(check)
             super()._entered()
 
-    def _left(self) -> None:
-        self._show(check_id(self.input.value, final=True, today=self.today, earliest=self.earliest))
+    def commit(self) -> CommitResult:
+        """Take the number shown (a 15-digit legacy or placeholder number too); a wrong one is refused."""
+        check = check_id(self.input.value, final=True, today=self.today, earliest=self.earliest)
+        self._show(check)
+        if check.state == "error":
+            return CommitResult(self, None, self.named(check.message))
+        return CommitResult(self, check.number or None)

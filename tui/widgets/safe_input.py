@@ -9,7 +9,12 @@ inserted first: ``张三丰`` + ``←←a`` gives ``张三丰a``. SafeInput runs
 
 The same race moves typed-ahead keys into the wrong field when focus moves (Enter, auto-advance): the keys
 queued behind the Enter still sit in the old field's queue. SafeInput hands any key or paste that reaches
-it after it lost focus to the widget that has focus now, in order.
+it after it lost focus to the widget that has focus now, in order. Keys bound on the screen or the app (F2,
+Esc …) run inline too, so F2 typed right after a date saves that date, and keys behind the F2 wait for it.
+
+When the screen has a :class:`tui.widgets.key_hold.KeyHold` (a search still loading, a line being saved),
+keys are held there and replayed to whatever has focus once the screen is done. An input that does not move
+on with Enter holds the keys behind its Enter until the screen handled it (:meth:`SafeInput.release_enter`).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from textual.geometry import Region
 from textual.widgets import Input
 
 from tui.bindings import bindings
+from tui.widgets.key_hold import KeyHold, hold_of
 
 __all__ = ["SafeInput"]
 
@@ -62,6 +68,7 @@ class SafeInput(Input):
         self.cursor_blink = False
         self.advance_on_enter = advance_on_enter
         self.up_goes_back = advance_on_enter if up_goes_back is None else up_goes_back
+        self._enter_hold: KeyHold | None = None
 
     # --- keys in order -----------------------------------------------------------------------------
 
@@ -87,18 +94,27 @@ class SafeInput(Input):
         (focused or self.app.screen)._forward_event(copy)
         return True
 
+    def _held(self, event: events.Key | events.Paste) -> bool:
+        """Whether the screen's key hold took the event (held, or queued behind keys being replayed)."""
+        hold = hold_of(self)
+        return hold is not None and hold.take(self, event)
+
     async def _on_key(self, event: events.Key) -> None:
-        if self._hand_on(event):
+        if self._held(event) or self._hand_on(event):
             return
         for binding in self._own_bindings().key_to_bindings.get(event.key, ()):
             if not binding.priority and await self.app.run_action(binding.action, self):
                 event.stop()
                 event.prevent_default()
                 return
+        if not event.is_printable and await self.app._check_bindings(event.key):
+            # a key of the screen or the app (F2, Esc …): run it now, not after the keys queued behind it
+            event.stop()
+            event.prevent_default()
         # printable keys fall through to Input._on_key (same task, same order)
 
     def _on_paste(self, event: events.Paste) -> None:
-        if self._hand_on(event):
+        if self._held(event) or self._hand_on(event):
             return
         # Input._on_paste runs next in the MRO
 
@@ -155,7 +171,23 @@ class SafeInput(Input):
         self.action_previous_field()
 
     async def action_submit(self) -> None:
-        """Enter: post ``Input.Submitted``, then advance when ``advance_on_enter``."""
+        """Enter: post ``Input.Submitted``, then advance when ``advance_on_enter`` (else hold the keys behind
+        the Enter until the screen handled it)."""
+        if not self.advance_on_enter:
+            self.hold_enter()
         await super().action_submit()
         if self.advance_on_enter:
             self.advance()
+
+    def hold_enter(self) -> None:
+        """Hold the keys behind this Enter (when the screen has a key hold) until :meth:`release_enter`."""
+        hold = hold_of(self)
+        if hold is not None and (self._enter_hold is None or not self._enter_hold.active):  # (a stale one timed out)
+            hold.hold(self.screen)
+            self._enter_hold = hold
+
+    def release_enter(self) -> None:
+        """The screen handled this input's Enter (opened a hit, started a save …): end its hold."""
+        hold, self._enter_hold = self._enter_hold, None
+        if hold is not None:
+            hold.release(self.app.screen)
