@@ -262,7 +262,7 @@ async def test_tui_save_on_a_full_disk_keeps_the_form_and_its_draft(small_disk: 
             assert_disk_full(notice)
             assert app.screen is form and form.dirty
             assert form.person["occupation"] == "木匠" and field(form, "occupation").value == "木匠"
-            draft = drafts.load("demo", CODE)
+            draft = drafts.load(await drafts.key_for("demo", CODE))
             assert draft is not None and draft.payload["record"]["members"][0]["occupation"] == "木匠"
             filler.unlink()
         stored = (await load_households([CODE]))[CODE]
