@@ -274,3 +274,24 @@ async def test_accounts_dialog_refuses_a_common_password(accounts_db: db.DbTarge
         assert "zhang" in screen_text(screen) and "须改密码" in screen_text(screen)
     account = await users.account("zhang")
     assert account is not None and account["must_change_password"]
+
+
+@pytest.mark.parametrize("where", ["lock", "forced"])
+async def test_ctrl_q_quits_from_the_lock_screen_and_the_forced_change(accounts_db: db.DbTarget, where: str) -> None:
+    """The app's keys do not reach into a modal screen: the lock screen and the password dialog bind Ctrl+Q."""
+    await new_clerk()
+    app = login_app(accounts_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, LoginScreen))
+        if where == "lock":
+            await log_in(pilot, "clerk", "secret123")
+            await settle(pilot, lambda: isinstance(app.screen, BrowseScreen))
+            app.idle_minutes = 0.0001
+            await pilot.pause(0.05)
+            app.lock_if_idle()
+            await settle(pilot, lambda: isinstance(app.screen, LockScreen))
+        else:
+            await log_in(pilot, "zhang", "Start-2024x")
+            await settle(pilot, lambda: isinstance(app.screen, PasswordDialog))
+        burst(app, "ctrl+q")
+        await settle(pilot, lambda: not app.is_running)

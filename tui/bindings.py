@@ -153,6 +153,9 @@ TABLE: tuple[Key, ...] = (
     _k("users.back", "escape", "back", "返回", "返回", "Esc"),
     _k("account.cancel", "escape", "cancel", "取消", "取消", "Esc"),
     _k("login.cancel", "escape", "cancel", "退出", "退出程序", "Esc"),
+    _k("password.help", "f1", "app.help", "帮助", "本帮助（改密码框内也可用）", "F1"),
+    _k("password.quit", "ctrl+q", "app.quit", "退出", "退出程序（在对话框中也可用）", "Ctrl+Q", show=False),
+    _k("lock.quit", "ctrl+q", "app.quit", "退出", "不是本人：退出程序（打开的表单先存草稿）", "Ctrl+Q"),
     _k("password.cancel", "escape", "cancel", "取消", "不改密码并关闭（须改密码时：问过后退出程序）", "Esc"),
 )
 # fmt: on

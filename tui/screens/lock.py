@@ -13,6 +13,7 @@ from textual.widgets import Input, Static
 
 from store import users
 from store.errors import StoreError
+from tui.bindings import bindings
 from tui.screens.password import PasswordDialog
 
 
@@ -20,6 +21,8 @@ class LockScreen(ModalScreen[bool]):
     """Covers the app until `username` enters the password: dismisses with True, or False when the clerk
     chose to quit rather than change a password an admin set."""
 
+    KEY_SCOPES = ("lock",)
+    BINDINGS = bindings("lock")
     HELP = """\
 屏幕已锁定：一段时间没有操作，为保护个人信息而锁定。
 输入本人密码后按 Enter 解锁，之前录入的内容都还在。

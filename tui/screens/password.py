@@ -24,8 +24,8 @@ from tui.widgets import SafeInput
 __all__ = ["PasswordDialog"]
 
 #: what the dialog says of the password policy (the policy itself is `store.users.password_problem`)
-POLICY = f"新密码至少 {users.MIN_PASSWORD} 位，不能与用户名相同，不能是 123456789 这类常见密码。"
-FORCED = "您的密码是管理员设置的，须先改成只有您本人知道的新密码，才能使用本程序。"
+POLICY = f"新密码至少 {users.MIN_PASSWORD} 位，不能与用户名相同，也不能是常见密码。"
+FORCED = "您的密码是管理员设置的，须先改成只有您本人知道的新密码，\n才能使用本程序。"
 
 
 class PasswordDialog(ModalScreen[dict[str, object] | None]):
@@ -61,7 +61,7 @@ class PasswordDialog(ModalScreen[dict[str, object] | None]):
             yield Static(Text(f"修改密码（用户 {users.printable(self.username)}）", style="bold"))
             if self.forced:
                 yield Static(Text(FORCED, style="bold"), id="password-forced")
-            yield Static(Text(POLICY, style="dim"))
+            yield Static(Text(POLICY + "\n", style="dim"))
             yield from self._row("原密码", "old")
             yield from self._row("新密码", "new")
             yield from self._row("再输一次", "again")
