@@ -149,10 +149,12 @@ async def test_ctrl_p_changes_ones_own_password(accounts_db: db.DbTarget) -> Non
         await settle(pilot, lambda: app.screen is browse)
         burst(app, "ctrl+p")
         await settle(pilot, lambda: isinstance(app.screen, PasswordDialog))
-        burst(app, *"secret123", "enter", *NEW, "enter", *NEW, "enter")
+        burst(app, *"secret123", "enter", *NEW, "enter", *NEW, "enter", "enter")  # Enter twice: changed once
         await settle(pilot, lambda: app.screen is browse)
         assert "密码已修改，下次登录请用新密码。" in app.notices  # type: ignore[attr-defined]
     assert (await users.authenticate("clerk", NEW))["username"] == "clerk"
+    actions = [r[0] for r in await db.fetch("SELECT action FROM audit_log WHERE target = 'clerk' ORDER BY id")]
+    assert actions[-3:] == ["login", "user.password", "login"] and "login.failed" not in actions
 
 
 async def test_ctrl_p_on_a_demo_database_says_there_are_no_passwords(example_db: db.DbTarget) -> None:
