@@ -319,6 +319,27 @@ def test_new_account_dialog(snap_compare: Any, accounts: db.DbTarget) -> None:
     assert snap_compare(app_over(accounts, "boss", is_demo=False), terminal_size=SIZE, run_before=before(steps))
 
 
+def test_forced_password_change_dialog(snap_compare: Any, accounts: db.DbTarget) -> None:
+    """An account whose password an admin reset logs in: the change-password dialog, before the app."""
+
+    async def reset() -> None:
+        async with db.database(accounts, create=False):
+            from store import users
+
+            await users.set_password("clerk", "Reset-by-boss1", by="boss", iterations=1000)
+
+    asyncio.run(reset())
+
+    async def steps(pilot: Pilot) -> None:
+        await press(pilot, *"clerk", "enter", *"Reset-by-boss1", "enter",
+                    until=lambda: type(pilot.app.screen).__name__ == "PasswordDialog")  # fmt: skip
+        await press(pilot, *"Reset-by-boss1", "enter", *"qq123456", "enter", *"qq123456", "enter")
+
+    assert snap_compare(
+        app_over(accounts, "", is_demo=False, needs_login=True), terminal_size=SIZE, run_before=before(steps)
+    )
+
+
 def test_leave_change_entry_dialog(snap_compare: Any, example: db.DbTarget) -> None:
     """F4, a mother found, then Esc: leave with the line unsaved?"""
 

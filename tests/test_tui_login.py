@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -83,10 +84,28 @@ async def test_idle_screen_locks_until_the_same_clerk_types_the_password(example
     assert actions[-3:] == ["lock", "login.failed", "login"]
 
 
-def test_idle_lock_delay_from_the_environment() -> None:
-    from tui.app import IDLE_LOCK_MINUTES, idle_lock_minutes
+@pytest.mark.parametrize(("environ", "expected"), [("0", 7.0), ("1", 1.0), ("", 7.0), ("soon", 7.0), ("30", 7.0)])
+async def test_idle_lock_delay_from_the_environment(tmp_path: Path, private_data: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    environ: str, expected: float) -> None:  # fmt: skip
+    """`run_app` takes the database's limit (7 minutes here); RENKOU_IDLE_MINUTES only shortens it: 0 no longer
+    turns the lock off (it is the database's limit), 1 is one minute, a longer one is ignored."""
+    from store import users
+    from tests.support.data import add_accounts
+    from tui.app import run_app
 
-    assert idle_lock_minutes({}) == IDLE_LOCK_MINUTES
-    assert idle_lock_minutes({"RENKOU_IDLE_MINUTES": "5"}) == 5
-    assert idle_lock_minutes({"RENKOU_IDLE_MINUTES": "0"}) == 0  # off
-    assert idle_lock_minutes({"RENKOU_IDLE_MINUTES": "soon"}) == IDLE_LOCK_MINUTES
+    async with db.database(tmp_path / "idle.sqlite3") as target:
+        await add_accounts()
+        await users.set_idle_lock_minutes(7, by="boss")
+    monkeypatch.setenv("RENKOU_IDLE_MINUTES", environ)
+    monkeypatch.setenv("TEXTUAL_FPS", "30")
+    armed: list[tuple[float, float | None]] = []
+
+    async def run_async(self: RenkouApp, *args: object, **kwargs: object) -> int:
+        async with self.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            armed.append((self.idle_minutes, self.idle_check_seconds))
+        return 0
+
+    monkeypatch.setattr(RenkouApp, "run_async", run_async)
+    assert await run_app(target) == 0
+    assert armed == [(expected, min(30.0, expected * 15))]

@@ -26,18 +26,6 @@ from tui.keymap import load_keymap
 MIN_SIZE = (80, 24)
 TOO_SMALL = "窗口太小，请放大到 80×24"
 
-#: minutes without a key press before the screen locks (``RENKOU_IDLE_MINUTES``; 0 turns the lock off)
-IDLE_LOCK_MINUTES = 15.0
-
-
-def idle_lock_minutes(environ: Mapping[str, str]) -> float:
-    """The idle-lock delay from the environment, else :data:`IDLE_LOCK_MINUTES` (bad values are ignored)."""
-    try:
-        value = float(environ.get("RENKOU_IDLE_MINUTES", IDLE_LOCK_MINUTES))
-    except ValueError:
-        return IDLE_LOCK_MINUTES
-    return value if value >= 0 else IDLE_LOCK_MINUTES
-
 
 def sixteen_colours(environ: Mapping[str, str]) -> bool:
     """True when the terminal shows only the 16 ANSI colours (TERM=linux, xterm or putty without
@@ -82,7 +70,11 @@ class RenkouApp(App[int]):
                  idle_minutes: float | None = None) -> None:  # fmt: skip
         textual_text.localise()
         super().__init__(ansi_color=True if ansi_colours else None)
-        self.idle_minutes = idle_lock_minutes(os.environ) if idle_minutes is None else idle_minutes
+        #: minutes without a key press before the screen locks: the database's limit (`run_app` reads
+        #: `store.users.idle_lock_minutes`); never off
+        self.idle_minutes = idle_minutes if idle_minutes and idle_minutes > 0 else float(users.IDLE_LOCK_DEFAULT)
+        #: how often the app looks whether it has been left alone (seconds; set when the lock is armed)
+        self.idle_check_seconds: float | None = None
         self._last_input = time.monotonic()
         self._locked = False
         self.target_label = target_label
@@ -97,8 +89,9 @@ class RenkouApp(App[int]):
         if self.ascii_borders:
             self.add_class("ascii")
             borders.use_ascii(True)
-        if self.needs_login and self.idle_minutes > 0:  # real accounts: lock the screen when left alone
-            self.set_interval(min(30.0, self.idle_minutes * 15), self.lock_if_idle)
+        if self.needs_login:  # real accounts: lock the screen when left alone
+            self.idle_check_seconds = min(30.0, self.idle_minutes * 15)
+            self.set_interval(self.idle_check_seconds, self.lock_if_idle)
         if self.needs_login:
             from tui.screens.login import LoginScreen
 
@@ -189,7 +182,7 @@ class RenkouApp(App[int]):
         from tui.screens.lock import LockScreen
         from tui.screens.login import LoginScreen
 
-        if self._locked or isinstance(self.screen, LoginScreen) or not self.username:
+        if self._locked or any(isinstance(s, LoginScreen) for s in self.screen_stack) or not self.username:
             return
         if time.monotonic() - self._last_input < self.idle_minutes * 60:
             return
@@ -202,7 +195,11 @@ class RenkouApp(App[int]):
 
         await log_action(self.username, "lock", "", f"闲置 {self.idle_minutes:g} 分钟，屏幕锁定")
 
-    def _unlocked(self, _result: None = None) -> None:
+    def _unlocked(self, unlocked: bool | None = True) -> None:
+        if unlocked is False:  # a password to change and the clerk chose to quit instead
+            self.keep_drafts()
+            self.exit(1)
+            return
         self._locked = False
         self._last_input = time.monotonic()
 
@@ -273,6 +270,27 @@ class RenkouApp(App[int]):
             self.notify(access.refusal(actor, access.Action.ACCOUNTS_MANAGE), severity="warning", timeout=4)
             await access.log_refusal(actor, access.Action.ACCOUNTS_MANAGE)
 
+    def action_change_password(self) -> None:
+        """Ctrl+P: change one's own password (once logged in with an account)."""
+        run_job(self, self._open_password(), group="password", exclusive=True)
+
+    async def _open_password(self) -> None:
+        from store import access
+        from tui.screens.login import LoginScreen
+        from tui.screens.password import PasswordDialog
+
+        if isinstance(self.screen, (LoginScreen, PasswordDialog)) or self._locked or not self.username:
+            return
+        if self.is_demo or not await access.login_needed():
+            self.notify("这个数据库没有账号（或是演示数据库），不用密码。", severity="warning", timeout=4)
+            return
+
+        def changed(account: dict[str, object] | None) -> None:
+            if account:
+                self.notify("密码已修改，下次登录请用新密码。", timeout=6)
+
+        self.push_screen(PasswordDialog(self.username), changed)
+
     def action_help(self) -> None:
         """F1: the help of the screen shown, generated from the key table (remapped keys included)."""
         from tui.screens.help import HelpScreen, help_body
@@ -298,7 +316,8 @@ async def run_app(target: db.DbTarget, *, ascii_borders: bool = False, username:
         name = username or users.os_user()
         app = RenkouApp(target_label=target.label, is_demo=is_demo, needs_login=needs_login, username=name,
                         ascii_borders=ascii_borders or ascii_terminal(os.environ),
-                        ansi_colours=sixteen_colours(os.environ))  # fmt: skip
+                        ansi_colours=sixteen_colours(os.environ),
+                        idle_minutes=await users.idle_lock_minutes())  # fmt: skip
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGHUP, signal.SIGTERM):  # a dropped SSH connection hangs up: keep what was typed
             with contextlib.suppress(NotImplementedError, AttributeError, ValueError):  # not on Windows

@@ -60,6 +60,8 @@ TABLE: tuple[Key, ...] = (
     _k("app.help", "f1", "help", "帮助", "本帮助：当前屏幕的按键和说明", "F1"),
     _k("app.quit", "ctrl+q", "quit", "退出", "退出程序（打开的表单先存草稿）", "Ctrl+Q", show=False),
     _k("app.users", "ctrl+u", "users", "账号管理", "账号管理（管理员）", "Ctrl+U", show=False),
+    _k("app.password", "ctrl+p", "change_password", "改密码", "修改本人的登录密码（原密码一次、新密码两次）", "Ctrl+P",
+       show=False),
     _k("help.close", "escape,f1", "dismiss", "关闭", "关闭帮助", "Esc"),
     # --- browse: the household tree and detail ---------------------------------------------------------------
     _k("browse.open", "enter", "", "打开", "户：打开该户；人：人员信息；乡镇、村、组：展开 / 收起", "Enter",
@@ -162,6 +164,10 @@ TABLE: tuple[Key, ...] = (
     _k("users.back", "escape", "back", "返回", "返回", "Esc"),
     _k("account.cancel", "escape", "cancel", "取消", "取消", "Esc"),
     _k("login.cancel", "escape", "cancel", "退出", "退出程序", "Esc"),
+    _k("password.help", "f1", "app.help", "帮助", "本帮助（改密码框内也可用）", "F1"),
+    _k("password.quit", "ctrl+q", "app.quit", "退出", "退出程序（在对话框中也可用）", "Ctrl+Q", show=False),
+    _k("lock.quit", "ctrl+q", "app.quit", "退出", "不是本人：退出程序（打开的表单先存草稿）", "Ctrl+Q"),
+    _k("password.cancel", "escape", "cancel", "取消", "不改密码并关闭（须改密码时：问过后退出程序）", "Esc"),
 )
 # fmt: on
 

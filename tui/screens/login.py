@@ -1,22 +1,33 @@
-"""Login with a real-name account (shown when the database has accounts; a demo database's is demo / demo)."""
+"""Login with a real-name account (shown when the database has accounts; a demo database's is demo / demo). An
+account whose password an admin set (new, or reset) changes it in the password dialog before the app opens."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from store import users
 from store.errors import StoreError
 from tui.bindings import bindings
+from tui.screens.password import PasswordDialog
 from tui.widgets import SafeInput
 
 
 class LoginScreen(Screen[str | None]):
-    """用户名 and 密码; Enter moves on and logs in, Esc quits."""
+    """用户名 and 密码; Enter moves on and logs in, Esc quits. Dismisses with the (normalised) user name, or
+    None when the clerk quits (also from the forced password change)."""
 
     BINDINGS = bindings("login")
+    DEFAULT_CSS = """
+    LoginScreen #login-box SafeInput { width: 1fr; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.busy = False
 
     def __init__(self, hint: str = "") -> None:
         super().__init__()
@@ -24,27 +35,41 @@ class LoginScreen(Screen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="login-box"):
-            yield Static("[b]人口信息  登录[/b]\n")
+            yield Static(Text("人口信息  登录\n", style="bold"))
             if self.hint:
                 yield Static(self.hint + "\n", markup=False)
             # SafeInput: "demo⏎demo⏎" typed in one burst reaches the right fields in order (textual issue 6605)
-            yield SafeInput(placeholder="用户名", id="username", advance_on_enter=True)
-            yield SafeInput(placeholder="密码", id="password", password=True)
-            yield Static("", id="login-error")
+            yield SafeInput(placeholder="用户名", id="username", advance_on_enter=True, up_goes_back=False)
+            yield SafeInput(placeholder="密码", id="password", password=True, up_goes_back=True)
+            yield Static("", id="login-error", markup=False)
 
-    async def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "username":
-            self.query_one("#password", Input).focus()
-            return
-        username = self.query_one("#username", Input).value.strip()
-        password = self.query_one("#password", Input).value
+    def on_mount(self) -> None:
+        self.query_one("#username", SafeInput).focus()
+
+    async def on_input_submitted(self, event: SafeInput.Submitted) -> None:
+        event.stop()
+        if event.input.id == "username" or self.busy:
+            return  # the user name field moved on by itself (keys typed ahead follow it)
+        username = self.query_one("#username", SafeInput).value.strip()
+        password = self.query_one("#password", SafeInput).value
+        self.busy = True
         try:
             user = await users.authenticate(username, password)
         except StoreError as exc:
+            self.busy = False
             self.query_one("#login-error", Static).update(str(exc))
-            self.query_one("#password", Input).value = ""
+            self.query_one("#password", SafeInput).value = ""
             return
-        self.dismiss(str(user["username"]))
+        name = str(user["username"])
+        if not user.get("must_change_password"):
+            self.dismiss(name)
+            return
+
+        def changed(account: dict[str, object] | None) -> None:
+            self.dismiss(name if account else None)
+
+        self.query_one("#password", SafeInput).value = ""
+        self.app.push_screen(PasswordDialog(name, forced=True), changed)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -10,19 +10,37 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import DataTable, Label, Static
 
-from store import users
+from store import access, users
+from store.errors import StoreError
 from tui.bindings import bindings
 from tui.jobs import Jobs
-from tui.widgets import KeyBar
+from tui.widgets import KeyBar, SafeInput
 
 HELP = """\
 账号管理（仅管理员）：实名账号，角色为录入员、审核员或管理员。
 新建账号须填用户名、真实姓名、角色、所属单位和两次密码；停用后不能登录，
-操作日志保留。每项操作都记入操作日志。"""
+操作日志保留。每项操作都记入操作日志。
+管理员新建账号或重设密码后，对方首次登录时须先改成只有本人知道的密码（状态栏显示“须改密码”）。
+用户名不分大小写，全角字母按半角处理，保存为小写。"""
 
 ROLE_KEYS = {"1": "operator", "2": "reviewer", "3": "admin"}
+FIRST_LOGIN = "对方首次登录时须先改成只有本人知道的新密码。"
+POLICY = f"密码至少 {users.MIN_PASSWORD} 位，不能与用户名相同，不能是常见密码。"
+
+
+def account_state(account: dict[str, Any], now: dt.datetime | None = None) -> str:
+    """The state column: 在用 / 停用 / 锁定至 HH:MM (local time), and 须改密码 when an admin set the password."""
+    now = now or dt.datetime.now()
+    locked = account.get("locked_until")
+    if not account["active"]:
+        state = "停用"
+    elif isinstance(locked, dt.datetime) and locked > now:
+        state = f"锁定至 {locked:%H:%M}" if locked.date() == now.date() else f"锁定至 {locked:%m-%d %H:%M}"
+    else:
+        state = "在用"
+    return state + ("，须改密码" if account.get("must_change_password") else "")
 
 
 class AccountDialog(ModalScreen[dict[str, str] | None]):
@@ -33,19 +51,20 @@ class AccountDialog(ModalScreen[dict[str, str] | None]):
     AccountDialog #account-box { width: 60; height: auto; border: round $primary; padding: 0 1; }
     AccountDialog .account-row { height: 1; }
     AccountDialog Label { width: 10; }
-    AccountDialog Input { width: 1fr; }
+    AccountDialog SafeInput { width: 1fr; }
     AccountDialog #account-error { color: $error; height: auto; }
     """
     BINDINGS = bindings("account")
 
-    def __init__(self, username: str = "") -> None:
+    def __init__(self, username: str = "", *, must_change: bool = True) -> None:
         super().__init__()
         self.username = username
+        self.must_change = must_change
 
     def compose(self) -> ComposeResult:
         with Vertical(id="account-box"):
             if self.username:
-                yield Static(f"为 {self.username} 设置新密码")
+                yield Static(Text(f"为 {users.printable(self.username)} 设置新密码"))
             else:
                 yield Static("新建账号")
                 yield from self._row("用户名", "username")
@@ -54,23 +73,26 @@ class AccountDialog(ModalScreen[dict[str, str] | None]):
                 yield from self._row("所属单位", "unit", "单位代码，可空")
             yield from self._row("密码", "password", password=True)
             yield from self._row("再输一次", "again", password=True)
-            yield Static("", id="account-error")
+            note = f"{FIRST_LOGIN}\n{POLICY}" if self.must_change else POLICY
+            yield Static(Text(note, style="dim"), id="account-note")
+            yield Static("", id="account-error", markup=False)
             yield Static(Text("Enter 下一项 / 确定   Esc 取消", style="dim"))
 
     def _row(self, label: str, key: str, placeholder: str = "", *, password: bool = False) -> ComposeResult:
         with Horizontal(classes="account-row"):
             yield Label(label)
-            yield Input(placeholder=placeholder, id=f"account-{key}", password=password, compact=True)
+            # Enter moves on inside the input itself, so keys typed ahead land in the next one
+            yield SafeInput(placeholder=placeholder, id=f"account-{key}", password=password,
+                            advance_on_enter=key != "again")  # fmt: skip
 
     def on_mount(self) -> None:
-        self.query(Input).first().focus()
+        self.query(SafeInput).first().focus()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        inputs = list(self.query(Input))
-        index = inputs.index(event.input)
-        if index < len(inputs) - 1:
-            inputs[index + 1].focus()
-            return
+    def on_input_submitted(self, event: SafeInput.Submitted) -> None:
+        event.stop()
+        inputs = list(self.query(SafeInput))
+        if event.input is not inputs[-1]:
+            return  # the input moved on by itself
         values = {str(i.id).removeprefix("account-"): i.value.strip() for i in inputs}
         problem = self._problem(values)
         if problem:
@@ -85,8 +107,14 @@ class AccountDialog(ModalScreen[dict[str, str] | None]):
             return "用户名和真实姓名都不能为空。"
         if not self.username and ROLE_KEYS.get(values["role"], values["role"]) not in users.ROLES:
             return "角色请填 1（录入员）、2（审核员）或 3（管理员）。"
-        if len(values["password"]) < 6:
-            return "密码至少 6 位。"
+        if not self.username:
+            try:
+                users.check_username(values["username"])
+            except StoreError as exc:
+                return str(exc)
+        problem = users.password_problem(values["password"], self.username or values["username"])
+        if problem:
+            return problem
         if values["password"] != values["again"]:
             return "两次输入的密码不一致。"
         return ""
@@ -131,12 +159,10 @@ class UsersScreen(Jobs, Screen[None]):
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear()
-        now = dt.datetime.now()
-        for account in self.accounts:
-            locked = account["locked_until"] is not None and account["locked_until"] > now
-            state = "停用" if not account["active"] else ("锁定" if locked else "在用")
-            table.add_row(account["username"], account["real_name"], users.ROLES.get(str(account["role"]), ""),
-                          account["unit_code"] or "", state, key=str(account["username"]))  # fmt: skip
+        for account in self.accounts:  # text from the database is shown as it is, never as markup
+            cells = (account["username"], account["real_name"], users.ROLES.get(str(account["role"]), ""),
+                     account["unit_code"] or "", account_state(account))  # fmt: skip
+            table.add_row(*(Text(users.printable(cell)) for cell in cells), key=str(account["username"]))
         if self.accounts:
             table.move_cursor(row=min(row, len(self.accounts) - 1))
         self._status(f"共 {len(self.accounts)} 个账号。")
@@ -163,24 +189,39 @@ class UsersScreen(Jobs, Screen[None]):
         self._status(notice, error=True)
 
     def action_add(self) -> None:
+        self.run_job(self._add(), exclusive=True, group="users")
+
+    async def _add(self) -> None:
+        actor = await access.actor_for(self.admin, is_demo=bool(getattr(self.app, "is_demo", False)))
+        # the owner of a database without accounts chooses their own password; demo databases take none
+        own = actor.is_first_admin or actor.is_demo
+
         def created(values: dict[str, str] | None) -> None:
             if values:
-                self._run(users.create_user(values["username"], values["real_name"], values["password"],
-                                            values["role"], values["unit"] or None, by=self.admin),
-                          f"已建立账号 {values['username']}。")  # fmt: skip
+                self.run_job(self._create(actor, values, must_change=not own), exclusive=True, group="users")
 
-        self.app.push_screen(AccountDialog(), created)
+        self.app.push_screen(AccountDialog(must_change=not own), created)
+
+    async def _create(self, actor: access.Actor, values: dict[str, str], *, must_change: bool) -> None:
+        await access.enforce(actor, access.Action.ACCOUNTS_MANAGE, new_role=values["role"])  # a refusal is logged
+        name = users.check_username(values["username"])  # stored lower-case, full-width letters as ASCII
+        await users.create_user(name, values["real_name"], values["password"], values["role"], values["unit"] or None,
+                                by=self.admin, must_change=must_change)  # fmt: skip
+        await self._load()
+        self._status(f"已建立账号 {name}。" + (FIRST_LOGIN if must_change else ""))
 
     def action_password(self) -> None:
         name = self._selected()
         if name is None:
             return
+        own = users.normalise_username(name) == users.normalise_username(self.admin)
 
         def chosen(values: dict[str, str] | None) -> None:
             if values:
-                self._run(users.set_password(name, values["password"], by=self.admin), f"已为 {name} 设置新密码。")
+                done = f"已为 {name} 设置新密码。" + ("" if own else FIRST_LOGIN)
+                self._run(users.set_password(name, values["password"], by=self.admin), done)
 
-        self.app.push_screen(AccountDialog(name), chosen)
+        self.app.push_screen(AccountDialog(name, must_change=not own), chosen)
 
     def action_unlock(self) -> None:
         name = self._selected()
