@@ -25,12 +25,9 @@ class LoginScreen(Screen[str | None]):
     LoginScreen #login-box SafeInput { width: 1fr; }
     """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.busy = False
-
     def __init__(self, hint: str = "") -> None:
         super().__init__()
+        self.busy = False
         self.hint = hint
 
     def compose(self) -> ComposeResult:
