@@ -126,7 +126,7 @@ def password_problem(password: str, username: str) -> str | None:
     if folded in (name, name[::-1]):
         return "密码不能与用户名相同（也不能是用户名倒过来写）。"
     if folded in common_passwords():
-        return "这个密码太常见（如 123456789、woaini1314、qq123456），很容易被猜中，请换一个。"
+        return "这个密码太常见（如 123456789、88888888 这类），很容易被猜中，请换一个。"
     return None
 
 
