@@ -234,7 +234,7 @@ async def test_a_save_refreshes_the_tree_counts_and_the_household_panel(demo_db:
             node, out = tree.cursor_node, []
             while node is not None and not node.is_root:
                 if node.data is not None and node.data.kind != "person":
-                    found = re.search(r" E(\d+)", node.label.plain)
+                    found = re.search(r" [■!]E(\d+)", node.label.plain)
                     out.append(int(found.group(1)) if found else 0)
                 node = node.parent
             return list(reversed(out))

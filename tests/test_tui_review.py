@@ -489,7 +489,7 @@ async def test_long_messages_wrap_in_the_detail(audited_demo: db.DbTarget) -> No
     app = make_app(audited_demo)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_review(pilot)
-        await choose_rule(pilot, screen, "mar7")  # long messages
+        await choose_rule(pilot, screen, "dup1")  # long messages (two persons named)
         await pilot.press("enter")
         await settle(pilot, screen)
         await pilot.press("shift+tab", "shift+tab")
