@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from store import db
+from store.access import enforce_in_scope
 from store.codes import TABLES
 from store.domain import families, keys, people, surnames
 from store.domain.change_kinds import CHANGE_KINDS, NEW_MEMBER_KINDS
@@ -27,6 +28,7 @@ from store.domain.dates import to_date
 from store.domain.families import householder, next_child_order, woman_of_household
 from store.errors import StoreError
 from store.records import load_households
+from store.scope import Who
 
 Record = dict[str, Any]
 Fields = dict[str, Any]
@@ -539,11 +541,15 @@ async def resolve_spouse(record: Record, fields: Fields) -> str | None:
 
 
 async def save_change(kind: str, household_code: str, fields: Fields, *, operator: str,
-                      version: int | None = None, today: dt.date | None = None) -> SavedChange:  # fmt: skip
+                      version: int | None = None, today: dt.date | None = None,
+                      actor: Who = None) -> SavedChange:  # fmt: skip
     """Apply one change line to the stored household and save it (and, for a marriage, divorce or widowhood
     with a spouse in another household, that household too). `version`: the household version the clerk saw
-    (a stale one raises :class:`store.errors.ConflictError` from the service)."""
+    (a stale one raises :class:`store.errors.ConflictError` from the service). Every household written must
+    lie in the `actor`'s units (`store.scope`; refused and logged before anything is read)."""
     from store.service import save_households
+
+    await enforce_in_scope(actor, [household_code], "修改")
 
     record = (await load_households([household_code])).get(household_code)
     if record is None:
@@ -578,7 +584,7 @@ async def save_change(kind: str, household_code: str, fields: Fields, *, operato
         partner_record = _partner_side(kind, partner_record, fields, find_member(record, fields["person"]), today)
     # both households of a marriage (or its end) are stored together or not at all
     stored, *others = await save_households(
-        [changed, *([partner_record] if partner_record is not None else [])], operator=operator
+        [changed, *([partner_record] if partner_record is not None else [])], operator=operator, actor=actor
     )
     if kind in NEW_MEMBER_KINDS:
         key = incoming["key"] if incoming is not None else fields["key"]
