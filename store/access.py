@@ -145,11 +145,8 @@ def may(actor: Actor, action: Action) -> bool:
 
 def refusal(actor: Actor, action: Action) -> str:
     """The Chinese message when `actor` may not take `action`."""
-    roles = PERMISSIONS[action].roles
-    if roles == _ADMIN_ONLY:
+    if PERMISSIONS[action].roles == _ADMIN_ONLY:
         return f"只有管理员可以{action.value}。"
-    if roles == _REVIEWERS:
-        return f"只有审核员和管理员可以{action.value}（当前账号是{actor.role_label}）。"
     return f"{actor.role_label}不能{action.value}。"
 
 

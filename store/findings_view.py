@@ -213,8 +213,11 @@ async def village_choices(unit: str = "", *, actor: Who = None) -> list[tuple[st
     return [v for v in found if not scope or any(v[0].startswith(p) or p.startswith(v[0]) for p in scope)]
 
 
-async def unit_name(code: str = "") -> str:
-    """The name of unit `code`; for '' the top unit of the database (county or township)."""
+async def unit_name(code: str = "", *, actor: Who = None) -> str:
+    """The name of unit `code`; for '' the top unit of the database (county or township), or the unit of an
+    actor with one unit."""
+    if not code and len(prefixes(actor)) == 1:
+        code = prefixes(actor)[0]
     if code:
         name = await db.scalar("SELECT name FROM unit WHERE code = ?", [code])
         return str(name) if name else code

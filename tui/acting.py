@@ -20,3 +20,15 @@ async def actor_of(app: object) -> Actor:
         actor = await access.actor_for(username, is_demo=getattr(app, "is_demo", None))
         app.actor = actor  # type: ignore[attr-defined]
     return actor
+
+
+async def out_of_scope(app: object, household_code: str, what: str = "查看或修改") -> str | None:
+    """The Chinese refusal (logged in the audit log) when a household lies outside the units of `app`'s
+    actor, else None: for screens that open a household by its code."""
+    from store import access
+
+    try:
+        await access.enforce_in_scope(await actor_of(app), [household_code], what)
+    except access.AccessDenied as refused:
+        return str(refused)
+    return None

@@ -34,6 +34,7 @@ from store.domain.change_kinds import BY_KEY, KINDS, NEW_MEMBER_KINDS, WOMAN_KIN
 from store.errors import ConflictError, StoreError
 from store.records import load_households
 from store.search import Hit, search
+from tui.acting import actor_of
 from tui.bindings import bindings
 from tui.jobs import Jobs
 from tui.keys import reporting_month
@@ -355,7 +356,7 @@ class ChangeEntryScreen(Jobs, Screen[None]):
         self.run_job(self._search(text), group="search", exclusive=True)
 
     async def _search(self, text: str) -> None:
-        hits = await search(text, limit=20)
+        hits = await search(text, limit=20, actor=await actor_of(self.app))
         if self.query_one(SearchInput).value.strip() != text:
             return
         self.hits, self.hit_index = hits, 0
@@ -389,7 +390,7 @@ class ChangeEntryScreen(Jobs, Screen[None]):
         self.run_job(self._open(hit), group="open", exclusive=True)
 
     async def _open(self, hit: Hit) -> None:
-        record = (await load_households([hit.household_code])).get(hit.household_code)
+        record = (await load_households([hit.household_code], actor=await actor_of(self.app))).get(hit.household_code)
         if record is None:
             raise StoreError(f"户编码 {hit.household_code} 不存在。")
         self._use_record(record, hit, focus=True)
@@ -567,7 +568,8 @@ class ChangeEntryScreen(Jobs, Screen[None]):
 
         try:
             saved = await changes.save_change(self.kind, line.household_code, values,
-                                              operator=str(getattr(self.app, "username", "")), version=version)  # fmt: skip
+                                              operator=str(getattr(self.app, "username", "")), version=version,
+                                              actor=await actor_of(self.app))  # fmt: skip
         except Exception as exc:
             self.batch.remove(line)
             self._header()
@@ -592,7 +594,7 @@ class ChangeEntryScreen(Jobs, Screen[None]):
     async def _reload(self, code: str) -> None:
         """After a version conflict: read the household again (the typed fields stay) so the next F2 saves
         against what is stored now."""
-        record = (await load_households([code])).get(code)
+        record = (await load_households([code], actor=await actor_of(self.app))).get(code)
         self.saving = False
         if record is None or self.record is None or self.record["household"]["code"] != code:
             self._message("这一户刚被其他人修改，请重新查找后再录入。", "error")

@@ -29,6 +29,7 @@ from store.codes import Code, CodeTable
 from store.domain import families, keys, people, surnames
 from store.paths import set_path, value_at
 from store.pinyin import name_initials
+from tui.acting import actor_of, out_of_scope
 from tui.bindings import bindings
 from tui.screens.form_base import FormBase, householder_name, short_address, wait_mounted
 from tui.screens.form_fields import Layout, Spec, field_text, make_field, read_field
@@ -265,8 +266,13 @@ class PersonForm(FormBase):
         from store import service
         from store.records import load_households
 
+        refused = await out_of_scope(self.app, self.code)
+        if refused:
+            self.notify(refused, severity="error", timeout=5)
+            self.dismiss(None)
+            return
         if not self.record:
-            found = (await load_households([self.code])).get(self.code)
+            found = (await load_households([self.code], actor=await actor_of(self.app))).get(self.code)
             if found is None:
                 self.notify(f"户 {self.code} 不存在。", severity="error", timeout=5)
                 self.dismiss(None)
@@ -650,7 +656,8 @@ class PersonForm(FormBase):
         from store.records import load_households
         from tui import services
 
-        await services.confirm_warning(self.person_key or "", finding.rule, reason, self.user, list(finding.fields))
+        await services.confirm_warning(self.person_key or "", finding.rule, reason, self.user, list(finding.fields),
+                                       actor=await actor_of(self.app))  # fmt: skip
         stored = (await load_households([self.code])).get(self.code)
         if stored is not None and not self.dirty:
             self.saved, self.record = stored, copy.deepcopy(stored)
