@@ -59,10 +59,7 @@ def test_the_refusals_are_the_messages_users_know() -> None:
     assert access.refusal(actor("operator"), Action.ACCOUNTS_MANAGE) == "只有管理员可以管理账号。"
     assert access.refusal(actor("reviewer"), Action.RESTORE) == "只有管理员可以恢复数据库。"
     assert access.refusal(actor("operator"), Action.BACKUP) == "只有管理员可以备份数据库。"
-    assert (
-        access.refusal(actor("operator"), Action.CONFIRM_WARNING)
-        == "只有审核员和管理员可以确认预警（当前账号是录入员）。"
-    )
+    assert access.refusal(actor("operator"), Action.CONFIRM_WARNING) == "录入员不能确认预警。"
 
 
 def test_the_first_admin_may_everything() -> None:
