@@ -6,6 +6,7 @@ masked in what it exports. TUI paths with Pilot, CLI paths as real ``renkou`` pr
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import os
 import re
@@ -46,6 +47,10 @@ async def _prepare() -> None:
     for code, key, number in ((OWN_HOUSEHOLD, OWN_KEY, OWN_ID), (OTHER_HOUSEHOLD, OTHER_KEY, OTHER_ID)):
         next(m for m in records[code]["members"] if m["key"] == key)["id_number"] = number
     await service.save_households(list(records.values()), operator="import")
+    from store import changes  # a change of this month in 东风村: the monthly returns list it with an ID number
+
+    await changes.save_change("death", "430426101201020003", {"person": "h3-1", "date": dt.date.today()},
+                              operator="import")  # fmt: skip
 
     await users.create_user("boss", "王主任", PASSWORD, "admin", iterations=1000)
     await users.create_user("dong", "李敏", PASSWORD, "operator", OWN_VILLAGE, iterations=1000)
@@ -316,11 +321,13 @@ def test_cli_exports_stay_in_scope_and_masked(scoped_file: Path, tmp_path: Path)
     other = renkou("export", "errors", "--unit", OTHER_VILLAGE, "--out", str(tmp_path / "o.xlsx"), *db_arg,
                    user="dong")  # fmt: skip
     assert other.returncode == 1 and "不在本账号负责的单位" in other.stderr and not (tmp_path / "o.xlsx").exists()
-    monthly = tmp_path / "monthly.xlsx"
-    done = renkou("export", "monthly", "--month", "2026-10", "--out", str(monthly), *db_arg, user="dong")
-    assert done.returncode == 0, done.stderr
+    monthly, month = tmp_path / "monthly.xlsx", f"{dt.date.today():%Y-%m}"
+    done = renkou("export", "monthly", "--month", month, "--out", str(monthly), *db_arg, user="dong")
+    assert done.returncode == 0 and "变更 1 条" in done.stdout, done.stderr
     cells = _cells(monthly)
-    assert "红星村" not in cells and not FULL_ID.search(cells)
+    assert "红星村" not in cells and not FULL_ID.search(cells) and "430426********0240" in cells
+    done = renkou("export", "monthly", "--month", month, "--out", str(monthly), *db_arg, user="boss")
+    assert "430426194103050240" in _cells(monthly)  # the county admin sees it whole
     for what, extra in (("households", ()), ("sample", ("--month", "2026-10"))):
         out = tmp_path / f"{what}.out"
         refused = renkou("export", what, *extra, "--out", str(out), *db_arg, user="dong")
