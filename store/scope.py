@@ -44,6 +44,8 @@ def prefixes(who: Who) -> tuple[str, ...]:
     """The unit-code prefixes of an actor (or given directly); ``()`` is everything."""
     if who is None:
         return ()
+    if isinstance(who, str):  # one unit code given as text, never its characters
+        return (who,) if who else ()
     if isinstance(who, (tuple, list)):
         return tuple(who)
     return tuple(who.scope)  # type: ignore[union-attr]

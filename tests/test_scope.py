@@ -101,6 +101,7 @@ def test_mask_keeps_six_and_four_and_catches_any_spelling() -> None:
 def test_scope_helpers() -> None:
     assert in_scope((OWN_VILLAGE,), OWN_HOUSEHOLD) and not in_scope((OWN_VILLAGE,), OTHER_HOUSEHOLD)
     assert in_scope((), OTHER_HOUSEHOLD) and in_scope(None, OTHER_HOUSEHOLD)
+    assert in_scope(OWN_VILLAGE, OWN_HOUSEHOLD) and not in_scope(OWN_VILLAGE, OTHER_HOUSEHOLD)  # a code as text
     assert scope_sql((), "code") == ("", [])
     assert scope_sql((OWN_VILLAGE,), "code") == (" AND ((code >= ? AND code < ?))", [OWN_VILLAGE, "430426101202"])
     assert users.parse_units("430426101201，430426101") == ("430426101",)  # a township covers its villages
