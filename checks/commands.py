@@ -16,7 +16,7 @@ from checks.engine import run_audit
 from checks.quality import INDICATORS, TITLES, compute_quality
 from checks.registry import SEVERITY_LABELS, all_rules
 from store.masking import mask_id, mask_ids_in_text
-from store.scope import Who, in_scope, prefixes
+from store.scope import Who, in_scope, prefixes, scope_sql
 
 __all__ = ["check_command", "finding_json", "quality_command"]
 
@@ -30,6 +30,18 @@ async def _unit_names() -> dict[str, str]:
     from store import db
 
     return {r[0]: r[1] for r in await db.fetch("SELECT code, name FROM unit")}
+
+
+async def _sizes(actor: Who) -> tuple[int, int]:
+    """Households and persons (not cancelled) in the actor's scope."""
+    from store import db
+
+    where, params = scope_sql(actor, "code")
+    households = int(await db.scalar(f"SELECT count(*) FROM household WHERE 1 = 1{where}", params) or 0)
+    where, params = scope_sql(actor, "household_id")
+    persons = int(await db.scalar(
+        f"SELECT count(*) FROM person WHERE cancel_reason IS NULL{where}", params) or 0)  # fmt: skip
+    return households, persons
 
 
 def finding_json(finding: Finding, *, full_ids: bool) -> dict[str, object]:
@@ -62,7 +74,10 @@ async def check_command(
             out.write(json.dumps(finding_json(f, full_ids=full_ids), ensure_ascii=False) + "\n")
         return 0
     rules = all_rules()
-    out.write(f"逻辑审核（基准日期 {summary.as_of.isoformat()}）：{summary.households} 户 {summary.persons} 人，"
+    households, persons = summary.households, summary.persons
+    if prefixes(actor):  # the counts of one's own units, not the county's
+        households, persons = await _sizes(actor)
+    out.write(f"逻辑审核（基准日期 {summary.as_of.isoformat()}）：{households} 户 {persons} 人，"
               f"用时 {summary.seconds:.1f} 秒。\n")  # fmt: skip
     if unit:
         out.write(f"只列出 {names.get(unit, unit)}（{unit}）的结果。\n")

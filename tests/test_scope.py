@@ -299,6 +299,7 @@ def test_cli_check_quality_and_log_stay_in_scope(scoped_file: Path) -> None:
     assert any((f["person_id_number"] or "").startswith("430426****") for f in lines)
     summary = renkou("check", *db_arg, user="dong")
     assert summary.returncode == 0 and "红星村" not in summary.stdout and "东风村" in summary.stdout
+    assert "：2 户" in summary.stdout  # the sizes of its own village, not the county's 3 households
     refused = renkou("check", "--unit", OTHER_VILLAGE, *db_arg, user="dong")
     assert refused.returncode == 1 and "不在本账号负责的单位" in refused.stderr and refused.stdout == ""
     quality = renkou("quality", "--json", *db_arg, user="dong")
