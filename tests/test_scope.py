@@ -352,3 +352,29 @@ def test_cli_admin_only_actions(scoped_file: Path, tmp_path: Path) -> None:
             assert done.returncode == 1 and "只有管理员可以" in done.stderr, (argv, who, done.stderr)
     log = renkou("log", "--limit", "100", *db_arg, user="boss").stdout
     assert log.count("access.denied") >= 8
+
+
+async def test_the_scope_filters_on_both_databases(store_db: db.DbTarget) -> None:
+    """The SQL ranges of `store.scope` in the store's queries, on SQLite and PostgreSQL."""
+    from store import audit, browse, search
+    from store.importer import import_file
+    from tests.support.data import EXAMPLE_FILE
+
+    await import_file(EXAMPLE_FILE, operator="import")
+    await users.create_user("dong", "李敏", PASSWORD, "operator", OWN_VILLAGE, iterations=1000)
+    actor = await operator()
+    assert [h.name for h in await search.search("王德明")] == [OTHER_NAME]
+    assert await search.search("王德明", actor=actor) == []
+    assert await search.search("wdm", actor=actor) == [] and await search.search("0021", actor=actor) == []
+    assert [h.name for h in await search.search("zjj", actor=actor)] == ["周建军"]
+    top = await browse.top(actor=actor)
+    assert top is not None and top[0].code == OWN_VILLAGE and top[0].counts.persons == 5
+    county = await browse.top()
+    assert county is not None and county[0].counts.persons == 7
+    township = await browse.unit_children("430426101", actor=actor)
+    assert [n.code for n in township] == [OWN_VILLAGE]
+    assert await browse.household_detail(OTHER_HOUSEHOLD, actor=actor) is None
+    await audit.log_action("import", "view", OTHER_HOUSEHOLD, OTHER_KEY)
+    await audit.log_action("import", "view", OWN_HOUSEHOLD, OWN_KEY)
+    targets = {e["target"] for e in await audit.recent(50, scope=actor.scope, username=actor.username)}
+    assert OWN_HOUSEHOLD in targets and OTHER_HOUSEHOLD not in targets
