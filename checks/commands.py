@@ -1,5 +1,8 @@
 """Headless ``renkou check`` and ``renkou quality`` (`docs/spec/interchange.md` §2). The CLI opens the database and
-calls these; they print to `out` and return the exit code (0 when the audit ran, whatever it found)."""
+calls these; they print to `out` and return the exit code (0 when the audit ran, whatever it found).
+
+Both show only the acting account's units (`store.scope`: its findings, its units' indicators); ``check --json``
+masks ID numbers (`store.masking`) unless `full_ids` (those `store.access` lets see them)."""
 
 from __future__ import annotations
 
@@ -7,13 +10,18 @@ import datetime as dt
 import json
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from checks.engine import run_audit
 from checks.quality import INDICATORS, TITLES, compute_quality
 from checks.registry import SEVERITY_LABELS, all_rules
+from store.masking import mask_id, mask_ids_in_text
+from store.scope import Who, in_scope, prefixes, scope_sql
 
-__all__ = ["check_command", "quality_command"]
+__all__ = ["check_command", "finding_json", "quality_command"]
+
+if TYPE_CHECKING:
+    from checks.model import Finding
 
 Progress = Callable[[int, int], None]
 
@@ -24,27 +32,58 @@ async def _unit_names() -> dict[str, str]:
     return {r[0]: r[1] for r in await db.fetch("SELECT code, name FROM unit")}
 
 
+async def _sizes(actor: Who) -> tuple[int, int]:
+    """Households and persons (not cancelled) in the actor's scope."""
+    from store import db
+
+    where, params = scope_sql(actor, "code")
+    households = int(await db.scalar(f"SELECT count(*) FROM household WHERE 1 = 1{where}", params) or 0)
+    where, params = scope_sql(actor, "household_id")
+    persons = int(await db.scalar(
+        f"SELECT count(*) FROM person WHERE cancel_reason IS NULL{where}", params) or 0)  # fmt: skip
+    return households, persons
+
+
+def finding_json(finding: Finding, *, full_ids: bool) -> dict[str, object]:
+    """The ``check --json`` object of a finding; without `full_ids` its ID number and any ID number in its
+    message are masked (``430426********0133``)."""
+    out = finding.to_json()
+    if not full_ids:
+        out["person_id_number"] = mask_id(out.get("person_id_number")) or out.get("person_id_number")
+        out["message"] = mask_ids_in_text(str(out.get("message") or ""))
+    return out
+
+
 async def check_command(
-    as_of: dt.date | None, unit: str | None, as_json: bool, out: TextIO, progress: Progress | None = None
-) -> int:
-    """Audit the whole database; print the findings (of `unit` and below, if given): one JSON object per line,
-    or a Chinese summary per village and rule with the totals. `progress` may be called from a worker thread."""
+    as_of: dt.date | None, unit: str | None, as_json: bool, out: TextIO, progress: Progress | None = None,
+    *, actor: Who = None, full_ids: bool = True,
+) -> int:  # fmt: skip
+    """Audit the whole database; print the findings (of `unit` and below, if given, and in the actor's scope):
+    one JSON object per line (ID numbers masked unless `full_ids`), or a Chinese summary per village and rule
+    with the totals. `progress` may be called from a worker thread."""
     names = await _unit_names()
     if unit and unit not in names:
         from store.errors import StoreError
 
         raise StoreError(f"单位代码 {unit} 不存在。请检查 --unit 参数（县、乡镇或村代码）。")
     summary = await run_audit(as_of, progress)
-    findings = [f for f in summary.findings if not unit or f.household_code.startswith(unit)]
+    findings = [f for f in summary.findings
+                if (not unit or f.household_code.startswith(unit)) and in_scope(actor, f.household_code)]  # fmt: skip
     if as_json:
         for f in findings:
-            out.write(json.dumps(f.to_json(), ensure_ascii=False) + "\n")
+            out.write(json.dumps(finding_json(f, full_ids=full_ids), ensure_ascii=False) + "\n")
         return 0
     rules = all_rules()
-    out.write(f"逻辑审核（基准日期 {summary.as_of.isoformat()}）：{summary.households} 户 {summary.persons} 人，"
+    households, persons = summary.households, summary.persons
+    if prefixes(actor):  # the counts of one's own units, not the county's
+        households, persons = await _sizes(actor)
+    out.write(f"逻辑审核（基准日期 {summary.as_of.isoformat()}）：{households} 户 {persons} 人，"
               f"用时 {summary.seconds:.1f} 秒。\n")  # fmt: skip
     if unit:
         out.write(f"只列出 {names.get(unit, unit)}（{unit}）的结果。\n")
+    elif prefixes(actor):
+        shown = "、".join(f"{names.get(p, p)}（{p}）" for p in prefixes(actor))
+        out.write(f"只列出本账号负责的 {shown} 的结果。\n")
     by_village: dict[str, Counter[tuple[str, str]]] = defaultdict(Counter)
     confirmed: Counter[str] = Counter()
     for f in findings:
@@ -92,10 +131,13 @@ def _fmt(key: str, value: object) -> str:
     return str(value)
 
 
-async def quality_command(as_of: dt.date | None, as_json: bool, out: TextIO, progress: Progress | None = None) -> int:
-    """Run the audit at `as_of`, then print the quality indicators per unit (JSON: a list of unit objects)."""
+async def quality_command(
+    as_of: dt.date | None, as_json: bool, out: TextIO, progress: Progress | None = None, *, actor: Who = None
+) -> int:
+    """Run the audit at `as_of`, then print the quality indicators per unit (JSON: a list of unit objects): the
+    units within the actor's scope only."""
     summary = await run_audit(as_of, progress)
-    units = await compute_quality(summary.as_of)
+    units = [u for u in await compute_quality(summary.as_of) if in_scope(actor, u.unit_code)]
     if as_json:
         out.write(json.dumps([u.to_json() for u in units], ensure_ascii=False, indent=1) + "\n")
         return 0

@@ -15,12 +15,15 @@ if TYPE_CHECKING:
 
 
 async def monthly_command(
-    month: str, out: Path, unit: str = "", operator: str = "", progress: Progress | None = None
-) -> str:
-    """``renkou export monthly --month YYYY-MM --out FILE.xlsx [--unit CODE]``."""
+    month: str, out: Path, unit: str = "", operator: str = "", progress: Progress | None = None,
+    *, full_ids: bool = True,
+) -> str:  # fmt: skip
+    """``renkou export monthly --month YYYY-MM --out FILE.xlsx [--unit CODE]`` (ID numbers masked unless
+    `full_ids`)."""
     from exports.monthly import export_monthly
 
-    summary = await export_monthly(Path(out), month, unit=unit, operator=operator, progress=progress)
+    summary = await export_monthly(Path(out), month, unit=unit, operator=operator, progress=progress,
+                                   full_ids=full_ids)  # fmt: skip
     text = f"已导出 {summary.label}：{summary.villages} 个村，变更 {summary.details.get('changes', 0)} 条，文件 {summary.path}。"
     if summary.violations:
         text += f"注意：有 {summary.violations} 处一致性检查未通过，已在表中标红并写入“说明”表。"

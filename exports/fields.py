@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from store.codes import TABLES
-from store.idnumber import mask
+from store.masking import mask_id, mask_ids_in_text
 from store.paths import parse_path
+
+#: mask_ids_in_text is re-exported: the one masking rule lives in store.masking
+__all__ = ["field_label", "format_value", "mask_ids_in_text"]
 
 _LABELS: dict[str, tuple[str, str | None]] = {
     "key": ("人员编号", None),
@@ -110,26 +112,10 @@ def format_value(path: str, value: Any, *, full_ids: bool) -> str:
         label = TABLES[table].label(value)
         return f"{value} {label}" if label != value else value
     if plain in ("id_number", "spouse_external.id_number") and not full_ids:
-        return mask(str(value))
+        return mask_id(str(value))
     if isinstance(value, dict):
         parts = [format_value(f"{plain}.{k}", v, full_ids=full_ids) for k, v in value.items() if v is not None]
         return "，".join(parts) or "（空）"
     if isinstance(value, list):
         return f"{len(value)} 项"
     return str(value)
-
-
-_ID_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{13,19}[0-9Xx]?(?![0-9Xx])")
-
-
-def _mask_match(match: re.Match[str]) -> str:
-    number = match.group(0)
-    if len(number) == 18 and number[:18].isdigit() and not "18" <= number[6:8] <= "20":
-        return number  # an 18-digit household code (village + group + serial), not an ID number
-    return mask(number)
-
-
-def mask_ids_in_text(text: str) -> str:
-    """Mask every ID-like number (14 to 20 digits, possibly ending in X, well-formed or not) in a message;
-    18-digit household codes stay readable."""
-    return _ID_IN_TEXT.sub(_mask_match, text)

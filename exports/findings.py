@@ -10,7 +10,7 @@ from typing import Any
 
 from exports.fields import field_label, format_value, mask_ids_in_text
 from store import db
-from store.idnumber import mask
+from store.masking import mask_id
 from store.paths import value_at
 from store.records import load_households
 
@@ -92,7 +92,7 @@ def _finding(r: Any, record: dict[str, Any] | None, names: dict[str, tuple[str, 
         person_key=r[2],
         person_order=-1 if r[2] is None else int(r[10] if r[10] is not None else 999),
         name=r[8] or "",
-        id_number=id_number if full_ids else mask(id_number),
+        id_number=id_number if full_ids else mask_id(id_number),
         rule=str(r[3]),
         severity=str(r[4]),
         message=message if full_ids else mask_ids_in_text(message),

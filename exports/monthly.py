@@ -20,6 +20,7 @@ from exports.returns_spec import FIGURE_SHEETS, POPULATION
 from exports.target import AtomicFile, check_target, publish
 from store import months
 from store.errors import StoreError
+from store.masking import mask_id
 
 
 async def build_monthly(
@@ -123,9 +124,11 @@ async def close_monthly(
 
 
 async def export_monthly(
-    out: Path, month: str, *, unit: str = "", operator: str, progress: Progress | None = None
-) -> Summary:
-    """Write the monthly returns of `unit` (default: everything) for `month` (``YYYY-MM``) to `out`."""
+    out: Path, month: str, *, unit: str = "", operator: str, progress: Progress | None = None,
+    full_ids: bool = True,
+) -> Summary:  # fmt: skip
+    """Write the monthly returns of `unit` (default: everything) for `month` (``YYYY-MM``) to `out`; the ID
+    numbers of the changes sheet masked (`store.masking`) unless `full_ids`."""
     from exports.monthly_writer import write_monthly
 
     parse_month(month)
@@ -134,6 +137,8 @@ async def export_monthly(
     data = await closed_returns(month, unit, operator=operator)
     if data is None:
         data = await build_monthly(month, unit=unit, operator=operator, progress=progress)
+    if not full_ids:
+        data = replace(data, changes=tuple(replace(c, id_number=mask_id(c.id_number)) for c in data.changes))
     with AtomicFile(path) as target:
         cells = await asyncio.to_thread(write_monthly, target.tmp, data, shown=path)
         scope = f"{data.unit.name}({data.unit.code or '全部'})"

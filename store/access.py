@@ -3,17 +3,23 @@
 :func:`who_is_acting` turns the state of the database and a login into an :class:`Actor`: the operating-system
 user on a database without accounts (acting as its first admin), anyone on a demo database (no password), else
 an authenticated account. :data:`PERMISSIONS` says which roles may take each :class:`Action`; :func:`may` and
-:func:`require` read it. A new rule, role or unit scope is a change of that table, nowhere else.
+:func:`require` read it. A new rule or role is a change of that table, nowhere else.
+
+Unit scope: an actor's :attr:`Actor.scope` (its units' code prefixes; empty = all) limits every record it
+sees or changes. The store's queries filter with `store.scope`; the decisions with a Chinese refusal are here:
+:func:`require_in_scope` / :func:`enforce_in_scope` (households), :func:`enforce_records` (a save) and
+:func:`unit_within` (the unit of a command or export). Every ``enforce…`` logs its refusal.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
 
-from store import audit, schema, users
+from store import audit, schema, scope, users
 from store.errors import StoreError
 
 ADMIN = "admin"
@@ -36,7 +42,8 @@ class LoginRequired(StoreError):
 @dataclass(frozen=True)
 class Actor:
     """Who is acting. ``role`` is a key of :data:`store.users.ROLES`, or ``""`` for a name without an account
-    on a database that has accounts. ``unit_codes`` empty: the whole database (unit scope comes later)."""
+    on a database that has accounts. ``unit_codes``: the account's units (code prefixes, `store.scope`); empty
+    is the whole database (a county admin)."""
 
     username: str
     real_name: str
@@ -47,6 +54,11 @@ class Actor:
     #: the password was set by an admin (new account or reset): the holder must change it before anything else
     #: (the CLI refuses other commands; the TUI shows its change-password dialog first)
     must_change_password: bool = False
+
+    @property
+    def scope(self) -> tuple[str, ...]:
+        """The unit-code prefixes of the records this actor may see and change (``()``: all), see `store.scope`."""
+        return self.unit_codes
 
     @property
     def role_label(self) -> str:
@@ -60,10 +72,12 @@ class Action(enum.Enum):
     VIEW = "查看人员信息"
     EDIT = "录入和修改数据"
     IMPORT = "导入数据"
-    EXPORT = "导出数据"
+    EXPORT = "导出月报表和问题清单"
+    EXPORT_HOUSEHOLDS = "导出户文件（含完整身份证号）"
+    EXPORT_SAMPLE = "导出抽查表（含完整身份证号）"
     EXPORT_FULL_IDS = "导出完整的身份证号"
     CHECK = "运行逻辑审核"
-    CHECK_JSON = "输出审核结果（含身份证号）"
+    CHECK_JSON = "以 JSON 输出审核结果"
     QUALITY = "查看质量指标"
     CONFIRM_WARNING = "确认预警"
     SAMPLE_RESULTS = "导入抽查结果"
@@ -89,25 +103,28 @@ class Rule:
 
 
 _ADMIN_ONLY = frozenset({ADMIN})
-#: reviewers (审核员) and admins: closing and signing off months
+#: reviewers (审核员) and admins: confirmations, sign-off, month close, full ID numbers
 _REVIEWERS = frozenset({"reviewer", ADMIN})
 
-#: The permission table (today's rules: admins manage accounts, restore and see full ID numbers; the rest is
-#: open to every role; on a demo database anyone manages accounts).
+#: The permission table: the role matrix of README "Roles and permissions" (keep the two in step). Every role
+#: sees, edits, audits and exports only the records of its units (`store.scope`); operators (录入员) get ID
+#: numbers masked in every export and in ``check --json``. On a demo database anyone manages accounts.
 PERMISSIONS: Mapping[Action, Rule] = MappingProxyType(
     {
         Action.VIEW: Rule(EVERY_ROLE),
         Action.EDIT: Rule(EVERY_ROLE),
-        Action.IMPORT: Rule(EVERY_ROLE),
+        Action.IMPORT: Rule(_ADMIN_ONLY),
         Action.EXPORT: Rule(EVERY_ROLE),
-        Action.EXPORT_FULL_IDS: Rule(_ADMIN_ONLY),
+        Action.EXPORT_HOUSEHOLDS: Rule(_REVIEWERS),
+        Action.EXPORT_SAMPLE: Rule(_REVIEWERS),
+        Action.EXPORT_FULL_IDS: Rule(_REVIEWERS),
         Action.CHECK: Rule(EVERY_ROLE),
         Action.CHECK_JSON: Rule(EVERY_ROLE),
         Action.QUALITY: Rule(EVERY_ROLE),
-        Action.CONFIRM_WARNING: Rule(EVERY_ROLE),
-        Action.SAMPLE_RESULTS: Rule(EVERY_ROLE),
+        Action.CONFIRM_WARNING: Rule(_REVIEWERS),
+        Action.SAMPLE_RESULTS: Rule(_REVIEWERS),
         Action.VIEW_LOG: Rule(EVERY_ROLE),
-        Action.BACKUP: Rule(EVERY_ROLE),
+        Action.BACKUP: Rule(_ADMIN_ONLY),
         Action.RESTORE: Rule(_ADMIN_ONLY),
         Action.ACCOUNTS_MANAGE: Rule(_ADMIN_ONLY, demo_exempt=True),
         Action.SETTINGS: Rule(_ADMIN_ONLY),
@@ -175,10 +192,10 @@ def first_admin(username: str | None = None) -> Actor:
 
 
 def _from_account(account: Mapping[str, object], *, is_demo: bool) -> Actor:
-    unit = account.get("unit_code")
+    units = users.parse_units(account.get("unit_code"))
     must_change = bool(account.get("must_change_password")) and not is_demo  # demo databases take no passwords
     return Actor(str(account["username"]), str(account["real_name"]), str(account["role"]),
-                 (str(unit),) if unit else (), is_demo=is_demo, must_change_password=must_change)  # fmt: skip
+                 units, is_demo=is_demo, must_change_password=must_change)  # fmt: skip
 
 
 async def is_demo_database() -> bool:
@@ -221,3 +238,63 @@ async def who_is_acting(username: str | None, password: str | Callable[[], str] 
     if secret is None:
         raise LoginRequired(f"请输入 {username} 的密码。")
     return _from_account(await users.authenticate(username, secret), is_demo=False)
+
+
+# --- unit scope ----------------------------------------------------------------------------------------------
+
+#: what an actor is told about a household outside its units (the household is not named)
+OUT_OF_SCOPE = "这一户不在本账号负责的单位（{units}）内，不能{what}。"
+
+
+def _units_text(who: scope.Who) -> str:
+    return "、".join(scope.prefixes(who))
+
+
+def require_in_scope(who: scope.Who, household_codes: Iterable[str], what: str = "查看或修改") -> None:
+    """Raise :class:`AccessDenied` when one of the households lies outside the actor's units."""
+    for code in household_codes:
+        if not scope.in_scope(who, code):
+            actor = who if isinstance(who, Actor) else None
+            action = Action.EDIT if "修改" in what else Action.VIEW
+            raise AccessDenied(OUT_OF_SCOPE.format(units=_units_text(who), what=what), actor, action)
+
+
+async def _refused(who: scope.Who, refused: AccessDenied) -> None:
+    if isinstance(who, Actor):
+        await log_refusal(who, refused.action or Action.VIEW, str(refused))
+
+
+async def enforce_in_scope(who: scope.Who, household_codes: Iterable[str], what: str = "查看或修改") -> None:
+    """:func:`require_in_scope`, the refusal logged in the audit log (when `who` is an actor)."""
+    try:
+        require_in_scope(who, list(household_codes), what)
+    except AccessDenied as refused:
+        await _refused(who, refused)
+        raise
+
+
+async def enforce_records(who: scope.Who, records: Iterable[Mapping[str, Any]]) -> None:
+    """Refuse (and log) a save that writes a household outside the actor's units (its own households and those
+    its members move from)."""
+    await enforce_in_scope(who, scope.record_codes(records), "修改")
+
+
+async def unit_within(who: scope.Who, unit: str | None, *, what: str = "导出") -> str:
+    """The unit a command works on: `unit` when it lies within the actor's units; none given is the actor's own
+    unit (``""`` = all for an actor without units; one with several units must name one). A refusal is
+    logged."""
+    prefixes = scope.prefixes(who)
+    unit = (unit or "").strip()
+    if not prefixes:
+        return unit
+    if not unit and len(prefixes) == 1:
+        return prefixes[0]
+    if unit and any(unit.startswith(p) for p in prefixes):
+        return unit
+    if unit:
+        message = f"单位 {unit} 不在本账号负责的单位（{_units_text(who)}）内，不能{what}。"
+    else:
+        message = f"本账号负责多个单位（{_units_text(who)}），请用 --unit 指定其中一个。"
+    refused = AccessDenied(message, who if isinstance(who, Actor) else None, Action.VIEW)
+    await _refused(who, refused)
+    raise refused

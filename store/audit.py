@@ -220,10 +220,17 @@ async def log_action(
     await _append(client, now, username, action, target, detail)
 
 
-async def recent(limit: int = 100) -> list[dict[str, object]]:
-    """The newest entries, newest first."""
+async def recent(limit: int = 100, *, scope: Sequence[str] = (), username: str = "") -> list[dict[str, object]]:
+    """The newest entries, newest first. With `scope` (an actor's unit prefixes, `store.scope`): only the
+    entries about records of those units (the target starts with one of them) and those of `username`."""
+    where, params = "", []
+    if scope:
+        ranges = " OR ".join("(target >= ? AND target < ?)" for _ in scope)
+        where = f" WHERE username = ? OR {ranges}"
+        params = [username, *(c for p in scope for c in (p, p[:-1] + chr(ord(p[-1]) + 1)))]
     return await sql.fetch_dicts(
-        "SELECT id, logged_at, username, action, target, detail FROM audit_log ORDER BY id DESC LIMIT ?", [limit]
+        f"SELECT id, logged_at, username, action, target, detail FROM audit_log{where} ORDER BY id DESC LIMIT ?",
+        [*params, limit],
     )
 
 

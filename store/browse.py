@@ -16,6 +16,7 @@ from typing import Any
 from store import db
 from store.codes import HOUSEHOLDER, TABLES
 from store.idnumber import mask
+from store.scope import Who, in_scope, prefixes, scope_sql, unit_visible
 
 #: Tree node kinds, from the top: a unit (county, township, village), a village group, a household, a person.
 UNIT, GROUP, HOUSEHOLD, PERSON = "unit", "group", "household", "person"
@@ -95,12 +96,13 @@ def group_label(group_code: str) -> str:
     return f"{text}{_CN_DIGITS[ones] if ones else ''}组"
 
 
-async def _findings_by(width: int, start: str, end: str) -> dict[str, tuple[int, int]]:
-    """Open (E, W) counts by the first `width` characters of the household code, in [start, end)."""
+async def _findings_by(width: int, start: str, end: str, actor: Who = None) -> dict[str, tuple[int, int]]:
+    """Open (E, W) counts by the first `width` characters of the household code, in [start, end) and in scope."""
+    scoped, params = scope_sql(actor, "household_code")
     rows = await db.fetch(
         f"SELECT substr(household_code, 1, {width}), severity, count(*) FROM finding "
-        f"WHERE household_code >= ? AND household_code < ? AND {_OPEN} GROUP BY 1, 2",
-        [start, end],
+        f"WHERE household_code >= ? AND household_code < ? AND {_OPEN}{scoped} GROUP BY 1, 2",
+        [start, end, *params],
     )
     out: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for prefix, severity, n in rows:
@@ -108,12 +110,13 @@ async def _findings_by(width: int, start: str, end: str) -> dict[str, tuple[int,
     return {k: (v[0], v[1]) for k, v in out.items()}
 
 
-async def _persons_by(width: int, start: str, end: str) -> dict[str, int]:
-    """Active persons by the first `width` characters of their household code, in [start, end)."""
+async def _persons_by(width: int, start: str, end: str, actor: Who = None) -> dict[str, int]:
+    """Active persons by the first `width` characters of their household code, in [start, end) and in scope."""
+    scoped, params = scope_sql(actor, "household_id")
     rows = await db.fetch(
         f"SELECT substr(household_id, 1, {width}), count(*) FROM person "
-        "WHERE household_id >= ? AND household_id < ? AND cancel_reason IS NULL GROUP BY 1",
-        [start, end],
+        f"WHERE household_id >= ? AND household_id < ? AND cancel_reason IS NULL{scoped} GROUP BY 1",
+        [start, end, *params],
     )
     return {r[0]: int(r[1]) for r in rows}
 
@@ -123,64 +126,82 @@ def _counts(prefix: str, persons: dict[str, int], findings: dict[str, tuple[int,
     return Counts(persons.get(prefix, 0), errors, warnings)
 
 
-async def top() -> tuple[Node, list[Node]] | None:
+async def _top_unit(actor: Who) -> Any | None:
+    """The top unit the actor sees: the database's (county, or township), or for an actor with units the
+    smallest unit holding all of them."""
+    scope = prefixes(actor)
+    if not scope:
+        rows = await db.fetch("SELECT code, name, level FROM unit ORDER BY length(code), code LIMIT 1")
+        return rows[0] if rows else None
+    rows = await db.fetch("SELECT code, name, level FROM unit WHERE level <> 'group' ORDER BY length(code) DESC, code")
+    return next((r for r in rows if all(p.startswith(r[0]) for p in scope)), None)
+
+
+async def top(*, actor: Who = None) -> tuple[Node, list[Node]] | None:
     """The top unit of the database (county, or township when there is no county) with its totals, and its
-    children (townships or villages); None for an empty database."""
-    rows = await db.fetch("SELECT code, name, level FROM unit ORDER BY length(code), code LIMIT 1")
-    if not rows:
+    children (townships or villages); None for an empty database. An actor with units sees the smallest unit
+    holding them, and counts and children of its units only (`store.scope`)."""
+    found = await _top_unit(actor)
+    if found is None:
         return None
-    code, name, level = rows[0][0], rows[0][1], rows[0][2]
+    code, name, level = found[0], found[1], found[2]
     if level == "village":
-        kids = await village_groups(code)
+        kids = await village_groups(code, actor=actor)
     else:
-        kids = await unit_children(code)
+        kids = await unit_children(code, actor=actor)
     total = sum((k.counts for k in kids), Counts())
     return Node(UNIT, code, name, total, level), kids
 
 
-async def unit_children(code: str) -> list[Node]:
-    """The townships or villages under a unit, with counts."""
+async def unit_children(code: str, *, actor: Who = None) -> list[Node]:
+    """The townships or villages under a unit (those holding some of the actor's scope), with counts."""
     units = await db.fetch(
         "SELECT code, name, level FROM unit WHERE parent_id = ? AND level IN ('township', 'village') ORDER BY code",
         [code],
     )
+    units = [u for u in units if unit_visible(actor, u[0])]
     if not units:
         return []
     width = len(units[0][0])
     end = next_code(code)
-    persons = await _persons_by(width, code, end)
-    findings = await _findings_by(width, code, end)
+    persons = await _persons_by(width, code, end, actor)
+    findings = await _findings_by(width, code, end, actor)
     return [Node(UNIT, u[0], u[1], _counts(u[0], persons, findings), u[2]) for u in units]
 
 
-async def village_groups(village: str) -> list[Node]:
-    """The groups (村民小组) of a village that have households, with counts; named after their group units
-    when the database has them (一组 otherwise)."""
+async def village_groups(village: str, *, actor: Who = None) -> list[Node]:
+    """The groups (村民小组) of a village that have households (in the actor's scope), with counts; named after
+    their group units when the database has them (一组 otherwise)."""
     end = next_code(village)
     groups = await db.fetch(
         "SELECT DISTINCT group_code FROM household WHERE village_id = ? ORDER BY group_code", [village]
     )
     names = {r[0]: r[1] for r in await db.fetch(
         "SELECT code, name FROM unit WHERE parent_id = ? AND level = 'group'", [village])}  # fmt: skip
-    persons = await _persons_by(14, village, end)
-    findings = await _findings_by(14, village, end)
+    persons = await _persons_by(14, village, end, actor)
+    findings = await _findings_by(14, village, end, actor)
     out = []
     for (group,) in ((r[0],) for r in groups):
         code = village + group
+        if not unit_visible(actor, code):
+            continue
         out.append(Node(GROUP, code, names.get(code) or group_label(group), _counts(code, persons, findings), "group"))
     return out
 
 
-async def group_households(group: str) -> list[Node]:
-    """The households of a group (14-digit village + group code): code tail, householder, counts."""
+async def group_households(group: str, *, actor: Who = None) -> list[Node]:
+    """The households of a group (14-digit village + group code) in the actor's scope: code tail,
+    householder, counts."""
     end = next_code(group)
+    scoped, params = scope_sql(actor, "code")
     households = await db.fetch(
-        "SELECT code, status FROM household WHERE code >= ? AND code < ? ORDER BY code", [group, end]
+        f"SELECT code, status FROM household WHERE code >= ? AND code < ?{scoped} ORDER BY code", [group, end, *params]
     )
+    scoped, params = scope_sql(actor, "household_id")
     members = await db.fetch(
         "SELECT household_id, name, relation, cancel_reason FROM person WHERE household_id >= ? AND household_id < ? "
-        "ORDER BY household_id, seq, id",
-        [group, end],
+        f"{scoped} ORDER BY household_id, seq, id",
+        [group, end, *params],
     )
     persons: dict[str, int] = defaultdict(int)
     head: dict[str, str] = {}
@@ -191,7 +212,7 @@ async def group_households(group: str) -> list[Node]:
             first.setdefault(code, name or "")
             if relation == HOUSEHOLDER:
                 head.setdefault(code, name or "")
-    findings = await _findings_by(18, group, end)
+    findings = await _findings_by(18, group, end, actor)
     out = []
     for code, status in ((r[0], r[1]) for r in households):
         name = f"{code[14:]} {head.get(code) or first.get(code) or '（无人）'}"
@@ -201,8 +222,10 @@ async def group_households(group: str) -> list[Node]:
     return out
 
 
-async def household_persons(code: str) -> list[Node]:
-    """The members of a household (cancelled ones last): relation, name, open findings."""
+async def household_persons(code: str, *, actor: Who = None) -> list[Node]:
+    """The members of a household (cancelled ones last): relation, name, open findings; none out of scope."""
+    if not in_scope(actor, code):
+        return []
     rows = await db.fetch(
         "SELECT key, name, relation, cancel_reason FROM person WHERE household_id = ? ORDER BY seq, id", [code]
     )
@@ -224,16 +247,16 @@ async def household_persons(code: str) -> list[Node]:
     return sorted(nodes, key=lambda n: n.closed)
 
 
-async def children(node: Node) -> list[Node]:
-    """The children of any node (one level)."""
+async def children(node: Node, *, actor: Who = None) -> list[Node]:
+    """The children of any node (one level), in the actor's scope."""
     if node.kind == UNIT:
         if node.level == "village":
-            return await village_groups(node.code)
-        return await unit_children(node.code)
+            return await village_groups(node.code, actor=actor)
+        return await unit_children(node.code, actor=actor)
     if node.kind == GROUP:
-        return await group_households(node.code)
+        return await group_households(node.code, actor=actor)
     if node.kind == HOUSEHOLD:
-        return await household_persons(node.code)
+        return await household_persons(node.code, actor=actor)
     return []
 
 
@@ -249,8 +272,11 @@ async def refreshed(node: Node) -> Node:
     return replace(node, counts=_counts(node.code, persons, findings))
 
 
-async def path_to(code: str) -> list[str]:
-    """Unit codes from the top unit down to the village of a household code (for jumping the tree)."""
+async def path_to(code: str, *, actor: Who = None) -> list[str]:
+    """Unit codes from the top unit down to the village of a household code (for jumping the tree); none for
+    a household out of scope."""
+    if not in_scope(actor, code):
+        return []
     rows = await db.fetch("SELECT code FROM unit WHERE level IN ('county', 'township', 'village') ORDER BY code")
     return [r[0] for r in rows if code.startswith(r[0])]
 
@@ -309,8 +335,10 @@ def _as_date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-async def issues(code: str) -> list[Issue]:
-    """The stored findings of a household (E, W, I; confirmed ones flagged), errors first."""
+async def issues(code: str, *, actor: Who = None) -> list[Issue]:
+    """The stored findings of a household (E, W, I; confirmed ones flagged), errors first; none out of scope."""
+    if not in_scope(actor, code):
+        return []
     rows = await db.fetch(
         "SELECT severity, rule, person_key, message, confirmed FROM finding WHERE household_code = ? ORDER BY id",
         [code],
@@ -320,8 +348,11 @@ async def issues(code: str) -> list[Issue]:
     return sorted(found, key=lambda i: (i.confirmed, order.get(i.severity, 2)))
 
 
-async def household_detail(code: str) -> Detail | None:
-    """Header, members and stored findings of a household (None when there is no such household)."""
+async def household_detail(code: str, *, actor: Who = None) -> Detail | None:
+    """Header, members and stored findings of a household (None when there is no such household, or it lies
+    outside the actor's scope)."""
+    if not in_scope(actor, code):
+        return None
     rows = await db.fetch(
         "SELECT code, village_id, group_code, address, hukou_type, kind, status, version FROM household WHERE code = ?",
         [code],

@@ -22,6 +22,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from store import db, events
+from store.access import enforce_in_scope
 from store.codes import HOUSEHOLDER, TABLES
 from store.domain import families, keys, people, surnames
 from store.domain import marriage as marital
@@ -31,6 +32,7 @@ from store.domain.families import householder, next_child_order, woman_of_househ
 from store.errors import ConflictError, StoreError
 from store.records import load_households
 from store.regions import region_name
+from store.scope import Who
 
 Record = dict[str, Any]
 Fields = dict[str, Any]
@@ -617,11 +619,15 @@ async def resolve_spouse(record: Record, fields: Fields) -> str | None:
 
 
 async def save_change(kind: str, household_code: str, fields: Fields, *, operator: str,
-                      version: int | None = None, today: dt.date | None = None) -> SavedChange:  # fmt: skip
+                      version: int | None = None, today: dt.date | None = None,
+                      actor: Who = None) -> SavedChange:  # fmt: skip
     """Apply one change line to the stored household and save it (and, for a marriage, divorce or widowhood
     with a spouse in another household, that household too). `version`: the household version the clerk saw
-    (a stale one raises :class:`store.errors.ConflictError` from the service)."""
+    (a stale one raises :class:`store.errors.ConflictError` from the service). Every household written must
+    lie in the `actor`'s units (`store.scope`; refused and logged before anything is read)."""
     from store.service import save_households
+
+    await enforce_in_scope(actor, [household_code], "修改")
 
     record = (await load_households([household_code])).get(household_code)
     if record is None:
@@ -665,10 +671,10 @@ async def save_change(kind: str, household_code: str, fields: Fields, *, operato
         assert date is not None
         same = partner_record["household"]["code"][:12] == household_code[:12]  # within the village: no 迁入
         moved = [("transfer", date, str(fields["spouse"]), household_code)] if same else []
-        stored, *others = await save_moving([changed], [partner_record], operator=operator, events_=moved)
+        stored, *others = await save_moving([changed], [partner_record], operator=operator, events_=moved, actor=actor)
     else:
         stored, *others = await save_households(
-            [changed, *([partner_record] if partner_record is not None else [])], operator=operator
+            [changed, *([partner_record] if partner_record is not None else [])], operator=operator, actor=actor
         )
     if kind in NEW_MEMBER_KINDS:
         key = incoming["key"] if incoming is not None else fields["key"]
@@ -753,7 +759,8 @@ async def _load_person(key: str, target_code: str) -> Record:
 
 
 async def save_moving(first: list[Record], then: list[Record], *, operator: str,
-                      events_: list[tuple[str, dt.date, str, str]] = ()) -> list[Record]:  # type: ignore[assignment]  # fmt: skip
+                      events_: list[tuple[str, dt.date, str, str]] = (),  # type: ignore[assignment]
+                      actor: Who = None) -> list[Record]:  # fmt: skip
     """Save households between which persons move, in one transaction: `first` (where they arrive), then
     `then` (where they left; their versions are checked before anything is written, then taken from the first
     write, which moved the persons out of them), then the change events no record fact shows."""
@@ -765,11 +772,11 @@ async def save_moving(first: list[Record], then: list[Record], *, operator: str,
             version = await db.scalar("SELECT version FROM household WHERE code = ?", [code], client)
             if version is not None and record.get("_version") != version:
                 raise ConflictError(f"户 {code} 刚被其他人修改，没有保存。请重新打开后再办理。")
-        stored = await save_households(first, operator=operator)
+        stored = await save_households(first, operator=operator, actor=actor)
         for record in then:
             code = record["household"]["code"]
             record["_version"] = await db.scalar("SELECT version FROM household WHERE code = ?", [code], client)
-        stored += await save_households(then, operator=operator) if then else []
+        stored += await save_households(then, operator=operator, actor=actor) if then else []
         for kind, date, key, code in events_:
             await events.record_event(kind, date, key, code, operator, client)
     return stored

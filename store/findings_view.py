@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from store import db
+from store.scope import Who, prefixes, scope_sql
 
 __all__ = [
     "PAGE_SIZE",
@@ -50,17 +51,23 @@ SORTS: dict[str, str] = {
 @dataclass(frozen=True)
 class FindingFilter:
     """Which findings a list shows: a unit (code prefix: county, township or village; '' = all), a rule
-    ('' = all), a severity key of :data:`SEVERITIES`, a status key of :data:`STATUSES`, a sort of :data:`SORTS`."""
+    ('' = all), a severity key of :data:`SEVERITIES`, a status key of :data:`STATUSES`, a sort of :data:`SORTS`;
+    `scope`: the acting account's unit prefixes (`store.scope`, ``()`` = all), never widened by `unit`."""
 
     unit: str = ""
     rule: str = ""
     severity: str = "EW"
     status: str = "open"
     sort: str = "severity"
+    scope: tuple[str, ...] = ()
 
     def where(self) -> tuple[str, list[Any]]:
         """The WHERE clause (over alias ``f``) and its parameters."""
         parts, params = _unit_condition(self.unit)
+        scoped, in_scope = scope_sql(self.scope, "f.household_code")
+        if scoped:
+            parts.append(scoped.removeprefix(" AND "))
+            params.extend(in_scope)
         if self.rule:
             parts.append("f.rule = ?")
             params.append(self.rule)
@@ -136,11 +143,16 @@ class FindingCounts:
     infos: int = 0
 
 
-async def finding_page(flt: FindingFilter, offset: int = 0, limit: int = PAGE_SIZE) -> FindingPage:
-    """The findings of `flt` from `offset` (at most `limit`), with the filtered list's total.
+async def finding_page(
+    flt: FindingFilter, offset: int = 0, limit: int = PAGE_SIZE, *, actor: Who = None
+) -> FindingPage:
+    """The findings of `flt` from `offset` (at most `limit`), with the filtered list's total; with `actor`,
+    only those of its units (`store.scope`).
 
     An offset past the end is pulled back to the last page, so a page never comes back empty while the
     list has rows (e.g. after the last row of the last page was confirmed away)."""
+    if prefixes(actor):
+        flt = replace(flt, scope=prefixes(actor))
     where, params = flt.where()
     order = SORTS[flt.sort]
     total = int(await db.scalar(f"SELECT count(*) FROM finding f{where}", params) or 0)
@@ -173,10 +185,9 @@ def _row(r: Any) -> FindingRow:
     )  # fmt: skip
 
 
-async def finding_counts(unit: str = "") -> FindingCounts:
-    """The header counts of `unit` (prefix, '' = all): open E, open W, confirmed (已核实), I."""
-    parts, params = _unit_condition(unit)
-    where = (" WHERE " + " AND ".join(parts)) if parts else ""
+async def finding_counts(unit: str = "", *, actor: Who = None) -> FindingCounts:
+    """The header counts of `unit` (prefix, '' = all) in the actor's scope: open E, open W, confirmed (已核实), I."""
+    where, params = FindingFilter(unit=unit, severity="all", status="all", scope=prefixes(actor)).where()
     rows = await db.fetch(f"SELECT f.severity, f.confirmed, count(*) FROM finding f{where} GROUP BY 1, 2", params)
     errors = warnings = confirmed = infos = 0
     for severity, is_confirmed, n in rows:
@@ -191,26 +202,34 @@ async def finding_counts(unit: str = "") -> FindingCounts:
     return FindingCounts(errors, warnings, confirmed, infos)
 
 
-async def rule_counts(unit: str = "", *, status: str = "all") -> dict[str, int]:
-    """Findings per rule under `unit` (with a status key of :data:`STATUSES`), rules in code order."""
-    flt = FindingFilter(unit=unit, severity="all", status=status)
+async def rule_counts(unit: str = "", *, status: str = "all", actor: Who = None) -> dict[str, int]:
+    """Findings per rule under `unit` in the actor's scope (with a status key of :data:`STATUSES`), rules in
+    code order."""
+    flt = FindingFilter(unit=unit, severity="all", status=status, scope=prefixes(actor))
     where, params = flt.where()
     rows = await db.fetch(f"SELECT f.rule, count(*) FROM finding f{where} GROUP BY f.rule ORDER BY f.rule", params)
     return {str(r[0]): int(r[1]) for r in rows}
 
 
-async def village_choices(unit: str = "") -> list[tuple[str, str]]:
-    """(code, name) of the villages under `unit` ('' = all; a village gives itself), in code order."""
+async def village_choices(unit: str = "", *, actor: Who = None) -> list[tuple[str, str]]:
+    """(code, name) of the villages under `unit` ('' = all; a village gives itself) holding some of the actor's
+    scope, in code order."""
+    scope = prefixes(actor)
     if len(unit) >= 12:
         rows = await db.fetch("SELECT code, name FROM unit WHERE code = ?", [unit[:12]])
-        return [(str(r[0]), str(r[1])) for r in rows] or [(unit[:12], unit[:12])]
-    where, params = ("", []) if not unit else (f" AND substr(code, 1, {len(unit)}) = ?", [unit])
-    rows = await db.fetch(f"SELECT code, name FROM unit WHERE level = 'village'{where} ORDER BY code", params)
-    return [(str(r[0]), str(r[1])) for r in rows]
+        found = [(str(r[0]), str(r[1])) for r in rows] or [(unit[:12], unit[:12])]
+    else:
+        where, params = ("", []) if not unit else (f" AND substr(code, 1, {len(unit)}) = ?", [unit])
+        rows = await db.fetch(f"SELECT code, name FROM unit WHERE level = 'village'{where} ORDER BY code", params)
+        found = [(str(r[0]), str(r[1])) for r in rows]
+    return [v for v in found if not scope or any(v[0].startswith(p) or p.startswith(v[0]) for p in scope)]
 
 
-async def unit_name(code: str = "") -> str:
-    """The name of unit `code`; for '' the top unit of the database (county or township)."""
+async def unit_name(code: str = "", *, actor: Who = None) -> str:
+    """The name of unit `code`; for '' the top unit of the database (county or township), or the unit of an
+    actor with one unit."""
+    if not code and len(prefixes(actor)) == 1:
+        code = prefixes(actor)[0]
     if code:
         name = await db.scalar("SELECT name FROM unit WHERE code = ?", [code])
         return str(name) if name else code

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from store import db
+from store.scope import Who, in_scope
 
 #: person table columns written from a record, in insert order (links are written separately).
 PERSON_COLUMNS = (
@@ -169,10 +170,11 @@ async def _assemble(households: list[dict[str, Any]], where: str, params: Sequen
         })  # fmt: skip
 
 
-async def load_households(codes: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """Household records for the given codes (missing codes are simply absent)."""
+async def load_households(codes: Sequence[str], *, actor: Who = None) -> dict[str, dict[str, Any]]:
+    """Household records for the given codes (missing codes, and those outside the actor's scope
+    (`store.scope`), are simply absent)."""
     result: dict[str, dict[str, Any]] = {}
-    codes = list(dict.fromkeys(codes))
+    codes = [code for code in dict.fromkeys(codes) if in_scope(actor, code)]
     for start in range(0, len(codes), 500):
         chunk = codes[start : start + 500]
         marks = ",".join("?" * len(chunk))

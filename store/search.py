@@ -10,6 +10,9 @@ county:
 * digits (``0019``, ``430426198``) — the ID number exactly, by its last four characters (the
   ``idx_person_id_tail`` expression index) and by prefix; the household code exactly, by prefix and by its
   last 4–8 digits (a scan of the household key that stops at the page size).
+
+An actor with units (`store.scope`) finds only persons and households of its units: every query carries the
+scope condition, so nothing outside it is read, counted or shown.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from store.browse import group_label, next_code
 from store.codes import HOUSEHOLDER, TABLES
 from store.idnumber import mask
 from store.pinyin import name_initials, search_key
+from store.scope import Who, scope_sql
 
 LIMIT = 50
 MIN_DIGITS = 4
@@ -80,11 +84,12 @@ def _person(row: Any, matched: str) -> Hit:
     return Hit(code, key, name or "", TABLES["sex"].short(sex), birth, mask(number), matched, cancelled is not None)
 
 
-async def _by_initials(initials: str, name_prefix: str, limit: int, matched: str) -> list[Hit]:
+async def _by_initials(initials: str, name_prefix: str, limit: int, matched: str, actor: Who = None) -> list[Hit]:
     """Persons with a name reading starting with `initials` (and a name starting with `name_prefix`)."""
     end = _letter_bound(initials)
-    where = ["p.id = nk.person_id", "nk.initials >= ?", "nk.initials LIKE ? ESCAPE '\\'"]
-    params: list[Any] = [initials, _like_escape(initials) + "%"]
+    scoped, params = scope_sql(actor, "p.household_id")
+    where = ["p.id = nk.person_id", "nk.initials >= ?", "nk.initials LIKE ? ESCAPE '\\'" + scoped]
+    params = [initials, _like_escape(initials) + "%", *params]
     if end is not None:
         where.append("nk.initials < ?")
         params.append(end)
@@ -100,10 +105,11 @@ async def _by_initials(initials: str, name_prefix: str, limit: int, matched: str
     return [_person(r, matched) for r in rows]
 
 
-async def _by_name(prefix: str, limit: int) -> list[Hit]:
+async def _by_name(prefix: str, limit: int, actor: Who = None) -> list[Hit]:
     """Persons whose name starts with `prefix` (``idx_person_name``; code-point ranges are exact on SQLite,
     PostgreSQL gets the LIKE alone so that any collation answers correctly)."""
-    where, params = "p.name LIKE ? ESCAPE '\\'", [_like_escape(prefix) + "%"]
+    scoped, in_scope = scope_sql(actor, "p.household_id")
+    where, params = "p.name LIKE ? ESCAPE '\\'" + scoped, [_like_escape(prefix) + "%", *in_scope]
     if db.dialect() == "sqlite":
         where = "p.name >= ? AND p.name < ? AND " + where
         params = [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1), *params]
@@ -113,35 +119,38 @@ async def _by_name(prefix: str, limit: int) -> list[Hit]:
     return [_person(r, BY_NAME) for r in rows]
 
 
-async def _by_number(number: str, limit: int) -> list[Hit]:
+async def _by_number(number: str, limit: int, actor: Who = None) -> list[Hit]:
     """Persons by ID number (exact, last digits, prefix) and households by code (exact, last digits, prefix)."""
     hits: list[Hit] = []
     tail = number[-4:]
+    scoped, in_scope = scope_sql(actor, "p.household_id")
     hits += [_person(r, BY_ID) for r in await db.fetch(
-        f"SELECT {_PERSON_COLUMNS} FROM person p WHERE p.id_number = ?", [number])]  # fmt: skip
-    hits += await _households("h.code = ?", [number], 1)
+        f"SELECT {_PERSON_COLUMNS} FROM person p WHERE p.id_number = ?{scoped}", [number, *in_scope])]  # fmt: skip
+    hits += await _households("h.code = ?", [number], 1, actor)
     hits += [_person(r, BY_ID) for r in await db.fetch(
         f"SELECT {_PERSON_COLUMNS} FROM person p WHERE substr(p.id_number, length(p.id_number) - 3) = ? "
-        "AND p.id_number LIKE ? ORDER BY p.id_number LIMIT ?", [tail, "%" + number, limit])]  # fmt: skip
+        f"AND p.id_number LIKE ?{scoped} ORDER BY p.id_number LIMIT ?",
+        [tail, "%" + number, *in_scope, limit])]  # fmt: skip
     if not number.isdigit():
         return hits
     if len(number) <= HOUSEHOLD_TAIL_MAX:  # serial, group + serial, …: a scan of the household key
-        hits += await _households("h.code LIKE ?", ["%" + number], limit)
+        hits += await _households("h.code LIKE ?", ["%" + number], limit, actor)
     if len(number) >= 6:
         end = next_code(number)
-        hits += await _households("h.code >= ? AND h.code < ?", [number, end], limit)
+        hits += await _households("h.code >= ? AND h.code < ?", [number, end], limit, actor)
         hits += [_person(r, BY_ID) for r in await db.fetch(
-            f"SELECT {_PERSON_COLUMNS} FROM person p WHERE p.id_number >= ? AND p.id_number < ? "
-            "ORDER BY p.id_number LIMIT ?", [number, end, limit])]  # fmt: skip
+            f"SELECT {_PERSON_COLUMNS} FROM person p WHERE p.id_number >= ? AND p.id_number < ?{scoped} "
+            "ORDER BY p.id_number LIMIT ?", [number, end, *in_scope, limit])]  # fmt: skip
     return hits
 
 
-async def _households(where: str, params: list[Any], limit: int) -> list[Hit]:
+async def _households(where: str, params: list[Any], limit: int, actor: Who = None) -> list[Hit]:
+    scoped, in_scope = scope_sql(actor, "h.code")
     rows = await db.fetch(
         "SELECT h.code, (SELECT p.name FROM person p WHERE p.household_id = h.code AND p.cancel_reason IS NULL "
         "ORDER BY CASE WHEN p.relation = ? THEN 0 ELSE 1 END, p.seq, p.id LIMIT 1), h.status "
-        f"FROM household h WHERE {where} ORDER BY h.code LIMIT ?",
-        [HOUSEHOLDER, *params, limit],
+        f"FROM household h WHERE {where}{scoped} ORDER BY h.code LIMIT ?",
+        [HOUSEHOLDER, *params, *in_scope, limit],
     )
     return [Hit(r[0], None, r[1] or "", "", None, "", BY_HOUSEHOLD, r[2] == "closed") for r in rows]
 
@@ -170,16 +179,17 @@ async def _places(hits: list[Hit]) -> list[Hit]:
     return out
 
 
-async def search(text: str, limit: int = LIMIT) -> list[Hit]:
-    """Up to `limit` hits for what was typed (empty for an empty or too short query)."""
+async def search(text: str, limit: int = LIMIT, *, actor: Who = None) -> list[Hit]:
+    """Up to `limit` hits for what was typed (empty for an empty or too short query), only in the actor's
+    scope (`store.scope`; None: everything)."""
     query = search_key(text)
     hits: list[Hit] = []
     if _NUMBER.fullmatch(query):
         if len(query) < MIN_DIGITS:
             return []
-        hits = await _by_number(query.upper(), limit)
+        hits = await _by_number(query.upper(), limit, actor)
     elif _LETTERS.fullmatch(query):
-        hits = await _by_initials(query, "", limit, BY_INITIALS)
+        hits = await _by_initials(query, "", limit, BY_INITIALS, actor)
     else:
         hanzi, rest = _split_name(query)
         if not hanzi:
@@ -187,9 +197,9 @@ async def search(text: str, limit: int = LIMIT) -> list[Hit]:
         rest = "".join(c for c in rest if "a" <= c <= "z")
         if rest:
             readings = name_initials(hanzi)
-            hits = await _by_initials(readings[0] + rest, hanzi, limit, BY_INITIALS) if readings else []
+            hits = await _by_initials(readings[0] + rest, hanzi, limit, BY_INITIALS, actor) if readings else []
         else:
-            hits = await _by_name(hanzi, limit)
+            hits = await _by_name(hanzi, limit, actor)
     seen: set[tuple[str, str | None]] = set()
     unique = []
     for hit in hits:

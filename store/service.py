@@ -21,11 +21,13 @@ from tortoise.exceptions import OperationalError, TransactionManagementError
 from tortoise.transactions import in_transaction
 
 from store import audit, db, faults
+from store.access import enforce_records
 from store.bulk import BulkWriter
 from store.errors import ConflictError, StoreError
 from store.importer import existing_index
 from store.interchange import LineError, household_line, parse_object
 from store.records import load_households
+from store.scope import Who
 
 
 def validate(record: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
@@ -87,9 +89,9 @@ BUSY = re.compile(r"locked|busy", re.IGNORECASE)
 BUSY_MESSAGE = "数据库正忙（他人正在保存、导入或备份），没有保存。您的录入都还在，请稍后再按 F2 保存。"
 
 
-async def save_household(record: dict[str, Any], *, operator: str) -> dict[str, Any]:
+async def save_household(record: dict[str, Any], *, operator: str, actor: Who = None) -> dict[str, Any]:
     """Validate and store one household record; returns the stored record (with new versions)."""
-    return (await save_households([record], operator=operator))[0]
+    return (await save_households([record], operator=operator, actor=actor))[0]
 
 
 #: what a failed save keeps: the clerk's input (the form and its draft)
@@ -99,13 +101,15 @@ SAVE_KEPT = "您的录入都还在，已有的数据没有丢失，数据库没�
 RETRIES = 5
 
 
-async def save_households(records: list[dict[str, Any]], *, operator: str) -> list[dict[str, Any]]:
+async def save_households(records: list[dict[str, Any]], *, operator: str, actor: Who = None) -> list[dict[str, Any]]:
     """Validate and store several household records in one transaction (e.g. the two households of a
-    marriage): all are stored or none. Returns the stored records, in the same order.
+    marriage): all are stored or none. Returns the stored records, in the same order. A record outside the
+    `actor`'s units (`store.scope`) refuses the whole save (logged), before anything is read or written.
 
     On PostgreSQL a save aborted by a race is run again (:data:`RETRIES`): a deadlock never reaches the
     clerk, and a household created by two sessions at once ends, for the loser, in the same
     :class:`ConflictError` SQLite gives. A full disk is a :class:`store.faults.DiskFullError`."""
+    await enforce_records(actor, records)
     cleaned = [validate(record) for record in records]
     for attempt in range(RETRIES + 1):
         try:

@@ -103,6 +103,39 @@ def _check_real_name(real_name: str) -> str:
     return name
 
 
+# --- units ---------------------------------------------------------------------------------------
+
+#: a unit code an account may be given: township (9), village (12) or group (14) codes, or any 6–14 digits
+UNIT_PATTERN = re.compile(r"[0-9]{6,14}")
+_UNIT_SPLIT = re.compile(r"[\s,，、;；]+")
+
+
+def parse_units(text: object) -> tuple[str, ...]:
+    """The units of an account from its stored ``unit_code`` (one code, or several separated by commas):
+    code prefixes, shortest first, without duplicates or codes already covered by a shorter one."""
+    if not text:
+        return ()
+    codes = sorted({c for c in _UNIT_SPLIT.split(unicodedata.normalize("NFKC", str(text))) if c}, key=len)
+    kept: list[str] = []
+    for code in codes:
+        if not any(code.startswith(k) for k in kept):
+            kept.append(code)
+    return tuple(sorted(kept))
+
+
+def check_units(text: str | None) -> str | None:
+    """The ``unit_code`` to store for the unit typed, or None for none (the whole database); :class:`StoreError`
+    for a code that is not 6 to 14 digits, or for several codes (the column holds one today: :func:`parse_units`
+    and `store.scope` already take several, a wider column is all that several units per account need)."""
+    units = parse_units(text)
+    for code in units:
+        if not UNIT_PATTERN.fullmatch(code):
+            raise StoreError(f"单位代码 {printable(code)} 无效：应为 6 到 14 位数字（乡镇 9 位、村 12 位）。")
+    if len(units) > 1:
+        raise StoreError("一个账号目前只能指定一个单位（乡镇或村代码）；负责整个乡镇的账号请给乡镇代码。")
+    return ",".join(units) or None
+
+
 # --- the password policy ---------------------------------------------------------------------------
 
 
@@ -244,6 +277,7 @@ async def create_user(
         raise StoreError(f"角色 {role} 无效，应为 operator（录入员）、reviewer（审核员）或 admin（管理员）。")
     name = check_username(username)
     real = _check_real_name(real_name)
+    unit_code = check_units(unit_code)
     if check_policy:
         check_password_policy(password, name)
     if await _row(name) is not None:

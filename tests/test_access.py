@@ -12,10 +12,14 @@ from store.access import Action, Actor
 from store.errors import StoreError
 
 ROLES = ("operator", "reviewer", "admin", "")  # "": a name without an account on a database with accounts
-#: Today's rules, written out independently of the table: these need an admin ...
-ADMIN_ONLY = {Action.EXPORT_FULL_IDS, Action.RESTORE, Action.ACCOUNTS_MANAGE, Action.SETTINGS, Action.MONTH_REOPEN}
-#: ... these a reviewer or an admin (closing and signing off months) ...
-REVIEWERS = {Action.MONTH_CLOSE, Action.MONTH_SIGNOFF}
+#: The role matrix of README "Roles and permissions", written out independently of the table: these need an
+#: admin (accounts, backup and restore, importing, settings, reopening a month) ...
+ADMIN_ONLY = {Action.IMPORT, Action.BACKUP, Action.RESTORE, Action.ACCOUNTS_MANAGE, Action.SETTINGS,
+              Action.MONTH_REOPEN}  # fmt: skip
+#: ... these a reviewer or an admin (confirmations, sign-off, closing months, full ID numbers, the household
+#: file, the sample and its results) ...
+REVIEWERS = {Action.CONFIRM_WARNING, Action.MONTH_CLOSE, Action.MONTH_SIGNOFF, Action.EXPORT_FULL_IDS,
+             Action.EXPORT_HOUSEHOLDS, Action.EXPORT_SAMPLE, Action.SAMPLE_RESULTS}  # fmt: skip
 #: ... and on a demo database anyone may do these.
 DEMO_EXEMPT = {Action.ACCOUNTS_MANAGE}
 
@@ -54,6 +58,8 @@ def test_every_permission_for_every_role(action: Action, role: str, is_demo: boo
 def test_the_refusals_are_the_messages_users_know() -> None:
     assert access.refusal(actor("operator"), Action.ACCOUNTS_MANAGE) == "只有管理员可以管理账号。"
     assert access.refusal(actor("reviewer"), Action.RESTORE) == "只有管理员可以恢复数据库。"
+    assert access.refusal(actor("operator"), Action.BACKUP) == "只有管理员可以备份数据库。"
+    assert access.refusal(actor("operator"), Action.CONFIRM_WARNING) == "录入员不能确认预警。"
 
 
 def test_the_first_admin_may_everything() -> None:

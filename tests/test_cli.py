@@ -302,8 +302,12 @@ def test_refused_actions_say_why_in_one_chinese_line(tmp_path: Path, capsys: pyt
                  ("user", "enable", "clerk")):  # fmt: skip
         code, out, err = run(capsys, *argv, "--db", db, "--user", "clerk")
         assert (code, out, err) == (1, "", "renkou: 只有管理员可以管理账号。\n"), argv
-    listed = run(capsys, "user", "list", "--db", db, "--user", "clerk")[1]
+    code, out, err = run(capsys, "user", "list", "--db", db, "--user", "clerk")  # the accounts are the admin's
+    assert (code, out, err) == (1, "", "renkou: 只有管理员可以管理账号。\n")
+    monkeypatch.setenv("RENKOU_PASSWORD", "secret123")
+    listed = run(capsys, "user", "list", "--db", db, "--user", "boss")[1]
     assert "mole" not in listed and "clerk\t李敏" in listed
+    monkeypatch.setenv("RENKOU_PASSWORD", "clerkpass8")
     assert run(capsys, "user", "list", "--db", db)[0] == 1  # nobody logged in: no list of the accounts
     code, out, _ = run(capsys, "export", "errors", "--out", str(tmp_path / "c.xlsx"), "--db", db, "--user", "clerk")
     assert code == 0 and "身份证号已遮盖" in out

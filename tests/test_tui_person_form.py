@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import datetime as dt
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
@@ -255,10 +256,10 @@ async def test_keys_typed_while_saving_are_kept(example_db: db.DbTarget, monkeyp
     real = service.save_households
     calls: list[str] = []
 
-    async def slow(records: list[dict], *, operator: str) -> list[dict]:
+    async def slow(records: list[dict], *, operator: str, **scope: Any) -> list[dict]:
         calls.append(next(m["name"] for m in records[0]["members"] if m["key"] == "h12-4"))
         await asyncio.sleep(0.5)  # a busy server: the clerk keeps typing
-        return await real(records, operator=operator)
+        return await real(records, operator=operator, **scope)
 
     monkeypatch.setattr(service, "save_households", slow)
     app = app_for(example_db)

@@ -17,7 +17,9 @@ from textual.app import App
 from textual.screen import ModalScreen
 
 from store import db, schema, users
+from store.access import Actor
 from tui import borders, severity, textual_text
+from tui.acting import actor_of
 from tui.bindings import GLOBAL, bindings
 from tui.jobs import run_job
 from tui.keymap import load_keymap
@@ -81,6 +83,8 @@ class RenkouApp(App[int]):
         self.is_demo = is_demo
         self.needs_login = needs_login
         self.username = username
+        #: the logged-in account as `store.access` sees it (role, unit scope): built at login (`tui.acting`)
+        self.actor: Actor | None = None
         self.ascii_borders = ascii_borders
         severity.configure(ascii=ascii_borders, colour=not self.no_color)
 
@@ -139,6 +143,7 @@ class RenkouApp(App[int]):
             self.exit(1)
             return
         self.username = username
+        self.actor = None  # built anew for this login
         self._open_main()
 
     def _open_main(self) -> None:
@@ -151,7 +156,7 @@ class RenkouApp(App[int]):
         """Check the newest entries of the audit log (cheap); an admin is warned when they were tampered with."""
         from store import access, audit
 
-        actor = await access.actor_for(self.username, is_demo=self.is_demo)
+        actor = await actor_of(self)
         if actor.role != access.ADMIN:
             return
         report = await audit.verify_tail()
@@ -263,7 +268,7 @@ class RenkouApp(App[int]):
 
         if isinstance(self.screen, UsersScreen):
             return
-        actor = await access.actor_for(self.username, is_demo=self.is_demo)
+        actor = await actor_of(self)
         if access.may(actor, access.Action.ACCOUNTS_MANAGE):
             self.push_screen(UsersScreen())
         else:

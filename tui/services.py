@@ -5,6 +5,11 @@ Each is a thin wrapper over the store (:mod:`store.service`), the audit (:mod:`c
 :mod:`store.exporter`), so that a screen never strings several of them together itself. Headless: this module
 never imports Textual (tests/test_layers.py checks it). Failures the user can act on raise
 :class:`store.errors.StoreError` with a Chinese message, as the layers below do.
+
+Given the `actor` (the TUI's logged-in user, the CLI's ``acting()``), a function enforces its role
+(`store.access`, refusals logged) and unit scope (`store.scope`): writes out of scope are refused, exports
+are limited to its units and mask ID numbers for those who may not see them (`store.masking`). Without an
+actor (internal callers, tests) nothing is restricted.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ if TYPE_CHECKING:
     from checks.model import Finding
     from checks.runner import AuditSummary
     from exports.monthly import CloseResult
+    from store.access import Actor
     from store.months import ClosedMonth, MonthState, Signoff
 
 __all__ = [
@@ -74,7 +80,9 @@ class SaveResult:
         return [f for f in self.findings if f.household_code == household_code]
 
 
-async def save_and_audit(records: Mapping[str, Any] | Sequence[Mapping[str, Any]], operator: str) -> SaveResult:
+async def save_and_audit(
+    records: Mapping[str, Any] | Sequence[Mapping[str, Any]], operator: str, *, actor: Actor | None = None
+) -> SaveResult:
     """Store household records in one transaction (all or none; :func:`store.service.save_households`), then
     re-audit them with the households of their partners (:func:`checks.engine.reaudit_households`).
 
@@ -85,7 +93,7 @@ async def save_and_audit(records: Mapping[str, Any] | Sequence[Mapping[str, Any]
     from store import service
 
     given = [dict(records)] if isinstance(records, Mapping) else [dict(r) for r in records]
-    stored = await service.save_households(given, operator=operator)
+    stored = await service.save_households(given, operator=operator, actor=actor)
     codes = [r["household"]["code"] for r in stored]
     try:
         findings = await reaudit_households(codes)
@@ -116,12 +124,19 @@ async def audit_draft(record: Mapping[str, Any], as_of: dt.date | None = None) -
 
 
 async def confirm_warning(
-    person_key: str, rule: str, reason: str, operator: str, fields: Sequence[str] | None = None
-) -> Finding:
+    person_key: str, rule: str, reason: str, operator: str, fields: Sequence[str] | None = None,
+    *, actor: Actor | None = None,
+) -> Finding:  # fmt: skip
     """Confirm a person's warning as correct (核实无误) with a reason; returns the now confirmed finding.
     Raises :class:`store.errors.StoreError` when the rule is not a warning, the reason is empty, or the
-    person has no such warning now."""
+    person has no such warning now; :class:`store.access.AccessDenied` (logged) when the actor is no reviewer
+    or admin, or the person lies outside its units."""
     from checks.confirm import confirm
+    from store import access, scope
+
+    if actor is not None:
+        await access.enforce(actor, access.Action.CONFIRM_WARNING)
+        await access.enforce_in_scope(actor, [await scope.household_of(person_key) or person_key], "修改")
 
     return await confirm(person_key, rule, list(fields) if fields else None, reason, operator)
 
@@ -137,28 +152,53 @@ async def run_audit(
 
 async def check_report(
     out: TextIO, as_of: dt.date | None = None, unit: str | None = None, *, as_json: bool = False,
-    progress: Progress | None = None,
+    progress: Progress | None = None, actor: Actor | None = None,
 ) -> int:  # fmt: skip
-    """``renkou check``: audit the whole database and print the findings to `out`; returns the exit code."""
+    """``renkou check``: audit the whole database and print the findings to `out` (those of the actor's units;
+    JSON ID numbers masked unless it may see them); returns the exit code."""
     from checks.commands import check_command
+    from store import access
 
-    return await check_command(as_of, unit, as_json, out, progress)
+    full_ids = True
+    if actor is not None:
+        if unit:
+            await access.unit_within(actor, unit, what="查看审核结果")
+        full_ids = access.may(actor, access.Action.EXPORT_FULL_IDS)
+    return await check_command(as_of, unit, as_json, out, progress, actor=actor, full_ids=full_ids)
 
 
 async def quality_report(
-    out: TextIO, as_of: dt.date | None = None, *, as_json: bool = False, progress: Progress | None = None
-) -> int:
-    """``renkou quality``: audit, then print the quality indicators per unit to `out`; returns the exit code."""
+    out: TextIO, as_of: dt.date | None = None, *, as_json: bool = False, progress: Progress | None = None,
+    actor: Actor | None = None,
+) -> int:  # fmt: skip
+    """``renkou quality``: audit, then print the quality indicators of the actor's units to `out`; returns the
+    exit code."""
     from checks.commands import quality_command
 
-    return await quality_command(as_of, as_json, out, progress)
+    return await quality_command(as_of, as_json, out, progress, actor=actor)
 
 
-async def export_monthly(month: str, out: Path, operator: str, unit: str = "", progress: Progress | None = None) -> str:
-    """Write the monthly returns of `unit` (default all) for `month` (``YYYY-MM``); returns the summary line."""
+async def export_monthly(
+    month: str, out: Path, operator: str, unit: str = "", progress: Progress | None = None,
+    *, actor: Actor | None = None,
+) -> str:  # fmt: skip
+    """Write the monthly returns of `unit` (default all; an actor's own unit) for `month` (``YYYY-MM``), ID
+    numbers masked unless the actor may see them; returns the summary line."""
     from exports.commands import monthly_command
 
-    return await monthly_command(month, Path(out), unit, operator, progress)
+    unit, full_ids = await _export_scope(actor, unit, None)
+    return await monthly_command(month, Path(out), unit, operator, progress, full_ids=full_ids)
+
+
+async def _export_scope(actor: Actor | None, unit: str, action: Any) -> tuple[str, bool]:
+    """The unit an export covers and whether it shows full ID numbers, for `actor` (refusals logged)."""
+    from store import access
+
+    if actor is None:
+        return unit, True
+    if action is not None:
+        await access.enforce(actor, action)
+    return await access.unit_within(actor, unit), access.may(actor, access.Action.EXPORT_FULL_IDS)
 
 
 async def export_errors(
@@ -171,27 +211,38 @@ async def export_errors(
     severity: str = "all",
     rule: str = "",
     status: str = "open",
+    actor: Actor | None = None,
 ) -> str:
     """Write the findings of `unit` (default all) that the review filter shows — `severity` and `status` are
     keys of :data:`store.findings_view.SEVERITIES` / :data:`~store.findings_view.STATUSES`, `rule` a rule code
-    ('' = all); by default every open finding. ID numbers are masked unless the operator acts as an admin
-    (`is_admin`, by default decided from the operator's role). Returns the summary line."""
+    ('' = all); by default every open finding. An actor's own unit by default; ID numbers are masked unless the actor (by default the operator's
+    account) may see them, or `is_admin` says so. Returns the summary line."""
     from exports.commands import errors_command
     from exports.errors_list import ErrorsFilter
     from store import access
     from store.findings_view import SEVERITIES, STATUSES
 
-    admin = (
-        access.may(await access.actor_for(operator), access.Action.EXPORT_FULL_IDS) if is_admin is None else is_admin
-    )
+    if actor is None and is_admin is None:
+        actor = await access.actor_for(operator)
+    unit, full_ids = await _export_scope(actor, unit, None)
     only = ErrorsFilter(SEVERITIES[severity], rule, STATUSES[status])
-    return await errors_command(Path(out), unit, operator, admin, progress, only)
+    return await errors_command(Path(out), unit, operator, full_ids if is_admin is None else is_admin, progress, only)
 
 
-async def export_sample(month: str, out: Path, operator: str, progress: Progress | None = None) -> str:
-    """Write the verification checklist of `month` (``YYYY-MM``); returns the summary line."""
+async def export_sample(
+    month: str, out: Path, operator: str, progress: Progress | None = None, *, actor: Actor | None = None
+) -> str:
+    """Write the verification checklist of `month` (``YYYY-MM``; the whole county, full ID numbers: reviewers
+    and admins without a unit limit); returns the summary line."""
     from exports.commands import sample_command
+    from store import access
 
+    if actor is not None:
+        await access.enforce(actor, access.Action.EXPORT_SAMPLE)
+        if actor.scope:
+            message = "抽查表从全县抽取，含其他单位人员的完整身份证号：只有不限单位的审核员或管理员可以导出。"
+            await access.log_refusal(actor, access.Action.EXPORT_SAMPLE, message)
+            raise access.AccessDenied(message, actor, access.Action.EXPORT_SAMPLE)
     return await sample_command(month, Path(out), operator, progress)
 
 
@@ -203,11 +254,16 @@ async def import_sample_results(path: Path, operator: str) -> str:
 
 
 async def export_households(
-    out: Path, operator: str, unit: str = "", progress: Callable[[int], None] | None = None
-) -> str:
-    """Write the households of `unit` (default all) as a household file; returns the summary line.
-    `progress` is called with the number of households written so far."""
+    out: Path, operator: str, unit: str = "", progress: Callable[[int], None] | None = None,
+    *, actor: Actor | None = None,
+) -> str:  # fmt: skip
+    """Write the households of `unit` (default all; an actor's own unit) as a household file (full records:
+    reviewers and admins); returns the summary line. `progress` is called with the number of households
+    written so far."""
+    from store import access
     from store.exporter import export_households as write_households
+
+    unit, _ = await _export_scope(actor, unit, access.Action.EXPORT_HOUSEHOLDS)
 
     households, persons = await write_households(Path(out), operator=operator, unit=unit, progress=progress)
     return f"已导出 {households} 户 {persons} 人到 {out}。"

@@ -31,7 +31,7 @@ async def cmd_user(args: argparse.Namespace) -> int:
 
     async with db.database(args.db, create=args.action == "add"):  # only the first account may make a database
         if args.action == "list":
-            await acting(args, Action.VIEW)
+            await acting(args, Action.ACCOUNTS_MANAGE)
             for u in await users.list_users():
                 role = users.ROLES.get(str(u["role"]), u["role"])
                 unit = shown(u["unit_code"] or "")

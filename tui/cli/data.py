@@ -57,6 +57,6 @@ async def cmd_export_households(args: argparse.Namespace) -> int:
     from tui import services
 
     async with db.database(args.db, create=False):
-        actor = await acting(args, Action.EXPORT)
-        print(await services.export_households(args.out, actor.username, args.unit))
+        actor = await acting(args, Action.EXPORT_HOUSEHOLDS)
+        print(await services.export_households(args.out, actor.username, args.unit, actor=actor))
     return 0

@@ -150,14 +150,14 @@ async def cmd_log(args: argparse.Namespace) -> int:
     from store.access import Action
 
     async with db.database(args.db, create=False):
-        await acting(args, Action.VIEW_LOG)
+        actor = await acting(args, Action.VIEW_LOG)
         if args.verify:
             report = await audit.verify_chain()
             if not report.ok:
                 raise CliError(report.message)
             print(report.message)
             return 0
-        for entry in await audit.recent(args.limit):
+        for entry in await audit.recent(args.limit, scope=actor.scope, username=actor.username):
             fields = (entry["username"], entry["action"], entry["target"], entry["detail"])
             print("\t".join([str(entry["logged_at"]), *(shown(field) for field in fields)]))
     return 0

@@ -16,11 +16,13 @@ async def cmd_month(args: argparse.Namespace) -> int:
 
 
 async def _close(args: argparse.Namespace) -> int:
+    from store import access
     from store.access import Action
     from tui import services
 
     actor = await acting(args, Action.MONTH_CLOSE)
-    result = await services.close_month(args.month, actor.username, args.unit, force=args.force,
+    unit = await access.unit_within(actor, args.unit, what="封账")
+    result = await services.close_month(args.month, actor.username, unit, force=args.force,
                                         progress=progress("封账"))  # fmt: skip
     closed = result.closed
     print(f"已封账：{shown(result.unit.name)} {closed.month}，封账人 {shown(closed.closed_by)}，"
@@ -32,22 +34,25 @@ async def _close(args: argparse.Namespace) -> int:
 
 
 async def _reopen(args: argparse.Namespace) -> int:
+    from store import access
     from store.access import Action
     from tui import services
 
     actor = await acting(args, Action.MONTH_REOPEN)
-    closed = await services.reopen_month(args.month, args.unit, args.reason, actor.username)
+    unit = await access.unit_within(actor, args.unit, what="重新打开")
+    closed = await services.reopen_month(args.month, unit, args.reason, actor.username)
     print(f"已重新打开：{closed.unit_code or '全部'} {closed.month}（理由：{shown(args.reason)}），已记入操作日志。"
           "重新封账时按当时的数据重新计算。")  # fmt: skip
     return 0
 
 
 async def _status(args: argparse.Namespace) -> int:
+    from store import access
     from store.access import Action
     from tui import services
 
-    await acting(args, Action.VIEW)
-    closes = await services.month_history(args.unit)
+    actor = await acting(args, Action.VIEW)
+    closes = await services.month_history(await access.unit_within(actor, args.unit, what="查看"))
     if not closes:
         print("没有封账的月份（各月都未封账）。")
         return 0
@@ -64,11 +69,13 @@ async def _status(args: argparse.Namespace) -> int:
 
 
 async def _signoff(args: argparse.Namespace) -> int:
+    from store import access
     from store.access import Action
     from tui import services
 
     actor = await acting(args, Action.MONTH_SIGNOFF)
-    signed = await services.sign_off_month(args.month, args.unit, actor.username, actor.real_name)
+    village = await access.unit_within(actor, args.unit, what="审核签字")
+    signed = await services.sign_off_month(args.month, village, actor.username, actor.real_name)
     print(f"已签字：村 {signed.unit_code} {signed.month}，审核人 {shown(signed.line)}。")
     return 0
 

@@ -9,7 +9,8 @@ from tui.cli.session import acting, progress
 
 
 async def cmd_export(args: argparse.Namespace) -> int:
-    """Export the monthly returns, the error list (full ID numbers for those who may) or the sample."""
+    """Export the monthly returns, the error list (of the actor's units; full ID numbers for those who may) or
+    the sample (reviewers and admins); `tui.services` enforces role and scope."""
     from store import access, db
     from tui import services
 
@@ -18,12 +19,11 @@ async def cmd_export(args: argparse.Namespace) -> int:
         operator = actor.username
         bar = progress("导出")
         if args.what == "monthly":
-            text = await services.export_monthly(args.month, args.out, operator, args.unit, bar)
+            text = await services.export_monthly(args.month, args.out, operator, args.unit, bar, actor=actor)
         elif args.what == "errors":
-            full_ids = access.may(actor, access.Action.EXPORT_FULL_IDS)
-            text = await services.export_errors(args.out, operator, args.unit, full_ids, bar)
+            text = await services.export_errors(args.out, operator, args.unit, progress=bar, actor=actor)
         else:
-            text = await services.export_sample(args.month, args.out, operator, bar)
+            text = await services.export_sample(args.month, args.out, operator, bar, actor=actor)
     print(text)
     return 0
 

@@ -48,8 +48,10 @@ def login_password(username: str, prompt: str = "的密码") -> str:
 
 async def acting(args: argparse.Namespace, action: Action | None = None) -> Actor:
     """Who is acting on the open database (``--user`` and a password once it has accounts, see
-    `store.access.who_is_acting`); with `action`, refused unless they may take it. An account whose password
-    an admin set is refused every command until its holder has run ``renkou passwd``."""
+    `store.access.who_is_acting`); with `action`, refused (and logged) unless they may take it. An account
+    whose password an admin set is refused every command until its holder has run ``renkou passwd``. The
+    actor carries the account's units (``Actor.scope``): commands pass it on so that they see and change
+    only those (`store.scope`)."""
     from store import access
 
     try:

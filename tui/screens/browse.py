@@ -25,6 +25,7 @@ from store import browse, service
 from store.browse import GROUP, HOUSEHOLD, PERSON, UNIT, Issue, Node
 from store.search import Hit
 from tui import severity
+from tui.acting import actor_of
 from tui.bindings import bindings
 from tui.jobs import Jobs
 from tui.records import RecordsChanged
@@ -142,7 +143,7 @@ class BrowseScreen(Jobs, Screen[None]):
         who = await browse.operator_label(username) if username else ""
         demo = "  演示数据" if getattr(self.app, "is_demo", False) else ""
         self.query_one("#status", Static).update(f"{who}  {dt.date.today():%Y-%m-%d}{demo}".strip())
-        self.show_top(await browse.top())
+        self.show_top(await browse.top(actor=await actor_of(self.app)))
 
     def show_top(self, top: tuple[Node, list[Node]] | None) -> None:
         """Fill the first level of the tree (a single township or village is opened at once)."""
@@ -174,7 +175,7 @@ class BrowseScreen(Jobs, Screen[None]):
     async def _fill(self, node: TreeNode[Node]) -> None:
         assert node.data is not None
         try:
-            kids = await browse.children(node.data)
+            kids = await browse.children(node.data, actor=await actor_of(self.app))
         finally:
             self._pending.pop(node.id, None)
         node.remove_children()
@@ -255,7 +256,7 @@ class BrowseScreen(Jobs, Screen[None]):
 
     async def _reveal_in_tree(self, code: str, person_key: str | None) -> None:
         tree = self.query_one(HouseholdTree)
-        steps = [c for c in await browse.path_to(code) if len(c) > len(self._top_code)]
+        steps = [c for c in await browse.path_to(code, actor=await actor_of(self.app)) if len(c) > len(self._top_code)]
         steps += [code[:14], code] + ([person_key] if person_key else [])
         node = tree.root
         for step in steps:
@@ -364,7 +365,7 @@ class BrowseScreen(Jobs, Screen[None]):
         await service.log_view(str(getattr(self.app, "username", "")), code, person_key)
 
     async def _load_detail(self, code: str, person_key: str | None, *, log: bool = True) -> None:
-        detail = await browse.household_detail(code)
+        detail = await browse.household_detail(code, actor=await actor_of(self.app))
         box = self.query_one("#detail", VerticalScroll)
         box.border_subtitle = ""
         if detail is None:

@@ -45,6 +45,7 @@ from store.records import load_households
 from store.regions import region_name
 from store.search import Hit, search
 from tui import severity
+from tui.acting import actor_of
 from tui.bindings import bindings
 from tui.jobs import Jobs
 from tui.keys import reporting_month
@@ -408,7 +409,7 @@ class ChangeEntryScreen(Jobs, Screen[None]):
 
     async def _search(self, text: str) -> None:
         today = report_day(self.month, dt.date.today())
-        hits = [h for h in await search(text, limit=40)
+        hits = [h for h in await search(text, limit=40, actor=await actor_of(self.app))
                 if fits_role(self.kind, is_household=h.person_key is None, sex=_SEX_CODE.get(h.sex),
                              birth_date=h.birth_date, active=not h.cancelled, on=today)][:20]  # fmt: skip
         if self.query_one(SearchInput).value.strip() != text:
@@ -471,7 +472,9 @@ class ChangeEntryScreen(Jobs, Screen[None]):
 
     async def _open(self, hit: Hit) -> None:
         try:
-            record = (await load_households([hit.household_code])).get(hit.household_code)
+            record = (await load_households([hit.household_code], actor=await actor_of(self.app))).get(
+                hit.household_code
+            )
             if record is None:
                 raise StoreError(f"户编码 {hit.household_code} 不存在。")
             await wait_mounted(self.fields.values())  # a kind typed just before: its fields are on their way
@@ -700,7 +703,8 @@ class ChangeEntryScreen(Jobs, Screen[None]):
 
         try:
             saved = await changes.save_change(self.kind, line.household_code, values,
-                                              operator=str(getattr(self.app, "username", "")), version=version)  # fmt: skip
+                                              operator=str(getattr(self.app, "username", "")), version=version,
+                                              actor=await actor_of(self.app))  # fmt: skip
         except Exception as exc:
             self.batch.remove(line)
             self._header()
@@ -728,7 +732,7 @@ class ChangeEntryScreen(Jobs, Screen[None]):
     async def _reload(self, code: str) -> None:
         """After a version conflict: read the household again (the typed fields stay) so the next F2 saves
         against what is stored now."""
-        record = (await load_households([code])).get(code)
+        record = (await load_households([code], actor=await actor_of(self.app))).get(code)
         self.saving = False
         if record is None or self.record is None or self.record["household"]["code"] != code:
             self._message("这一户刚被其他人修改，请重新查找后再录入。", "error")

@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from store.errors import StoreError
+from tui.acting import actor_of
 from tui.bindings import bindings
 from tui.exporting import KINDS, ExportKind, default_name, export_folder
 from tui.jobs import Jobs
@@ -182,12 +183,13 @@ class ExportScreen(Jobs, ModalScreen[Path | None]):
 
         user = str(getattr(self.app, "username", "") or "")
         unit = self.unit_code if self.kind.takes_unit else ""
+        actor = await actor_of(self.app)
         if self.kind.key == "monthly":
-            text = await services.export_monthly(self.month, out, user, unit, self._progress)
+            text = await services.export_monthly(self.month, out, user, unit, self._progress, actor=actor)
         elif self.kind.key == "errors":
-            text = await services.export_errors(out, user, unit, progress=self._progress)
+            text = await services.export_errors(out, user, unit, progress=self._progress, actor=actor)
         elif self.kind.key == "sample":
-            text = await services.export_sample(self.month, out, user, self._progress)
+            text = await services.export_sample(self.month, out, user, self._progress, actor=actor)
         else:
             text = await self._households(out, unit, user)
         self._exporting = False
@@ -201,7 +203,7 @@ class ExportScreen(Jobs, ModalScreen[Path | None]):
         def counted(done: int, *_: Any) -> None:
             self._progress(done, 0)
 
-        return await services.export_households(out, user, unit, progress=counted)
+        return await services.export_households(out, user, unit, progress=counted, actor=await actor_of(self.app))
 
     def job_failed(self, exc: BaseException, notice: str) -> None:
         """An export failed (the notice is shown): say so on the status line; the dialog can be closed."""

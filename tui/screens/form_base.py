@@ -29,6 +29,7 @@ from textual.widgets import Static
 from store import drafts
 from store.codes import HOUSEHOLDER
 from store.errors import ConflictError
+from tui.acting import actor_of
 from tui.bindings import bindings
 from tui.jobs import Jobs
 from tui.records import records_changed
@@ -347,7 +348,7 @@ class FormBase(Jobs, Screen[Any]):
         record = self.record_for_save()
         self._sent = copy.deepcopy(self.record)  # what was sent: keys typed while saving are kept
         try:
-            result = await services.save_and_audit(record, self.user)
+            result = await services.save_and_audit(record, self.user, actor=await actor_of(self.app))
         except ConflictError as exc:
             self.saving = False
             self.write_draft()
@@ -440,7 +441,7 @@ class FormBase(Jobs, Screen[Any]):
         """Load the household again from the database (after a conflict) and build the form anew."""
         from store.records import load_households
 
-        found = (await load_households([self.code])).get(self.code)
+        found = (await load_households([self.code], actor=await actor_of(self.app))).get(self.code)
         if found is None:
             return
         self.saved, self.record = found, copy.deepcopy(found)

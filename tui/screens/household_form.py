@@ -30,6 +30,7 @@ from store.codes import HOUSEHOLDER, TABLES
 from store.domain import families
 from store.domain.people import new_household
 from store.paths import value_at
+from tui.acting import actor_of, out_of_scope
 from tui.bindings import bindings
 from tui.screens.focus_path import field_for
 from tui.screens.form_base import FormBase, householder_name, short_address, wait_mounted
@@ -188,9 +189,14 @@ class HouseholdForm(FormBase):
         from store import browse, service
         from store.records import load_households
 
+        refused = await out_of_scope(self.app, self.code or self.village_code + self.group)
+        if refused:
+            self.notify(refused, severity="error", timeout=5)
+            self.dismiss(None)
+            return
         if self.new:
             group_code = self.village_code + self.group
-            households = await browse.group_households(group_code)
+            households = await browse.group_households(group_code, actor=await actor_of(self.app))
             codes = [n.code for n in households]
             number = next_number(codes)
             neighbour = (await load_households([codes[-1]])).get(codes[-1]) if codes else None

@@ -30,6 +30,7 @@ from store.domain import families, keys, names, people, surnames
 from store.paths import set_path, value_at
 from store.pinyin import name_initials
 from tui import severity
+from tui.acting import actor_of, out_of_scope
 from tui.bindings import bindings
 from tui.screens.focus_path import field_for
 from tui.screens.form_base import FormBase, householder_name, short_address, wait_mounted
@@ -268,8 +269,13 @@ class PersonForm(FormBase):
         from store import service
         from store.records import load_households
 
+        refused = await out_of_scope(self.app, self.code)
+        if refused:
+            self.notify(refused, severity="error", timeout=5)
+            self.dismiss(None)
+            return
         if not self.record:
-            found = (await load_households([self.code])).get(self.code)
+            found = (await load_households([self.code], actor=await actor_of(self.app))).get(self.code)
             if found is None:
                 self.notify(f"户 {self.code} 不存在。", severity="error", timeout=5)
                 self.dismiss(None)
@@ -697,7 +703,8 @@ class PersonForm(FormBase):
         from store.records import load_households
         from tui import services
 
-        await services.confirm_warning(self.person_key or "", finding.rule, reason, self.user, list(finding.fields))
+        await services.confirm_warning(self.person_key or "", finding.rule, reason, self.user, list(finding.fields),
+                                       actor=await actor_of(self.app))  # fmt: skip
         stored = (await load_households([self.code])).get(self.code)
         if stored is not None and not self.dirty:
             self.saved, self.record = stored, copy.deepcopy(stored)

@@ -22,6 +22,8 @@ from textual.widgets import DataTable, Static
 
 from checks.quality import UnitCounts, UnitQuality, compute_quality
 from store import findings_view as fv
+from store.scope import in_scope
+from tui.acting import actor_of
 from tui.bindings import bindings
 from tui.jobs import Jobs
 from tui.widgets import KeyBar
@@ -175,6 +177,8 @@ F9 封账：所选单位上月的报表上报后封存，以后的修改计入�
         await self._present(await self.compute())
 
     async def _present(self, units: list[UnitQuality]) -> None:
+        actor = await actor_of(self.app)
+        units = [u for u in units if in_scope(actor, u.unit_code)]  # the units of the logged-in account
         self.units = units
         self.as_of = await fv.audit_date()
         self._rule_counts = {}
@@ -273,7 +277,7 @@ F9 封账：所选单位上月的报表上报后封存，以后的修改计入�
         panel.update(Text("\n".join(self._improvement_lines(unit, counts))))
 
     async def _load_rule_counts(self, code: str) -> None:
-        self._rule_counts[code] = await fv.rule_counts(code, status="open")
+        self._rule_counts[code] = await fv.rule_counts(code, status="open", actor=await actor_of(self.app))
         self._show_panel()
 
     @staticmethod
@@ -328,9 +332,10 @@ F9 封账：所选单位上月的报表上报后封存，以后的修改计入�
         from store.domain.months import reporting_month
         from tui import services
 
-        actor = await access.actor_for(str(getattr(self.app, "username", "") or ""))
+        actor = await actor_of(self.app)
         if not access.may(actor, access.Action.MONTH_CLOSE):
             self.notify(access.refusal(actor, access.Action.MONTH_CLOSE), severity="warning")
+            await access.log_refusal(actor, access.Action.MONTH_CLOSE)
             return
         month = reporting_month(dt.date.today())
         unsigned = await services.villages_not_signed(code, month)

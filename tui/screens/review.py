@@ -27,6 +27,7 @@ from textual.widgets.option_list import Option
 from store import findings_view as fv
 from store.pinyin import text_initials
 from tui import severity
+from tui.acting import actor_of
 from tui.bindings import bindings
 from tui.exporting import export_folder
 from tui.jobs import Jobs
@@ -469,7 +470,7 @@ S 每按一次换一种排序；F5 的截止日期同上次审核；F8 按当前
     async def _load_all(self, offset: int = 0) -> None:
         """Header, filter choices and the page at `offset`."""
         self.as_of = await fv.audit_date()
-        villages = await fv.village_choices(self.unit_code)
+        villages = await fv.village_choices(self.unit_code, actor=await actor_of(self.app))
         village_select = self.query_one("#f-village", CycleSelect)
         if len(self.unit_code) >= 12:
             village_select.replace_options([(name, code) for code, name in villages])
@@ -483,7 +484,7 @@ S 每按一次换一种排序；F5 的截止日期同上次审核；F8 按当前
         once they are all fixed), so a fix or a re-audit never resets the filter."""
         if self._titles is None:
             self._titles = rule_titles()
-        counts = await fv.rule_counts(self.scope)
+        counts = await fv.rule_counts(self.scope, actor=await actor_of(self.app))
         if self.filter.rule and self.filter.rule not in counts:
             counts = dict(sorted({**counts, self.filter.rule: 0}.items()))
         self.rules = rule_choices(counts, self._titles)
@@ -492,9 +493,10 @@ S 每按一次换一种排序；F5 的截止日期同上次审核；F8 按当前
         )
 
     async def _load_page(self, offset: int) -> None:
-        self.counts = await fv.finding_counts(self.scope)
-        name = await fv.unit_name(self.scope)
-        self.page = await fv.finding_page(self.filter, offset, self.page_size)
+        actor = await actor_of(self.app)
+        self.counts = await fv.finding_counts(self.scope, actor=actor)
+        name = await fv.unit_name(self.scope, actor=actor)
+        self.page = await fv.finding_page(self.filter, offset, self.page_size, actor=actor)
         self._show_header(name)
         self._show_page()
 
@@ -695,7 +697,8 @@ S 每按一次换一种排序；F5 的截止日期同上次审核；F8 按当前
         from tui import services
 
         user = str(getattr(self.app, "username", "") or "")
-        await services.confirm_warning(row.person_key or "", row.rule, reason, user, list(row.fields) or None)
+        await services.confirm_warning(row.person_key or "", row.rule, reason, user, list(row.fields) or None,
+                                       actor=await actor_of(self.app))  # fmt: skip
         self.notify(f"已核实无误：{row.rule} {row.person_name}")
         cursor = self.query_one(FindingTable).cursor_row
         self._cursor_after_load = cursor
@@ -734,7 +737,8 @@ S 每按一次换一种排序；F5 的截止日期同上次审核；F8 按当前
         self._start_job("导出中")
         try:
             text = await services.export_errors(out, user, unit=self.scope, progress=self._on_progress,
-                                                severity=flt.severity, rule=flt.rule, status=flt.status)  # fmt: skip
+                                                severity=flt.severity, rule=flt.rule, status=flt.status,
+                                                actor=await actor_of(self.app))  # fmt: skip
         finally:
             self._stop_job()
         self.last_export = out
@@ -756,9 +760,10 @@ S 每按一次换一种排序；F5 的截止日期同上次审核；F8 按当前
         if len(village) != 12:
             self.notify("审核签字按村进行：请先在“村”筛选栏选择一个村。", severity="warning")
             return
-        actor = await access.actor_for(str(getattr(self.app, "username", "") or ""))
+        actor = await actor_of(self.app)
         if not access.may(actor, access.Action.MONTH_SIGNOFF):
             self.notify(access.refusal(actor, access.Action.MONTH_SIGNOFF), severity="warning")
+            await access.log_refusal(actor, access.Action.MONTH_SIGNOFF)
             return
         month = reporting_month(dt.date.today())
         name = await fv.unit_name(village)

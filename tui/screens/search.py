@@ -10,6 +10,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from store.search import LIMIT, Hit, search
+from tui.acting import actor_of
 from tui.bindings import bindings
 from tui.jobs import Jobs
 
@@ -55,7 +56,7 @@ class SearchScreen(Jobs, ModalScreen[Hit | None]):
         self.run_job(self._search(text), exclusive=True, group="search")
 
     async def _search(self, text: str) -> None:
-        hits = await search(text)
+        hits = await search(text, actor=await actor_of(self.app))
         if self.query_one("#search-input", Input).value != text:
             return  # typed on meanwhile; the newer search answers
         if not hits:
