@@ -255,10 +255,10 @@ async def test_enter_on_hits_still_loading_takes_the_first_hit(
     real = changes_screen.search
     calls: list[str] = []
 
-    async def slow(text: str, limit: int = 20) -> Any:
+    async def slow(text: str, limit: int = 20, **scope: Any) -> Any:
         calls.append(text)
         await asyncio.sleep(0.3)
-        return await real(text, limit=limit)
+        return await real(text, limit=limit, **scope)
 
     monkeypatch.setattr(changes_screen, "search", slow)
     app = make_app(example_db, "李敏")
@@ -276,9 +276,9 @@ async def test_two_lines_in_one_read_each_land_in_their_line(example_db: db.DbTa
     """F2 saves the first line; the keys of the second wait until the line is cleared and the kind has focus."""
     real = changes_screen.search
 
-    async def slow(text: str, limit: int = 20) -> Any:
+    async def slow(text: str, limit: int = 20, **scope: Any) -> Any:
         await asyncio.sleep(0.1)
-        return await real(text, limit=limit)
+        return await real(text, limit=limit, **scope)
 
     monkeypatch.setattr(changes_screen, "search", slow)
     app = make_app(example_db, "李敏")
