@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from store.private import FILE_MODE, private_dir
+
 __all__ = ["Draft", "discard", "draft_dir", "load", "save"]
 
 _DATE = "$date"
@@ -66,12 +68,12 @@ def _decode(value: Any) -> Any:
 def save(user: str, household_code: str, payload: dict[str, Any], *, base: Path | None = None) -> Path:
     """Write the draft of `user` for `household_code` (replacing an older one); returns its path."""
     path = _path(user, household_code, base)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(path.parent)
     body = {"user": user, "household": household_code, "saved_at": dt.datetime.now().isoformat(timespec="seconds"),
             "payload": _encode(payload)}  # fmt: skip
     fd, temp = tempfile.mkstemp(prefix=".draft-", dir=path.parent)
     try:
-        os.fchmod(fd, 0o600)
+        os.fchmod(fd, FILE_MODE)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(body, handle, ensure_ascii=False)
             handle.flush()

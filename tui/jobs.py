@@ -8,8 +8,6 @@ reset its state after a failure overrides :meth:`Jobs.job_failed`.
 
 from __future__ import annotations
 
-import datetime as dt
-import traceback
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,35 +15,27 @@ from typing import Any, TypeVar
 from textual.dom import DOMNode
 from textual.worker import Worker
 
+from store.crashlog import crash_log_path, write_crash_log
 from store.errors import StoreError
+from store.redact import redact
 
 T = TypeVar("T")
 
 
 def crash_log() -> Path:
     """The crash log in the data folder (the same file as the command line's)."""
-    from store.db import data_dir
-
-    return data_dir() / "crash.log"
+    return crash_log_path()
 
 
 def log_failure(exc: BaseException) -> str:
-    """Append the traceback of `exc` to the crash log; returns where (or why not)."""
-    path = crash_log()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as handle:
-            handle.write(f"--- {dt.datetime.now():%Y-%m-%d %H:%M:%S} tui\n")
-            handle.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
-    except OSError:
-        return "（无法写入日志）"
-    return str(path)
+    """Append the traceback of `exc` to the crash log (0600, passwords redacted); returns where (or why not)."""
+    return write_crash_log(exc, "tui")
 
 
 def failure_text(exc: BaseException) -> str:
     """The Chinese notice for a failed job (the crash log is written for unexpected errors)."""
     if isinstance(exc, StoreError):
-        return str(exc)
+        return redact(str(exc))
     if isinstance(exc, OSError):
         return f"无法读写文件（{exc.strerror or exc}）。"
     where = log_failure(exc)
@@ -55,7 +45,7 @@ def failure_text(exc: BaseException) -> str:
 def report_failure(node: DOMNode, exc: BaseException) -> str:
     """The one error handler of all workers: a notice on screen, details in the crash log; returns the text."""
     text = failure_text(exc)
-    node.notify(text, severity="error", timeout=8)
+    node.notify(text, severity="error", timeout=8, markup=False)  # the text may quote stored data
     return text
 
 

@@ -58,14 +58,17 @@ def main(argv: list[str] | None = None) -> int:
     from tortoise.exceptions import TransactionManagementError
 
     from store.errors import StoreError
+    from store.private import restrict_umask
+    from store.redact import redact
 
+    restrict_umask()  # every file this run creates (database, backups, exports, logs) is private: 0600/0700
     args = build_parser().parse_args(argv)
     try:
         if args.command is None:
             return run_tui(args)
         return asyncio.run(COMMANDS[args.command](args))
     except (CliError, StoreError) as exc:
-        print(f"renkou: {exc}", file=sys.stderr)
+        print(f"renkou: {redact(str(exc))}", file=sys.stderr)
         return EXIT_FAILED
     except (DBOperationalError, TransactionManagementError) as exc:  # the latter: lock wait timed out at BEGIN
         print(f"renkou: {database_failure(exc)}", file=sys.stderr)
@@ -79,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         where = crash_report(exc)
         print(
-            f"renkou: 内部错误（{type(exc).__name__}: {exc}）。详细信息已写入 {where}，请报告给维护人员。",
+            f"renkou: 内部错误（{type(exc).__name__}: {redact(str(exc))}）。详细信息已写入 {where}，请报告给维护人员。",
             file=sys.stderr,
         )
         return EXIT_FAILED

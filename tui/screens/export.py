@@ -17,7 +17,7 @@ from textual.widgets import Input, Label, Static
 
 from store.errors import StoreError
 from tui.bindings import bindings
-from tui.exporting import KINDS, ExportKind, default_name, export_folder
+from tui.exporting import KINDS, ExportKind, default_path, export_folder
 from tui.jobs import Jobs
 from tui.keys import reporting_month
 from tui.widgets import KeyBar, SafeInput
@@ -109,7 +109,7 @@ class ExportScreen(Jobs, ModalScreen[Path | None]):
         self.query_one("#export-month", SafeInput).disabled = not self.kind.needs_month
         self.query_one("#export-unit", SafeInput).disabled = not self.kind.takes_unit
         if not self._custom_out:
-            self._set_out(self.folder / default_name(self.kind, self.unit_name, self.month))
+            self._set_out(default_path(self.folder, self.kind, self.unit_name, self.month))
 
     def _set_out(self, path: Path) -> None:
         field = self.query_one("#export-out", SafeInput)
@@ -130,7 +130,7 @@ class ExportScreen(Jobs, ModalScreen[Path | None]):
     def _month_changed(self, event: Input.Changed) -> None:
         self.month = event.value.strip()
         if not self._custom_out:
-            self._set_out(self.folder / default_name(self.kind, self.unit_name, self.month))
+            self._set_out(default_path(self.folder, self.kind, self.unit_name, self.month))
 
     @on(Input.Changed, "#export-unit")
     def _unit_changed(self, event: Input.Changed) -> None:
@@ -145,11 +145,11 @@ class ExportScreen(Jobs, ModalScreen[Path | None]):
         label = self.query_one("#export-unit-name", Static)
         label.update(str(name) if name else Text("单位代码不存在", style="bold red"))
         if not self._custom_out:
-            self._set_out(self.folder / default_name(self.kind, self.unit_name, self.month))
+            self._set_out(default_path(self.folder, self.kind, self.unit_name, self.month))
 
     @on(Input.Changed, "#export-out")
     def _out_changed(self, event: Input.Changed) -> None:
-        expected = str(self.folder / default_name(self.kind, self.unit_name, self.month))
+        expected = str(default_path(self.folder, self.kind, self.unit_name, self.month))
         self._custom_out = event.value != expected
 
     @on(Input.Submitted, "#export-out")

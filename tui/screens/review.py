@@ -24,7 +24,7 @@ from textual.widgets import DataTable, Input, Label, Select, Static
 
 from store import findings_view as fv
 from tui.bindings import bindings
-from tui.exporting import export_folder
+from tui.exporting import errors_list_path, export_folder
 from tui.jobs import Jobs
 from tui.widgets import KeyBar
 
@@ -469,8 +469,7 @@ S 每按一次换一种排序；F5 的截止日期同上次审核；问题清单
         from tui import services
 
         name = await fv.unit_name(self.scope)
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        out = (self.export_dir or export_folder()) / f"问题清单-{name}-{stamp}.xlsx"
+        out = errors_list_path(self.export_dir or export_folder(), str(name or ""))
         user = str(getattr(self.app, "username", "") or "")
         self._start_job("导出中")
         try:
