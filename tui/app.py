@@ -15,7 +15,7 @@ from textual.app import App
 
 from store import db, schema, users
 from tui.bindings import GLOBAL, bindings
-from tui.jobs import run_job
+from tui.jobs import crash_notice, log_failure, run_job
 from tui.keymap import load_keymap
 
 #: minutes without a key press before the screen locks (``RENKOU_IDLE_MINUTES``; 0 turns the lock off)
@@ -62,6 +62,14 @@ class RenkouApp(App[int]):
         self.username = username
         self.ascii_borders = ascii_borders
 
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual's crash path: the traceback goes to the crash log (redacted, 0600), the clerk gets one
+        Chinese line after the screen closes (never a traceback, which could show stored data or a
+        password), and the exit status is 1."""
+        where = log_failure(error)
+        super()._handle_exception(error)
+        self._exit_renderables[:] = [crash_notice(error, where)]
+
     def on_mount(self) -> None:
         self.load_keymap()
         if self.ascii_borders:
@@ -80,7 +88,7 @@ class RenkouApp(App[int]):
         keymap, problems = load_keymap()
         self.set_keymap(keymap)
         for problem in problems:
-            self.notify(problem, severity="warning", timeout=10)
+            self.notify(problem, severity="warning", timeout=10, markup=False)
 
     def _logged_in(self, username: str | None) -> None:
         if not username:
@@ -105,7 +113,7 @@ class RenkouApp(App[int]):
         report = await audit.verify_tail()
         if not report.ok:
             self.notify(f"{report.message}请用 renkou log --verify 核查整个日志。", title="审计日志",
-                        severity="error", timeout=60)  # fmt: skip
+                        severity="error", timeout=60, markup=False)  # fmt: skip
 
     def open_household(self, code: str, person_key: str | None = None) -> None:
         """Go back to the browse screen and show a household (with the person highlighted), e.g. from the
@@ -175,7 +183,8 @@ class RenkouApp(App[int]):
         if access.may(actor, access.Action.ACCOUNTS_MANAGE):
             self.push_screen(UsersScreen())
         else:
-            self.notify(access.refusal(actor, access.Action.ACCOUNTS_MANAGE), severity="warning", timeout=4)
+            self.notify(access.refusal(actor, access.Action.ACCOUNTS_MANAGE), severity="warning", timeout=4,
+                        markup=False)  # fmt: skip
             await access.log_refusal(actor, access.Action.ACCOUNTS_MANAGE)
 
     def action_help(self) -> None:
@@ -209,6 +218,6 @@ async def run_app(target: db.DbTarget, *, ascii_borders: bool = False, username:
             with contextlib.suppress(NotImplementedError, AttributeError, ValueError):  # not on Windows
                 loop.add_signal_handler(sig, app.hang_up)
         result = await app.run_async()
-        return int(result or 0)
+        return app.return_code or int(result or 0)
     finally:
         await db.close_db()

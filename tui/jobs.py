@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from rich.text import Text
 from textual.dom import DOMNode
 from textual.worker import Worker
 
@@ -30,6 +31,12 @@ def crash_log() -> Path:
 def log_failure(exc: BaseException) -> str:
     """Append the traceback of `exc` to the crash log (0600, passwords redacted); returns where (or why not)."""
     return write_crash_log(exc, "tui")
+
+
+def crash_notice(exc: BaseException, where: str) -> Text:
+    """The one line the clerk sees after the app stopped on an unexpected error (plain text, no markup)."""
+    return Text(f"renkou: 程序内部错误（{type(exc).__name__}），已退出。"
+                f"详细信息已写入 {where}，请报告给维护人员。")  # fmt: skip
 
 
 def failure_text(exc: BaseException) -> str:

@@ -20,6 +20,7 @@ from tui.bindings import bindings
 from tui.exporting import KINDS, ExportKind, default_path, export_folder
 from tui.jobs import Jobs
 from tui.keys import reporting_month
+from tui.text import display_text, plain
 from tui.widgets import KeyBar, SafeInput
 
 HELP = """\
@@ -83,7 +84,7 @@ class ExportScreen(Jobs, ModalScreen[Path | None]):
             with Horizontal(classes="export-row"):
                 yield Label("单位")
                 yield SafeInput(self.unit_code, id="export-unit", advance_on_enter=True, restrict=r"[0-9]*")
-                yield Static(self.unit_name, id="export-unit-name")
+                yield Static(plain(self.unit_name), id="export-unit-name")
             with Horizontal(classes="export-row"):
                 yield Label("文件")
                 yield SafeInput("", id="export-out")
@@ -143,7 +144,7 @@ class ExportScreen(Jobs, ModalScreen[Path | None]):
         name = await unit_name(code) if code else "全部"
         self.unit_name = str(name) if name else code
         label = self.query_one("#export-unit-name", Static)
-        label.update(str(name) if name else Text("单位代码不存在", style="bold red"))
+        label.update(plain(name) if name else Text("单位代码不存在", style="bold red"))
         if not self._custom_out:
             self._set_out(default_path(self.folder, self.kind, self.unit_name, self.month))
 
@@ -193,7 +194,7 @@ class ExportScreen(Jobs, ModalScreen[Path | None]):
         self._exporting = False
         self.written = out
         self._status(text)
-        self.notify(text, timeout=8)
+        self.notify(display_text(text), timeout=8, markup=False)
 
     async def _households(self, out: Path, unit: str, user: str) -> str:
         from tui import services
@@ -211,7 +212,7 @@ class ExportScreen(Jobs, ModalScreen[Path | None]):
         self._status(notice, error=True)
 
     def _status(self, text: str, *, error: bool = False) -> None:
-        self.query_one("#export-status", Static).update(Text(text, style="bold red" if error else ""))
+        self.query_one("#export-status", Static).update(plain(text, style="bold red" if error else ""))
 
     def action_close(self) -> None:
         if self._exporting:

@@ -245,7 +245,7 @@ class FormBase(Jobs, Screen[Any]):
             try:
                 drafts.save(self.user, self.code, self.draft_payload())
             except OSError as exc:
-                self.notify(f"草稿无法保存：{exc}", severity="warning", timeout=5)
+                self.notify(f"草稿无法保存：{exc}", severity="warning", timeout=5, markup=False)
 
     def on_unmount(self) -> None:
         if self._audit_timer is not None:
@@ -300,7 +300,7 @@ class FormBase(Jobs, Screen[Any]):
         self.stored = True
         self.saving = False
         if result.audit_error:
-            self.notify(result.audit_error, severity="warning", timeout=8)
+            self.notify(result.audit_error, severity="warning", timeout=8, markup=False)
         self.after_saved(result.record)
         self.notify("已保存", timeout=2)
         await self.audit_now()

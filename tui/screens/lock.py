@@ -3,6 +3,7 @@ their password again. The screens underneath keep everything typed; Ctrl+Q still
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
@@ -10,6 +11,7 @@ from textual.widgets import Input, Static
 
 from store import users
 from store.errors import StoreError
+from tui.text import plain
 
 
 class LockScreen(ModalScreen[None]):
@@ -33,7 +35,8 @@ class LockScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="lock-box"):
-            yield Static(f"[b]屏幕已锁定[/b]（{self.minutes} 分钟无操作）\n用户 {self.username}，请输入密码解锁。\n")
+            yield Static(Text.assemble(("屏幕已锁定", "bold"), f"（{self.minutes} 分钟无操作）\n",
+                                       plain(f"用户 {self.username}，请输入密码解锁。\n")))  # fmt: skip
             yield Input(placeholder="密码", id="lock-password", password=True, compact=True)
             yield Static("", id="lock-error")
             yield Static("Enter 解锁   Ctrl+Q 退出程序", classes="dim")
@@ -45,7 +48,7 @@ class LockScreen(ModalScreen[None]):
         try:
             await users.authenticate(self.username, event.value)
         except StoreError as exc:
-            self.query_one("#lock-error", Static).update(str(exc))
+            self.query_one("#lock-error", Static).update(plain(exc))
             event.input.value = ""
             return
         self.dismiss(None)

@@ -10,6 +10,7 @@ from textual.widgets import Input, Static
 from store import users
 from store.errors import StoreError
 from tui.bindings import bindings
+from tui.text import plain
 
 
 class LoginScreen(Screen[str | None]):
@@ -33,7 +34,7 @@ class LoginScreen(Screen[str | None]):
         try:
             user = await users.authenticate(username, password)
         except StoreError as exc:
-            self.query_one("#login-error", Static).update(str(exc))
+            self.query_one("#login-error", Static).update(plain(exc))
             self.query_one("#password", Input).value = ""
             return
         self.dismiss(str(user["username"]))

@@ -26,6 +26,7 @@ from store import findings_view as fv
 from tui.bindings import bindings
 from tui.exporting import errors_list_path, export_folder
 from tui.jobs import Jobs
+from tui.text import display_text, plain
 from tui.widgets import KeyBar
 
 SEVERITY_STYLE = {"E": "bold red", "W": "yellow", "I": "dim"}
@@ -74,7 +75,7 @@ class CycleSelect(Select[str]):
 
     BINDINGS = bindings("select")
 
-    def __init__(self, options: list[tuple[str, str]], *, value: str, id: str) -> None:
+    def __init__(self, options: list[tuple[str | Text, str]], *, value: str, id: str) -> None:
         super().__init__(options, value=value, allow_blank=False, compact=True, id=id)
 
     def action_cycle(self, step: int) -> None:
@@ -83,7 +84,7 @@ class CycleSelect(Select[str]):
             index = values.index(self.value) if self.value in values else 0
             self.value = values[(index + step) % len(values)]
 
-    def replace_options(self, options: list[tuple[str, str]]) -> None:
+    def replace_options(self, options: list[tuple[str | Text, str]]) -> None:
         """New options, keeping the current value when it is still one of them."""
         keep = self.value
         self.set_options(options)
@@ -152,9 +153,9 @@ class ConfirmFindingDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         row = self.row
         with Vertical(id="confirm-box"):
-            yield Static(Text(f"核实无误：{row.severity} {row.rule} {row.person_name}（{row.village_name} "
-                              f"{row.household_code[-4:]}）", style="bold"))  # fmt: skip
-            yield Static(Text("\n".join(fold(row.message, 60, 6)), no_wrap=True))
+            yield Static(plain(f"核实无误：{row.severity} {row.rule} {row.person_name}（{row.village_name} "
+                               f"{row.household_code[-4:]}）", style="bold"))  # fmt: skip
+            yield Static(Text("\n".join(fold(display_text(row.message), 60, 6)), no_wrap=True))
             with Horizontal(classes="row"):
                 yield Label("理由 ")
                 yield Input(DEFAULT_REASON, id="reason", compact=True)
@@ -266,9 +267,9 @@ S 每按一次换一种排序；F5 的截止日期同上次审核；问题清单
         villages = await fv.village_choices(self.unit_code)
         village_select = self.query_one("#f-village", CycleSelect)
         if len(self.unit_code) >= 12:
-            village_select.replace_options([(name, code) for code, name in villages])
+            village_select.replace_options([(plain(name), code) for code, name in villages])
         else:
-            village_select.replace_options([("全部", ""), *((name, code) for code, name in villages)])
+            village_select.replace_options([("全部", ""), *((plain(name), code) for code, name in villages)])
         await self._load_rules()
         await self._load_page(offset)
 
@@ -288,7 +289,7 @@ S 每按一次换一种排序；F5 的截止日期同上次审核；问题清单
     def _show_header(self, name: str) -> None:
         c = self.counts
         when = f"截至 {self.as_of:%Y-%m-%d}" if self.as_of else "尚未审核（F5 审核）"
-        self.query_one("#title-left", Static).update(Text(f"逻辑审核  {name}  {when}"))
+        self.query_one("#title-left", Static).update(plain(f"逻辑审核  {name}  {when}"))
         self.query_one("#title-right", Static).update(Text(f"E {c.errors}  W {c.warnings}  已核实 {c.confirmed}"))
 
     def _show_page(self) -> None:
@@ -300,10 +301,10 @@ S 每按一次换一种排序；F5 的截止日期同上次审核；问题清单
             table.add_row(
                 Text(mark, style=SEVERITY_STYLE.get(row.severity, "")),
                 Text(row.rule),
-                Text(clip(row.village_name, width["村"])),
+                Text(clip(display_text(row.village_name), width["村"])),
                 Text(row.household_code[-4:]),
-                Text(clip(row.person_name or "（户）", width["姓名"])),
-                Text(clip(row.message, width["说明"])),
+                Text(clip(display_text(row.person_name) or "（户）", width["姓名"])),
+                Text(clip(display_text(row.message), width["说明"])),
                 key=str(row.id),
             )
         if self.page.rows:
@@ -329,8 +330,8 @@ S 每按一次换一种排序；F5 的截止日期同上次审核；问题清单
             detail.update("")
             return
         state = "（已核实）" if row.confirmed else ""
-        head = f"{row.rule} {row.person_name or '（户）'} {row.household_code}{state}："
-        lines = fold(head + row.message, max(10, detail.content_region.width or 78), 2)
+        head = f"{row.rule} {display_text(row.person_name) or '（户）'} {row.household_code}{state}："
+        lines = fold(head + display_text(row.message), max(10, detail.content_region.width or 78), 2)
         detail.update(Text("\n".join(lines), no_wrap=True))
 
     @property
@@ -438,7 +439,7 @@ S 每按一次换一种排序；F5 的截止日期同上次审核；问题清单
 
         user = str(getattr(self.app, "username", "") or "")
         await services.confirm_warning(row.person_key or "", row.rule, reason, user, list(row.fields) or None)
-        self.notify(f"已核实无误：{row.rule} {row.person_name}")
+        self.notify(f"已核实无误：{row.rule} {display_text(row.person_name)}", markup=False)
         cursor = self.query_one(FindingTable).cursor_row
         self._cursor_after_load = cursor
         await self._load_rules()
@@ -477,8 +478,8 @@ S 每按一次换一种排序；F5 的截止日期同上次审核；问题清单
         finally:
             self._stop_job()
         self.last_export = out
-        self.query_one("#review-status", Static).update(Text(text))
-        self.notify(text, timeout=8)
+        self.query_one("#review-status", Static).update(plain(text))
+        self.notify(display_text(text), timeout=8, markup=False)
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Input, Label, Static
 from store import users
 from tui.bindings import bindings
 from tui.jobs import Jobs
+from tui.text import plain
 from tui.widgets import KeyBar
 
 HELP = """\
@@ -45,7 +46,7 @@ class AccountDialog(ModalScreen[dict[str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="account-box"):
             if self.username:
-                yield Static(f"为 {self.username} 设置新密码")
+                yield Static(plain(f"为 {self.username} 设置新密码"))
             else:
                 yield Static("新建账号")
                 yield from self._row("用户名", "username")
@@ -74,7 +75,7 @@ class AccountDialog(ModalScreen[dict[str, str] | None]):
         values = {str(i.id).removeprefix("account-"): i.value.strip() for i in inputs}
         problem = self._problem(values)
         if problem:
-            self.query_one("#account-error", Static).update(problem)
+            self.query_one("#account-error", Static).update(plain(problem))
             return
         if "role" in values:
             values["role"] = ROLE_KEYS.get(values["role"], values["role"])
@@ -135,14 +136,15 @@ class UsersScreen(Jobs, Screen[None]):
         for account in self.accounts:
             locked = account["locked_until"] is not None and account["locked_until"] > now
             state = "停用" if not account["active"] else ("锁定" if locked else "在用")
-            table.add_row(account["username"], account["real_name"], users.ROLES.get(str(account["role"]), ""),
-                          account["unit_code"] or "", state, key=str(account["username"]))  # fmt: skip
+            table.add_row(plain(account["username"]), plain(account["real_name"]),
+                          users.ROLES.get(str(account["role"]), ""), plain(account["unit_code"]), state,
+                          key=str(account["username"]))  # fmt: skip
         if self.accounts:
             table.move_cursor(row=min(row, len(self.accounts) - 1))
         self._status(f"共 {len(self.accounts)} 个账号。")
 
     def _status(self, text: str, *, error: bool = False) -> None:
-        self.query_one("#users-status", Static).update(Text(text, style="bold red" if error else ""))
+        self.query_one("#users-status", Static).update(plain(text, style="bold red" if error else ""))
 
     def _selected(self) -> str | None:
         table = self.query_one(DataTable)
