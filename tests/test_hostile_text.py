@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import shutil
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -41,7 +40,7 @@ AS_OF = dt.date(2026, 11, 15)
 HOSTILE = ["[/]王", "[b]王[/b]", "[red]王", "王[/]", "[@click=app.quit]王[/]", "../王", "王/x", "\x1b[31m王",
            "王\u202e伟", "\\王", "[link=file:///etc/passwd]王"]  # fmt: skip
 #: what an import or the form accepts (no control or bidi characters)
-MARKUP_PIECES = st.sampled_from(list("[]/\\.@=:王李伟芳 bi") + ["[/]", "[b]", "[/b]", "../"])
+MARKUP_PIECES = st.sampled_from([*list("[]/\\.@=:王李伟芳 bi"), "[/]", "[b]", "[/b]", "../"])
 markup_names = st.lists(MARKUP_PIECES, min_size=1, max_size=6).map(lambda parts: "王" + "".join(parts).strip())
 
 
@@ -200,8 +199,12 @@ async def import_and_browse(person: str, village: str, address: str) -> None:
                          markup_names.map(lambda s: s + "村")
                          .filter(lambda s: "/" not in s and "\\" not in s and ".." not in s)),
        address=markup_names)  # fmt: skip
-@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck),
-          phases=(Phase.explicit, Phase.reuse, Phase.generate))  # an example takes seconds: no shrinking
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    phases=(Phase.explicit, Phase.reuse, Phase.generate),
+)  # an example takes seconds: no shrinking
 def test_imported_hostile_names_show_literally_everywhere(private_data: Path, person: str, village: str,
                                                           address: str) -> None:  # fmt: skip
     asyncio.run(import_and_browse(person, village, address))
