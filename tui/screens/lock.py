@@ -11,7 +11,7 @@ from textual.widgets import Input, Static
 
 from store import users
 from store.errors import StoreError
-from tui.text import plain
+from tui.text import display_text, plain
 
 
 class LockScreen(ModalScreen[None]):
@@ -36,7 +36,7 @@ class LockScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="lock-box"):
             yield Static(Text.assemble(("屏幕已锁定", "bold"), f"（{self.minutes} 分钟无操作）\n",
-                                       plain(f"用户 {self.username}，请输入密码解锁。\n")))  # fmt: skip
+                                       f"用户 {display_text(self.username)}，请输入密码解锁。\n"))  # fmt: skip
             yield Input(placeholder="密码", id="lock-password", password=True, compact=True)
             yield Static("", id="lock-error")
             yield Static("Enter 解锁   Ctrl+Q 退出程序", classes="dim")
