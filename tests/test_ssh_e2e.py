@@ -668,10 +668,14 @@ def test_deployed_clerk_still_logs_in_to_renkou(deployment: Deployment) -> None:
         for remote in (None, f"sqlite3 {shlex.quote(str(deployment.database))}"):
             screen = tmux.new(shlex.join(deployment.ssh(remote, tty=True)) + "; sleep 60")
             screen.context = deployment.sshd.log_tail
-            screen.wait_for("登录", absent=("sqlite>",), timeout=TIMEOUT * 2)
+            screen.wait_for("登录", "用户名", absent=("sqlite>",), timeout=TIMEOUT * 2)
         screen.type("clerk")
+        screen.wait_for("clerk", absent=("用户名",))
+        time.sleep(0.5)  # the login screen is not what is tested here: one key at a time
         screen.keys("Enter")
+        time.sleep(0.5)
         screen.type("secret123")
+        screen.wait_for("•••", absent=("密码",))
         screen.keys("Enter")
         screen.wait_for("F1帮助", absent=("登录",), timeout=TIMEOUT * 2)
     finally:
