@@ -1,4 +1,5 @@
-"""The output file of an export: checked up front, written beside the target, renamed into place.
+"""The output file of an export: checked up front, written beside the target (mode 0600: it holds personal
+data), renamed into place; and default file names from untrusted unit names that stay inside their folder.
 
 Nothing partial is ever left at the target path: the workbook is written to a hidden temporary file in
 the same directory and renamed over the target only when complete; on any failure the temporary file is
@@ -18,6 +19,7 @@ from typing import Any
 
 from store import faults
 from store.errors import StoreError
+from store.private import FILE_MODE, create_private
 
 
 def check_target(out: Path | str, suffix: str = ".xlsx") -> Path:
@@ -54,11 +56,16 @@ class AtomicFile:
         self.done = False
 
     def __enter__(self) -> AtomicFile:
+        # created 0600 before the writer opens it (rewriting a file keeps its mode): it holds personal data;
+        # when that fails the writer reports the folder's problem in its own words
+        with contextlib.suppress(OSError):
+            create_private(self.tmp)
         return self
 
     def replace(self) -> None:
         """Rename the finished temporary file over the target."""
         try:
+            os.chmod(self.tmp, FILE_MODE)
             os.replace(self.tmp, self.out)
         except PermissionError:
             raise StoreError(
@@ -187,3 +194,26 @@ class WorkbookFiles:
         """Close the output quietly (when still open) and remove the scratch folder."""
         self.output.discard()
         shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+#: characters a default file name may keep from a unit name besides letters and digits (CJK included)
+_NAME_EXTRA = frozenset("-_()（）·")
+#: longest part of a file name taken from a unit name
+NAME_PART_CHARS = 40
+
+
+def safe_name_part(text: str, fallback: str = "未命名") -> str:
+    """`text` (a unit name from the database or an import) as part of a file name: letters and digits of
+    any script and ``-_()（）·`` kept, anything else (separators, dots, control characters, spaces) as ``_``,
+    cut to :data:`NAME_PART_CHARS`; `fallback` when nothing is left."""
+    kept = "".join(c if c.isalnum() or c in _NAME_EXTRA else "_" for c in text)[:NAME_PART_CHARS].strip("_")
+    return kept or fallback
+
+
+def path_in(folder: Path, name: str) -> Path:
+    """``folder / name``, checked to be a file directly inside `folder` (resolved: no ``..``, separator or
+    link leads out of it); raises :class:`StoreError` otherwise."""
+    path = folder / name
+    if Path(name).name != name or name in ("", ".", "..") or path.resolve().parent != folder.resolve():
+        raise StoreError(f"文件名 {name!r} 不在导出文件夹 {folder} 中，已拒绝。请换一个文件名。")
+    return path

@@ -29,6 +29,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from store import sql
+from store.redact import redact
 
 #: the ``setting`` row holding the head of the chain (count, number, time and hash of the newest entry)
 HEAD_KEY = "audit_chain_head"
@@ -211,7 +212,9 @@ async def _append(client: BaseDBAsyncClient, logged_at: object, username: str, a
 async def log_action(
     username: str, action: str, target: str = "", detail: str = "", client: BaseDBAsyncClient | None = None
 ) -> None:
-    """Append one entry (inside the caller's write transaction when `client` is one, else in its own)."""
+    """Append one entry (inside the caller's write transaction when `client` is one, else in its own).
+    Passwords in `target` and `detail` (a database URL, ``password=``) are redacted."""
+    target, detail = redact(target), redact(detail)
     now = dt.datetime.now().replace(microsecond=0)
     if client is None:
         async with in_transaction() as own:

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from store import faults, identity
 from store.errors import StoreError
+from store.private import create_private, private_dir
 
 PREFIX = "renkou-"
 SUFFIX = ".sqlite3"
@@ -368,7 +369,7 @@ def _reserve(folder: Path, db_id: str, taken: dt.datetime, label: str) -> tuple[
         tmp = folder / f".{final.name}.{os.getpid()}.part"
         if not final.exists():
             try:
-                os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+                create_private(tmp, exclusive=True)
             except FileExistsError:
                 pass
             else:
@@ -416,7 +417,7 @@ def create_backup(
         raise StoreError(f"找不到数据库 {database}，没有可备份的内容。")
     folder = folder or default_folder(database)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        private_dir(folder)
     except OSError as exc:
         raise StoreError(f"无法建立备份目录 {folder}（{exc.strerror or exc}）。请用 --dir 指定可写的目录。") from None
     tmp: Path | None = None
@@ -541,6 +542,7 @@ def _prepare_staging(
 ) -> None:
     """Copy `source_file` to `staging` and make it ready to go in: the live database's identity, versions
     above `high_water` (confirmations tied to a version move with it), the live page size, checked."""
+    create_private(staging)  # personal data: 0600 from the start (SQLite keeps the mode of an existing file)
     source = _snapshot(source_file)
     try:
         stage = sqlite3.connect(staging, isolation_level=None)

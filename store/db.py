@@ -21,6 +21,8 @@ from tortoise.exceptions import DBConnectionError
 
 from store import faults
 from store.errors import StoreError
+from store.private import create_private, private_dir
+from store.redact import redact
 from store.sql import conn as conn
 from store.sql import dialect as dialect
 from store.sql import execute as execute
@@ -115,11 +117,15 @@ def _check_sqlite_writable(path: Path, create: bool) -> None:
     if not create:
         raise StoreError(f"数据库 {path} 不存在。请先用 renkou import 或 renkou demo 建立，或检查 --db 参数。")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
     except OSError as exc:
         raise StoreError(f"无法创建目录 {path.parent}（{exc.strerror}）。请用 --db 指定可写的位置。") from exc
     if not os.access(path.parent, os.W_OK):
         raise StoreError(f"目录 {path.parent} 不可写，无法建立数据库。请用 --db 指定可写的位置。")
+    try:  # an empty file is an empty database; SQLite gives its -wal and -shm files the same mode
+        create_private(path)
+    except OSError as exc:
+        raise StoreError(f"无法建立数据库文件 {path}（{exc.strerror}）。请用 --db 指定可写的位置。") from exc
 
 
 async def open_db(target: DbTarget, *, create: bool = True) -> None:
@@ -137,7 +143,9 @@ async def open_db(target: DbTarget, *, create: bool = True) -> None:
         full = faults.translate(exc, path=target.path, what="打开数据库")
         if isinstance(full, faults.DiskFullError):
             raise full from exc
-        raise StoreError(f"无法连接数据库 {target.label}：{exc}。请检查数据库地址和服务是否已启动。") from exc
+        raise StoreError(
+            f"无法连接数据库 {target.label}：{redact(str(exc))}。请检查数据库地址和服务是否已启动。"
+        ) from exc
     except BaseException:
         await close_db()
         raise

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from store.private import FILE_MODE, private_dir
+
 __all__ = ["Draft", "DraftKey", "discard", "draft_dir", "key_for", "load", "save"]
 
 _DATE = "$date"
@@ -84,12 +86,12 @@ def _decode(value: Any) -> Any:
 def save(key: DraftKey, payload: dict[str, Any], *, base: Path | None = None) -> Path:
     """Write the draft of `key` (replacing an older one); returns its path."""
     path = _path(key, base)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(path.parent)
     body = {"user": key.user, "database": key.database, "household": key.household,
             "saved_at": dt.datetime.now().isoformat(timespec="seconds"), "payload": _encode(payload)}  # fmt: skip
     fd, temp = tempfile.mkstemp(prefix=".draft-", dir=path.parent)
     try:
-        os.fchmod(fd, 0o600)
+        os.fchmod(fd, FILE_MODE)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(body, handle, ensure_ascii=False)
             handle.flush()

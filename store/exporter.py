@@ -9,6 +9,7 @@ from pathlib import Path
 from store import audit, db
 from store.errors import StoreError
 from store.interchange import household_line, unit_line
+from store.private import open_private, private_dir
 from store.records import iter_households, load_units
 
 
@@ -16,8 +17,8 @@ def _open_target(out: Path) -> tuple[Path, object]:
     """Open a temporary file beside `out`; the export is renamed into place when complete."""
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        return tmp, tmp.open("w", encoding="utf-8", newline="\n")
+        private_dir(out.parent)
+        return tmp, open_private(tmp, "w")
     except OSError as exc:
         raise StoreError(f"无法写入 {out}（{exc.strerror}）。请检查目录是否存在、是否有写权限。") from None
 

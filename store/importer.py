@@ -23,6 +23,7 @@ from store.bulk import BulkWriter, EntryTime
 from store.errors import StoreError
 from store.import_limits import NotUtf8, Refused, numbered_lines
 from store.interchange import LineError, ParsedLine, parse_line
+from store.private import open_private
 from store.records import load_households
 from store.textsafe import excerpt
 
@@ -438,7 +439,7 @@ def _write_rejects(path: Path, bad: set[int], target: Path) -> None:
     """Copy the bad lines, byte for byte, to the reject file (atomically); lines are never held whole."""
     tmp = target.with_name(target.name + ".tmp")
     try:
-        with path.open("rb") as src, tmp.open("wb") as out:
+        with path.open("rb") as src, open_private(tmp, "wb") as out:
             line_no, ended = 1, True
             while chunk := src.readline(1 << 20):
                 if line_no in bad:

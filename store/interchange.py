@@ -385,6 +385,10 @@ def _parse_unit(raw: Any, check: _Checker) -> dict[str, Any]:
     if not isinstance(name, str) or not name.strip():
         raise check.fail(f"单位 {code} 缺少名称（应为文字，现为 {_fmt(name)}）。")
     check.safe(f"单位 {code} ", "name", name.strip(), _UNIT_NAME_LIMIT)
+    if any(mark in name for mark in _UNIT_NAME_REFUSED):  # unit names become parts of file names (exports)
+        raise check.fail(
+            f"单位 {code} 的名称 {excerpt(name.strip())} 含有路径符号（/、\\ 或 ..），不能导入。请改正单位名称后重试。"
+        )
     if parent is not None and (
         not isinstance(parent, str) or not is_ascii_digits(parent) or not code.startswith(parent) or parent == code
     ):
@@ -395,6 +399,8 @@ def _parse_unit(raw: Any, check: _Checker) -> dict[str, Any]:
 
 
 _UNIT_NAME_LIMIT = 100
+#: what a unit name may not contain: path separators and the parent-folder mark
+_UNIT_NAME_REFUSED = ("/", "\\", "..")
 
 
 def _parse_household(obj: dict[str, Any], check: _Checker) -> dict[str, Any]:

@@ -22,6 +22,7 @@ __all__ = [
     "is_ascii_digits",
     "normalize_id",
     "unsafe_message",
+    "visible",
 ]
 
 #: Characters of a value quoted in a message before it is cut with "…".
@@ -58,6 +59,14 @@ def unsafe_message(text: str) -> str | None:
 def _escape(char: str) -> str:
     point = ord(char)
     return f"\\x{point:02x}" if point < 0x100 else f"\\u{point:04x}"
+
+
+def visible(text: str, *, keep_newlines: bool = False) -> str:
+    """`text` with every unsafe character (terminal escapes, bidi controls, …) shown as its escape, e.g.
+    ``\\x1b``: what a screen shows of untrusted text. `keep_newlines` leaves line breaks as they are."""
+    if keep_newlines:
+        return "\n".join(_UNSAFE.sub(lambda m: _escape(m.group()), line) for line in text.split("\n"))
+    return _UNSAFE.sub(lambda m: _escape(m.group()), text)
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS, *, quoted: bool = True) -> str:

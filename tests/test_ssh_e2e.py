@@ -127,7 +127,7 @@ class Sshd:
             return "sshd log: (none)"
 
 
-def _start_sshd(folder: Path) -> tuple[subprocess.Popen[bytes], Sshd]:
+def _start_sshd(folder: Path, extra: str = "") -> tuple[subprocess.Popen[bytes], Sshd]:
     sshd = _sshd_path()
     assert sshd is not None
     folder.mkdir(parents=True, exist_ok=True)
@@ -145,7 +145,7 @@ def _start_sshd(folder: Path) -> tuple[subprocess.Popen[bytes], Sshd]:
             f"AuthorizedKeysFile {folder / 'authorized_keys'}\nPidFile {folder / 'sshd.pid'}\n"
             "UsePAM no\nStrictModes no\nPubkeyAuthentication yes\nPasswordAuthentication no\n"
             "KbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\nX11Forwarding no\n"
-            "PrintMotd no\nPrintLastLog no\nMaxStartups 20\n"
+            "PrintMotd no\nPrintLastLog no\nMaxStartups 20\n" + extra
         )
         handle = log.open("wb")
         process = subprocess.Popen([sshd, "-D", "-e", "-f", str(config)], stdout=handle, stderr=subprocess.STDOUT,
@@ -494,3 +494,249 @@ def test_change_lines_typed_in_one_read_over_ssh(tmux: Tmux, sshd: Sshd, demo_db
     screen.wait_for("F1帮助", "/查找", absent=("月度变更录入",))
     screen.keys("Escape")
     wait_until("the app to quit on Esc", lambda: not app_pids(demo_db), detail=screen.text)
+
+
+# --- the county-server deployment (deploy/, README "Deployment over SSH") -----------------------------------
+#
+# Real local users: a service user owns the database (0600 in a 0700 folder); a clerk's OS account, member of
+# the clerks' group, logs in with its own key; sshd (with deploy/sshd_renkou.conf included) forces the wrapper
+# deploy/renkou-shell, which runs Renkou as the service user through sudo (deploy/sudoers-renkou). Whatever
+# the clerk asks ssh for, the only thing that runs is Renkou's login screen.
+
+DEPLOY = REPO / "deploy"
+DEPLOY_NEEDS = ("sudo", "runuser", "useradd", "userdel", "groupadd", "groupdel", "visudo", "scp", "sftp", "sqlite3")
+
+
+@dataclass
+class Deployment:
+    """The deployed county server: who is who, where the database is, and the sshd that enforces it."""
+
+    base: Path
+    service: str
+    clerk: str
+    group: str
+    database: Path
+    sshd: Sshd
+
+    def ssh(self, remote: str | None, *, tty: bool = False) -> list[str]:
+        command = self.sshd.ssh(remote or "", tty=tty)
+        command[command.index("127.0.0.1")] = f"{self.clerk}@127.0.0.1"
+        return command if remote is not None else command[:-1]
+
+    def copy_options(self) -> list[str]:
+        return ["-F", "/dev/null", "-i", str(self.sshd.key), "-o", "StrictHostKeyChecking=no", "-o",
+                "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
+                "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=10"]  # fmt: skip
+
+
+def _deploy_missing() -> str | None:
+    if os.geteuid() != 0:
+        return "the deployment test creates local users and a sudoers entry: it runs as root (as CI does)"
+    missing = [tool for tool in DEPLOY_NEEDS if shutil.which(tool) is None]
+    if missing:
+        return f"the deployment test needs {', '.join(missing)} (apt-get install sudo sqlite3 openssh-client)"
+    if not Path("/etc/sudoers.d").is_dir():
+        return "sudo has no /etc/sudoers.d"
+    return None
+
+
+def _python_for(user: str) -> str | None:
+    """A `python -c` prefix the service user can run with the project importable (the test's interpreter may
+    live in a folder only root can enter, e.g. /root/.pyenv): None when there is none."""
+    import sysconfig
+
+    paths = [str(REPO), sysconfig.get_paths()["purelib"]]
+    setup = f"import sys; sys.path[:0] = {paths!r}; "
+    for python in (sys.executable, "/usr/bin/python3"):
+        probe = _run(["runuser", "-u", user, "--", python, "-c", setup + "import tui.cli, textual, tortoise"])
+        if probe.returncode == 0:
+            return f"{shlex.quote(python)} -c {shlex.quote(setup + 'from tui.cli import main; sys.exit(main())')}"
+    return None
+
+
+def _kill_user_processes(uid: int) -> None:
+    """End the processes the test's users still run (found by their uid, ended by their id)."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    os.kill(int(entry.name), signal.SIGKILL)
+            except OSError:
+                continue
+
+
+async def _county_database(path: Path) -> None:
+    """The example households with Renkou accounts (so the app asks for a login)."""
+    from store import db, private
+    from store.importer import import_file
+    from tests.support.data import EXAMPLE_FILE, add_accounts
+
+    old = private.restrict_umask()
+    try:
+        async with db.database(path):
+            await import_file(EXAMPLE_FILE, operator="import")
+            await add_accounts()
+    finally:
+        os.umask(old)
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    """The county server of the README's recipe, on this machine, removed again at the end."""
+    import asyncio
+    import pwd
+    import tempfile
+
+    reason = _deploy_missing()
+    if reason:
+        pytest.skip(reason)
+    if MISSING:
+        pytest.fail(f"RENKOU_REQUIRE_SSH=1 but this machine lacks {', '.join(MISSING)}")
+    suffix = str(os.getpid() % 100000)
+    service, clerk, group = f"rksvc{suffix}", f"rkclerk{suffix}", f"rkclerks{suffix}"
+    base = Path(tempfile.mkdtemp(prefix="renkou-deploy-", dir="/tmp"))  # pytest's tmp is root-only
+    base.chmod(0o755)
+    sudoers = Path(f"/etc/sudoers.d/renkou-e2e-{suffix}")
+    sshd_process: subprocess.Popen[bytes] | None = None
+    try:
+        for args in (
+            ["groupadd", group],
+            ["useradd", "-M", "-d", str(base / "service"), "-s", "/usr/sbin/nologin", "-p", "*", service],
+            ["useradd", "-M", "-d", str(base / "clerk"), "-s", "/bin/sh", "-p", "*", "-G", group, clerk],
+        ):
+            done = _run(args)  # fmt: skip
+            assert done.returncode == 0, done.stderr
+        (base / "clerk").mkdir(mode=0o755)  # the clerk's home: root's, nothing to write there
+        service_home = base / "service"
+        service_home.mkdir(mode=0o700)
+        data = base / "data"
+        data.mkdir(mode=0o700)
+        database = data / "county.sqlite3"
+        asyncio.run(_county_database(database))
+        entry = pwd.getpwnam(service)
+        for path in (service_home, data, *data.iterdir()):
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+        python = _python_for(service)
+        if python is None:
+            pytest.skip("no Python interpreter with the project importable is reachable by a non-root user here")
+        bin_dir = base / "bin"
+        bin_dir.mkdir(mode=0o755)
+        renkou = bin_dir / "renkou"
+        renkou.write_text(f'#!/bin/sh\nexec {python} "$@"\n')
+        renkou.chmod(0o755)
+        wrapper = bin_dir / "renkou-shell"
+        wrapper.write_text((DEPLOY / "renkou-shell").read_text()
+                           .replace("RENKOU_USER=renkou", f"RENKOU_USER={service}")
+                           .replace("RENKOU_BIN=/opt/renkou/bin/renkou", f"RENKOU_BIN={renkou}")
+                           .replace("RENKOU_DB=/srv/renkou/county.sqlite3", f"RENKOU_DB={database}"))  # fmt: skip
+        wrapper.chmod(0o755)
+        rules = ((DEPLOY / "sudoers-renkou").read_text().replace("%renkou-clerks", f"%{group}")
+                 .replace("(renkou)", f"({service})").replace("/opt/renkou/bin/renkou", str(renkou))
+                 .replace("/srv/renkou/county.sqlite3", str(database)))  # fmt: skip
+        staged = base / "sudoers"
+        staged.write_text(rules)
+        check = _run(["visudo", "-cf", str(staged)])
+        assert check.returncode == 0, check.stdout + check.stderr
+        sudoers.write_text(rules)
+        sudoers.chmod(0o440)
+        folder = tmp_path_factory.mktemp("sshd-deploy")
+        snippet = base / "sshd_renkou.conf"
+        snippet.write_text((DEPLOY / "sshd_renkou.conf").read_text().replace("renkou-clerks", group)
+                           .replace("/opt/renkou/bin/renkou-shell", str(wrapper))
+                           # sshd reads the keys as the clerk: a root-owned copy the clerk can read, not pytest's
+                           + f"    AuthorizedKeysFile {base / 'authorized_keys'}\n")  # fmt: skip
+        sshd_process, server = _start_sshd(folder, extra=f"Include {snippet}\n")
+        shutil.copy(folder / "authorized_keys", base / "authorized_keys")
+        (base / "authorized_keys").chmod(0o644)
+        yield Deployment(base, service, clerk, group, database, server)
+    finally:
+        if sshd_process is not None:
+            sshd_process.terminate()
+            try:
+                sshd_process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                sshd_process.kill()
+                sshd_process.wait()
+        sudoers.unlink(missing_ok=True)
+        for user in (clerk, service):
+            try:
+                _kill_user_processes(pwd.getpwnam(user).pw_uid)
+            except KeyError:
+                continue
+            _run(["userdel", user])
+        _run(["groupdel", group])
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _leaks(text: str) -> list[str]:
+    """What in `text` shows the database or a shell got through."""
+    marks = ("SQLite format 3", "CREATE TABLE", "周建军", "430426198407210133", "uid=", "renkou-leak")
+    return [mark for mark in marks if mark in text]
+
+
+def test_deployed_clerk_cannot_run_commands(deployment: Deployment) -> None:
+    """`ssh host sqlite3 …`, `ssh host sh`, `ssh host cat DB`: the wrapper runs instead, and refuses (no terminal)."""
+    db_path = shlex.quote(str(deployment.database))
+    shell_input = f"id\ncat {db_path}\necho renkou-leak\n"
+    for remote in (f"sqlite3 {db_path} .dump", "sh", f"cat {db_path}", "sh -c id", f"sudo -n cat {db_path}", None):
+        done = _run(deployment.ssh(remote), input=shell_input)
+        shown = done.stdout + done.stderr
+        assert done.returncode != 0, (remote, shown, deployment.sshd.log_tail())
+        assert not _leaks(shown), (remote, shown)
+        assert "只能在终端中使用" in shown, (remote, shown, deployment.sshd.log_tail())
+
+
+def test_deployed_database_cannot_be_copied(deployment: Deployment, tmp_path: Path) -> None:
+    """scp (SFTP protocol and the legacy one) and sftp of the database file are refused."""
+    port, source = str(deployment.sshd.port), f"{deployment.clerk}@127.0.0.1:{deployment.database}"
+    for n, legacy in enumerate((False, True)):
+        local = tmp_path / f"copy{n}.sqlite3"
+        done = _run(["scp", *(["-O"] if legacy else []), "-P", port, *deployment.copy_options(), source, str(local)])
+        assert done.returncode != 0, done.stderr
+        assert not local.exists() or b"SQLite format 3" not in local.read_bytes()
+    local = tmp_path / "sftp.sqlite3"
+    batch = f"get {deployment.database} {local}\n"
+    done = _run(["sftp", "-b", "-", "-P", port, *deployment.copy_options(), f"{deployment.clerk}@127.0.0.1"],
+                input=batch)  # fmt: skip
+    assert done.returncode != 0 and not local.exists(), done.stdout + done.stderr
+
+
+def test_deployed_database_is_out_of_the_clerks_reach(deployment: Deployment) -> None:
+    """The clerk's own OS account can neither read the database nor use sudo for anything but the TUI."""
+    import pwd
+
+    owner = pwd.getpwnam(deployment.service).pw_uid
+    for path, wanted in ((deployment.database, 0o600), (deployment.database.parent, 0o700)):
+        info = path.stat()
+        assert info.st_uid == owner and info.st_mode & 0o777 == wanted, (path, oct(info.st_mode))
+    as_clerk = ["runuser", "-u", deployment.clerk, "--"]
+    db_path = str(deployment.database)
+    for command in (["cat", db_path], ["sqlite3", db_path, ".tables"], ["ls", str(deployment.database.parent)],
+                    ["sudo", "-n", "-u", deployment.service, "/bin/cat", db_path],
+                    ["sudo", "-n", "-u", deployment.service, str(deployment.base / "bin" / "renkou"), "--db", db_path,
+                     "user", "list"]):  # fmt: skip
+        done = _run([*as_clerk, *command])
+        assert done.returncode != 0, (command, done.stdout)
+        assert not _leaks(done.stdout), (command, done.stdout)
+
+
+def test_deployed_clerk_still_logs_in_to_renkou(deployment: Deployment) -> None:
+    """With a terminal the wrapper opens Renkou as the service user, at its login screen (even when the clerk
+    asked for sqlite3); the clerk's Renkou account then opens the household tree."""
+    tmux = Tmux()
+    try:
+        for remote in (None, f"sqlite3 {shlex.quote(str(deployment.database))}"):
+            screen = tmux.new(shlex.join(deployment.ssh(remote, tty=True)) + "; sleep 60")
+            screen.context = deployment.sshd.log_tail
+            screen.wait_for("登录", "用户名", absent=("sqlite>",), timeout=TIMEOUT * 2)
+        screen.type("clerk")
+        screen.wait_for("clerk", absent=("用户名",))
+        time.sleep(0.5)  # the login screen is not what is tested here: one key at a time
+        screen.keys("Enter")
+        time.sleep(0.5)
+        screen.type("secret123")
+        screen.wait_for("•••", absent=("密码",))
+        screen.keys("Enter")
+        screen.wait_for("F1帮助", absent=("登录",), timeout=TIMEOUT * 2)
+    finally:
+        tmux.kill_server()

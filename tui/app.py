@@ -21,7 +21,7 @@ from store.access import Actor
 from tui import borders, severity, textual_text
 from tui.acting import actor_of
 from tui.bindings import GLOBAL, bindings
-from tui.jobs import run_job
+from tui.jobs import crash_notice, log_failure, run_job
 from tui.keymap import load_keymap
 
 #: the smallest terminal every screen is laid out for
@@ -88,6 +88,14 @@ class RenkouApp(App[int]):
         self.ascii_borders = ascii_borders
         severity.configure(ascii=ascii_borders, colour=not self.no_color)
 
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual's crash path: the traceback goes to the crash log (redacted, 0600), the clerk gets one
+        Chinese line after the screen closes (never a traceback, which could show stored data or a
+        password), and the exit status is 1."""
+        where = log_failure(error)
+        super()._handle_exception(error)
+        self._exit_renderables[:] = [crash_notice(error, where)]
+
     def on_mount(self) -> None:
         self.load_keymap()
         if self.ascii_borders:
@@ -136,7 +144,7 @@ class RenkouApp(App[int]):
         keymap, problems = load_keymap()
         self.set_keymap(keymap)
         for problem in problems:
-            self.notify(problem, severity="warning", timeout=10)
+            self.notify(problem, severity="warning", timeout=10, markup=False)
 
     def _logged_in(self, username: str | None) -> None:
         if not username:
@@ -162,7 +170,7 @@ class RenkouApp(App[int]):
         report = await audit.verify_tail()
         if not report.ok:
             self.notify(f"{report.message}请用 renkou log --verify 核查整个日志。", title="审计日志",
-                        severity="error", timeout=60)  # fmt: skip
+                        severity="error", timeout=60, markup=False)  # fmt: skip
 
     def open_household(self, code: str, person_key: str | None = None) -> None:
         """Go back to the browse screen and show a household (with the person highlighted), e.g. from the
@@ -272,7 +280,8 @@ class RenkouApp(App[int]):
         if access.may(actor, access.Action.ACCOUNTS_MANAGE):
             self.push_screen(UsersScreen())
         else:
-            self.notify(access.refusal(actor, access.Action.ACCOUNTS_MANAGE), severity="warning", timeout=4)
+            self.notify(access.refusal(actor, access.Action.ACCOUNTS_MANAGE), severity="warning", timeout=4,
+                        markup=False)  # fmt: skip
             await access.log_refusal(actor, access.Action.ACCOUNTS_MANAGE)
 
     def action_change_password(self) -> None:
@@ -328,6 +337,6 @@ async def run_app(target: db.DbTarget, *, ascii_borders: bool = False, username:
             with contextlib.suppress(NotImplementedError, AttributeError, ValueError):  # not on Windows
                 loop.add_signal_handler(sig, app.hang_up)
         result = await app.run_async()
-        return int(result or 0)
+        return app.return_code or int(result or 0)
     finally:
         await db.close_db()

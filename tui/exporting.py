@@ -1,11 +1,14 @@
-"""What the export screens share: where files go, the export kinds and their default file names (who may see
-full ID numbers: `store.access`). No widgets here."""
+"""What the export screens share: where files go, the export kinds and their default file names, built from a
+safe alphabet and always inside the chosen folder (who may see full ID numbers: `store.access`). No widgets
+here."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+
+from exports.target import path_in, safe_name_part
 
 
 def export_folder() -> Path:
@@ -39,7 +42,20 @@ KINDS: tuple[ExportKind, ...] = (
 
 
 def default_name(kind: ExportKind, unit_name: str, month: str, now: dt.datetime | None = None) -> str:
-    """A file name that says what the file is: ``月报表-城关镇-2026-10.xlsx``, ``问题清单-城关镇-20261123-0912.xlsx``."""
+    """A file name that says what the file is: ``月报表-城关镇-2026-10.xlsx``, ``问题清单-城关镇-20261123-0912.xlsx``.
+    The unit name and month come from the database or the clerk: only a safe alphabet of them is kept."""
     when = month if kind.needs_month else f"{now or dt.datetime.now():%Y%m%d-%H%M}"
-    parts = [kind.label, unit_name if kind.takes_unit else "", when]
+    parts = [kind.label, safe_name_part(unit_name) if kind.takes_unit and unit_name else "",
+             safe_name_part(when, "")]  # fmt: skip
     return "-".join(p for p in parts if p) + kind.suffix
+
+
+def default_path(folder: Path, kind: ExportKind, unit_name: str, month: str, now: dt.datetime | None = None) -> Path:
+    """Where an export goes unless the clerk says otherwise: :func:`default_name` inside `folder` (checked)."""
+    return path_in(folder, default_name(kind, unit_name, month, now))
+
+
+def errors_list_path(folder: Path, unit_name: str, now: dt.datetime | None = None) -> Path:
+    """Where the review screen writes the errors list of a unit: inside `folder`, named from a safe alphabet."""
+    stamp = f"{now or dt.datetime.now():%Y%m%d-%H%M%S}"
+    return path_in(folder, f"问题清单-{safe_name_part(unit_name)}-{stamp}.xlsx")

@@ -8,38 +8,35 @@ reset its state after a failure overrides :meth:`Jobs.job_failed`.
 
 from __future__ import annotations
 
-import datetime as dt
-import traceback
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from rich.text import Text
 from textual.dom import DOMNode
 from textual.worker import Worker
 
+from store.crashlog import crash_log_path, write_crash_log
 from store.errors import StoreError
+from store.redact import redact
 
 T = TypeVar("T")
 
 
 def crash_log() -> Path:
     """The crash log in the data folder (the same file as the command line's)."""
-    from store.db import data_dir
-
-    return data_dir() / "crash.log"
+    return crash_log_path()
 
 
 def log_failure(exc: BaseException) -> str:
-    """Append the traceback of `exc` to the crash log; returns where (or why not)."""
-    path = crash_log()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as handle:
-            handle.write(f"--- {dt.datetime.now():%Y-%m-%d %H:%M:%S} tui\n")
-            handle.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
-    except OSError:
-        return "（无法写入日志）"
-    return str(path)
+    """Append the traceback of `exc` to the crash log (0600, passwords redacted); returns where (or why not)."""
+    return write_crash_log(exc, "tui")
+
+
+def crash_notice(exc: BaseException, where: str) -> Text:
+    """The one line the clerk sees after the app stopped on an unexpected error (plain text, no markup)."""
+    return Text(f"renkou: 程序内部错误（{type(exc).__name__}），已退出。"
+                f"详细信息已写入 {where}，请报告给维护人员。")  # fmt: skip
 
 
 def failure_text(exc: BaseException) -> str:
@@ -48,7 +45,7 @@ def failure_text(exc: BaseException) -> str:
     from store import faults
 
     if isinstance(exc, StoreError):
-        return str(exc)
+        return redact(str(exc))
     known = faults.translate(exc, kept="已有的数据没有丢失，您的录入都还在。")
     if known is not None:
         return str(known)
@@ -61,7 +58,7 @@ def failure_text(exc: BaseException) -> str:
 def report_failure(node: DOMNode, exc: BaseException) -> str:
     """The one error handler of all workers: a notice on screen, details in the crash log; returns the text."""
     text = failure_text(exc)
-    node.notify(text, severity="error", timeout=8)
+    node.notify(text, severity="error", timeout=8, markup=False)  # the text may quote stored data
     return text
 
 

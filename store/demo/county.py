@@ -13,6 +13,7 @@ from typing import Any
 
 from store.demo.generator import Generator
 from store.demo.util import days
+from store.private import open_private
 
 
 def entry_lag(seed: int, kind: str, event_date: date, as_of: date) -> datetime:
@@ -57,7 +58,8 @@ def generate(persons: int, seed: int = 1, error_rate: float = 0.0, as_of: date |
 
 def write_manifest(manifest: dict[str, Any], path: Path) -> None:
     """Write the ground-truth manifest as UTF-8 JSON."""
-    path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    with open_private(path, "w") as handle:
+        handle.write(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
 
 
 def to_jsonl_lines(county: DemoCounty) -> Iterator[str]:

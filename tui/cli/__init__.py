@@ -64,14 +64,17 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], Awaitable[int]]] = {
 def main(argv: list[str] | None = None) -> int:
     """Run ``renkou``; returns the exit code."""
     from store.errors import StoreError
+    from store.private import restrict_umask
+    from store.redact import redact
 
+    restrict_umask()  # every file this run creates (database, backups, exports, logs) is private: 0600/0700
     args = build_parser().parse_args(argv)
     try:
         if args.command is None:
             return run_tui(args)
         return asyncio.run(COMMANDS[args.command](args))
     except (CliError, StoreError) as exc:
-        print(f"renkou: {exc}", file=sys.stderr)
+        print(f"renkou: {redact(str(exc))}", file=sys.stderr)
         return EXIT_FAILED
     except BrokenPipeError:  # output piped into a program that stopped reading (e.g. `| head`)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -88,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_FAILED
         where = crash_report(exc)
         print(
-            f"renkou: 内部错误（{type(exc).__name__}: {exc}）。详细信息已写入 {where}，请报告给维护人员。",
+            f"renkou: 内部错误（{type(exc).__name__}: {redact(str(exc))}）。详细信息已写入 {where}，请报告给维护人员。",
             file=sys.stderr,
         )
         return EXIT_FAILED

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import sys
-import traceback
-
 EXIT_USAGE = 2
 EXIT_FAILED = 1
 
@@ -35,7 +31,9 @@ def database_failure(exc: BaseException, what: str = "操作") -> str:
         return "数据库正被其他人长时间占用，操作已撤销。请稍后重试。"
     if "readonly" in text or "read-only" in text:
         return "数据库文件只读，操作已撤销。请检查文件权限。"
-    return f"数据库操作失败（{exc}），操作已撤销，数据库未改动。"
+    from store.redact import redact
+
+    return f"数据库操作失败（{redact(str(exc))}），操作已撤销，数据库未改动。"
 
 
 def known_failure(exc: BaseException, what: str = "操作") -> str | None:
@@ -53,17 +51,9 @@ def known_failure(exc: BaseException, what: str = "操作") -> str | None:
     return None if known is None else str(known)
 
 
-def crash_report(exc: BaseException) -> str:
-    """Write the traceback to the data directory; returns where."""
-    try:
-        from store.db import data_dir
+def crash_report(exc: BaseException, where: str | None = None) -> str:
+    """Append the traceback to the crash log (0600 in a 0700 folder, passwords redacted); `where` defaults
+    to the command line. Returns the log's path, or why it was not written."""
+    from store.crashlog import write_crash_log
 
-        folder = data_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / "crash.log"
-        with path.open("a", encoding="utf-8") as handle:
-            handle.write(f"--- {dt.datetime.now():%Y-%m-%d %H:%M:%S} {' '.join(sys.argv)}\n")
-            handle.write("".join(traceback.format_exception(exc)))
-        return str(path)
-    except OSError:
-        return "（无法写入日志）"
+    return write_crash_log(exc, where)

@@ -29,7 +29,7 @@ from tui.acting import actor_of
 from tui.bindings import bindings
 from tui.jobs import Jobs
 from tui.records import RecordsChanged
-from tui.text import wrap_cells
+from tui.text import display_text, plain, wrap_cells
 from tui.widgets.key_bar import KeyBar
 
 __all__ = ["BrowseScreen", "HouseholdTree", "render_detail", "wrap_cells"]
@@ -48,7 +48,7 @@ HELP = """\
 
 def node_label(node: Node) -> Text:
     """A tree label: name, persons, E in red, W in yellow."""
-    text = Text(node.name, no_wrap=True)
+    text = plain(node.name, no_wrap=True)
     if node.kind != PERSON:
         text.append(f" {node.counts.persons}人", style="dim" if node.kind == HOUSEHOLD else "")
     if node.counts.errors:
@@ -142,7 +142,7 @@ class BrowseScreen(Jobs, Screen[None]):
         username = str(getattr(self.app, "username", ""))
         who = await browse.operator_label(username) if username else ""
         demo = "  演示数据" if getattr(self.app, "is_demo", False) else ""
-        self.query_one("#status", Static).update(f"{who}  {dt.date.today():%Y-%m-%d}{demo}".strip())
+        self.query_one("#status", Static).update(plain(f"{who}  {dt.date.today():%Y-%m-%d}{demo}".strip()))
         self.show_top(await browse.top(actor=await actor_of(self.app)))
 
     def show_top(self, top: tuple[Node, list[Node]] | None) -> None:
@@ -209,7 +209,7 @@ class BrowseScreen(Jobs, Screen[None]):
         node: TreeNode[Node] | None = event.node
         while node is not None and not node.is_root:
             if node.data is not None and node.data.kind in (UNIT, GROUP):
-                names.append(node.data.name)
+                names.append(display_text(node.data.name))
             if node.data is not None and node.data.kind == UNIT and not unit:
                 unit = node.data.code
             node = node.parent
@@ -369,7 +369,7 @@ class BrowseScreen(Jobs, Screen[None]):
         box = self.query_one("#detail", VerticalScroll)
         box.border_subtitle = ""
         if detail is None:
-            self.query_one("#detail-body", Static).update(f"户 {code} 不存在。")
+            self.query_one("#detail-body", Static).update(plain(f"户 {code} 不存在。"))
             return
         self.detail, self.person_key, self.live = detail, person_key, False
         self._paint_detail()
@@ -379,7 +379,7 @@ class BrowseScreen(Jobs, Screen[None]):
         try:
             issues = await live_issues(code)
         except Exception as exc:  # keep the stored findings on screen
-            self.notify(f"按当前数据审核失败：{exc}", severity="warning", timeout=8)
+            self.notify(f"按当前数据审核失败：{display_text(exc)}", severity="warning", timeout=8, markup=False)
             return
         if issues is not None and self.detail is detail:
             detail.issues, self.live = issues, True
@@ -390,7 +390,7 @@ class BrowseScreen(Jobs, Screen[None]):
         if detail is None:
             return
         box = self.query_one("#detail", VerticalScroll)
-        box.border_title = f"户 {detail.code} {detail.address}"
+        box.border_title = plain(f"户 {detail.code} {detail.address}")
         body = self.query_one("#detail-body", Static)
         width = body.content_region.width or 44
         body.update(render_detail(detail, self.person_key, self.live, width))
@@ -518,7 +518,7 @@ def render_detail(detail: browse.Detail, person_key: str | None, live: bool, wid
         head.append("  已销户", style="bold")
     village = detail.place.split(" › ")[1] if detail.place.count(" › ") >= 1 else detail.place
     if village not in detail.address:
-        head.append(f"\n{detail.place}", style="dim")
+        head.append(f"\n{display_text(detail.place)}", style="dim")
     per_person: dict[str, list[int]] = {}
     for issue in detail.issues:
         if issue.person_key and not issue.confirmed and issue.severity in ("E", "W"):
@@ -536,7 +536,7 @@ def render_detail(detail: browse.Detail, person_key: str | None, live: bool, wid
         errors, warnings = per_person.get(m.key, [0, 0])
         badge = Text(f"注销 {m.cancelled}", style="dim") if m.cancelled else _badge(errors, warnings)
         born = m.birth_date.isoformat() if m.birth_date else ""
-        table.add_row(m.relation, m.name, m.sex, born, m.id_masked, badge, style=style)
+        table.add_row(plain(m.relation), plain(m.name), plain(m.sex), born, plain(m.id_masked), badge, style=style)
     open_issues = [i for i in detail.issues if not i.confirmed]
     confirmed = len(detail.issues) - len(open_issues)
     lines = Text()
@@ -548,10 +548,10 @@ def render_detail(detail: browse.Detail, person_key: str | None, live: bool, wid
         lines.append("\n无")
     for issue in open_issues:
         mine = bool(person_key) and issue.person_key == person_key
-        name = detail.name_of(issue.person_key)
+        name = display_text(detail.name_of(issue.person_key))
         badge = f"{severity.mark(issue.severity)} {issue.rule}"
         prefix = f"{badge} " + (f"{name} " if name else "")
-        for n, row in enumerate(wrap_cells(prefix + issue.message, width)):
+        for n, row in enumerate(wrap_cells(prefix + display_text(issue.message), width)):
             lines.append("\n")
             if n == 0:
                 lines.append(badge, style=severity.style(issue.severity))

@@ -52,6 +52,7 @@ from tui.keys import reporting_month
 from tui.records import records_changed
 from tui.screens.change_fields import build_rows, read_values, set_value
 from tui.screens.form_base import wait_mounted
+from tui.text import display_text, plain
 from tui.widgets import CodeField, DateField, IdField, KeyBar, SafeInput
 from tui.widgets.field import Field, commit_fields
 from tui.widgets.key_hold import KeyHold, hold_of
@@ -92,7 +93,8 @@ class BatchLine:
         label = KINDS[self.kind].label
         date = self.date.isoformat() if self.date else ""
         line = Text(no_wrap=True, overflow="ellipsis")
-        line.append(f"{self.number:>3} {_pad(label, 8)} {_pad(self.name, 8)} {_pad(self.place, 16)} {date}  ")
+        line.append(f"{self.number:>3} {_pad(label, 8)} {_pad(display_text(self.name), 8)} "
+                    f"{_pad(display_text(self.place), 16)} {date}  ")  # fmt: skip
         style = "green" if self.status == "✓" else severity.style("W" if self.status.startswith("W") else "E")
         line.append(self.status, style=style if self.status != "保存中…" else "dim")
         return line
@@ -288,7 +290,7 @@ class ChangeEntryScreen(Jobs, Screen[None]):
         year, month = self.month.split("-")
         left = f"月度变更录入  {year}年{int(month)}月  {self.unit_label}"
         saved = sum(1 for line in self.batch if line.status not in ("保存中…",) and not line.status.startswith("✗"))
-        self.query_one("#ce-head-left", Static).update(left)
+        self.query_one("#ce-head-left", Static).update(plain(left))
         self.query_one("#ce-head-right", Static).update(f"本批 {len(self.batch)} 条  已保存 {saved}")
 
     async def _load_unit(self) -> None:
@@ -322,7 +324,9 @@ class ChangeEntryScreen(Jobs, Screen[None]):
         if typed_at is not None and typed_at < self._refused_at:
             return
         message = self.query_one("#ce-message", Static)
-        message.update(Text(text, overflow="fold"))  # up to two lines: a finding's message is never cut
+        message.update(
+            Text(display_text(text, multiline=True), overflow="fold")
+        )  # up to two lines: a finding's message is never cut
         message.set_class(kind == "error", "-error")
         message.set_class(kind == "warning", "-warning")
 
@@ -440,7 +444,7 @@ class ChangeEntryScreen(Jobs, Screen[None]):
             shown.update("无结果" if text else "")
             return
         hit = self.hits[self.hit_index]
-        text = Text(f"→ {hit.line()}", no_wrap=True, overflow="ellipsis")
+        text = Text(f"→ {display_text(hit.line())}", no_wrap=True, overflow="ellipsis")
         if len(self.hits) > 1:
             text = Text.assemble((f"{self.hit_index + 1}/{len(self.hits)}↓ ", "dim"), text, no_wrap=True,
                                  overflow="ellipsis")  # fmt: skip
@@ -537,13 +541,13 @@ class ChangeEntryScreen(Jobs, Screen[None]):
             parts.append(f"{person.get('name')}({relation.short if relation else ''}) {born or ''}")
             if person.get("cancel") is not None:
                 parts.append("已注销")
-        self.query_one("#ce-hit", Static).update("  ".join(parts))
+        self.query_one("#ce-hit", Static).update(display_text("  ".join(parts)))  # markup=False
         self._message("")
         self._who(person.get("name") if person is not None and self.kind == "birth" else "")
 
     def _who(self, name: str | None) -> None:
         for who in self.query(".ce-who").results(Static):
-            who.update(f"母亲 {name} " if name else "")
+            who.update(display_text(f"母亲 {name} ") if name else "")  # markup=False
 
     def _suggest(self) -> None:
         """Fill the suggested values of the kind for the chosen person."""

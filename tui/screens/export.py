@@ -18,9 +18,10 @@ from textual.widgets import Input, Label, Static
 from store.errors import StoreError
 from tui.acting import actor_of
 from tui.bindings import bindings
-from tui.exporting import KINDS, ExportKind, default_name, export_folder
+from tui.exporting import KINDS, ExportKind, default_path, export_folder
 from tui.jobs import Jobs
 from tui.keys import reporting_month
+from tui.text import display_text, plain
 from tui.widgets import KeyBar, SafeInput
 
 HELP = """\
@@ -84,7 +85,7 @@ class ExportScreen(Jobs, ModalScreen[Path | None]):
             with Horizontal(classes="export-row"):
                 yield Label("单位")
                 yield SafeInput(self.unit_code, id="export-unit", advance_on_enter=True, restrict=r"[0-9]*")
-                yield Static(self.unit_name, id="export-unit-name")
+                yield Static(plain(self.unit_name), id="export-unit-name")
             with Horizontal(classes="export-row"):
                 yield Label("文件")
                 yield SafeInput("", id="export-out")
@@ -110,7 +111,7 @@ class ExportScreen(Jobs, ModalScreen[Path | None]):
         self.query_one("#export-month", SafeInput).disabled = not self.kind.needs_month
         self.query_one("#export-unit", SafeInput).disabled = not self.kind.takes_unit
         if not self._custom_out:
-            self._set_out(self.folder / default_name(self.kind, self.unit_name, self.month))
+            self._set_out(default_path(self.folder, self.kind, self.unit_name, self.month))
 
     def _set_out(self, path: Path) -> None:
         field = self.query_one("#export-out", SafeInput)
@@ -131,7 +132,7 @@ class ExportScreen(Jobs, ModalScreen[Path | None]):
     def _month_changed(self, event: Input.Changed) -> None:
         self.month = event.value.strip()
         if not self._custom_out:
-            self._set_out(self.folder / default_name(self.kind, self.unit_name, self.month))
+            self._set_out(default_path(self.folder, self.kind, self.unit_name, self.month))
 
     @on(Input.Changed, "#export-unit")
     def _unit_changed(self, event: Input.Changed) -> None:
@@ -144,13 +145,13 @@ class ExportScreen(Jobs, ModalScreen[Path | None]):
         name = await unit_name(code) if code else "全部"
         self.unit_name = str(name) if name else code
         label = self.query_one("#export-unit-name", Static)
-        label.update(str(name) if name else Text("单位代码不存在", style="bold red"))
+        label.update(plain(name) if name else Text("单位代码不存在", style="bold red"))
         if not self._custom_out:
-            self._set_out(self.folder / default_name(self.kind, self.unit_name, self.month))
+            self._set_out(default_path(self.folder, self.kind, self.unit_name, self.month))
 
     @on(Input.Changed, "#export-out")
     def _out_changed(self, event: Input.Changed) -> None:
-        expected = str(self.folder / default_name(self.kind, self.unit_name, self.month))
+        expected = str(default_path(self.folder, self.kind, self.unit_name, self.month))
         self._custom_out = event.value != expected
 
     @on(Input.Submitted, "#export-out")
@@ -195,7 +196,7 @@ class ExportScreen(Jobs, ModalScreen[Path | None]):
         self._exporting = False
         self.written = out
         self._status(text)
-        self.notify(text, timeout=8)
+        self.notify(display_text(text), timeout=8, markup=False)
 
     async def _households(self, out: Path, unit: str, user: str) -> str:
         from tui import services
@@ -213,7 +214,7 @@ class ExportScreen(Jobs, ModalScreen[Path | None]):
         self._status(notice, error=True)
 
     def _status(self, text: str, *, error: bool = False) -> None:
-        self.query_one("#export-status", Static).update(Text(text, style="bold red" if error else ""))
+        self.query_one("#export-status", Static).update(plain(text, style="bold red" if error else ""))
 
     def action_close(self) -> None:
         if self._exporting:

@@ -289,7 +289,7 @@ class FormBase(Jobs, Screen[Any]):
                 self.discard_draft()
                 self._wrote_draft = False
         except OSError as exc:
-            self.notify(f"草稿无法保存：{exc.strerror or exc}", severity="warning", timeout=5)
+            self.notify(f"草稿无法保存：{exc.strerror or exc}", severity="warning", timeout=5, markup=False)
 
     def on_unmount(self) -> None:
         if self._audit_timer is not None:
@@ -358,7 +358,7 @@ class FormBase(Jobs, Screen[Any]):
         self.stored = True
         self.saving = False
         if result.audit_error:
-            self.notify(result.audit_error, severity="warning", timeout=8)
+            self.notify(result.audit_error, severity="warning", timeout=8, markup=False)
         self.after_saved(result.record)
         records_changed(self.app, [r["household"]["code"] for r in result.records])
         self.notify("已保存", timeout=2)

@@ -37,6 +37,7 @@ from tui.screens.form_base import FormBase, householder_name, short_address, wai
 from tui.screens.form_dialogs import ChoiceDialog
 from tui.screens.form_fields import Spec, TextField, field_text, make_field, read_field
 from tui.screens.household_dialogs import Ask, OpDialog
+from tui.text import display_text
 from tui.widgets import Field, KeyBar
 from tui.widgets.field import ENTRY_HELP
 from tui.widgets.parsing import parse_date
@@ -128,10 +129,10 @@ class HouseholdForm(FormBase):
         text = Text("户信息", style="bold", no_wrap=True)
         household = self.record.get("household") or {}
         if household:
-            text.append(f"  {household.get('code') or ''} {short_address(household.get('address'))}")
+            text.append(f"  {household.get('code') or ''} {display_text(short_address(household.get('address')))}")
             head = householder_name(self.record)
             if head:
-                text.append(f" {head}户")
+                text.append(f" {display_text(head)}户")
         if self.new and not self.stored:
             text.append("  新户", style="bold")
         return text
@@ -149,10 +150,10 @@ class HouseholdForm(FormBase):
             for field in (group, number):
                 field.input.restrict = r"[0-9]*"
             self._fields.update(group=group, number=number)
-            rows.append(Horizontal(Label("户编码", classes="lbl"), Label(self.village_code, classes="lbl"), Label("组", classes="lbl"),
+            rows.append(Horizontal(Label("户编码", classes="lbl"), Label(self.village_code, classes="lbl", markup=False), Label("组", classes="lbl"),
                                    group, Label("户号", classes="lbl gap"), number, classes="row"))  # fmt: skip
         else:
-            rows.append(Horizontal(Label("户编码", classes="lbl"), Static(self.code), classes="row"))
+            rows.append(Horizontal(Label("户编码", classes="lbl"), Static(self.code, markup=False), classes="row"))
         for row in ITEMS:
             widgets: list[Any] = []
             for n, spec in enumerate(row):
@@ -172,10 +173,10 @@ class HouseholdForm(FormBase):
             sex = TABLES["sex"].short(member.get("sex"))
             born = field_text(Spec("b", "", "date"), member.get("birth_date"))
             state = "已注销" if member.get("cancel") else ""
-            cells = ((relation, 10), (member.get("name") or "", 10), (sex, 6), (born, 12),
-                     (member.get("id_number") or "", 20), (state, 6))  # fmt: skip
+            cells = ((relation, 10), (display_text(member.get("name")), 10), (sex, 6), (born, 12),
+                     (display_text(member.get("id_number")), 20), (state, 6))  # fmt: skip
             line = "".join(t + " " * max(1, w - cell_len(t)) for t, w in cells).rstrip()
-            options.append(Option(line, id=member.get("key")))
+            options.append(Option(Text(line), id=member.get("key")))  # stored names: never markup
         if not options:
             options.append(Option(Text("（无成员：按 Ins 录入户主）", style="dim"), id="-", disabled=True))
         box.add_options(options)
@@ -207,7 +208,7 @@ class HouseholdForm(FormBase):
         else:
             found = (await load_households([self.code])).get(self.code)
             if found is None:
-                self.notify(f"户 {self.code} 不存在。", severity="error", timeout=5)
+                self.notify(f"户 {self.code} 不存在。", severity="error", timeout=5, markup=False)
                 self.dismiss(None)
                 return
             self.record, self.saved = found, copy.deepcopy(found)
@@ -341,7 +342,7 @@ class HouseholdForm(FormBase):
         text.append(f"E {sum(f.severity == 'E' for f in opened)}  W {sum(f.severity == 'W' for f in opened)}")
         household = [f for f in opened if f.person_key is None]
         for finding in household[:3]:
-            for line in wrap_cells(f"{finding.severity} {finding.rule} {finding.message}", width)[:2]:
+            for line in wrap_cells(f"{finding.severity} {finding.rule} {display_text(finding.message)}", width)[:2]:
                 text.append("\n" + line)
         self.show_findings_text(text)
 

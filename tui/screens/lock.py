@@ -15,6 +15,7 @@ from store import users
 from store.errors import StoreError
 from tui.bindings import bindings
 from tui.screens.password import PasswordDialog
+from tui.text import plain
 
 
 class LockScreen(ModalScreen[bool]):
@@ -60,7 +61,7 @@ class LockScreen(ModalScreen[bool]):
             account = await users.authenticate(self.username, event.value)
         except StoreError as exc:  # the one message of every failed login
             self.busy = False
-            self.query_one("#lock-error", Static).update(str(exc))
+            self.query_one("#lock-error", Static).update(plain(exc))
             event.input.value = ""
             return
         event.input.value = ""

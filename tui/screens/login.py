@@ -13,6 +13,7 @@ from store import users
 from store.errors import StoreError
 from tui.bindings import bindings
 from tui.screens.password import PasswordDialog
+from tui.text import plain
 from tui.widgets import SafeInput
 
 
@@ -54,7 +55,7 @@ class LoginScreen(Screen[str | None]):
             user = await users.authenticate(username, password)
         except StoreError as exc:
             self.busy = False
-            self.query_one("#login-error", Static).update(str(exc))
+            self.query_one("#login-error", Static).update(plain(exc))
             self.query_one("#password", SafeInput).value = ""
             return
         name = str(user["username"])

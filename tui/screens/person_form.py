@@ -35,6 +35,7 @@ from tui.bindings import bindings
 from tui.screens.focus_path import field_for
 from tui.screens.form_base import FormBase, householder_name, short_address, wait_mounted
 from tui.screens.form_fields import Layout, Spec, field_text, make_field, read_field
+from tui.text import display_text
 from tui.widgets import Field, IdField, KeyBar
 from tui.widgets.field import ENTRY_HELP
 
@@ -155,7 +156,7 @@ class PersonForm(FormBase):
         keys = [m.get("key") for m in members]
         at = f"  {keys.index(self.person_key) + 1}/{len(keys)}" if self.person_key in keys else ""
         text = Text("人员信息", style="bold", no_wrap=True)
-        text.append(f"  {short_address(household.get('address'))} {head}户{at}")
+        text.append(f"  {display_text(short_address(household.get('address')))} {display_text(head)}户{at}")
         return text
 
     def _compose_person(self) -> Iterable[Widget]:
@@ -277,7 +278,7 @@ class PersonForm(FormBase):
         if not self.record:
             found = (await load_households([self.code], actor=await actor_of(self.app))).get(self.code)
             if found is None:
-                self.notify(f"户 {self.code} 不存在。", severity="error", timeout=5)
+                self.notify(f"户 {self.code} 不存在。", severity="error", timeout=5, markup=False)
                 self.dismiss(None)
                 return
             self.record = found
@@ -293,7 +294,7 @@ class PersonForm(FormBase):
             self.record["members"].append(member)
             self.person_key = member["key"]
         elif self.person_key not in {m.get("key") for m in self.record["members"]}:
-            self.notify(f"要打开的人员已不在户 {self.code} 中。", severity="error", timeout=5)
+            self.notify(f"要打开的人员已不在户 {self.code} 中。", severity="error", timeout=5, markup=False)
             self.dismiss(None)
             return
         else:
@@ -568,7 +569,7 @@ class PersonForm(FormBase):
             text.append("   无", style="green")
         for finding in mine:
             mark = severity.mark(finding.severity) + ("✓" if finding.confirmed else "")
-            lines = wrap_cells(f"{mark} {finding.rule} {finding.message}", width)
+            lines = wrap_cells(f"{mark} {finding.rule} {display_text(finding.message)}", width)
             for n, line in enumerate(lines):
                 text.append("\n")
                 if n == 0:

@@ -26,6 +26,7 @@ from store.scope import in_scope
 from tui.acting import actor_of
 from tui.bindings import bindings
 from tui.jobs import Jobs
+from tui.text import display_text, plain
 from tui.widgets import KeyBar
 
 VERDICT_STYLE = {"pass": "green", "near": "yellow", "fail": "bold red"}
@@ -201,7 +202,7 @@ F9 封账：所选单位上月的报表上报后封存，以后的修改计入�
             return
         when = f"截至 {self.as_of:%Y-%m-%d}" if self.as_of else "尚未审核"
         note = "" if unit.timeliness_final else "  及时率暂计"
-        self.query_one("#q-left", Static).update(Text(f"数据质量  {unit.unit_name}  {when}{note}"))
+        self.query_one("#q-left", Static).update(plain(f"数据质量  {unit.unit_name}  {when}{note}"))
         score = unit.values.get("score")
         verdict = "达标" if unit.passed else "未达标"
         state = f"  {self.month_text}  " if self.month_text else ""
@@ -210,7 +211,7 @@ F9 封账：所选单位上月的报表上报后封存，以后的修改计入�
         )
         rows = self.rows if self.rows != [unit] else []
         for row in rows:
-            table.add_row(*self._cells(row, row.unit_name), key=row.unit_code)
+            table.add_row(*self._cells(row, display_text(row.unit_name)), key=row.unit_code)
         table.add_row(*self._cells(unit, "合计"), key=unit.unit_code)
         table.move_cursor(row=min(max(cursor, 0), table.row_count - 1))
         self._show_panel()
@@ -256,7 +257,7 @@ F9 封账：所选单位上月的报表上报后封存，以后的修改计入�
         unit = self.selected
         if unit is None:
             return
-        name = unit.unit_name
+        name = display_text(unit.unit_name)
         title = self.query_one("#quality-panel-title", Static)
         panel = self.query_one("#quality-panel", Static)
         if self.show_fractions:

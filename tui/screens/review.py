@@ -29,10 +29,10 @@ from store.pinyin import text_initials
 from tui import severity
 from tui.acting import actor_of
 from tui.bindings import bindings
-from tui.exporting import export_folder
+from tui.exporting import errors_list_path, export_folder
 from tui.jobs import Jobs
 from tui.records import RecordsChanged
-from tui.text import wrap_cells
+from tui.text import display_text, plain, wrap_cells
 from tui.widgets import KeyBar, SafeInput
 
 SEVERITY_CHOICES = [("E+W", "EW"), ("E", "E"), ("W", "W"), ("全部", "all")]
@@ -82,7 +82,7 @@ class CycleSelect(Select[str]):
 
     BINDINGS = bindings("select")
 
-    def __init__(self, options: list[tuple[str, str]], *, value: str, id: str) -> None:
+    def __init__(self, options: list[tuple[str | Text, str]], *, value: str, id: str) -> None:
         super().__init__(options, value=value, allow_blank=False, compact=True, id=id)
 
     def action_cycle(self, step: int) -> None:
@@ -91,7 +91,7 @@ class CycleSelect(Select[str]):
             index = values.index(self.value) if self.value in values else 0
             self.value = values[(index + step) % len(values)]
 
-    def replace_options(self, options: list[tuple[str, str]]) -> None:
+    def replace_options(self, options: list[tuple[str | Text, str]]) -> None:
         """New options, keeping the current value when it is still one of them."""
         keep = self.value
         self.set_options(options)
@@ -352,9 +352,9 @@ class ConfirmFindingDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         row = self.row
         with Vertical(id="confirm-box"):
-            yield Static(Text(f"核实无误：{row.severity} {row.rule} {row.person_name}（{row.village_name} "
-                              f"{row.household_code[-4:]}）", style="bold"))  # fmt: skip
-            yield Static(Text("\n".join(fold(row.message, 60, 6)), no_wrap=True))
+            yield Static(plain(f"核实无误：{row.severity} {row.rule} {row.person_name}（{row.village_name} "
+                               f"{row.household_code[-4:]}）", style="bold"))  # fmt: skip
+            yield Static(Text("\n".join(fold(display_text(row.message), 60, 6)), no_wrap=True))
             with Horizontal(classes="row"):
                 yield Label("理由 ")
                 yield Input(DEFAULT_REASON, id="reason", compact=True)
@@ -473,9 +473,9 @@ S 每按一次换一种排序；F5 的截止日期同上次审核；F8 按当前
         villages = await fv.village_choices(self.unit_code, actor=await actor_of(self.app))
         village_select = self.query_one("#f-village", CycleSelect)
         if len(self.unit_code) >= 12:
-            village_select.replace_options([(name, code) for code, name in villages])
+            village_select.replace_options([(plain(name), code) for code, name in villages])
         else:
-            village_select.replace_options([("全部", ""), *((name, code) for code, name in villages)])
+            village_select.replace_options([("全部", ""), *((plain(name), code) for code, name in villages)])
         await self._load_rules()
         await self._load_page(offset)
 
@@ -503,7 +503,7 @@ S 每按一次换一种排序；F5 的截止日期同上次审核；F8 按当前
     def _show_header(self, name: str) -> None:
         c = self.counts
         when = f"截至 {self.as_of:%Y-%m-%d}" if self.as_of else "尚未审核（F5 审核）"
-        self.query_one("#title-left", Static).update(Text(f"逻辑审核  {name}  {when}"))
+        self.query_one("#title-left", Static).update(plain(f"逻辑审核  {name}  {when}"))
         self.query_one("#title-right", Static).update(Text(f"E {c.errors}  W {c.warnings}  已核实 {c.confirmed}"))
 
     def _show_page(self) -> None:
@@ -515,10 +515,10 @@ S 每按一次换一种排序；F5 的截止日期同上次审核；F8 按当前
             table.add_row(
                 Text(mark, style=severity.style(row.severity)),
                 Text(row.rule),
-                Text(clip(row.village_name, width["村"])),
+                Text(clip(display_text(row.village_name), width["村"])),
                 Text(clip(row.household_label, width["户"])),
-                Text(clip(row.person_name or "（户）", width["姓名"])),
-                Text(clip(row.message, width["说明"])),
+                Text(clip(display_text(row.person_name) or "（户）", width["姓名"])),
+                Text(clip(display_text(row.message), width["说明"])),
                 key=str(row.id),
             )
         if self.page.rows:
@@ -545,11 +545,13 @@ S 每按一次换一种排序；F5 的截止日期同上次审核；F8 按当前
             return
         state = "（已核实）" if row.confirmed else ""
         title = (self._titles or {}).get(row.rule, "")
-        where = f"{row.village_name}{row.household_label}"
-        head = f"{row.rule} {title}｜{row.person_name or '（户）'} {where}（{row.household_code}）{state}："
+        where = f"{display_text(row.village_name)}{row.household_label}"
+        head = (
+            f"{row.rule} {title}｜{display_text(row.person_name) or '（户）'} {where}（{row.household_code}）{state}："
+        )
         # the detail spans the screen, padded 1 each side; Textual keeps the last cell of a line free
         width = max(20, (self.size.width or 80) - 3)
-        lines = wrap_cells(head + row.message, width)
+        lines = wrap_cells(head + display_text(row.message), width)
         detail.update(Text("\n".join(lines), no_wrap=True))
 
     @property
@@ -699,7 +701,7 @@ S 每按一次换一种排序；F5 的截止日期同上次审核；F8 按当前
         user = str(getattr(self.app, "username", "") or "")
         await services.confirm_warning(row.person_key or "", row.rule, reason, user, list(row.fields) or None,
                                        actor=await actor_of(self.app))  # fmt: skip
-        self.notify(f"已核实无误：{row.rule} {row.person_name}")
+        self.notify(f"已核实无误：{row.rule} {display_text(row.person_name)}", markup=False)
         cursor = self.query_one(FindingTable).cursor_row
         self._cursor_after_load = cursor
         await self._load_rules()
@@ -730,8 +732,7 @@ S 每按一次换一种排序；F5 的截止日期同上次审核；F8 按当前
         from tui import services
 
         name = await fv.unit_name(self.scope)
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        out = (self.export_dir or export_folder()) / f"问题清单-{name}-{stamp}.xlsx"
+        out = errors_list_path(self.export_dir or export_folder(), str(name or ""))
         user = str(getattr(self.app, "username", "") or "")
         flt = self.filter
         self._start_job("导出中")
@@ -742,8 +743,8 @@ S 每按一次换一种排序；F5 的截止日期同上次审核；F8 按当前
         finally:
             self._stop_job()
         self.last_export = out
-        self.query_one("#review-status", Static).update(Text(text))
-        self.notify(text, timeout=8)
+        self.query_one("#review-status", Static).update(plain(text))
+        self.notify(display_text(text), timeout=8, markup=False)
 
     # --- reviewer's sign-off (审核签字) of the village's reporting month ------------------------------------
 

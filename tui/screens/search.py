@@ -13,6 +13,7 @@ from store.search import LIMIT, Hit, search
 from tui.acting import actor_of
 from tui.bindings import bindings
 from tui.jobs import Jobs
+from tui.text import display_text
 
 HINT = "姓名、拼音首字母（ljg）、身份证号或后 4 位、户编码"
 
@@ -71,7 +72,7 @@ class SearchScreen(Jobs, ModalScreen[Hit | None]):
         self.hits = hits
         options = self.query_one("#search-hits", OptionList)
         options.clear_options()
-        options.add_options(Option(hit.line(), id=str(n)) for n, hit in enumerate(hits))
+        options.add_options(Option(display_text(hit.line()), id=str(n)) for n, hit in enumerate(hits))
         if hits:
             options.highlighted = 0
         self.query_one("#search-status", Static).update(status)

@@ -16,6 +16,7 @@ from store import access, users
 from store.errors import StoreError
 from tui.bindings import bindings
 from tui.jobs import Jobs
+from tui.text import plain
 from tui.widgets import KeyBar, SafeInput
 
 HELP = """\
@@ -96,7 +97,7 @@ class AccountDialog(ModalScreen[dict[str, str] | None]):
         values = {str(i.id).removeprefix("account-"): i.value.strip() for i in inputs}
         problem = self._problem(values)
         if problem:
-            self.query_one("#account-error", Static).update(problem)
+            self.query_one("#account-error", Static).update(plain(problem))
             return
         if "role" in values:
             values["role"] = ROLE_KEYS.get(values["role"], values["role"])
@@ -168,7 +169,7 @@ class UsersScreen(Jobs, Screen[None]):
         self._status(f"共 {len(self.accounts)} 个账号。")
 
     def _status(self, text: str, *, error: bool = False) -> None:
-        self.query_one("#users-status", Static).update(Text(text, style="bold red" if error else ""))
+        self.query_one("#users-status", Static).update(plain(text, style="bold red" if error else ""))
 
     def _selected(self) -> str | None:
         table = self.query_one(DataTable)
