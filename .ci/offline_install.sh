@@ -155,7 +155,14 @@ def give_up(message: str) -> None:
 
 
 deadline = time.monotonic() + START_LIMIT
+logged_in = False
 while not (all(m.encode() in output for m in MARKERS) and LOADED.search(output)):
+    if not logged_in and "登录".encode() in output:  # the demo database asks its login: demo / demo
+        pump(0.5)
+        os.write(fd, b"demo\r")
+        pump(0.5)
+        os.write(fd, b"demo\r")
+        logged_in = True
     if time.monotonic() > deadline:
         give_up(f"the first screen ({' '.join(MARKERS)} and a tree node with its count) did not appear within {START_LIMIT:.0f}s")
     if pump(0.5):

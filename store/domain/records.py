@@ -9,7 +9,7 @@ be present as well; they are never exported. The domain functions take and retur
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, NotRequired, TypedDict
+from typing import Any, TypedDict
 
 __all__ = [
     "BLOCK_KEYS",
@@ -55,13 +55,19 @@ class MovedIn(TypedDict):
     reason: str | None
 
 
-class Cancel(TypedDict):
-    """A cancellation (注销): reason code and date."""
+class CancelFields(TypedDict):
+    """The fields every cancellation has."""
 
     reason: str | None
     date: dt.date | None
-    to_code: NotRequired[str | None]  # a move-out's destination county (6 digits)
-    to_place: NotRequired[str | None]
+
+
+class Cancel(CancelFields, total=False):
+    """A cancellation (注销): reason code and date; a move-out's destination when known (Python 3.10 has no
+    ``NotRequired``: the optional keys live in this ``total=False`` subclass)."""
+
+    to_code: str | None  # a move-out's destination county (6 digits)
+    to_place: str | None
 
 
 class Child(TypedDict):
@@ -78,14 +84,19 @@ class Child(TypedDict):
     member: str | None
 
 
-class Pregnancy(TypedDict):
-    """One pregnancy (孕情)."""
+class PregnancyFields(TypedDict):
+    """The fields every pregnancy has."""
 
     lmp: dt.date | None
     edd: dt.date | None
     outcome: str | None
     outcome_date: dt.date | None
-    reported: NotRequired[dt.date | None]  # the day it was reported: the date of its 怀孕 change
+
+
+class Pregnancy(PregnancyFields, total=False):
+    """One pregnancy (孕情); the day it was reported, when known."""
+
+    reported: dt.date | None  # the day it was reported: the date of its 怀孕 change
 
 
 class Contraception(TypedDict):
