@@ -4,9 +4,10 @@ households, the audited demo township and accounts. The helpers behind them are 
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,16 @@ from tests.support.data import (
     import_example,
 )
 from tests.support.pg import PG_REQUIRED, PG_URL, pg_admin, pg_reason
+
+
+@pytest.fixture(autouse=True)
+def keep_umask() -> Iterator[None]:
+    """`renkou`'s `main` sets a private umask for its process: a test that calls it in-process must not change
+    the umask that later tests (and the users and folders they make) are created with."""
+    old = os.umask(0o022)
+    os.umask(old)
+    yield
+    os.umask(old)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -490,10 +490,12 @@ def test_change_lines_typed_in_one_read_over_ssh(tmux: Tmux, sshd: Sshd, demo_db
     screen.wait_for(f"已保存：死亡 {dead}", "本批 2 条  已保存 2")
     assert db_row(demo_db, "SELECT death_date FROM person WHERE key = ?", (dead_key,)) == (day.isoformat(),)
 
-    screen.keys("Escape")  # back to the tree (the line is empty: no question), then Esc quits
+    screen.keys("Escape")  # back to the tree (the line is empty: no question), then Esc asks to quit
     screen.wait_for("F1帮助", "/查找", absent=("月度变更录入",))
     screen.keys("Escape")
-    wait_until("the app to quit on Esc", lambda: not app_pids(demo_db), detail=screen.text)
+    screen.wait_for("退出 Renkou？")
+    screen.type("y")
+    wait_until("the app to quit on Esc, Y", lambda: not app_pids(demo_db), detail=screen.text)
 
 
 # --- the county-server deployment (deploy/, README "Deployment over SSH") -----------------------------------
