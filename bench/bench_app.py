@@ -36,6 +36,7 @@ import gc
 import inspect
 import os
 import shutil
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -44,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from textual import events
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.drivers.headless_driver import HeadlessDriver
 from textual.pilot import Pilot
 from textual.screen import Screen
@@ -116,6 +117,27 @@ def _app_class() -> type[Any]:
     return BenchApp
 
 
+def make_app() -> Any:
+    """Renkou as the bench drives it: logged in as ``bench`` on the open database, no idle lock, frames
+    rendered by :class:`FrameDriver` (run it with ``run_test(size=(80, 24), headless=False)``)."""
+    app = _app_class()(target_label="bench", is_demo=True, needs_login=False, username="bench", idle_minutes=0)
+    app.driver_class = FrameDriver
+    return app
+
+
+async def started(app: Any, pilot: Pilot) -> None:
+    """Wait until the browse screen shows the tree's first level."""
+    from tui.screens.browse import BrowseScreen, HouseholdTree
+
+    def filled() -> bool:
+        screen = app.screen
+        return isinstance(screen, BrowseScreen) and screen.query_one(HouseholdTree).root.data is not None
+
+    await until(filled)
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 def usable(form: Any) -> bool:
     """The person form shows its fields (all mounted), one has the focus, no "加载中…" is left."""
     if not form.ready or not form.is_mounted:
@@ -138,9 +160,9 @@ def showing(form: Any) -> bool:
         return False
 
 
-async def until(condition: Callable[[], bool], timeout: float = TIMEOUT) -> float:
+async def until(condition: Callable[[], bool], timeout: float | None = None) -> float:
     """Wait (polling every millisecond) until `condition` holds; the perf_counter time it did."""
-    deadline = time.perf_counter() + timeout
+    deadline = time.perf_counter() + (timeout or TIMEOUT * (10 if tracemalloc.is_tracing() else 1))
     while not condition():
         if time.perf_counter() > deadline:
             raise TimeoutError("the app did not reach the expected state")
@@ -235,7 +257,8 @@ async def to_tree_person(app: Any, pilot: Pilot, code: str, key: str) -> None:
 
     def there() -> bool:
         node = tree.cursor_node
-        return node is not None and node.data is not None and node.data.key == key and not browse._jumping
+        shown = browse.detail is not None and browse.detail.code == code
+        return shown and node is not None and node.data is not None and node.data.key == key
 
     await until(there)
     tree.focus()
@@ -470,6 +493,7 @@ class Run:
         self.rss_start = 0.0
         self.hour_seconds = 0.0
         self.trace: list[str] = []
+        self.persons = 0
 
     def add(self, name: str, seconds: float) -> None:
         self.times.setdefault(name, []).append(seconds)
@@ -479,22 +503,17 @@ class Run:
 
 
 async def measure(database: Path, folder: Path, args: argparse.Namespace) -> Run:
-    from store import db, service
+    from store import db
 
     run = Run()
     prof = Profiled(args.profile)
     hour_forms = args.forms
     async with db.database(database, create=False):
         picked = await samples(args.reps * 3 + hour_forms + 10, args.changes)
-        app = _app_class()(target_label="bench", is_demo=True, needs_login=False, username="bench",
-                           idle_minutes=0)  # fmt: skip
-        app.driver_class = FrameDriver
+        run.persons = int(await db.scalar("SELECT count(*) FROM person") or 0)
+        app = make_app()
         async with app.run_test(size=(80, 24), headless=False) as pilot:
-            from tui.screens.browse import BrowseScreen
-
-            await until(lambda: isinstance(app.screen, BrowseScreen) and app.screen._top_ready.is_set())
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await started(app, pilot)
             forms = list(picked["forms"])
             # baselines
             for _ in range(args.reps):
@@ -535,7 +554,7 @@ async def measure(database: Path, folder: Path, args: argparse.Namespace) -> Run
             blocks = 10 if args.hour else 0
             opened = 0
             start = time.perf_counter()
-            when = _death_date()
+            when = death_date()
             for block in range(blocks):
                 for _ in range(hour_forms // blocks):
                     code, key = forms.pop()
@@ -547,7 +566,7 @@ async def measure(database: Path, folder: Path, args: argparse.Namespace) -> Run
                     opened += 1
                     if args.trace and opened == hour_forms // 5:
                         gc.collect()
-                        tracemalloc.start(12)
+                        tracemalloc.start(8)
                         first = tracemalloc.take_snapshot()
                     if args.trace and opened == hour_forms * 4 // 5:
                         gc.collect()
@@ -566,14 +585,13 @@ async def measure(database: Path, folder: Path, args: argparse.Namespace) -> Run
                 gc.collect()
                 run.rss.append((opened, rss_mb()))
                 print(f"# block {block + 1}/{blocks}: {opened} forms, rss {run.rss[-1][1]:.1f} MB, "
-                      f"{time.perf_counter() - start:.0f} s", flush=True)  # fmt: skip
+                      f"{time.perf_counter() - start:.0f} s", file=sys.__stdout__, flush=True)  # fmt: skip
             run.hour_seconds = time.perf_counter() - start
         prof.write()
-        del service
     return run
 
 
-def _death_date() -> str:
+def death_date() -> str:
     """A date in the reporting month, as typed (YYYYMMDD)."""
     from tui.keys import reporting_month
 
@@ -665,8 +683,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["XDG_CONFIG_HOME"] = str(folder)
         copy = copy_county(database, folder)
         run = asyncio.run(measure(copy, folder, args))
-    persons = args.persons if args.db is None else 0
-    result = report(run, args, persons)
+    result = report(run, args, run.persons)
     print(f"results: {result.write(args.json)}")
     return 0
 
