@@ -2,7 +2,7 @@
 
     python -m bench.bench_app --persons 400000            # the county of design §5 (built when missing)
     python -m bench.bench_app --db PATH --reps 20 --forms 500
-    python -m bench.bench_app --persons 100000 --trace    # + tracemalloc: what grows between form 100 and 400
+    python -m bench.bench_app --persons 100000 --trace    # + the objects that grow between form 100 and 400
 
 Figures (median and p95 over ``--reps`` repetitions; ``name value unit (baseline …, ratio …) [target …]``):
 
@@ -39,7 +39,6 @@ import shutil
 import sys
 import tempfile
 import time
-import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -162,7 +161,7 @@ def showing(form: Any) -> bool:
 
 async def until(condition: Callable[[], bool], timeout: float | None = None) -> float:
     """Wait (polling every millisecond) until `condition` holds; the perf_counter time it did."""
-    deadline = time.perf_counter() + (timeout or TIMEOUT * (10 if tracemalloc.is_tracing() else 1))
+    deadline = time.perf_counter() + (timeout or TIMEOUT)
     while not condition():
         if time.perf_counter() > deadline:
             raise TimeoutError("the app did not reach the expected state")
@@ -555,6 +554,7 @@ async def measure(database: Path, folder: Path, args: argparse.Namespace) -> Run
             opened = 0
             start = time.perf_counter()
             when = death_date()
+            census: list[dict[str, tuple[int, int]]] = []
             for block in range(blocks):
                 for _ in range(hour_forms // blocks):
                     code, key = forms.pop()
@@ -564,15 +564,10 @@ async def measure(database: Path, folder: Path, args: argparse.Namespace) -> Run
                     await next_member(app)
                     await close_form(app, pilot)
                     opened += 1
-                    if args.trace and opened == hour_forms // 5:
-                        gc.collect()
-                        tracemalloc.start(8)
-                        first = tracemalloc.take_snapshot()
-                    if args.trace and opened == hour_forms * 4 // 5:
-                        gc.collect()
-                        second = tracemalloc.take_snapshot()
-                        run.trace = _trace_lines(first, second)
-                        tracemalloc.stop()
+                    if args.trace and opened in (hour_forms // 5, hour_forms * 4 // 5):
+                        census.append(object_census())
+                        if len(census) == 2:
+                            run.trace = census_growth(census[0], census[1], hour_forms * 3 // 5)
                 mine = deaths[block * len(deaths) // blocks : (block + 1) * len(deaths) // blocks]
                 if mine:
                     await change_lines(app, pilot, mine[0][0][:12], mine, when)
@@ -599,17 +594,27 @@ def death_date() -> str:
     return dt.date(year, month, 3).strftime("%Y%m%d")
 
 
-def _trace_lines(first: tracemalloc.Snapshot, second: tracemalloc.Snapshot) -> list[str]:
-    """The 15 biggest growths between two snapshots, by the allocating traceback's innermost project frame."""
-    stats = second.compare_to(first, "traceback")
-    out = []
-    for stat in stats[:15]:
-        frames = [f for f in stat.traceback if "site-packages" not in f.filename] or list(stat.traceback)
-        where = frames[-1] if frames else None
-        outer = " < ".join(f"{Path(f.filename).name}:{f.lineno}" for f in list(stat.traceback)[-4:])
-        out.append(f"{stat.size_diff / 1024:+.1f} KiB {stat.count_diff:+d} blocks at "
-                   f"{Path(where.filename).name if where else '?'}:{where.lineno if where else 0} [{outer}]")  # fmt: skip
-    return out
+def object_census() -> dict[str, tuple[int, int]]:
+    """Live objects by type after a collection: type name → (count, bytes of the objects themselves)."""
+    gc.collect()
+    out: dict[str, list[int]] = {}
+    for obj in gc.get_objects():
+        kind = type(obj)
+        entry = out.setdefault(f"{kind.__module__}.{kind.__qualname__}", [0, 0])
+        entry[0] += 1
+        entry[1] += sys.getsizeof(obj, 0)
+    return {k: (v[0], v[1]) for k, v in out.items()}
+
+
+def census_growth(first: dict[str, tuple[int, int]], second: dict[str, tuple[int, int]], forms: int) -> list[str]:
+    """The 15 types that grew most (bytes) between two censuses, per form opened in between."""
+    grown = []
+    for name, (count, size) in second.items():
+        before = first.get(name, (0, 0))
+        grown.append((size - before[1], count - before[0], name))
+    grown.sort(reverse=True)
+    return [f"{name}: {count:+d} objects ({count / forms:+.1f}/form), {size / 1024:+.0f} KiB "
+            f"({size / 1024 / forms:+.2f} KiB/form)" for size, count, name in grown[:15]]  # fmt: skip
 
 
 def report(run: Run, args: argparse.Namespace, persons: int) -> Report:
@@ -668,7 +673,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--changes", type=int, default=300, help="change lines keyed in the simulated hour")
     parser.add_argument("--reaudits", type=int, default=20)
     parser.add_argument("--exports", type=int, default=10)
-    parser.add_argument("--trace", action="store_true", help="tracemalloc between 1/5 and 4/5 of the forms")
+    parser.add_argument("--trace", action="store_true", help="objects that grew between 1/5 and 4/5 of the forms")
     parser.add_argument("--profile", nargs="*", default=[], help="pyinstrument: tree_root form_open next_member save")
     parser.add_argument("--hour", action=argparse.BooleanOptionalAction, default=True, help="the simulated hour")
     parser.add_argument("--json", type=Path, default=None, help="where to write the figures as JSON")
