@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached county")
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument(
-        "--skip", nargs="*", default=[], help="sections to skip: roundtrip startup input audit exports tui widgets"
+        "--skip", nargs="*", default=[], help="sections to skip: roundtrip startup input audit exports tui widgets app"
     )
     args = parser.parse_args(argv)
     report = Report("latest")
@@ -143,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
         bench_subsuite(report, "bench.bench_tui", "--db", str(database))
     if "widgets" not in args.skip:
         bench_subsuite(report, "bench.bench_widgets")
+    if "app" not in args.skip:
+        quick = ["--reps", "5", "--forms", "50", "--changes", "20", "--reaudits", "10", "--exports", "10"]
+        bench_subsuite(report, "bench.bench_app", "--db", str(database), *(quick if args.quick else []))
     print(f"results: {report.write()}")
     return 0
 
