@@ -46,7 +46,6 @@ while not stop.exists():
     conn.execute("BEGIN IMMEDIATE")
     conn.execute("UPDATE person SET occupation = ?, version = version + 1 WHERE id = ?",
                  [str(n % 9), random.randint(1, top)])
-    conn.execute("UPDATE household SET version = version + 1 WHERE id = ?", [random.randint(1, top) % 1000 + 1])
     conn.execute("COMMIT")
     n += 1
 print(n)
