@@ -128,3 +128,15 @@ async def small_demo(small_demo_file: Path, tmp_path: Path, private_data: Path) 
     shutil.copy(small_demo_file, path)
     async with db.database(path, create=False) as target:
         yield target
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """An aiosqlite connection still open at the end (a test that did not close its database) keeps a worker
+    thread that is not a daemon, and the interpreter would wait for it forever after the summary: stop them."""
+    import gc
+
+    import aiosqlite
+
+    for obj in gc.get_objects():
+        if isinstance(obj, aiosqlite.Connection) and obj._thread.is_alive():
+            obj.stop()
