@@ -8,6 +8,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,14 @@ from tests.support.data import (
     import_example,
 )
 from tests.support.pg import PG_REQUIRED, PG_URL, pg_admin, pg_reason
+
+
+@asynccontextmanager
+async def open_copy(source: Path, path: Path) -> AsyncIterator[db.DbTarget]:
+    """A private copy of a database file built once per session, open for one test."""
+    shutil.copy(source, path)
+    async with db.database(path, create=False) as target:
+        yield target
 
 
 @pytest.fixture(autouse=True)
@@ -83,9 +92,7 @@ def example_file_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 async def example_db(example_file_db: Path, tmp_path: Path, private_data: Path) -> AsyncIterator[db.DbTarget]:
     """A private copy of the example households, open; drafts under the test's own data folder."""
-    path = tmp_path / "example.sqlite3"
-    shutil.copy(example_file_db, path)
-    async with db.database(path, create=False) as target:
+    async with open_copy(example_file_db, tmp_path / "example.sqlite3") as target:
         yield target
 
 
@@ -107,9 +114,7 @@ def audited_demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 async def audited_demo(audited_demo_file: Path, tmp_path: Path, private_data: Path) -> AsyncIterator[db.DbTarget]:
     """A private copy of the audited demo township, open."""
-    path = tmp_path / "demo.sqlite3"
-    shutil.copy(audited_demo_file, path)
-    async with db.database(path, create=False) as target:
+    async with open_copy(audited_demo_file, tmp_path / "demo.sqlite3") as target:
         yield target
 
 
@@ -124,9 +129,7 @@ def small_demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 async def small_demo(small_demo_file: Path, tmp_path: Path, private_data: Path) -> AsyncIterator[db.DbTarget]:
     """A private copy of the small demo township, open."""
-    path = tmp_path / "demo.sqlite3"
-    shutil.copy(small_demo_file, path)
-    async with db.database(path, create=False) as target:
+    async with open_copy(small_demo_file, tmp_path / "demo.sqlite3") as target:
         yield target
 
 
