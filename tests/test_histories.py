@@ -7,13 +7,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import openpyxl
 import pytest
 
+from exports.monthly import export_monthly
 from store import changes, db, histories, household_ops, models, schema
 from store.domain import histories as rules
 from store.importer import import_file
 from store.records import load_households
 from tests.support.data import EXAMPLE_FILE
+from tests.support.workbooks import table
 
 TODAY = dt.date(2026, 11, 15)
 ZHOU = "430426101201010012"  # 周建军 h12-1 (户主), 陈美华 h12-2 (妻, 03 IUD since 2017-09-12), h12-3, h12-4
@@ -155,8 +158,8 @@ async def test_migration_from_version_5_seeds_every_current_state(loaded: db.DbT
     """A version-5 database (no history tables, former contraception methods only) is upgraded with every
     person's current state as the first entry of each history."""
     wife = await _pid("h12-2")
-    for table in ("marriage_history", "mgmt_history", "residence_history"):
-        await db.execute(f"DROP TABLE {table}")
+    for name in ("marriage_history", "mgmt_history", "residence_history"):
+        await db.execute(f"DROP TABLE {name}")
     for column in ("until", "began", "ended", "event_id"):
         await db.execute(f'ALTER TABLE contraception_history DROP COLUMN "{column}"')
     await db.execute("INSERT INTO contraception_history (woman_id, method, since, replaced_at) VALUES (?, '07', ?, ?)",
@@ -165,8 +168,8 @@ async def test_migration_from_version_5_seeds_every_current_state(loaded: db.DbT
     await schema.ensure_schema()
     assert await schema.schema_version() == models.SCHEMA_VERSION == 6
     persons = int(await db.scalar("SELECT count(*) FROM person"))
-    for table in ("residence_history", "marriage_history", "mgmt_history"):
-        assert await db.scalar(f"SELECT count(DISTINCT person_id) FROM {table}") == persons
+    for name in ("residence_history", "marriage_history", "mgmt_history"):
+        assert await db.scalar(f"SELECT count(DISTINCT person_id) FROM {name}") == persons
     rows = await _rows("contraception", "h12-2", "method")
     assert rows == [(dt.date(2015, 1, 1), dt.date(2017, 9, 12), "opening", "replaced", "07"),
                     (dt.date(2017, 9, 12), None, "opening", None, "03")]  # fmt: skip
@@ -184,6 +187,34 @@ async def test_changes_keep_nothing_on_bad_input(loaded: db.DbTarget) -> None:
     with pytest.raises(StoreError, match="不是流出人口"):
         await _save("flow_return", ZHOU, person="h12-1", date="2026-10-20")
     assert await db.scalar("SELECT count(*) FROM mgmt_history") == 0
+
+
+async def test_returns_count_removals_flow_returns_and_moves_from_the_histories(loaded: db.DbTarget,
+                                                                               tmp_path: Any) -> None:  # fmt: skip
+    """October's workbook (openpyxl): 本月取环 (避孕节育), 本月流出返回 (流动人口), 本月户间迁移 / 分户 / 并户
+    (人口变动), in the village of the household moved into; November's has none of them."""
+    op = dict(operator="李敏", today=TODAY)
+    await _save("contraception", ZHOU, person="h12-2", method="07", date="2026-10-12")  # 取环
+    await _save("outflow", ZHOU, person="h12-1", date="2026-03-01", place_code="440300")
+    await _save("flow_return", ZHOU, person="h12-1", date="2026-10-20")
+    await household_ops.move_member(ZHOU, "h12-3", ZHAO, date="2026-10-04", relation="44", **op)
+    split = await household_ops.split_household(ZHOU, ["h12-1"], "h12-1", date="2026-10-07", new_head="h12-2", **op)
+    await household_ops.merge_households(split.record["household"]["code"], ZHOU, date="2026-10-08", **op)
+    village = str(await db.scalar("SELECT name FROM unit WHERE code = ?", [ZHOU[:12]]))
+    figures = {}
+    for month in ("2026-10", "2026-11"):
+        out = tmp_path / f"{month}.xlsx"
+        await export_monthly(out, month, operator="李敏")
+        book = openpyxl.load_workbook(out)
+        found = {}
+        for sheet, header in (("避孕节育", "本月取环"), ("流动人口", "本月流出返回"), ("人口变动", "本月户间迁移"),
+                              ("人口变动", "本月分户"), ("人口变动", "本月并户"), ("流动人口", "流出人口")):  # fmt: skip
+            headers, rows = table(book[sheet])
+            found[header] = (rows[village][headers.index(header)].value, rows["合计"][headers.index(header)].value)
+        figures[month] = found
+    assert figures["2026-10"] == {"本月取环": (1, 1), "本月流出返回": (1, 1), "本月户间迁移": (1, 1),
+                                  "本月分户": (1, 1), "本月并户": (1, 1), "流出人口": (0, 0)}  # fmt: skip
+    assert all(value == (0, 0) for value in figures["2026-11"].values())
 
 
 # --- the pure rules ----------------------------------------------------------------------------------
