@@ -217,6 +217,44 @@ async def test_returns_count_removals_flow_returns_and_moves_from_the_histories(
     assert all(value == (0, 0) for value in figures["2026-11"].values())
 
 
+async def _rules_on(key: str, as_of: dt.date, prefix: str) -> dict[str, set[str]]:
+    """The rules (starting with `prefix`) firing on `key` at `as_of`: by the whole-database audit and by the
+    re-audit of its household after a save."""
+    from checks.engine import reaudit_households
+    from checks.runner import run_audit
+
+    whole = {f.rule for f in (await run_audit(as_of=as_of, today=TODAY, store=False)).findings
+             if f.person_key == key and f.rule.startswith(prefix)}  # fmt: skip
+    code = str(await db.scalar("SELECT household_id FROM person WHERE key = ?", [key]))
+    again = {
+        f.rule for f in await reaudit_households([code], as_of) if f.person_key == key and f.rule.startswith(prefix)
+    }
+    return {"whole": whole, "reaudit": again}
+
+
+async def test_audit_reads_the_contraception_in_force_at_the_audit_date(loaded: db.DbTarget) -> None:
+    """CON3 (open pregnancy under 01–04 without a failure type): the IUD was in force on 10-05, not now."""
+    await _save("pregnancy", ZHOU, person="h12-2", lmp="2026-09-01", reported="2026-10-01")
+    await _save("contraception", ZHOU, person="h12-2", method="00", date="2026-10-12")
+    assert await _rules_on("h12-2", dt.date(2026, 10, 5), "CON3") == {"whole": {"CON3"}, "reaudit": {"CON3"}}
+    assert await _rules_on("h12-2", TODAY, "CON3") == {"whole": set(), "reaudit": set()}
+
+
+async def test_audit_reads_the_marriage_in_force_at_the_audit_date(loaded: db.DbTarget) -> None:
+    """MAR4 (married, no spouse linked): 赵桂英 was widowed on 09-15 and remarried an outsider on 10-01."""
+    await _save("marriage", ZHAO, person="h3-1", date="2026-10-01", spouse_name="钱大山")
+    assert await _rules_on("h3-1", dt.date(2026, 9, 15), "MAR4") == {"whole": set(), "reaudit": set()}
+    assert await _rules_on("h3-1", TODAY, "MAR4") == {"whole": {"MAR4"}, "reaudit": {"MAR4"}}
+
+
+async def test_audit_reads_the_flow_in_force_at_the_audit_date(loaded: db.DbTarget) -> None:
+    """FLW2 (flow shorter than 3 months): 周建军 was out from 09-01 until his return on 10-20."""
+    await _save("outflow", ZHOU, person="h12-1", date="2026-09-01", place_code="440300")
+    await _save("flow_return", ZHOU, person="h12-1", date="2026-10-20")
+    assert await _rules_on("h12-1", dt.date(2026, 10, 15), "FLW2") == {"whole": {"FLW2"}, "reaudit": {"FLW2"}}
+    assert await _rules_on("h12-1", TODAY, "FLW2") == {"whole": set(), "reaudit": set()}
+
+
 # --- the pure rules ----------------------------------------------------------------------------------
 
 

@@ -301,11 +301,12 @@ def overlay(person: dict[str, Any], histories: Mapping[str, Sequence[Entry]], da
     """A copy of the person record with the contraception, marriage and flow state in force on `day` (a kind
     without an entry in force keeps the record's state)."""
     out = copy.deepcopy(person)
-    contraception = in_force(histories.get("contraception", ()), day)
-    if contraception is not None and out.get("woman") is not None:
-        v = contraception.value
-        out["woman"]["contraception"] = {"method": v.get("method"), "since": contraception.start,
-                                         "failure": v.get("failure")}  # fmt: skip
+    methods = histories.get("contraception", ())
+    contraception = in_force(methods, day)
+    if methods and out.get("woman") is not None:  # no method in force then: none
+        v = contraception.value if contraception is not None else {}
+        out["woman"]["contraception"] = None if contraception is None else {
+            "method": v.get("method"), "since": contraception.start, "failure": v.get("failure")}  # fmt: skip
     marriage = in_force(histories.get("marriage", ()), day) or _state_before(histories.get("marriage", ()), day)
     if marriage is not None:
         status = marriage.value.get("status")
