@@ -18,14 +18,13 @@ from typing import Any
 from checks.plans import Plan
 from checks.rows import COL, SPOUSE
 from store.domain.histories import Entry, overlay
+from store.histories import AUDITED, SPECS, histories_at
 
 __all__ = ["changed_plan", "in_force_plan", "overlay_records", "overlay_row"]
 
 #: kind → (table, person column, start column, state columns) of the histories the audit reads
 _AUDITED: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
-    "contraception": ("contraception_history", "woman_id", "since", ("method", "failure")),
-    "marriage": ("marriage_history", "person_id", "start", ("status", "spouse_id")),
-    "mgmt": ("mgmt_history", "person_id", "start", ("mgmt", "flow_type", "place_code", "place", "reason")),
+    kind: (SPECS[kind].table, SPECS[kind].person, SPECS[kind].start, SPECS[kind].columns) for kind in AUDITED
 }
 
 Histories = dict[int, dict[str, list[Entry]]]
@@ -106,8 +105,6 @@ def overlay_row(r: Sequence[Any], histories: Mapping[str, Sequence[Entry]], day:
 
 async def overlay_records(records: dict[str, dict[str, Any]], day: dt.date) -> None:
     """Put the state in force on `day` on the members of household records (in place)."""
-    from store.histories import histories_at
-
     ids = [p["_id"] for r in records.values() for p in r["members"] if p.get("_id") is not None]
     found = await histories_at(day, ids)
     if not found:
