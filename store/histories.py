@@ -159,9 +159,7 @@ async def feed(record: Mapping[str, Any], existing: Mapping[str, Any], ids: Mapp
 async def _open_all(person: Mapping[str, Any], pid: int, code: str, ids: Mapping[str, int], now: dt.datetime,
                     client: Any) -> None:  # fmt: skip
     """The first entries of a new person (born, moved in, flowed in, or keyed in the form)."""
-    for kind in rules.KINDS:
-        if await _has_entries(kind, pid, client):
-            continue
+    for kind in rules.KINDS:  # a person new to the database has no entries yet
         entry = rules.opening(kind, person, code)
         if entry is None:
             continue
