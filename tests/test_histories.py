@@ -181,6 +181,27 @@ async def test_migration_from_version_5_seeds_every_current_state(loaded: db.DbT
     assert [r[3] for r in await _rows("contraception", "h12-2")] == ["replaced", "removed", None]
 
 
+async def test_form_saves_feed_the_histories(loaded: db.DbTarget) -> None:
+    """The person form's save (store.service): a flow return keyed as 管理属性 01 is dated the day it is saved;
+    a corrected first-marriage date corrects the open entry instead of opening another."""
+    from store.service import save_household
+
+    await _save("outflow", ZHOU, person="h12-1", date="2026-03-01", place_code="440300")
+    record = (await load_households([ZHOU]))[ZHOU]
+    him = changes.find_member(record, "h12-1")
+    him["mgmt"], him["flow"], him["residence_status"] = "01", None, "1"
+    him["first_marriage_date"] = dt.date(2009, 10, 2)
+    record = await save_household(record, operator="李敏")
+    rows = await _rows("mgmt", "h12-1", "mgmt")
+    assert [(r[0], r[1], r[3], r[4]) for r in rows][1:] == [
+        (dt.date(2026, 3, 1), dt.date.today(), "return", "03"),
+        (dt.date.today(), None, None, "01"),
+    ]
+    assert await _rows("marriage", "h12-1", "status") == [(dt.date(2009, 10, 2), None, "opening", None, "21")]
+    await save_household(record, operator="李敏")  # saved again unchanged: nothing more
+    assert len(await _rows("mgmt", "h12-1")) == 3
+
+
 async def test_changes_keep_nothing_on_bad_input(loaded: db.DbTarget) -> None:
     from store.errors import StoreError
 
