@@ -71,8 +71,18 @@ def _row_value(kind: str, value: Mapping[str, Any], ids: Mapping[str, int]) -> d
     return {c: out.get(c) for c in SPECS[kind].columns if c in out}
 
 
+async def _with_spouse(value: Mapping[str, Any], ids: Mapping[str, int], client: Any) -> Mapping[str, int]:
+    """`ids` with the id of the spouse `value` names when it is not among them (a spouse in another household)."""
+    spouse = value.get("spouse")
+    if not spouse or spouse in ids:
+        return ids
+    found = await db.scalar("SELECT id FROM person WHERE key = ?", [spouse], client)
+    return {**ids, spouse: int(found)} if found is not None else ids
+
+
 async def _insert(kind: str, pid: int, entry: Entry, ids: Mapping[str, int], now: dt.datetime, client: Any) -> int:
     spec = SPECS[kind]
+    ids = await _with_spouse(entry.value, ids, client)
     value = _row_value(kind, entry.value, ids)
     columns = [spec.person, spec.start, *value, "until", "began", "ended", spec.entered]
     params = [pid, entry.start, *value.values(), entry.until, entry.began, entry.ended, now]
@@ -119,7 +129,7 @@ async def _apply(kind: str, pid: int, old: Mapping[str, Any], old_code: str, ste
     if step.update and open_id is not None:
         value = dict(step.update)
         start = value.pop("start", None) if kind != "contraception" else value.pop("since", None)
-        sets = _row_value(kind, value, ids)
+        sets = _row_value(kind, value, await _with_spouse(value, ids, client))
         sets[spec.start] = start
         assignments = ", ".join(f"{c} = ?" for c in sets)
         await db.execute(f"UPDATE {spec.table} SET {assignments} WHERE id = ?", [*sets.values(), open_id], client)

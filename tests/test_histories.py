@@ -87,6 +87,21 @@ async def test_marriage_divorce_and_widowhood_entries_with_the_spouse(loaded: db
     assert (await _rows("marriage", "h12-1", "spouse_id"))[-1][-1] == wife  # the former spouse is kept
 
 
+async def test_widowhood_keeps_a_late_spouse_of_another_household(loaded: db.DbTarget) -> None:
+    saved = await _save("inflow", WANG, name="钱大山", sex="1", birth_date="1960-01-01", relation="99",
+                        date="2025-01-02", place_code="510722", marital_status="30",
+                        first_marriage_date="1985-01-01", marriage_change_date="2020-01-01")  # fmt: skip
+    await _save("marriage", ZHAO, person="h3-1", date="2026-09-01", spouse=saved.person_key)
+    await _save("death", ZHAO, person="h3-1", date="2026-10-09")
+    rows = await _rows("marriage", saved.person_key, "status", "spouse_id")
+    assert [(r[0], r[1], r[3], r[4]) for r in rows] == [
+        (dt.date(2020, 1, 1), dt.date(2026, 9, 1), "marry", "30"),
+        (dt.date(2026, 9, 1), dt.date(2026, 10, 9), "widowed", "22"),
+        (dt.date(2026, 10, 9), None, None, "30"),
+    ]
+    assert [r[5] for r in rows[1:]] == [await _pid("h3-1")] * 2  # the spouse, then the late spouse
+
+
 async def test_outflow_and_return_and_inflow_entries(loaded: db.DbTarget) -> None:
     await _save("outflow", ZHOU, person="h12-1", date="2026-03-01", place_code="440300", reason="务工经商")
     await _save("flow_return", ZHOU, person="h12-1", date="2026-10-20")
