@@ -37,6 +37,7 @@ class TimelineEntry:
     who: str = ""
     event_id: int | None = None
     reversed: bool = False
+    correction: bool = False
 
     def sort_key(self) -> tuple[dt.date, dt.datetime, int]:
         """Day, then entry time, then event number."""
@@ -59,7 +60,7 @@ Source = Callable[[int], Awaitable[list[TimelineEntry]]]
 
 
 def _day(value: Any) -> dt.date | None:
-    if value is None or isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
         return value
     if isinstance(value, dt.datetime):
         return value.date()
@@ -98,7 +99,10 @@ async def event_entries(person_id: int) -> list[TimelineEntry]:
         if reversal is not None:
             text += "，已撤销"
         who = str(operator or "") + ("（导入）" if source == "import" else "")
-        out.append(TimelineEntry(day, _time(entered), "变动", text, who, int(event_id), reversal is not None))
+        entry = TimelineEntry(
+            day, _time(entered), "变动", text, who, int(event_id), reversal is not None, bool(correction)
+        )
+        out.append(entry)
     return out
 
 
@@ -151,7 +155,8 @@ def show_value(path: str, text: str | None) -> str:
 async def field_entries(person_id: int) -> list[TimelineEntry]:
     """The person's field changes: item, before → after."""
     rows = await db.fetch(
-        "SELECT field, before, after, changed_at, changed_by FROM field_change WHERE person_id = ? ORDER BY id", [person_id]
+        "SELECT field, before, after, changed_at, changed_by FROM field_change WHERE person_id = ? ORDER BY id",
+        [person_id],
     )
     out = []
     for path, before, after, at, who in (tuple(r) for r in rows):
@@ -165,7 +170,8 @@ async def field_entries(person_id: int) -> list[TimelineEntry]:
 async def contraception_entries(person_id: int) -> list[TimelineEntry]:
     """Former contraception statuses (the history kept when the current one changed)."""
     rows = await db.fetch(
-        "SELECT method, since, failure, replaced_at FROM contraception_history WHERE woman_id = ? ORDER BY id", [person_id]
+        "SELECT method, since, failure, replaced_at FROM contraception_history WHERE woman_id = ? ORDER BY id",
+        [person_id],
     )
     out = []
     for method, since, failure, replaced in (tuple(r) for r in rows):
@@ -189,7 +195,9 @@ async def pregnancy_entries(person_id: int) -> list[TimelineEntry]:
         text = f"怀孕，末次月经 {_day(lmp) or '（空）'}，预产期 {_day(edd) or '（空）'}"
         out.append(TimelineEntry(_day(reported) or _day(lmp), None, "孕情", text))
         if outcome:
-            out.append(TimelineEntry(_day(outcome_date), None, "孕情", f"妊娠结局：{_code('pregnancy_outcome', outcome)}"))
+            out.append(
+                TimelineEntry(_day(outcome_date), None, "孕情", f"妊娠结局：{_code('pregnancy_outcome', outcome)}")
+            )
     rows = await db.fetch(
         "SELECT birth_order, name, sex, birth_date, alive FROM child WHERE woman_id = ? ORDER BY seq", [person_id]
     )
@@ -263,4 +271,3 @@ async def find_person(key_or_id: str, *, actor: Who = None, full_ids: bool = Tru
     await enforce_in_scope(actor, [str(household)], "查看")
     shown = str(id_number or "")
     return PersonRef(int(pid), str(key), str(name or ""), str(household), shown if full_ids else mask_id(shown))
-

@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 
 from exports.monthly import export_monthly
-from store import access, changes, db, service
+from store import access, changes, db, models, schema, service
 from store.errors import StoreError
 from store.importer import import_file
 from store.records import load_households
@@ -80,7 +80,10 @@ async def test_field_changes_are_recorded_with_the_event(township: db.DbTarget) 
     event = await wrong_outflow()
     rows = await db.fetch("SELECT field, before, after, changed_by, event_id FROM field_change ORDER BY field")
     assert [(r[0], r[1], r[3], r[4]) for r in rows] == [
-        ("flow", None, "李敏", event), ("mgmt", '"01"', "李敏", event), ("residence_status", '"1"', "李敏", event)]
+        ("flow", None, "李敏", event),
+        ("mgmt", '"01"', "李敏", event),
+        ("residence_status", '"1"', "李敏", event),
+    ]
     assert rows[1][2] == '"03"'
     # a save that changes nothing records nothing
     record = (await load_households([H7]))[H7]
@@ -148,11 +151,13 @@ async def test_reversal_in_an_open_month_restores_and_withdraws(township: db.DbT
     entries = await person_timeline((await find_person("g2")).id)
     assert [e.text for e in entries if e.event_id == event] == ["流出，计入 2025-10，已撤销"]
     assert entries[-1].kind == "撤销" and entries[-1].who == "rev"
-    assert entries[-1].text == "撤销变动 %d（流出 2025-10-25），不再计入；理由：录错了人，刘秀珍没有外出" % event
+    assert entries[-1].text == f"撤销变动 {event}（流出 2025-10-25），不再计入；理由：录错了人，刘秀珍没有外出"
     restored = [e.text for e in entries if e.kind == "修改"][-3:]
     assert "管理属性：流出人口 → 户籍人口" in restored
     log = await db.fetch("SELECT username, action, target, detail FROM audit_log WHERE action = 'reverse'")
-    assert [tuple(r) for r in log] == [("rev", "reverse", H7, f"撤销变动 {event}（流出 2025-10-25）：录错了人，刘秀珍没有外出")]
+    assert [tuple(r) for r in log] == [
+        ("rev", "reverse", H7, f"撤销变动 {event}（流出 2025-10-25）：录错了人，刘秀珍没有外出")
+    ]
     with pytest.raises(StoreError, match="已由 rev 撤销过"):
         await reverse_event(event, "再来一次", actor=REVIEWER)
 
@@ -205,3 +210,19 @@ async def test_reversal_refused_when_the_item_changed_again(township: db.DbTarge
     with pytest.raises(StoreError, match="人户状况在这次变动之后又改过"):
         await reverse_event(event, "录错了", actor=REVIEWER)
     assert (await g2())["mgmt"] == "03" and await db.scalar("SELECT count(*) FROM event_reversal") == 0
+
+
+async def test_migration_5_to_6_adds_the_tables_and_keeps_data(township: db.DbTarget) -> None:
+    """A version-5 database (no field changes, no reversals) is upgraded on opening; its records stay."""
+    persons = await db.scalar("SELECT count(*) FROM person")
+    await db.execute("DROP TABLE field_change")
+    await db.execute("DROP TABLE event_reversal")
+    await schema.set_setting("schema_version", "5")
+    await schema.ensure_schema()
+    assert await schema.schema_version() == models.SCHEMA_VERSION == 6
+    assert await db.scalar("SELECT count(*) FROM person") == persons
+    event = await wrong_outflow()  # the save path writes field changes into the new table ...
+    assert await db.scalar("SELECT count(*) FROM field_change WHERE event_id = ?", [event]) == 3
+    assert (await reverse_event(event, "录错了", actor=REVIEWER)).withdrawn  # ... and a reversal its row
+    await schema.MIGRATIONS[5](db.conn())  # self-contained: running it again changes nothing
+    assert await db.scalar("SELECT count(*) FROM event_reversal") == 1
