@@ -7,26 +7,33 @@ from October while it is open, a 更正 line of November once October is closed.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import openpyxl
 import pytest
 
 from exports.monthly import export_monthly
-from store import access, changes, db, models, schema, service
+from store import access, db, models, schema, service
 from store.errors import StoreError
 from store.importer import import_file
+from store.masking import mask_id
 from store.records import load_households
 from store.reversal import reverse_event
 from store.timeline import find_person, person_timeline
 from tests.support.clock import freeze_today
-from tests.support.export_fixture import HONGXING, MONTH, TOWNSHIP, write_fixture
+from tests.support.data import add_accounts
+from tests.support.export_fixture import MONTH, TOWNSHIP, write_fixture
+from tests.support.timeline import H7, build_township, wrong_outflow
 from tests.support.workbooks import header_row, table
 from tui import services
 
-H7 = f"{HONGXING}010002"  # 刘秀珍 (g2) and her son 刘洋 (g1, gone out on 10-15)
 NOVEMBER = "2025-11"
+ROOT = Path(__file__).resolve().parents[1]
 REVIEWER = access.Actor("rev", "张审核", "reviewer")
 OPERATOR = access.Actor("clerk", "李敏", "operator")
 FIGURES = ("人口变动", "出生情况", "避孕节育", "孕情婚姻", "流动人口")
@@ -38,16 +45,6 @@ async def township(store_db: db.DbTarget, tmp_path: Path, monkeypatch: pytest.Mo
     report = await import_file(write_fixture(tmp_path / "fixture.jsonl"), operator="录入员甲")
     assert report.errors == []
     return store_db
-
-
-async def wrong_outflow() -> int:
-    """刘秀珍 keyed as gone out to 深圳 on 2025-10-25 (a mistake); returns the change event's id."""
-    await changes.save_change("outflow", H7, {"person": "g2", "date": "2025-10-25", "place_code": "440305"},
-                              operator="李敏")  # fmt: skip
-    rows = await db.fetch("SELECT e.id FROM change_event e JOIN person p ON p.id = e.person_id "
-                          "WHERE p.key = 'g2' AND e.kind = 'outflow'")  # fmt: skip
-    assert len(rows) == 1
-    return int(rows[0][0])
 
 
 async def g2() -> dict:
@@ -226,3 +223,49 @@ async def test_migration_5_to_6_adds_the_tables_and_keeps_data(township: db.DbTa
     assert (await reverse_event(event, "录错了", actor=REVIEWER)).withdrawn  # ... and a reversal its row
     await schema.MIGRATIONS[5](db.conn())  # self-contained: running it again changes nothing
     assert await db.scalar("SELECT count(*) FROM event_reversal") == 1
+
+
+def renkou(path: Path, *args: str, user: str) -> subprocess.CompletedProcess[str]:
+    """``renkou … --db PATH --user USER`` as a real process (password secret123)."""
+    env = {**os.environ, "RENKOU_PASSWORD": "secret123"}
+    return subprocess.run([sys.executable, "-m", "tui.cli", *args, "--db", str(path), "--user", user], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, env=env)  # fmt: skip
+
+
+def test_history_command(tmp_path: Path, private_data: Path) -> None:
+    """``renkou history`` prints the timeline (ID masked for an operator); ``--reverse`` reverses (admins)."""
+    path = tmp_path / "township.sqlite3"
+
+    async def prepare() -> tuple[int, str]:
+        event = await build_township(path)
+        async with db.database(db.resolve(path), create=False):
+            await add_accounts()
+            return event, str(await db.scalar("SELECT id_number FROM person WHERE key = 'g2'"))
+
+    event, id_number = asyncio.run(prepare())
+    shown = renkou(path, "history", id_number, user="clerk")
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert lines[0].startswith("刘秀珍  人员编号 g2") and mask_id(id_number) in lines[0] and id_number not in lines[0]
+    assert f"{event}\t2025-10-25\t变动\t流出，计入 2025-10\t李敏\t" in shown.stdout
+    assert "修改\t管理属性：户籍人口 → 流出人口" in shown.stdout and lines[-1] == "共 5 条。"
+
+    refused = renkou(path, "history", "g2", "--reverse", str(event), "--reason", "录错了", user="clerk")
+    assert refused.returncode != 0 and "录入员不能撤销错误的变动" in refused.stderr
+    no_reason = renkou(path, "history", "g2", "--reverse", str(event), user="boss")
+    assert no_reason.returncode != 0 and "--reason" in no_reason.stderr
+
+    done = renkou(path, "history", "g2", "--reverse", str(event), "--reason", "录错了人", user="boss")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"已撤销编号 {event} 的变动，不再计入月报")
+    assert id_number in done.stdout  # an admin sees the whole number
+    assert "流出，计入 2025-10，已撤销" in done.stdout and "理由：录错了人" in done.stdout
+
+    async def after() -> tuple[str, list[str]]:
+        async with db.database(db.resolve(path), create=False):
+            mgmt = str(await db.scalar("SELECT mgmt FROM person WHERE key = 'g2'"))
+            actions = [str(r[0]) for r in await db.fetch("SELECT action FROM audit_log ORDER BY id")]
+            return mgmt, actions
+
+    mgmt, actions = asyncio.run(after())
+    assert mgmt == "01" and "reverse" in actions and "access.denied" in actions

@@ -13,30 +13,19 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
-from store import changes, db
-from store.importer import import_file
+from store import db
 from tests.support import export_fixture
 from tests.support.apps import OwnDatabaseApp, make_app
 from tests.support.clock import freeze_today
 from tests.support.data import add_accounts
-from tests.support.export_fixture import HONGXING, write_fixture
 from tests.support.pilot import screen_text, settle
+from tests.support.timeline import build_township
 from tui.screens.browse import BrowseScreen, HouseholdTree
 from tui.screens.form_dialogs import ChoiceDialog
 from tui.screens.person_form import PersonForm
 from tui.screens.timeline import ReverseDialog, TimelineScreen
 
-H7 = f"{HONGXING}010002"
 NOW = dt.datetime(2025, 11, 5, 10, 0)
-
-
-async def build(path: Path) -> None:
-    """The fixture township with 刘秀珍's wrong 流出 of 2025-10-25."""
-    async with db.database(db.resolve(path)):
-        report = await import_file(write_fixture(path.with_suffix(".jsonl")), operator="录入员甲")
-        assert report.errors == []
-        await changes.save_change("outflow", H7, {"person": "g2", "date": "2025-10-25", "place_code": "440305"},
-                                  operator="李敏")  # fmt: skip
 
 
 @pytest.fixture
@@ -44,7 +33,7 @@ def township_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, private_data:
     freeze_today(monkeypatch, NOW.date(), NOW)
     monkeypatch.setattr(export_fixture, "_seq", [0])  # the same ID numbers whatever ran before
     path = tmp_path / "township.sqlite3"
-    asyncio.run(build(path))
+    asyncio.run(build_township(path))
     return path
 
 
