@@ -75,7 +75,7 @@ TABLE: tuple[Key, ...] = (
     _k("browse.review", "f6", "review", "审核", "逻辑审核：问题清单", "F6"),
     _k("browse.quality", "f7", "quality", "质量", "数据质量指标", "F7"),
     _k("browse.export", "f8", "export", "导出", "导出月报表、问题清单、抽查核实表或户文件", "F8"),
-    _k("browse.history", "f5", "history", "历史", "在人上：此人的历史数据（变动、修改前后的值、撤销）", "F5",
+    _k("browse.history", "f5", "history", "历史", "在人上：历史数据（变动、修改前后、撤销）", "F5",
        show=False),
     _k("browse.quit", "escape", "app.ask_quit", "退出", "退出程序（先询问）", "Esc"),
     _k("tree.open_level", "right", "open_level", "展开", "展开；已展开时到下一行", "→", show=False),
