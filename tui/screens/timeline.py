@@ -15,7 +15,7 @@ from store.timeline import TimelineEntry
 from tui import services
 from tui.acting import actor_of
 from tui.bindings import bindings
-from tui.jobs import Jobs
+from tui.jobs import Jobs, report_failure
 from tui.screens.form_dialogs import ChoiceDialog
 from tui.text import display_text, plain
 from tui.widgets import KeyBar, SafeInput
@@ -108,12 +108,15 @@ class TimelineScreen(Jobs, Screen[None]):
         yield Static("加载中…", id="timeline-status")
         yield KeyBar(self.KEY_SCOPES)
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         table = self.query_one(DataTable)
         for title, width in COLUMNS:
             table.add_column(title, width=width, key=title)
         table.focus()
-        self.run_job(self._load(), exclusive=True, group="timeline")
+        try:  # loaded before the first frame (a few ms): the screen is drawn once, with its rows
+            await self._load()
+        except Exception as exc:  # the jobs' one error handler: a notice, details in the crash log
+            self.job_failed(exc, report_failure(self, exc))
 
     async def _load(self, status: str = "") -> None:
         actor = await actor_of(self.app)
