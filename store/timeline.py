@@ -108,9 +108,9 @@ async def event_entries(person_id: int) -> list[TimelineEntry]:
 
 #: sub-items of the record's blocks: (name, code table or None)
 _PARTS: dict[str, tuple[str, str | None]] = {
-    "type": ("", "flow_type"), "since": ("自", None), "place_code": ("地区", None), "place": ("", None),
-    "reason": ("原因", None), "date": ("", None), "from_code": ("来自", None), "method": ("", "contraception_method"),
-    "failure": ("失败", "contraception_failure"), "to_code": ("迁往", None), "to_place": ("", None),
+    "type": ("", "flow_type"), "method": ("", "contraception_method"), "failure": ("失败", "contraception_failure"),
+    "since": ("自", None), "date": ("", None), "place_code": ("地区", None), "place": ("", None),
+    "reason": ("原因", None), "from_code": ("来自", None), "to_code": ("迁往", None), "to_place": ("", None),
     "name": ("", None), "id_number": ("身份证号", None), "lmp": ("末次月经", None), "edd": ("预产期", None),
     "outcome": ("结局", "pregnancy_outcome"), "outcome_date": ("", None), "reported": ("报告", None),
 }  # fmt: skip

@@ -18,7 +18,7 @@ import openpyxl
 import pytest
 
 from exports.monthly import export_monthly
-from store import access, db, models, schema, service
+from store import access, changes, db, models, schema, service
 from store.errors import StoreError
 from store.importer import import_file
 from store.masking import mask_id
@@ -269,3 +269,27 @@ def test_history_command(tmp_path: Path, private_data: Path) -> None:
 
     mgmt, actions = asyncio.run(after())
     assert mgmt == "01" and "reverse" in actions and "access.denied" in actions
+
+
+async def test_reversing_a_new_method_brings_back_the_old_one_without_counting_it_again(
+    township: db.DbTarget,
+) -> None:
+    """吴芳 (d2) uses condoms since 2011; an IUD keyed on 2025-10-28 by mistake is reversed: the condoms come
+    back, and the 2011 placement is not counted a second time."""
+    h4 = "430426101201010004"
+    await changes.save_change("contraception", h4, {"person": "d2", "method": "03", "date": "2025-10-28"},
+                              operator="李敏")  # fmt: skip
+    event = await db.scalar("SELECT e.id FROM change_event e JOIN person p ON p.id = e.person_id "
+                            "WHERE p.key = 'd2' AND e.kind = 'contraception' AND e.event_date = ?",
+                            [dt.date(2025, 10, 28)])  # fmt: skip
+    done = await reverse_event(int(event), "措施录错了", actor=REVIEWER)
+    assert done.restored == ("woman.contraception",)
+    d2 = next(p for p in (await load_households([h4]))[h4]["members"] if p["key"] == "d2")
+    assert d2["woman"]["contraception"]["method"] == "07"
+    assert d2["woman"]["contraception"]["since"] == dt.date(2011, 1, 1)
+    kinds = await db.fetch("SELECT e.kind, e.event_date FROM change_event e JOIN person p ON p.id = e.person_id "
+                           "WHERE p.key = 'd2' AND e.kind = 'contraception' ORDER BY e.id")  # fmt: skip
+    assert [r[1] for r in kinds] == [dt.date(2011, 1, 1), dt.date(2025, 10, 28)]  # no second 2011 line
+    entries = await person_timeline((await find_person("d2")).id)
+    assert ("避孕史", "避孕措施 宫内节育器，2025-11-05 更换") in [(e.kind, e.text) for e in entries]
+    assert "避孕节育：宫内节育器 自2025-10-28 → 避孕套 自2011-01-01" in [e.text for e in entries]
