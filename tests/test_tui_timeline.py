@@ -167,3 +167,22 @@ def test_timeline_snapshot(snap_compare: Any, township_file: Path, tmp_path: Pat
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=steps)
+
+
+async def test_stored_text_is_shown_literally(township: db.DbTarget) -> None:
+    """A value typed with markup brackets is shown as typed, never interpreted."""
+    from store import service
+    from store.records import load_households
+    from tests.support.timeline import H7
+
+    record = (await load_households([H7]))[H7]
+    next(p for p in record["members"] if p["key"] == "g2")["occupation"] = "[bold red]务农[/]"
+    await service.save_household(record, operator="[i]王芳[/i]")
+    app = make_app(township)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_timeline(pilot)
+        assert rows(screen)[-1][3] == "职业：（空） → [bold red]务农[/]"
+        await pilot.press(*["down"] * 5)
+        await settle(pilot, lambda: screen.query_one(DataTable).cursor_row == 5)
+        text = screen_text(screen)  # the row at the cursor in full, below the table
+        assert "职业：（空） → [bold red]务农[/]" in text and "[i]王芳[/i] 录入" in text
