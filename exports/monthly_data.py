@@ -203,6 +203,8 @@ class ChangeRow:
 #: a change line's counting month: its report month (`store.domain.months`), or its own month for lines
 #: recorded without one
 _COUNTED_IN = "(e.report_month = ? OR (e.report_month IS NULL AND e.event_date >= ? AND e.event_date <= ?))"
+#: a change line withdrawn by a reversal (`store.reversal`) of a month still open: counted nowhere
+_NOT_WITHDRAWN = " AND NOT EXISTS (SELECT 1 FROM event_reversal r WHERE r.event_id = e.id AND r.withdrawn)"
 
 
 def change_label(kind: str, date: dt.date | None, month: Month, correction: bool) -> str:
@@ -223,7 +225,7 @@ async def read_changes(prefix: str, month: Month, village_names: dict[str, str])
     rows = await db.fetch(
         "SELECT e.household_code, e.kind, e.event_date, e.entered_at, e.operator, e.source, p.name, p.id_number, "
         "e.correction FROM change_event e LEFT JOIN person p ON p.id = e.person_id "
-        f"WHERE {_COUNTED_IN}" + where + " ORDER BY e.household_code, e.event_date, p.seq, e.id",
+        f"WHERE {_COUNTED_IN}{_NOT_WITHDRAWN}" + where + " ORDER BY e.household_code, e.event_date, p.seq, e.id",
         [month.text, month.first, month.last, *params],
     )
     out = []
@@ -248,7 +250,9 @@ async def read_late(prefix: str, month: Month) -> dict[str, dict[str, int]]:
     rows = await db.fetch(
         "SELECT substr(e.household_code, 1, 12), e.kind, e.correction, count(*) FROM change_event e "
         "JOIN person p ON p.id = e.person_id "
-        f"WHERE e.report_month = ? AND e.event_date < ? AND p.mgmt IN ({_codes(HUJI)})" + where + " GROUP BY 1, 2, 3",
+        f"WHERE e.report_month = ? AND e.event_date < ? AND p.mgmt IN ({_codes(HUJI)}){_NOT_WITHDRAWN}"
+        + where
+        + " GROUP BY 1, 2, 3",
         [month.text, month.first, *params],
     )
     out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))

@@ -89,6 +89,7 @@ class Action(enum.Enum):
     MONTH_CLOSE = "封账"
     MONTH_REOPEN = "重新打开已封账的月份"
     MONTH_SIGNOFF = "审核签字"
+    REVERSE = "撤销错误的变动"
 
 
 Permission = Action
@@ -131,6 +132,7 @@ PERMISSIONS: Mapping[Action, Rule] = MappingProxyType(
         Action.MONTH_CLOSE: Rule(_REVIEWERS),
         Action.MONTH_REOPEN: Rule(_ADMIN_ONLY),
         Action.MONTH_SIGNOFF: Rule(_REVIEWERS),
+        Action.REVERSE: Rule(_REVIEWERS),  # a reversal corrects the returns: in the actor's units (store.reversal)
     }
 )
 

@@ -15,7 +15,7 @@ from tortoise import fields
 from tortoise.fields.db_defaults import SqlDefault
 from tortoise.models import Model
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 class Setting(Model):
@@ -326,6 +326,40 @@ class ChangeEvent(Model):
 
     class Meta:
         table = "change_event"
+
+
+class FieldChange(Model):
+    """One item of a person record changed by a save (schema 6, `store.field_changes`): its value before and
+    after (JSON), who and when, and the change event the save brought in for it (None: no event)."""
+
+    id = fields.IntField(primary_key=True)
+    person_id = fields.IntField(db_index=True)
+    field = fields.CharField(max_length=40)
+    before = fields.TextField(null=True)
+    after = fields.TextField(null=True)
+    changed_at = fields.DatetimeField()
+    changed_by = fields.CharField(max_length=60)
+    event_id = fields.IntField(null=True, db_index=True)
+
+    class Meta:
+        table = "field_change"
+
+
+class EventReversal(Model):
+    """The reversal (撤销) of a wrong change event (schema 6, `store.reversal`): the event is kept; ``withdrawn``
+    True: it was counted in an open month and no longer counts; False: its month was closed and a 更正 line
+    was written in the open month instead."""
+
+    id = fields.IntField(primary_key=True)
+    event_id = fields.IntField(unique=True)
+    person_id = fields.IntField(null=True, db_index=True)
+    reason = fields.TextField()
+    reversed_by = fields.CharField(max_length=60)
+    reversed_at = fields.DatetimeField()
+    withdrawn = fields.BooleanField(default=True)
+
+    class Meta:
+        table = "event_reversal"
 
 
 class MonthClose(Model):

@@ -194,6 +194,33 @@ async def _v5_histories(client: BaseDBAsyncClient) -> None:
         await client.execute_query(stmt)
 
 
+async def _v6_timeline(client: BaseDBAsyncClient) -> None:
+    """6 → 7: the field changes of person saves (`store.field_changes`) and the reversals of change events
+    (`store.reversal`). Self-contained: creates only its own tables and indexes."""
+    postgres = sql.dialect(client) == "postgres"
+    serial = "SERIAL NOT NULL PRIMARY KEY" if postgres else "INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL"
+    stamp = "TIMESTAMPTZ" if postgres else "TIMESTAMP"
+    boolean = "BOOL NOT NULL DEFAULT True" if postgres else "INT NOT NULL DEFAULT 1"
+    for stmt in (
+        f'CREATE TABLE IF NOT EXISTS "field_change" ("id" {serial}, "person_id" INT NOT NULL, '
+        '"field" VARCHAR(40) NOT NULL, "before" TEXT, "after" TEXT, '
+        f'"changed_at" {stamp} NOT NULL, "changed_by" VARCHAR(60) NOT NULL, "event_id" INT)',
+        f'CREATE TABLE IF NOT EXISTS "event_reversal" ("id" {serial}, "event_id" INT NOT NULL UNIQUE, '
+        f'"person_id" INT, "reason" TEXT NOT NULL, "reversed_by" VARCHAR(60) NOT NULL, "reversed_at" {stamp} NOT NULL, '
+        f'"withdrawn" {boolean})',
+        *TIMELINE_INDEXES,
+    ):
+        await client.execute_query(stmt)
+
+
+#: indexes of the person timeline (schema version 7)
+TIMELINE_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS idx_field_change_person ON field_change (person_id)",
+    "CREATE INDEX IF NOT EXISTS idx_field_change_event ON field_change (event_id)",
+    "CREATE INDEX IF NOT EXISTS idx_event_reversal_person ON event_reversal (person_id)",
+)
+
+
 #: version n → the step that upgrades a version-n database to n + 1.
 MIGRATIONS: dict[int, Migration] = {
     1: _v1_search_indexes,
@@ -201,6 +228,7 @@ MIGRATIONS: dict[int, Migration] = {
     3: _v3_month_close,
     4: _v4_reported_and_destination,
     5: _v5_histories,
+    6: _v6_timeline,
 }
 
 _SQLITE_EXTRA = [
@@ -221,6 +249,7 @@ _SQLITE_EXTRA = [
     *SEARCH_INDEXES,
     REPORT_MONTH_INDEX,
     *HISTORY_INDEXES,
+    *TIMELINE_INDEXES,
     "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
     "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
     "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log "

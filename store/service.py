@@ -15,12 +15,13 @@ import json
 import random
 import re
 import sqlite3
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tortoise.exceptions import OperationalError, TransactionManagementError
 from tortoise.transactions import in_transaction
 
-from store import audit, db, faults, histories
+from store import audit, db, faults, field_changes, histories
 from store.access import enforce_records
 from store.bulk import BulkWriter
 from store.errors import ConflictError, StoreError
@@ -28,6 +29,9 @@ from store.importer import existing_index
 from store.interchange import LineError, household_line, parse_object
 from store.records import load_households
 from store.scope import Who
+
+#: more writes run inside a save's transaction, after the records (see :func:`save_households`)
+Then = Callable[[Any], Awaitable[None]]
 
 
 def validate(record: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
@@ -89,9 +93,10 @@ BUSY = re.compile(r"locked|busy", re.IGNORECASE)
 BUSY_MESSAGE = "数据库正忙（他人正在保存、导入或备份），没有保存。您的录入都还在，请稍后再按 F2 保存。"
 
 
-async def save_household(record: dict[str, Any], *, operator: str, actor: Who = None) -> dict[str, Any]:
+async def save_household(record: dict[str, Any], *, operator: str, actor: Who = None,
+                         then: Then | None = None) -> dict[str, Any]:  # fmt: skip
     """Validate and store one household record; returns the stored record (with new versions)."""
-    return (await save_households([record], operator=operator, actor=actor))[0]
+    return (await save_households([record], operator=operator, actor=actor, then=then))[0]
 
 
 #: what a failed save keeps: the clerk's input (the form and its draft)
@@ -101,19 +106,21 @@ SAVE_KEPT = "您的录入都还在，已有的数据没有丢失，数据库没�
 RETRIES = 5
 
 
-async def save_households(records: list[dict[str, Any]], *, operator: str, actor: Who = None) -> list[dict[str, Any]]:
+async def save_households(records: list[dict[str, Any]], *, operator: str, actor: Who = None,
+                          then: Then | None = None) -> list[dict[str, Any]]:  # fmt: skip
     """Validate and store several household records in one transaction (e.g. the two households of a
     marriage): all are stored or none. Returns the stored records, in the same order. A record outside the
     `actor`'s units (`store.scope`) refuses the whole save (logged), before anything is read or written.
 
     On PostgreSQL a save aborted by a race is run again (:data:`RETRIES`): a deadlock never reaches the
     clerk, and a household created by two sessions at once ends, for the loser, in the same
-    :class:`ConflictError` SQLite gives. A full disk is a :class:`store.faults.DiskFullError`."""
+    :class:`ConflictError` SQLite gives. A full disk is a :class:`store.faults.DiskFullError`. `then` runs last
+    inside the same transaction (a reversal's own rows, `store.reversal`)."""
     await enforce_records(actor, records)
     cleaned = [validate(record) for record in records]
     for attempt in range(RETRIES + 1):
         try:
-            await _save_once(records, copy.deepcopy(cleaned), operator)
+            await _save_once(records, copy.deepcopy(cleaned), operator, then)
             break
         except StoreError:
             raise
@@ -132,12 +139,14 @@ async def save_households(records: list[dict[str, Any]], *, operator: str, actor
 
 
 async def _save_once(records: list[dict[str, Any]], cleaned: list[tuple[dict[str, Any], set[str]]],
-                     operator: str) -> None:  # fmt: skip
+                     operator: str, then: Then | None = None) -> None:  # fmt: skip
     """One attempt: lock, check and write every record in one transaction."""
     async with in_transaction() as client:
         await _lock_keys(cleaned, client)
         for record, (clean, references) in zip(records, cleaned, strict=True):
             await _write(record, clean, references, operator, client)
+        if then is not None:
+            await then(client)
 
 
 def lock_id(kind: str, value: str) -> int:
@@ -187,12 +196,15 @@ async def _write(record: dict[str, Any], clean: dict[str, Any], references: set[
     writer = BulkWriter(client, operator=operator, source="app")
     writer.keep_contraception = False  # the histories below keep every method
     existing = existing_index([*([stored] if stored else []), *others.values()])
+    mark = await field_changes.event_mark(client)
     await writer.write([clean], existing)
     await writer.finish()
     for given, kept in zip(record["members"], clean["members"], strict=True):
         if given.get(histories.HINT):
             kept[histories.HINT] = given[histories.HINT]
     await histories.feed(clean, existing, writer.key_ids, client)
+    await field_changes.record(existing, clean["members"], writer.key_ids, operator=operator, mark=mark,
+                               now=writer.now, client=client)  # fmt: skip
     counts = writer.counts
     if any(counts[k] for k in ("persons_new", "persons_changed", "households_new", "households_changed")):
         detail = (

@@ -17,9 +17,9 @@ ROLES = ("operator", "reviewer", "admin", "")  # "": a name without an account o
 ADMIN_ONLY = {Action.IMPORT, Action.BACKUP, Action.RESTORE, Action.ACCOUNTS_MANAGE, Action.SETTINGS,
               Action.MONTH_REOPEN}  # fmt: skip
 #: ... these a reviewer or an admin (confirmations, sign-off, closing months, full ID numbers, the household
-#: file, the sample and its results) ...
+#: file, the sample and its results, reversing a change event) ...
 REVIEWERS = {Action.CONFIRM_WARNING, Action.MONTH_CLOSE, Action.MONTH_SIGNOFF, Action.EXPORT_FULL_IDS,
-             Action.EXPORT_HOUSEHOLDS, Action.EXPORT_SAMPLE, Action.SAMPLE_RESULTS}  # fmt: skip
+             Action.EXPORT_HOUSEHOLDS, Action.EXPORT_SAMPLE, Action.SAMPLE_RESULTS, Action.REVERSE}  # fmt: skip
 #: ... and on a demo database anyone may do these.
 DEMO_EXEMPT = {Action.ACCOUNTS_MANAGE}
 

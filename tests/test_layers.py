@@ -78,6 +78,7 @@ HEADLESS_RUNS = (
     ("restore", "{backup}", "--yes", "--db", "{db}"),
     ("month", "close", "2025-10", "--force", "--db", "{db}"),
     ("month", "status", "--db", "{db}"),
+    ("history", "h12-1", "--db", "{db}"),
     ("user", "add", "boss", "--name", "王主任", "--role", "admin", "--db", "{db}"),
     ("user", "list", "--user", "boss", "--db", "{db}"),
     ("settings", "idle-lock", "10", "--user", "boss", "--db", "{db}"),

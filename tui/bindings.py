@@ -75,6 +75,8 @@ TABLE: tuple[Key, ...] = (
     _k("browse.review", "f6", "review", "审核", "逻辑审核：问题清单", "F6"),
     _k("browse.quality", "f7", "quality", "质量", "数据质量指标", "F7"),
     _k("browse.export", "f8", "export", "导出", "导出月报表、问题清单、抽查核实表或户文件", "F8"),
+    _k("browse.history", "f5", "history", "历史", "在人上：历史数据（变动、修改前后、撤销）", "F5",
+       show=False),
     _k("browse.quit", "escape", "app.ask_quit", "退出", "退出程序（先询问）", "Esc"),
     _k("tree.open_level", "right", "open_level", "展开", "展开；已展开时到下一行", "→", show=False),
     _k("tree.close_level", "left", "close_level", "收起", "收起；已收起时回上一级", "←", show=False),
@@ -92,6 +94,7 @@ TABLE: tuple[Key, ...] = (
     _k("person.confirm", "f10", "confirm_warning", "核实无误", "确认本项（或本人第一条）W 预警属实（先保存）", "F10"),
     _k("person.page_down", "pagedown", "page_down", "妇女", "到育龄妇女（或其他）项", "PgDn", priority=True),
     _k("person.page_up", "pageup", "page_up", "开头", "回到开头", "PgUp", show=False, priority=True),
+    _k("person.history", "f5", "history", "历史", "本人的历史数据（变动、修改前后的值、撤销）", "F5", show=False),
     _k("household.next", "enter", "", "下一项/打开成员", "下一项；在成员表中打开该成员；新户最后一项接着录入户主",
        "Enter", bound=False),
     _k("household.add_member", "insert", "add_member", "添加成员", "添加成员（地址、户口性质、民族默认同户主）", "Ins"),
@@ -156,6 +159,11 @@ TABLE: tuple[Key, ...] = (
     _k("quality.close_month", "f9", "close_month", "封账", "封账：所选单位上月的报表上报后不再变动（审核员、管理员）",
        "F9", show=False),
     _k("quality.back", "escape", "back", "返回", "返回", "Esc"),
+    # --- a person's timeline (历史数据) -----------------------------------------------------------------------
+    _k("timeline.reverse", "enter,r", "reverse", "撤销", "撤销光标所在的变动：写明理由，记入操作日志（审核员、管理员）",
+       "Enter/R"),
+    _k("timeline.back", "escape", "back", "返回", "返回", "Esc"),
+    _k("reverse.cancel", "escape", "cancel", "不撤销", "不撤销，关闭", "Esc", show=False),
     # --- accounts and login ----------------------------------------------------------------------------------
     _k("users.add", "insert", "add", "新建", "新建账号", "Ins"),
     _k("users.password", "p", "password", "重设密码", "为选中账号重设密码（同时解除锁定）", "P"),

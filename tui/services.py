@@ -14,6 +14,7 @@ actor (internal callers, tests) nothing is restricted.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
     from exports.monthly import CloseResult
     from store.access import Actor
     from store.months import ClosedMonth, MonthState, Signoff
+    from store.reversal import Reversal
+    from store.timeline import PersonRef, TimelineEntry
 
 __all__ = [
     "Progress",
@@ -44,10 +47,12 @@ __all__ = [
     "month_history",
     "month_state",
     "move_member",
+    "person_history",
     "quality_report",
     "reaudit",
     "remove_member",
     "reopen_month",
+    "reverse_event",
     "run_audit",
     "save_and_audit",
     "sign_off_month",
@@ -366,3 +371,40 @@ async def merge_households(from_code: str, into_code: str, operator: str, **opti
     from store import household_ops
 
     return await _audited(await household_ops.merge_households(from_code, into_code, operator=operator, **options))
+
+
+@dataclass(frozen=True)
+class PersonHistory:
+    """A person's timeline (历史数据): who, and everything that happened, in time order."""
+
+    person: PersonRef
+    entries: list[TimelineEntry]
+    #: the actor may reverse change events (store.access REVERSE)
+    may_reverse: bool = False
+
+
+async def person_history(key_or_id: str, *, actor: Actor | None = None) -> PersonHistory:
+    """The timeline of the person with this record key or 18-digit ID number (:mod:`store.timeline`), in the
+    actor's units; ID numbers masked for those who may not see them whole. The opening is logged."""
+    from store import access, service, timeline
+
+    full_ids = actor is None or access.may(actor, access.Action.EXPORT_FULL_IDS)
+    person = await timeline.find_person(key_or_id, actor=actor, full_ids=full_ids)
+    entries = await timeline.person_timeline(person.id, full_ids=full_ids)
+    if actor is not None:
+        await service.log_view(actor.username, person.household, person.key)
+    may_reverse = actor is None or access.may(actor, access.Action.REVERSE)
+    return PersonHistory(person, entries, may_reverse)
+
+
+async def reverse_event(person_key: str, event_id: int, reason: str, *, actor: Actor) -> Reversal:
+    """Reverse a wrong change event of a person with a reason (:func:`store.reversal.reverse_event`), then
+    re-audit the household (a failed re-audit leaves the reversal done)."""
+    from store import reversal, scope
+
+    done = await reversal.reverse_event(event_id, reason, actor=actor, person_key=person_key)
+    code = await scope.household_of(person_key)
+    if code is not None and done.restored:
+        with contextlib.suppress(Exception):  # the stored findings are refreshed by the next audit then
+            await reaudit([code])
+    return done

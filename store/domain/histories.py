@@ -47,6 +47,7 @@ ENDED_LABELS: dict[str, str] = {
     "move_in": "迁入",
     "replaced": "更换措施",
     "removed": "取环",
+    "reversed": "撤销",
     "failure": "避孕失败",
     "marry": "结婚",
     "divorce": "离婚",
@@ -203,6 +204,8 @@ def step(kind: str, old: Mapping[str, Any], new: Mapping[str, Any], old_househol
     """What writing `new` over `old` (both person records) does to the history `kind`; None when nothing.
     `day`: the date of the change when the record holds none (a flow return, a move within a village: the
     day given, else the day it is keyed); `how`: the household workflow that moved the person."""
+    if how == REVERSED:
+        return _reversed(step(kind, old, new, old_household, household, day))
     gone_before, gone_after = _exit(old), _exit(new)
     if gone_after is not None and gone_before is None and kind != "marriage":
         return Step(close_on=gone_after[0], ended=gone_after[1])
@@ -213,6 +216,23 @@ def step(kind: str, old: Mapping[str, Any], new: Mapping[str, Any], old_househol
     if kind == "mgmt":
         return _step_mgmt(old, new, day)
     return _step_residence(new, old_household, household, day, how)
+
+
+#: the `how` of a write that restores the state before a reversed change event (`store.reversal`)
+REVERSED = "reversed"
+
+
+def _reversed(normal: Step | None) -> Step | None:
+    """A reversal's step: the entry the wrong event opened ends as 撤销 (never a 取环, a return or a move
+    counted in the returns) and the restored state is opened again as 撤销 restored it."""
+    if normal is None:
+        return None
+    opened = normal.opened
+    if opened is not None:
+        opened = copy.copy(opened)
+        opened.began = REVERSED
+    ended = REVERSED if normal.close_on is not None else normal.ended
+    return Step(update=normal.update, close_on=normal.close_on, ended=ended, opened=opened)
 
 
 def _step_contraception(old: Mapping[str, Any], new: Mapping[str, Any], day: dt.date) -> Step | None:

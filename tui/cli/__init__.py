@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 
-from tui.cli import audit, data, maintenance, month, reports
+from tui.cli import audit, data, history, maintenance, month, reports
 from tui.cli.accounts import cmd_passwd, cmd_settings, cmd_user
 from tui.cli.args import build_parser
 from tui.cli.errors import (
@@ -58,6 +58,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], Awaitable[int]]] = {
     "backup": maintenance.cmd_backup,
     "restore": maintenance.cmd_restore,
     "month": month.cmd_month,
+    "history": history.cmd_history,
 }
 
 

@@ -235,6 +235,12 @@ def build_parser() -> argparse.ArgumentParser:
     signoff.add_argument("month", help="月份 YYYY-MM")
     signoff.add_argument("--unit", required=True, help="村代码")
 
+    history = sub.add_parser("history", parents=[common], help="一个人的历史数据；--reverse 撤销录错的变动")
+    history.add_argument("person", metavar="KEY-OR-ID", help="人员编号或 18 位身份证号")
+    history.add_argument("--reverse", type=int, metavar="EVENT_NO", default=None,
+                         help="撤销该编号的变动（审核员、管理员；编号见历史数据的第一列）")  # fmt: skip
+    history.add_argument("--reason", default="", help="撤销的理由（记入操作日志）")
+
     log = sub.add_parser("log", parents=[common], help="查看操作日志")
     log.add_argument("--limit", type=bounded(1, MAX_COUNT, "条数 "), default=50, help="显示最近多少条（默认 50）")
     log.add_argument(
