@@ -69,6 +69,8 @@ class BulkWriter:
         #: (unit, month) closed when this write began, and the closed months per village (`store.months`)
         self._closes: list[tuple[str, str]] | None = None
         self._closed_by_village: dict[str, frozenset[str]] = {}
+        #: tables a version-2 household file carries itself (`store.interchange_tables`): no rows derived for them
+        self.file_tables: frozenset[str] = frozenset()
 
     # --- ids --------------------------------------------------------------------------------------
 
@@ -175,6 +177,8 @@ class BulkWriter:
         await self._write_events()
 
     def _history_row(self, pid: int, old: dict[str, Any], new: dict[str, Any]) -> list[tuple[Any, ...]]:
+        if "contraception_history" in self.file_tables:
+            return []
         before = (old.get("woman") or {}).get("contraception")
         after = (new.get("woman") or {}).get("contraception")
         if before is None or before == after:
@@ -189,6 +193,8 @@ class BulkWriter:
         if woman is not None:
             for seq, child in enumerate(woman.get("children") or ()):
                 self._children.append((pid, seq, *(child.get(k) for k in _CHILD_KEYS), child.get("member")))
+        if "change_event" in self.file_tables:
+            return
         closed = self._closed_months(code[:12])
         if closed:
             lines = derive_lines(old, person, lambda day: f"{day:%Y-%m}" in closed)
