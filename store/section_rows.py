@@ -112,13 +112,13 @@ def _comparable(section: Section, row: dict[str, Any]) -> tuple[Any, ...]:
 
 
 async def _stored(section: Section, rows: Sequence[dict[str, Any]], ids: Mapping[str, int],
-                  client: BaseDBAsyncClient) -> dict[tuple[Any, ...], tuple[int, tuple[Any, ...]]]:  # fmt: skip
-    """The stored rows that could match the batch: identifying items → (id, every item)."""
+                  client: BaseDBAsyncClient) -> dict[tuple[Any, ...], list[tuple[int, tuple[Any, ...]]]]:  # fmt: skip
+    """The stored rows that could match the batch: identifying items → [(id, every item)], in id order."""
     first = section.key_items[0]
     column = section.person if first == "person" else first
     values = list({ids.get(r["person"]) if first == "person" else _comparable_one(section, first, r) for r in rows})
     known = [v for v in values if v is not None]
-    found: dict[tuple[Any, ...], tuple[int, tuple[Any, ...]]] = {}
+    found: dict[tuple[Any, ...], list[tuple[int, tuple[Any, ...]]]] = {}
     position = {item: n for n, item in enumerate(section.items)}
     for start in range(0, max(len(known), 1), 500):
         chunk = known[start : start + 500]
@@ -127,10 +127,12 @@ async def _stored(section: Section, rows: Sequence[dict[str, Any]], ids: Mapping
             tests.append(f"t.{column} IS NULL")
         if not tests:
             break
-        for stored in await db.fetch(_select(section) + f" WHERE {' OR '.join(tests)}", chunk, client):
+        query = _select(section) + f" WHERE {' OR '.join(tests)} ORDER BY t.id"
+        for stored in await db.fetch(query, chunk, client):
             plain = _plain(section, stored)
             every = tuple(plain[item] for item in section.items)
-            found[tuple(every[position[item]] for item in section.key_items)] = (int(stored["id"]), every)
+            key = tuple(every[position[item]] for item in section.key_items)
+            found.setdefault(key, []).append((int(stored["id"]), every))
     return found
 
 
@@ -152,17 +154,21 @@ async def write_rows(section: Section, rows: Sequence[dict[str, Any]], ids: Mapp
         return [*person, *(row[c.name] for c in section.columns)]
 
     stored = {} if table_was_empty else await _stored(section, rows, ids, client)
-    inserts, updates = [], []
+    inserts, updates, pending = [], [], []
     position = {item: n for n, item in enumerate(section.items)}
-    for row in rows:
+    for row in rows:  # a stored row equal to a file row: nothing to do (each stored row is used once)
         every = _comparable(section, row)
-        key = tuple(every[position[item]] for item in section.key_items)
-        match = stored.get(key)
-        if match is None:
+        candidates = stored.get(tuple(every[position[item]] for item in section.key_items), [])
+        same = next((c for c in candidates if c[1] == every), None)
+        if same is not None:
+            candidates.remove(same)
+        else:
+            pending.append((row, candidates))
+    for row, candidates in pending:  # a stored row with the same identity is updated, other rows are new
+        if candidates:
+            updates.append([*values(row), candidates.pop(0)[0]])
+        else:
             inserts.append(values(row))
-            stored[key] = (0, every)  # the same row twice in one file is written once
-        elif match[1] != every and match[0]:
-            updates.append([*values(row), match[0]])
     if inserts:
         marks = ", ".join("?" * len(columns))
         await db.execute_many(f"INSERT INTO {section.name} ({', '.join(columns)}) VALUES ({marks})", inserts, client)
