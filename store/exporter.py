@@ -9,10 +9,9 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from store import audit, db
+from store import audit, db, interchange_tables
 from store.errors import StoreError
 from store.interchange import format_line, household_line, unit_line
-from store.interchange_tables import SECTIONS
 from store.private import open_private, private_dir
 from store.records import iter_households, load_units
 from store.section_rows import export_rows, row_line
@@ -48,7 +47,7 @@ async def export_households(
                 households += len(batch)
                 if progress:
                     progress(households)
-            for section in SECTIONS:
+            for section in interchange_tables.SECTIONS:
                 async for rows in export_rows(section, unit):
                     handle.write("".join(row_line(section, row) + "\n" for row in rows))  # type: ignore[attr-defined]
         tmp.replace(out)

@@ -18,12 +18,11 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from store import audit, db, faults, schema, section_rows
+from store import audit, db, faults, interchange_tables, schema, section_rows
 from store.bulk import BulkWriter, EntryTime
 from store.errors import StoreError
 from store.import_limits import NotUtf8, Refused, numbered_lines
 from store.interchange import FormatError, LineError, ParsedLine, parse_line
-from store.interchange_tables import SECTIONS
 from store.private import open_private
 from store.records import load_households
 from store.textsafe import excerpt
@@ -293,7 +292,7 @@ class _Pass:
                 continue
             if parsed.version is not None:
                 if parsed.version >= 2:  # the file carries these tables itself: the writer derives none
-                    writer.file_tables = frozenset(s.name for s in SECTIONS if s.derived)
+                    writer.file_tables = frozenset(s.name for s in interchange_tables.SECTIONS if s.derived)
                 continue
             if parsed.section is not None:
                 if not self._rows:  # the first row: every household is stored before rows refer to them
@@ -347,7 +346,11 @@ class _Pass:
         if suspended:
             await schema.restore_search_indexes(client)
         self.counts = dict(writer.counts) | self.row_counts
-        rows = "".join(f", {s.title} {self.row_counts[s.name]} 条" for s in SECTIONS if s.name in self.row_counts)
+        rows = "".join(
+            f", {s.title} {self.row_counts[s.name]} 条"
+            for s in interchange_tables.SECTIONS
+            if s.name in self.row_counts
+        )
         detail = (
             f"{self.path.name}: {self.households} 户, 新增 {writer.counts['persons_new']} 人, "
             f"修改 {writer.counts['persons_changed']} 人{rows}"
@@ -372,7 +375,10 @@ class _Pass:
         queued, self._rows = self._rows, {}
         if not self.write or self.plan.errors:
             return
-        wanted = {r["person"] for rows in queued.values() for r in rows if r.get("person")}
+        people = {
+            s.name: ["person", *(c.name for c in s.columns if c.kind == "person")] for s in interchange_tables.SECTIONS
+        }
+        wanted = {r[i] for name, rows in queued.items() for r in rows for i in people[name] if r.get(i)}
         wanted -= writer.key_ids.keys() | self._ids.keys()
         listed = sorted(wanted)
         for start in range(0, len(listed), 500):
@@ -381,7 +387,7 @@ class _Pass:
             for key, pid in await db.fetch(f"SELECT key, id FROM person WHERE key IN ({marks})", chunk, client):
                 self._ids[key] = pid
         ids = ChainMap(writer.key_ids, self._ids)
-        for section in SECTIONS:
+        for section in interchange_tables.SECTIONS:
             rows = queued.get(section.name)
             if not rows:
                 continue

@@ -20,7 +20,7 @@ from store.domain.keys import KEY_MAX, first_duplicate
 from store.domain.names import name_problem
 from store.domain.people import empty_person
 from store.import_limits import Refused, decode_line
-from store.interchange_tables import FORMAT_VERSION, SECTIONS, Column, Section, by_name
+from store.interchange_tables import FORMAT_VERSION, Column, Section, by_name
 from store.textsafe import describe, excerpt, find_unsafe, is_ascii_digits, normalize_id
 
 __all__ = [
@@ -190,15 +190,10 @@ _TEXT_LIMITS: dict[tuple[str, str], int] = {
     ("person", "registered_place_code"): 12, ("flow", "place_code"): 6, ("moved_in", "from_code"): 6,
     ("cancel", "to_code"): 6, ("cancel", "to_place"): 100,
 }  # fmt: skip
-for _section in SECTIONS:  # the sections declare their own bounds
-    for _column in _section.columns:
-        if _column.kind == "text":
-            _TEXT_LIMITS[(_section.name, _column.name)] = _column.limit
 #: Text items holding an ID number: normalised (half-width, no spaces, upper-case X) on the way in.
 _ID_ITEMS = frozenset({("person", "id_number"), ("spouse_external", "id_number")})
 #: Accepted range of integer items; every integer column is int32.
 _INT_RANGES: dict[tuple[str, str], tuple[int, int]] = {("child", "order"): (1, 99), ("benefit", "since"): (1950, 2100)}
-_INT_RANGES.update({(t.name, c.name): (0, c.limit) for t in SECTIONS for c in t.columns if c.kind == "int"})
 _INT32 = (-(2**31), 2**31 - 1)
 #: Accepted dates: from EARLIEST_DATE to the end of the year FUTURE_YEARS after the import. A date in the
 #: near future is a logic error the audit reports (DAT1, `docs/spec/rules.md`), so it is imported; a year
@@ -364,7 +359,12 @@ class _Checker:
             if type(raw) is str and raw in column.choices:
                 return raw
             raise self.fail(f"{where}的 {name} {_fmt(raw)} 不是可识别的类别。")
-        return self.value(where, name, kind, column.table, raw, "", shape)
+        if kind == "text" and type(raw) is str:
+            self.safe(where, name, raw, column.limit)  # the section declares its bounds
+            return raw
+        if kind == "int" and type(raw) is int and not 0 <= raw <= column.limit:
+            raise self.fail(f"{where}的 {name} {_fmt(raw)} 超出范围（应在 0 到 {column.limit} 之间）。")
+        return self.value(where, name, "ref" if kind == "person" else kind, column.table, raw, "", shape)
 
     def block(self, where: str, shape: str, raw: Any, prefix: str) -> dict[str, Any] | None:
         if raw is None:

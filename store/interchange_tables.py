@@ -26,7 +26,9 @@ FORMAT_VERSION = 2
 @dataclass(frozen=True)
 class Column:
     """One column of a section: `kind` is text, code (of `table`), choice (of `choices`), date, datetime, month
-    (``YYYY-MM``), digits (a code of one of `lengths` digits; 0 allows ''), int (0..`limit`) or bool."""
+    (``YYYY-MM``), digits (a code of one of `lengths` digits; 0 allows ''), int (0..`limit`), bool, or person (a
+    person id in the table, the person's key in the file, like :attr:`Section.person`: a spouse, a former
+    household's head …)."""
 
     name: str
     kind: str
@@ -115,9 +117,7 @@ SECTIONS: tuple[Section, ...] = (
     ),
 )  # fmt: skip
 
-_BY_NAME = {section.name: section for section in SECTIONS}
-
 
 def by_name(name: str) -> Section | None:
     """The section whose lines carry `name`, if any."""
-    return _BY_NAME.get(name)
+    return next((section for section in SECTIONS if section.name == name), None)

@@ -41,8 +41,8 @@ def _plain(section: Section, row: Any) -> dict[str, Any]:
         out["person"] = row["person_key"]
     for column in section.columns:
         value = row[column.name]
-        if value is None:
-            out[column.name] = None
+        if value is None or column.kind == "person":
+            out[column.name] = value
         elif column.kind == "datetime":
             out[column.name] = _moment(value)
         elif column.kind == "date":
@@ -62,10 +62,18 @@ def row_line(section: Section, row: dict[str, Any]) -> str:
 
 
 def _select(section: Section) -> str:
-    columns = ", ".join(f"t.{c.name}" for c in section.columns)
-    person = ", p.key AS person_key" if section.person else ""
-    join = f" LEFT JOIN person p ON p.id = t.{section.person}" if section.person else ""
-    return f"SELECT t.id, {columns}{person} FROM {section.name} t{join}"
+    """The rows of a section with every person column as the person's key (``p``: the row's own person)."""
+    columns, joins = [], []
+    for n, column in enumerate(section.columns):
+        if column.kind == "person":
+            columns.append(f"p{n}.key AS {column.name}")
+            joins.append(f" LEFT JOIN person p{n} ON p{n}.id = t.{column.name}")
+        else:
+            columns.append(f"t.{column.name}")
+    if section.person:
+        columns.append("p.key AS person_key")
+        joins.insert(0, f" LEFT JOIN person p ON p.id = t.{section.person}")
+    return f"SELECT t.id, {', '.join(columns)} FROM {section.name} t{''.join(joins)}"
 
 
 def _scope(section: Section, unit: str) -> tuple[str, list[Any]]:
@@ -144,14 +152,15 @@ async def write_rows(section: Section, rows: Sequence[dict[str, Any]], ids: Mapp
                      client: BaseDBAsyncClient, *, table_was_empty: bool) -> int:  # fmt: skip
     """Insert or update the parsed `rows` of a section (`ids`: person key → id); returns how many were new or
     changed. Rows whose person has no id (an unresolved reference, reported by the importer) are skipped."""
-    rows = [r for r in rows if not section.person or r["person"] is None or r["person"] in ids]
+    refs = [*(["person"] if section.person else []), *(c.name for c in section.columns if c.kind == "person")]
+    rows = [r for r in rows if all(r[item] is None or r[item] in ids for item in refs)]
     if not rows:
         return 0
     columns = [*([section.person] if section.person else []), *(c.name for c in section.columns)]
 
     def values(row: dict[str, Any]) -> list[Any]:
-        person = [ids[row["person"]] if row["person"] is not None else None] if section.person else []
-        return [*person, *(row[c.name] for c in section.columns)]
+        items = ["person"] if section.person else []
+        return [ids[row[i]] if i in refs and row[i] is not None else row[i] for i in [*items, *columns[len(items) :]]]
 
     stored = {} if table_was_empty else await _stored(section, rows, ids, client)
     inserts, updates, pending = [], [], []

@@ -242,3 +242,44 @@ async def test_the_service_refuses_a_bad_name_and_changes_nothing(example_db: db
     assert await snapshot() == before
     assert await db.fetch("SELECT key, name, version FROM person ORDER BY key") == stored
     assert await db.scalar("SELECT count(*) FROM audit_log") == log
+
+
+# --- one declaration per table: a history table added the way the integrator adds one ----------------------
+
+
+async def test_a_table_is_added_with_one_declaration(store_db: db.DbTarget, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    from store import interchange_tables
+    from store.interchange_tables import Column, Section
+
+    serial = "SERIAL PRIMARY KEY" if db.dialect() == "postgres" else "INTEGER PRIMARY KEY AUTOINCREMENT"
+    await db.execute(f"CREATE TABLE marriage_history_t (id {serial}, person_id INT NOT NULL, spouse_id INT, "
+                     "status VARCHAR(2), since DATE, note VARCHAR(20))")  # fmt: skip
+    declaration = Section(
+        "marriage_history_t", "婚姻历史",
+        (Column("spouse_id", "person"), Column("status", "code", table="marital_status"), Column("since", "date"),
+         Column("note", "text", 20)),
+        person="person_id", person_required=True, match=("person", "since"),
+    )  # fmt: skip
+    monkeypatch.setattr(interchange_tables, "SECTIONS", (*interchange_tables.SECTIONS, declaration))
+    await import_file(EXAMPLE_FILE, operator="t")
+    await db.execute(
+        "INSERT INTO marriage_history_t (person_id, spouse_id, status, since, note) SELECT a.id, b.id, '21', "
+        "'2004-05-01', '初婚' FROM person a, person b WHERE a.key = 'h12-1' AND b.key = 'h12-2'"
+    )
+    await db.execute("INSERT INTO marriage_history_t (person_id, status, since) SELECT id, '10', '1990-01-01' "
+                     "FROM person WHERE key = 'h12-3'")  # fmt: skip
+    out = tmp_path / "with.jsonl"
+    await export_households(out, operator="t")
+    rows = section_lines(out, "marriage_history_t")
+    assert rows[0] == {"person": "h12-1", "spouse_id": "h12-2", "status": "21", "since": "2004-05-01", "note": "初婚"}
+    await db.execute("DELETE FROM marriage_history_t")
+    report = await import_file(out, operator="t")
+    assert report.errors == [] and report.counts["marriage_history_t"] == 2
+    again = tmp_path / "again.jsonl"
+    await export_households(again, operator="t")
+    assert again.read_bytes() == out.read_bytes()
+    objects = lines_of(out)
+    next(o for o in objects if "marriage_history_t" in o)["marriage_history_t"]["spouse_id"] = "nobody"
+    report = await import_file(write_lines(tmp_path / "bad.jsonl", objects), operator="t")
+    assert any("nobody" in e.message and "既不在文件中" in e.message for e in report.errors)
