@@ -295,7 +295,7 @@ class _Pass:
                     writer.file_tables = frozenset(s.name for s in interchange_tables.SECTIONS if s.derived)
                 continue
             if parsed.section is not None:
-                if not self._rows:  # the first row: every household is stored before rows refer to them
+                if plan.rows_from == line_no:  # the first row: every household is stored before rows refer to them
                     await _upsert_units(new_units, client)
                     new_units = []
                     await self._flush(writer, batch)
@@ -365,9 +365,6 @@ class _Pass:
         if code and units.get(code) is None:
             self.plan.fail(line_no, f"{section.title}所属的单位 {code} 既未在文件中声明，也不在数据库中。")
             return
-        if section.name == "month_signoff" and units.get(code or "") != "village":
-            self.plan.fail(line_no, f"审核签字的单位 {code} 不是村。审核签字按村进行。")
-            return
         self._rows.setdefault(section.name, []).append(row)
 
     async def _write_rows(self, writer: BulkWriter, client: Any) -> None:
@@ -379,8 +376,7 @@ class _Pass:
             s.name: ["person", *(c.name for c in s.columns if c.kind == "person")] for s in interchange_tables.SECTIONS
         }
         wanted = {r[i] for name, rows in queued.items() for r in rows for i in people[name] if r.get(i)}
-        wanted -= writer.key_ids.keys() | self._ids.keys()
-        listed = sorted(wanted)
+        listed = sorted(k for k in wanted if k not in writer.key_ids and k not in self._ids)
         for start in range(0, len(listed), 500):
             chunk = listed[start : start + 500]
             marks = ",".join("?" * len(chunk))
