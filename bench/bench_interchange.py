@@ -55,8 +55,6 @@ def main() -> None:
             rows = sum(1 for line in handle if not line.startswith(('{"unit"', '{"household"', '{"format"')))
     report.add(Figure("export_households_v2", v2, "s", base, "export without extra tables"))
     report.add(Figure("extra_rows", rows / max(v2 - base, 1e-9), "rows/s"))
-    for figure in report.figures:
-        print(figure.line())
 
 
 if __name__ == "__main__":

@@ -34,25 +34,24 @@ def _moment(value: Any) -> str | None:
     return value.isoformat(" ")
 
 
+def _date(value: Any) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+_CONVERT = {"datetime": _moment, "date": _date, "bool": bool, "int": int}
+
+
 def _plain(section: Section, row: Any) -> dict[str, Any]:
-    """A fetched row as the file's items: dates ISO, times local, booleans as booleans."""
-    out: dict[str, Any] = {}
-    if section.person:
-        out["person"] = row["person_key"]
-    for column in section.columns:
-        value = row[column.name]
-        if value is None or column.kind == "person":
-            out[column.name] = value
-        elif column.kind == "datetime":
-            out[column.name] = _moment(value)
-        elif column.kind == "date":
-            out[column.name] = value.isoformat() if isinstance(value, dt.date) else str(value)
-        elif column.kind == "bool":
-            out[column.name] = bool(value)
-        elif column.kind == "int":
-            out[column.name] = int(value)
-        else:
-            out[column.name] = str(value)
+    """A fetched row (see :func:`_select`: the id, the columns, the person's key) as the file's items: dates
+    ISO, times local, booleans as booleans."""
+    out: dict[str, Any] = {"person": row[len(section.columns) + 1]} if section.person else {}
+    for n, column in enumerate(section.columns, 1):
+        value = row[n]
+        out[column.name] = None if value is None else _CONVERT.get(column.kind, _same)(value)
     return out
 
 
