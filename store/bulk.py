@@ -72,6 +72,8 @@ class BulkWriter:
         #: keep the former contraception method as a closed row; False when the caller keeps the histories
         #: itself (`store.histories.feed`, the service's saves)
         self.keep_contraception = True
+        #: tables a version-2 household file carries itself (`store.interchange_tables`): no rows derived for them
+        self.file_tables: frozenset[str] = frozenset()
 
     # --- ids --------------------------------------------------------------------------------------
 
@@ -179,6 +181,8 @@ class BulkWriter:
         await self._write_events()
 
     def _history_row(self, pid: int, old: dict[str, Any], new: dict[str, Any]) -> list[tuple[Any, ...]]:
+        if "contraception_history" in self.file_tables:
+            return []
         before = (old.get("woman") or {}).get("contraception")
         after = (new.get("woman") or {}).get("contraception")
         if before is None or before == after:
@@ -193,6 +197,8 @@ class BulkWriter:
         if woman is not None:
             for seq, child in enumerate(woman.get("children") or ()):
                 self._children.append((pid, seq, *(child.get(k) for k in _CHILD_KEYS), child.get("member")))
+        if "change_event" in self.file_tables:
+            return
         closed = self._closed_months(code[:12])
         if closed:
             lines = derive_lines(old, person, lambda day: f"{day:%Y-%m}" in closed)

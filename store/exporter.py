@@ -1,4 +1,7 @@
-"""``renkou export households``: the database as a household file (`docs/spec/interchange.md` §1)."""
+"""``renkou export households``: the database as a household file (`docs/spec/interchange.md` §1).
+
+The file is written in the current format version (`store.interchange_tables`): the ``format`` line, the units,
+the households, then the rows of every extra table (closed months, sign-offs, histories, change events)."""
 
 from __future__ import annotations
 
@@ -6,11 +9,12 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from store import audit, db
+from store import audit, db, interchange_tables
 from store.errors import StoreError
-from store.interchange import household_line, unit_line
+from store.interchange import format_line, household_line, unit_line
 from store.private import open_private, private_dir
 from store.records import iter_households, load_units
+from store.section_rows import export_rows, row_line
 
 
 def _open_target(out: Path) -> tuple[Path, object]:
@@ -33,6 +37,7 @@ async def export_households(
     households = persons = 0
     try:
         with handle:  # type: ignore[attr-defined]
+            handle.write(format_line() + "\n")  # type: ignore[attr-defined]
             for u in await load_units(unit):
                 handle.write(unit_line(u) + "\n")  # type: ignore[attr-defined]
             async for batch in iter_households(unit):
@@ -42,6 +47,9 @@ async def export_households(
                 households += len(batch)
                 if progress:
                     progress(households)
+            for section in interchange_tables.SECTIONS:
+                async for rows in export_rows(section, unit):
+                    handle.write("".join(row_line(section, row) + "\n" for row in rows))  # type: ignore[attr-defined]
         tmp.replace(out)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

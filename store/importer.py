@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections import Counter
+from collections import ChainMap, Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,16 +18,18 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from store import audit, db, faults, schema
+from store import audit, db, faults, interchange_tables, schema, section_rows
 from store.bulk import BulkWriter, EntryTime
 from store.errors import StoreError
 from store.import_limits import NotUtf8, Refused, numbered_lines
-from store.interchange import LineError, ParsedLine, parse_line
+from store.interchange import FormatError, LineError, ParsedLine, parse_line
 from store.private import open_private
 from store.records import load_households
 from store.textsafe import excerpt
 
 BATCH = 1000
+#: rows of the extra tables (format version 2) written at once
+ROW_BATCH = 5000
 #: Most normalisation notes reported one by one; the rest are counted in one summary warning.
 NOTES_SHOWN = 5
 Progress = Callable[[int, int], None]
@@ -50,7 +52,7 @@ class ImportReport:
 
 @dataclass
 class _LineInfo:
-    kind: str  # "unit" | "household"
+    kind: str  # "unit" | "household" | "row" (of a section)
     code: str
     keys: tuple[str, ...] = ()
     refs: tuple[str, ...] = ()
@@ -96,16 +98,35 @@ class _Plan:
         self.unit_line: dict[str, int] = {}
         self.notes: list[LineError] = []
         self.notes_more = 0
+        #: the file's format version (1: no ``format`` line), known once the first line is read
+        self.version: int | None = None
+        #: the first line of a section's rows: unit and household lines come before it
+        self.rows_from: int | None = None
 
     def add(self, line_no: int, text: str | Refused, today: dt.date | None = None) -> ParsedLine | None:
-        """Parse a line and check it against the lines before it; None when it is bad."""
+        """Parse a line and check it against the lines before it; None when it is bad. An unreadable format
+        version is a :class:`FormatError` (the whole file is refused)."""
+        first = self.version is None
+        if first:
+            self.version = 1
         if isinstance(text, Refused):
             return self.fail(line_no, text.message)
         try:
             parsed = parse_line(text, line_no, today)
+        except FormatError:
+            raise
         except LineError as error:
             self.errors[line_no] = error
             return None
+        if parsed.version is not None:
+            if not first:
+                return self.fail(line_no, "格式版本行（format）只能是文件的第一行。")
+            self.version = parsed.version
+            return parsed
+        if parsed.section is not None:
+            return self.add_row(line_no, parsed)
+        if self.rows_from is not None:
+            return self.fail(line_no, f"单位行和户行应在各表记录之前（第 {self.rows_from} 行起已是表记录）。")
         self.unknown.update(parsed.unknown_keys)
         for note in parsed.notes:
             if len(self.notes) < NOTES_SHOWN:
@@ -135,6 +156,19 @@ class _Plan:
             self.key_line[key] = line_no
         refs = tuple(dict.fromkeys(ref for ref, _ in parsed.references))
         self.info[line_no] = _LineInfo("household", code, keys, refs, parent=record["household"]["unit"])
+        return parsed
+
+    def add_row(self, line_no: int, parsed: ParsedLine) -> ParsedLine | None:
+        """A row of a section (format version 2)."""
+        section, row = parsed.section, parsed.row
+        assert section is not None and row is not None
+        if (self.version or 1) < 2:
+            return self.fail(line_no, f"{section.title}记录属于第 2 版格式，但文件第一行没有声明格式版本（format）。")
+        if self.rows_from is None:
+            self.rows_from = line_no
+        refs = tuple(dict.fromkeys(ref for ref, _ in parsed.references))
+        unit = row.get(section.unit) if section.unit and section.unit_kind == "unit" else None
+        self.info[line_no] = _LineInfo("row", section.name, refs=refs, parent=unit or None)
         return parsed
 
     def fail(self, line_no: int, message: str) -> None:
@@ -216,6 +250,10 @@ class _Pass:
         self._storing: asyncio.Task[None] | None = None
         self._dropped: dict[int, tuple[str, list[str]]] = {}
         self.warnings: list[LineError] = []
+        self._rows: dict[str, list[dict[str, Any]]] = {}  # a section's rows waiting to be written
+        self._empty: dict[str, bool] = {}  # whether a section's table was empty when the import began
+        self._ids: dict[str, int] = {}  # person key → id of persons referred to by rows but not in the file
+        self.row_counts: dict[str, int] = {}  # section → rows written (new or changed)
 
     async def run(self) -> _Plan:
         try:
@@ -246,8 +284,27 @@ class _Pass:
                 await asyncio.sleep(0)  # let the batch being stored reach the database while parsing goes on
             if line_no in self.skip:
                 continue
-            parsed = plan.add(line_no, text, self.today)
+            try:
+                parsed = plan.add(line_no, text, self.today)
+            except FormatError as error:
+                raise StoreError(f"文件 {self.path.name} {error}") from None
             if parsed is None:
+                continue
+            if parsed.version is not None:
+                if parsed.version >= 2:  # the file carries these tables itself: the writer derives none
+                    writer.file_tables = frozenset(s.name for s in interchange_tables.SECTIONS if s.derived)
+                continue
+            if parsed.section is not None:
+                if plan.rows_from == line_no:  # the first row: every household is stored before rows refer to them
+                    await _upsert_units(new_units, client)
+                    new_units = []
+                    await self._flush(writer, batch)
+                    batch = []
+                    if self._storing is not None:
+                        await self._storing
+                self._add_row(line_no, parsed, units)
+                if sum(len(rows) for rows in self._rows.values()) >= ROW_BATCH:
+                    await self._write_rows(writer, client)
                 continue
             if parsed.unit is not None:
                 unit = parsed.unit
@@ -280,6 +337,7 @@ class _Pass:
         await self._flush(writer, batch)
         if self._storing is not None:
             await self._storing
+        await self._write_rows(writer, client)
         self._check_dropped()
         await self._check_references()
         if plan.errors or not self.write:
@@ -287,12 +345,54 @@ class _Pass:
         await writer.finish()
         if suspended:
             await schema.restore_search_indexes(client)
-        self.counts = dict(writer.counts)
+        self.counts = dict(writer.counts) | self.row_counts
+        rows = "".join(
+            f", {s.title} {self.row_counts[s.name]} 条"
+            for s in interchange_tables.SECTIONS
+            if s.name in self.row_counts
+        )
         detail = (
             f"{self.path.name}: {self.households} 户, 新增 {writer.counts['persons_new']} 人, "
-            f"修改 {writer.counts['persons_changed']} 人"
+            f"修改 {writer.counts['persons_changed']} 人{rows}"
         )
         await audit.log_action(self.operator, "import", str(self.path)[-120:], detail, client)
+
+    def _add_row(self, line_no: int, parsed: ParsedLine, units: dict[str, str]) -> None:
+        """Queue a section row, once the unit it belongs to is known to exist."""
+        section, row = parsed.section, parsed.row
+        assert section is not None and row is not None
+        code = row.get(section.unit) if section.unit and section.unit_kind == "unit" else None
+        if code and units.get(code) is None:
+            self.plan.fail(line_no, f"{section.title}所属的单位 {code} 既未在文件中声明，也不在数据库中。")
+            return
+        self._rows.setdefault(section.name, []).append(row)
+
+    async def _write_rows(self, writer: BulkWriter, client: Any) -> None:
+        """Write the queued section rows (person keys resolved to ids: of this file's persons, or stored ones)."""
+        queued, self._rows = self._rows, {}
+        if not self.write or self.plan.errors:
+            return
+        people = {
+            s.name: ["person", *(c.name for c in s.columns if c.kind == "person")] for s in interchange_tables.SECTIONS
+        }
+        wanted = {r[i] for name, rows in queued.items() for r in rows for i in people[name] if r.get(i)}
+        listed = sorted(k for k in wanted if k not in writer.key_ids and k not in self._ids)
+        for start in range(0, len(listed), 500):
+            chunk = listed[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for key, pid in await db.fetch(f"SELECT key, id FROM person WHERE key IN ({marks})", chunk, client):
+                self._ids[key] = pid
+        ids = ChainMap(writer.key_ids, self._ids)
+        for section in interchange_tables.SECTIONS:
+            rows = queued.get(section.name)
+            if not rows:
+                continue
+            if section.name not in self._empty:
+                self._empty[section.name] = not await db.scalar(f"SELECT 1 FROM {section.name} LIMIT 1", (), client)
+            written = await section_rows.write_rows(
+                section, rows, ids, client, table_was_empty=self._empty[section.name]
+            )
+            self.row_counts[section.name] = self.row_counts.get(section.name, 0) + written
 
     async def _flush(self, writer: BulkWriter, batch: list[tuple[int, dict[str, Any]]]) -> None:
         """Store a batch in the background: the next batch is parsed while this one is written."""

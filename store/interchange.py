@@ -17,20 +17,25 @@ from typing import Any
 
 from store.codes import TABLES
 from store.domain.keys import KEY_MAX, first_duplicate
+from store.domain.names import name_problem
 from store.domain.people import empty_person
 from store.import_limits import Refused, decode_line
+from store.interchange_tables import FORMAT_VERSION, Column, Section, by_name
 from store.textsafe import describe, excerpt, find_unsafe, is_ascii_digits, normalize_id
 
 __all__ = [
+    "FORMAT_VERSION",
     "HOUSEHOLD_KEYS",
     "PERSON_BLOCKS",
     "PERSON_KEYS",
     "PERSON_SCALARS",
     "UNIT_LEVELS",
     "WOMAN_KEYS",
+    "FormatError",
     "LineError",
     "ParsedLine",
     "empty_person",
+    "format_line",
     "household_line",
     "parse_date",
     "parse_line",
@@ -135,13 +140,21 @@ class LineError(Exception):
         return f"第 {self.line} 行：{self.message}" if self.line else self.message
 
 
+class FormatError(LineError):
+    """The ``format`` line is unusable (a version this program cannot read): the whole file is refused."""
+
+
 @dataclass
 class ParsedLine:
-    """One parsed line: a unit payload or a household record, plus ignored unknown keys."""
+    """One parsed line: the format version, a unit payload, a household record or a row of a section
+    (`store.interchange_tables`), plus ignored unknown keys."""
 
     line: int
     unit: dict[str, Any] | None = None
     household: dict[str, Any] | None = None
+    version: int | None = None
+    section: Section | None = None
+    row: dict[str, Any] | None = None
     unknown_keys: list[str] = field(default_factory=list)
     references: list[tuple[str, str]] = field(default_factory=list)  # (ref key, where)
     notes: list[str] = field(default_factory=list)  # values normalised on the way in (Chinese)
@@ -303,6 +316,56 @@ class _Checker:
             )
         return value
 
+    def moment(self, where: str, name: str, raw: Any) -> dt.datetime:
+        """A local time ``YYYY-MM-DD HH:MM:SS`` (or with ``T``, fractions of a second allowed, no zone)."""
+        value = None
+        if type(raw) is str and 19 <= len(raw) <= 26 and raw.isascii() and raw[10] in " T":
+            try:
+                value = dt.datetime.fromisoformat(raw)
+            except ValueError:
+                value = None
+        if value is None or value.tzinfo is not None:
+            raise self.fail(f"{where}的 {name} {_fmt(raw)} 不是有效时间（应为 YYYY-MM-DD HH:MM:SS）。")
+        self.date(where, name, raw[:10], "")  # the same bounds as dates
+        return value
+
+    def month(self, where: str, name: str, raw: Any) -> str:
+        """A month ``YYYY-MM``."""
+        if type(raw) is str and len(raw) == 7 and raw.isascii() and raw[4] == "-":
+            try:
+                self.date(where, name, raw + "-01", "")
+                return raw
+            except LineError:
+                pass
+        raise self.fail(f"{where}的 {name} {_fmt(raw)} 不是有效月份（应为 YYYY-MM）。")
+
+    def column(self, where: str, shape: str, column: Column, raw: Any) -> Any:
+        """The value of one column of a section row (see :class:`store.interchange_tables.Column`)."""
+        name, kind = column.name, column.kind
+        if raw is None:
+            if column.required:
+                raise self.fail(f"{where}缺少 {name}。")
+            return None
+        if kind == "datetime":
+            return self.moment(where, name, raw)
+        if kind == "month":
+            return self.month(where, name, raw)
+        if kind == "digits":
+            if type(raw) is str and (raw == "" if not raw else is_ascii_digits(raw)) and len(raw) in column.lengths:
+                return raw
+            wanted = "、".join(str(n) for n in column.lengths if n)
+            raise self.fail(f"{where}的 {name} {_fmt(raw)} 应为 {wanted} 位数字的代码。")
+        if kind == "choice":
+            if type(raw) is str and raw in column.choices:
+                return raw
+            raise self.fail(f"{where}的 {name} {_fmt(raw)} 不是可识别的类别。")
+        if kind == "text" and type(raw) is str:
+            self.safe(where, name, raw, column.limit)  # the section declares its bounds
+            return raw
+        if kind == "int" and type(raw) is int and not 0 <= raw <= column.limit:
+            raise self.fail(f"{where}的 {name} {_fmt(raw)} 超出范围（应在 0 到 {column.limit} 之间）。")
+        return self.value(where, name, "ref" if kind == "person" else kind, column.table, raw, "", shape)
+
     def block(self, where: str, shape: str, raw: Any, prefix: str) -> dict[str, Any] | None:
         if raw is None:
             return None
@@ -361,15 +424,56 @@ def parse_object(obj: Any, line_no: int = 0, today: dt.date | None = None) -> Pa
     check = _Checker(parsed, today)
     if not isinstance(obj, dict):
         raise check.fail("应为 JSON 对象（unit 或 household 行）。")
-    if "unit" in obj:
+    if "format" in obj:
+        parsed.version = _parse_format(obj["format"], check)
+        check.unknown(obj, ("format",), "")
+    elif "unit" in obj:
         parsed.unit = _parse_unit(obj["unit"], check)
         check.unknown(obj, ("unit",), "")
     elif "household" in obj:
         parsed.household = _parse_household(obj, check)
         check.unknown(obj, ("household", "members"), "")
     else:
-        raise check.fail("既不是 unit 行也不是 household 行。")
+        sections = [section for section in map(by_name, obj) if section is not None]
+        if len(sections) != 1:
+            raise check.fail("既不是 unit 行也不是 household 行。")
+        parsed.section = sections[0]
+        parsed.row = _parse_row(sections[0], obj[sections[0].name], check)
+        check.unknown(obj, (sections[0].name,), "")
     return parsed
+
+
+def _parse_format(raw: Any, check: _Checker) -> int:
+    """The version of a ``format`` line; a version this program cannot read is a :class:`FormatError`."""
+    version = raw.get("version") if type(raw) is dict else None
+    if type(version) is not int or version < 1:
+        raise FormatError(check.parsed.line, f"文件格式版本 {_fmt(version)} 无效（应为正整数）。没有导入任何内容。")
+    if version > FORMAT_VERSION:
+        raise FormatError(
+            check.parsed.line,
+            f"文件格式版本为 {version}，高于本程序支持的 {FORMAT_VERSION}。请升级 Renkou 后再导入。没有导入任何内容。",
+        )
+    check.unknown(raw, ("version",), "format")
+    return version
+
+
+def _parse_row(section: Section, raw: Any, check: _Checker) -> dict[str, Any]:
+    """One row of a section, checked column by column (see `store.interchange_tables`)."""
+    where = section.title
+    if type(raw) is not dict:
+        raise check.fail(f"{where}（{section.name}）应为对象，现为 {_fmt(raw)}。")
+    check.unknown(raw, section.items, section.name)
+    row: dict[str, Any] = {}
+    if section.person:
+        row["person"] = check.value(where, "person", "ref", None, raw.get("person"), "", section.name)
+        if row["person"] is None and section.person_required:
+            raise check.fail(f"{where}缺少人员 person。")
+    for column in section.columns:
+        row[column.name] = check.column(where, section.name, column, raw.get(column.name))
+    problem = section.check(row) if section.check else None
+    if problem is not None:
+        raise check.fail(f"{where}：{problem}")
+    return row
 
 
 def _parse_unit(raw: Any, check: _Checker) -> dict[str, Any]:
@@ -449,6 +553,9 @@ def _parse_member(raw: Any, index: int, code: str, check: _Checker) -> dict[str,
         raise check.fail(f"户 {code} 的第 {index + 1} 名成员缺少 key（应为文字，现为 {_fmt(key)}）。")
     check.safe(f"户 {code} 的第 {index + 1} 名成员", "key", key, _KEY_LIMIT)
     name = raw.get("name")
+    problem = name_problem(name) if isinstance(name, str) else None
+    if problem is not None:  # the rule of the forms (store.domain.names), for every entry path
+        raise check.fail(f"户 {code} 的第 {index + 1} 名成员：{problem}")
     if not isinstance(name, str) or not name:
         name = "无名"
     elif len(name) > 20 or not name.isprintable():
@@ -507,6 +614,11 @@ def to_plain(value: Any) -> Any:
     if isinstance(value, list):
         return [to_plain(v) for v in value]
     return value
+
+
+def format_line() -> str:
+    """The first line of a file written by this program: its format version."""
+    return json.dumps({"format": {"version": FORMAT_VERSION}})
 
 
 def unit_line(unit: dict[str, Any]) -> str:

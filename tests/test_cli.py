@@ -26,7 +26,9 @@ def test_import_then_export_round_trip(tmp_path: Path, capsys: pytest.CaptureFix
     target = tmp_path / "out.jsonl"
     code, out, _ = run(capsys, "export", "households", "--out", str(target), "--db", db)
     assert code == 0 and "3 户 7 人" in out
-    assert len(target.read_text(encoding="utf-8").splitlines()) == 7
+    lines = [json.loads(t) for t in target.read_text(encoding="utf-8").splitlines()]
+    assert lines[0] == {"format": {"version": 2}}  # then the records, then the other tables (change events …)
+    assert sum(1 for o in lines if "unit" in o or "household" in o) == 7
 
 
 def test_structural_error_is_one_chinese_line_and_nonzero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -20,10 +20,9 @@ from hypothesis import strategies as st
 from rich.text import Text
 from textual.pilot import Pilot
 
-from store import db, service
+from store import db
 from store.domain import names
 from store.interchange import LineError, parse_line
-from store.records import load_households
 from store.textsafe import find_unsafe
 from tests.support.apps import make_app
 from tests.support.data import CODE, EXAMPLE_FILE
@@ -115,7 +114,8 @@ def test_reported_unit_names_are_refused(name: str) -> None:
 
 
 def hostile_file(folder: Path, person: str, village: str, address: str) -> Path:
-    """The example households with the householder 周建军 renamed, the village and address hostile."""
+    """The example households with the village and address hostile (the name is set after the import: an import
+    refuses such names, `store.domain.names`, but older data may hold them)."""
     lines = []
     for raw in EXAMPLE_FILE.read_text(encoding="utf-8").splitlines():
         obj = json.loads(raw)
@@ -123,7 +123,6 @@ def hostile_file(folder: Path, person: str, village: str, address: str) -> Path:
             obj["unit"]["name"] = village
         if obj.get("household", {}).get("code") == CODE:
             obj["household"]["address"] = address
-            obj["members"][0]["name"] = person
         lines.append(json.dumps(obj, ensure_ascii=False))
     path = folder / "hostile.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -189,6 +188,7 @@ async def import_and_browse(person: str, village: str, address: str) -> None:
         async with db.database(folder / "h.sqlite3") as target:
             report = await import_file(source, operator="import")
             assert report.households >= 1
+            await db.execute("UPDATE person SET name = ? WHERE key = 'h12-1'", [person])  # older data
             await run_audit(AS_OF, today=AS_OF)
             app = make_app(target, "demo")
             async with app.run_test(size=(80, 24)) as pilot:
@@ -251,11 +251,9 @@ async def test_name_typed_in_the_form_is_saved_and_shown_literally(example_db: d
             await settle(pilot, lambda: form.stored and not form.dirty)
             await pilot.press("escape")
         else:  # the form refuses such a name (store.domain.names) and stores nothing; it can still come from
-            await settle(pilot)  # another source (an older import, another program): stored that way here
+            await settle(pilot)  # older data or another program: stored that way here
             assert await db.scalar("SELECT name FROM person WHERE key = 'h12-1'") != name
-            record = (await load_households([CODE]))[CODE]
-            next(m for m in record["members"] if m["key"] == "h12-1")["name"] = name
-            await service.save_household(record, operator="import")
+            await db.execute("UPDATE person SET name = ? WHERE key = 'h12-1'", [name])  # the service refuses it too
             app.pop_screen()
             await settle(pilot, lambda: isinstance(app.screen, BrowseScreen))
             form.discard_draft()  # the refused typing is not offered back when the form opens again

@@ -24,7 +24,8 @@ async def snapshot() -> dict[str, int]:
 def normalised(path: Path) -> list[tuple[object, object]]:
     """Each line of a file parsed into its normalised (unit, household) form."""
     lines = [t for t in path.read_text(encoding="utf-8").splitlines() if t.strip()]
-    return [(p.unit, p.household) for p in (parse_line(t, n) for n, t in enumerate(lines, 1))]
+    parsed = (parse_line(t, n) for n, t in enumerate(lines, 1))
+    return [(p.unit, p.household) for p in parsed if p.unit or p.household]  # the records, not the other tables
 
 
 def lines_of(path: Path) -> list[dict]:

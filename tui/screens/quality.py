@@ -188,7 +188,7 @@ F9 封账：所选单位上月的报表上报后封存，以后的修改计入�
         if self.unit is not None:
             from tui import services
 
-            self.month_text = (await services.month_state(self.unit.unit_code)).short
+            self.month_text = (await services.month_state(self.unit.unit_code)).compact
         self._show()
 
     def _show(self) -> None:
@@ -357,7 +357,7 @@ F9 封账：所选单位上月的报表上报后封存，以后的修改计入�
         from tui import services
 
         result = await services.close_month(month, operator, code, force=True)
-        self.month_text = (await services.month_state(self.unit.unit_code if self.unit else code)).short
+        self.month_text = (await services.month_state(self.unit.unit_code if self.unit else code)).compact
         self._show()
         self.notify(f"已封账：{result.unit.name} {result.closed.month}")
 

@@ -1,0 +1,288 @@
+"""The versioned household file (interchange §1.1): closed months, sign-offs, contraception history and change
+events round-trip exactly on SQLite and PostgreSQL; version-1 files still import; unreadable versions and bad
+rows are refused in Chinese, changing nothing; names are checked on every entry path (issue 9)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from store import db, months, schema, service
+from store.errors import StoreError
+from store.exporter import export_households
+from store.importer import import_file
+from store.interchange_tables import FORMAT_VERSION, SECTIONS
+from store.records import load_households
+from tests.support.data import CODE, EXAMPLE_FILE
+
+TABLES = ("unit", "household", "person", "child", "pregnancy", "benefit", "confirmation", "change_event",
+          "contraception_history", "month_close", "month_signoff")  # fmt: skip
+VILLAGE, OTHER_VILLAGE = "430426101201", "430426101202"
+FIGURES = json.dumps({"人口": {"期末": 7}, "出生": 0}, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+async def snapshot() -> dict[str, int]:
+    """Row counts of the data tables."""
+    return {t: int(await db.scalar(f"SELECT count(*) FROM {t}")) for t in TABLES}
+
+
+def lines_of(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(t) for t in path.read_text(encoding="utf-8").splitlines() if t.strip()]
+
+
+def write_lines(path: Path, objects: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(o, ensure_ascii=False) + "\n" for o in objects), encoding="utf-8")
+    return path
+
+
+async def _build_rich(folder: Path) -> Path:
+    """An SQLite database with a row in every section (a reopened and a current close, a sign-off, a replaced
+    contraception, a late report counted in a later month and a correction line, every person's histories),
+    exported."""
+    async with db.database(folder / "rich.sqlite3"):
+        assert (await import_file(EXAMPLE_FILE, operator="import")).errors == []
+        await months.close_month(VILLAGE, "2026-10", FIGURES, "boss")
+        await months.reopen_month(VILLAGE, "2026-10", "补录漏报的出生", "boss")
+        await months.close_month(VILLAGE, "2026-10", FIGURES, "boss")
+        await months.sign_off(OTHER_VILLAGE, "2026-11", "rev", "张审核")
+        objects = lines_of(EXAMPLE_FILE)
+        wife = next(m for o in objects if "household" in o for m in o["members"] if m.get("woman"))
+        wife["woman"]["contraception"] = {"method": "02", "since": "2026-09-01", "failure": None}
+        householder = next(o for o in objects if o.get("household", {}).get("code") == CODE)["members"][0]
+        householder["death_date"] = "2026-10-03"  # in the closed October: counted later, as 补报
+        householder["cancel"] = {"reason": "01", "date": "2026-10-05"}
+        assert (await import_file(write_lines(folder / "changed.jsonl", objects), operator="clerk")).errors == []
+        await db.execute(
+            "INSERT INTO change_event (kind, event_date, person_id, household_code, entered_at, operator, source, "
+            "report_month, correction) SELECT 'birth', '2026-10-09', id, household_id, '2026-11-20 09:30:00', "
+            "'clerk', 'app', '2026-11', ? FROM person WHERE key = 'h12-4'",
+            [True],
+        )
+        for stmt in schema.HISTORY_SEEDS:  # the histories (an import feeds none): every person's current state
+            await db.execute(stmt)
+        await export_households(folder / "rich.jsonl", operator="t")
+    return folder / "rich.jsonl"
+
+
+@pytest.fixture(scope="module")
+def rich_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The export of the rich SQLite database (built once)."""
+    return asyncio.run(_build_rich(tmp_path_factory.mktemp("rich")))
+
+
+def section_lines(path: Path, name: str) -> list[dict[str, Any]]:
+    return [o[name] for o in lines_of(path) if name in o]
+
+
+def test_the_rich_file_has_every_section(rich_file: Path) -> None:
+    objects = lines_of(rich_file)
+    assert objects[0] == {"format": {"version": FORMAT_VERSION}}
+    for section in SECTIONS:
+        assert section_lines(rich_file, section.name), section.name
+    closes = section_lines(rich_file, "month_close")
+    assert [c["reopen_reason"] for c in closes] == ["补录漏报的出生", None]
+    events = section_lines(rich_file, "change_event")
+    assert any(e["kind"] == "death" and e["event_date"] == "2026-10-03" and e["report_month"] > "2026-10"
+               for e in events)  # fmt: skip
+    assert any(e["correction"] for e in events)
+
+
+@pytest.mark.parametrize("name", [s.name for s in SECTIONS])
+async def test_each_section_round_trips(store_db: db.DbTarget, rich_file: Path, tmp_path: Path, name: str) -> None:
+    report = await import_file(rich_file, operator="t")
+    assert report.errors == []
+    assert report.counts["events"] == 0  # the file's events, none derived on top of them
+    rows = section_lines(rich_file, name)
+    assert int(await db.scalar(f"SELECT count(*) FROM {name}")) == len(rows) == report.counts[name]
+    out = tmp_path / "again.jsonl"
+    await export_households(out, operator="t")
+    assert section_lines(out, name) == rows
+    assert out.read_bytes() == rich_file.read_bytes()
+
+
+async def test_reimport_of_a_version_2_file_changes_nothing(store_db: db.DbTarget, rich_file: Path) -> None:
+    await import_file(rich_file, operator="t")
+    before = await snapshot()
+    report = await import_file(rich_file, operator="t")
+    assert report.errors == [] and all(report.counts[s.name] == 0 for s in SECTIONS)
+    assert await snapshot() == before
+
+
+async def test_a_closed_month_keeps_its_digest_after_import(store_db: db.DbTarget, rich_file: Path) -> None:
+    await import_file(rich_file, operator="t")
+    closed = await months.find_close(VILLAGE, "2026-10")
+    assert closed is not None and months.verified_figures(closed) == FIGURES
+    assert (await months.signoffs(OTHER_VILLAGE, "2026-11"))[OTHER_VILLAGE].signed_name == "张审核"
+
+
+async def test_a_reopening_in_the_source_updates_the_imported_close(store_db: db.DbTarget, rich_file: Path,
+                                                                    tmp_path: Path) -> None:  # fmt: skip
+    await import_file(rich_file, operator="t")
+    objects = lines_of(rich_file)
+    current = [o["month_close"] for o in objects if "month_close" in o][-1]
+    current.update(reopened_by="boss", reopened_at="2026-12-01 08:00:00", reopen_reason="重新核对")
+    report = await import_file(write_lines(tmp_path / "reopened.jsonl", objects), operator="t")
+    assert report.errors == [] and report.counts["month_close"] == 1
+    assert int(await db.scalar("SELECT count(*) FROM month_close")) == 2
+    assert await months.find_close(VILLAGE, "2026-10") is None
+
+
+async def test_version_1_file_still_imports(store_db: db.DbTarget) -> None:
+    report = await import_file(EXAMPLE_FILE, operator="t")
+    assert report.errors == [] and report.households == 3
+    assert report.counts["events"] > 0  # a file without events: they are derived from the records
+
+
+@pytest.mark.parametrize(
+    "version", [3, 999, 2**31, 0, -1, "2", 2.0, True, None, [2], {"v": 2}],
+    ids=["next", "far", "int32", "zero", "negative", "text", "float", "bool", "null", "list", "object"],
+)  # fmt: skip
+async def test_unreadable_format_versions_are_refused(store_db: db.DbTarget, rich_file: Path, tmp_path: Path,
+                                                      version: object) -> None:  # fmt: skip
+    objects = lines_of(rich_file)
+    objects[0] = {"format": {"version": version}}
+    path = write_lines(tmp_path / "v.jsonl", objects)
+    before = await snapshot()
+    with pytest.raises(StoreError) as caught:
+        await import_file(path, operator="t", partial=True)
+    message = str(caught.value)
+    assert "第 1 行" in message and "格式版本" in message and "没有导入任何内容" in message
+    if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
+        assert f"高于本程序支持的 {FORMAT_VERSION}" in message
+    assert await snapshot() == before
+
+
+async def test_a_version_number_too_long_is_a_line_error(store_db: db.DbTarget, tmp_path: Path) -> None:
+    path = tmp_path / "v.jsonl"
+    path.write_text('{"format": {"version": 99999999999999999999}}\n' + EXAMPLE_FILE.read_text(encoding="utf-8"))
+    report = await import_file(path, operator="t")
+    assert [e.line for e in report.errors] == [1] and "过大" in report.errors[0].message
+    assert (await snapshot())["person"] == 0
+
+
+def _hostile(objects: list[dict[str, Any]], how: str) -> tuple[list[dict[str, Any]], str]:
+    """The rich file broken one way; returns the objects and a part of the expected message."""
+    rows = {name: next(o for o in objects if name in o)[name] for name in (s.name for s in SECTIONS)}
+    if how == "digest":
+        rows["month_close"]["figures"] = FIGURES.replace("7", "8")
+        return objects, "校验码"
+    if how == "unknown_person":
+        rows["change_event"]["person"] = "nobody"
+        return objects, "既不在文件中，也不在数据库中"
+    if how == "month":
+        rows["month_signoff"]["month"] = "2026-13"
+        return objects, "不是有效月份"
+    if how == "zoned_time":
+        rows["contraception_history"]["replaced_at"] = "2026-11-02T10:15:00+08:00"
+        return objects, "不是有效时间"
+    if how == "kind":
+        rows["change_event"]["kind"] = "explode"
+        return objects, "不是可识别的类别"
+    if how == "not_a_village":
+        rows["month_signoff"]["unit_code"] = "430426101201"[:9] + "999"
+        return objects, "既未在文件中声明"
+    if how == "missing":
+        del rows["month_close"]["closed_by"]
+        return objects, "缺少 closed_by"
+    if how == "household_after_rows":
+        objects.append(next(o for o in objects if "household" in o))
+        return objects, "应在各表记录之前"
+    if how == "format_not_first":
+        objects.insert(2, objects[0])
+        return objects, "只能是文件的第一行"
+    if how == "rows_in_version_1":
+        objects.pop(0)
+        return objects, "没有声明格式版本"
+    raise AssertionError(how)
+
+
+HOSTILE = ["digest", "unknown_person", "month", "zoned_time", "kind", "not_a_village", "missing",
+           "household_after_rows", "format_not_first", "rows_in_version_1"]  # fmt: skip
+
+
+@pytest.mark.parametrize("how", HOSTILE)
+async def test_bad_rows_are_refused_with_their_line(store_db: db.DbTarget, rich_file: Path, tmp_path: Path,
+                                                    how: str) -> None:  # fmt: skip
+    objects, expected = _hostile(lines_of(rich_file), how)
+    before = await snapshot()
+    report = await import_file(write_lines(tmp_path / f"{how}.jsonl", objects), operator="t")
+    assert report.errors, how
+    assert any(expected in e.message for e in report.errors), [str(e) for e in report.errors]
+    assert all(str(e).startswith(f"第 {e.line} 行：") for e in report.errors)
+    assert await snapshot() == before
+
+
+# --- names (issue 9, point 7): the rule of the forms on every entry path ----------------------------------
+
+
+async def test_an_import_line_with_an_emoji_name_is_rejected_with_its_line(store_db: db.DbTarget,
+                                                                           tmp_path: Path) -> None:  # fmt: skip
+    objects = lines_of(EXAMPLE_FILE)
+    objects[5]["members"][0]["name"] = "王😀红"
+    report = await import_file(write_lines(tmp_path / "emoji.jsonl", objects), operator="t")
+    assert [e.line for e in report.errors] == [6]
+    assert "姓名不能含有表情符号“😀”，请只填写文字。" in report.errors[0].message
+    assert (await snapshot())["person"] == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("王😀红", "姓名不能含有表情符号“😀”"), ("王" * 31, "姓名最多 30 个字（现为 31 个）"), ("王\x1b[2J红", "姓名含有")],
+)  # fmt: skip
+async def test_the_service_refuses_a_bad_name_and_changes_nothing(example_db: db.DbTarget, name: str,
+                                                                  expected: str) -> None:  # fmt: skip
+    before = await snapshot()
+    stored = await db.fetch("SELECT key, name, version FROM person ORDER BY key")
+    log = await db.scalar("SELECT count(*) FROM audit_log")
+    record = (await load_households([CODE]))[CODE]
+    record["members"][1]["name"] = name
+    with pytest.raises(StoreError, match=expected):
+        await service.save_household(record, operator="clerk")
+    assert await snapshot() == before
+    assert await db.fetch("SELECT key, name, version FROM person ORDER BY key") == stored
+    assert await db.scalar("SELECT count(*) FROM audit_log") == log
+
+
+# --- one declaration per table: a history table added the way the integrator adds one ----------------------
+
+
+async def test_a_table_is_added_with_one_declaration(store_db: db.DbTarget, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    from store import interchange_tables
+    from store.interchange_tables import Column, Section
+
+    serial = "SERIAL PRIMARY KEY" if db.dialect() == "postgres" else "INTEGER PRIMARY KEY AUTOINCREMENT"
+    await db.execute(f"CREATE TABLE marriage_history_t (id {serial}, person_id INT NOT NULL, spouse_id INT, "
+                     "status VARCHAR(2), since DATE, note VARCHAR(20))")  # fmt: skip
+    declaration = Section(
+        "marriage_history_t", "婚姻历史",
+        (Column("spouse_id", "person"), Column("status", "code", table="marital_status"), Column("since", "date"),
+         Column("note", "text", 20)),
+        person="person_id", person_required=True, match=("person", "since"),
+    )  # fmt: skip
+    monkeypatch.setattr(interchange_tables, "SECTIONS", (*interchange_tables.SECTIONS, declaration))
+    await import_file(EXAMPLE_FILE, operator="t")
+    await db.execute(
+        "INSERT INTO marriage_history_t (person_id, spouse_id, status, since, note) SELECT a.id, b.id, '21', "
+        "'2004-05-01', '初婚' FROM person a, person b WHERE a.key = 'h12-1' AND b.key = 'h12-2'"
+    )
+    await db.execute("INSERT INTO marriage_history_t (person_id, status, since) SELECT id, '10', '1990-01-01' "
+                     "FROM person WHERE key = 'h12-3'")  # fmt: skip
+    out = tmp_path / "with.jsonl"
+    await export_households(out, operator="t")
+    rows = section_lines(out, "marriage_history_t")
+    assert rows[0] == {"person": "h12-1", "spouse_id": "h12-2", "status": "21", "since": "2004-05-01", "note": "初婚"}
+    await db.execute("DELETE FROM marriage_history_t")
+    report = await import_file(out, operator="t")
+    assert report.errors == [] and report.counts["marriage_history_t"] == 2
+    again = tmp_path / "again.jsonl"
+    await export_households(again, operator="t")
+    assert again.read_bytes() == out.read_bytes()
+    objects = lines_of(out)
+    next(o for o in objects if "marriage_history_t" in o)["marriage_history_t"]["spouse_id"] = "nobody"
+    report = await import_file(write_lines(tmp_path / "bad.jsonl", objects), operator="t")
+    assert any("nobody" in e.message and "既不在文件中" in e.message for e in report.errors)
