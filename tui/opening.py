@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 #: what the opening and the screens after the login import: loaded in a thread while the login screen shows
 BACKGROUND_IMPORTS = ("tortoise", "store.models", "store.db", "store.schema", "store.users", "store.access",
-                      "store.sqlite_engine")  # fmt: skip
+                      "store.sqlite_engine", "tui.screens.browse")  # fmt: skip
 
 
 def load_modules(names: tuple[str, ...] = BACKGROUND_IMPORTS) -> None:
