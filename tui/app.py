@@ -9,11 +9,12 @@ import datetime as dt
 import os
 import signal
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.app import App
+from textual.filter import LineFilter
 from textual.screen import ModalScreen
 
 from store.startup import IDLE_LOCK_DEFAULT, StartFacts, os_user, peek
@@ -90,6 +91,7 @@ class RenkouApp(App[int]):
         #: the logged-in account as `store.access` sees it (role, unit scope): built at login (`tui.acting`)
         self.actor: Actor | None = None
         self.ascii_borders = ascii_borders
+        self._ascii_glyphs = borders.AsciiGlyphs()
         #: the database being opened after the first frame (None: it was open before the app started)
         self.opening = opening
         severity.configure(ascii=ascii_borders, colour=not self.no_color)
@@ -132,6 +134,11 @@ class RenkouApp(App[int]):
         else:
             self._open_main()
         self.call_after_refresh(self.check_size)
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters (NO_COLOR, …), and in ASCII mode the one that turns every glyph into ASCII."""
+        filters = super().get_line_filters()
+        return [*filters, self._ascii_glyphs] if self.ascii_borders else filters
 
     def on_unmount(self) -> None:
         if self.ascii_borders:
