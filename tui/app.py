@@ -123,6 +123,8 @@ class RenkouApp(App[int]):
         if self.ascii_borders:
             self.add_class("ascii")
             borders.use_ascii(True)
+        if self.no_color:  # states shown by text style as well (app.tcss)
+            self.add_class("no-color")
         if self.needs_login:  # real accounts: lock the screen when left alone
             self.idle_check_seconds = min(30.0, self.idle_minutes * 15)
             self.set_interval(self.idle_check_seconds, self.lock_if_idle)
