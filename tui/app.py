@@ -18,6 +18,7 @@ from textual.filter import LineFilter
 from textual.screen import ModalScreen
 
 from store.startup import IDLE_LOCK_DEFAULT, StartFacts, os_user, peek
+from store.target import check_sqlite_writable
 from tui import borders, severity, textual_text
 from tui.acting import actor_of
 from tui.bindings import GLOBAL, bindings
@@ -360,6 +361,8 @@ async def run_app(target: DbTarget, *, ascii_borders: bool = False, username: st
     facts = peek(target)
     opening: DatabaseOpening | None = None
     if facts is not None and facts.needs_login:
+        assert target.path is not None  # peeked: an SQLite file
+        check_sqlite_writable(target.path, create=False)  # a file it cannot write: said before any screen
         opening = DatabaseOpening(target)
     else:
         facts = await _open_first(target)
