@@ -10,9 +10,9 @@ Each run spawns a process in a pseudo-terminal of 80×24 (``TERM=xterm-256color`
 * ``usable`` — then a key is typed (``Q``) and the time is taken when the focused input shows it: the app
   answers keys (nothing heavy still blocks its event loop).
 
-The baseline is a hello-world Textual app with one label and one focused ``Input``, in the same terminal, in the
-same run, alternating with Renkou. Best of ``--runs`` (default 3) each; the ratio is Renkou / hello (target
-≤ 1.5×). ``python -m bench.startup_probe hello`` runs the hello app itself (what the probe spawns).
+The baseline is a hello-world Textual app with one label and one focused ``Input`` (:mod:`bench.hello_app`), in
+the same terminal, in the same run, alternating with Renkou. Best of ``--runs`` (default 3) each; the ratio is
+Renkou / hello (target ≤ 1.5×).
 """
 
 from __future__ import annotations
@@ -40,19 +40,6 @@ HELLO_MARK = "你好世界".encode()
 #: what Renkou's first screen shows: the login title, or the hint of the household detail
 RENKOU_MARKS = ("登录".encode(), "打开户".encode())
 KEY = b"Q"
-
-
-def hello() -> None:
-    """The baseline app: one label, one focused input (run in the pseudo-terminal by the probe)."""
-    from textual.app import App, ComposeResult
-    from textual.widgets import Input, Static
-
-    class Hello(App[None]):
-        def compose(self) -> ComposeResult:
-            yield Static("你好世界")
-            yield Input(placeholder="用户名")
-
-    Hello().run()
 
 
 @dataclass
@@ -161,7 +148,7 @@ def run(database: Path | None, runs: int, report: Report) -> tuple[Start, Start]
             target = Path(folder) / "copy.sqlite3"
             shutil.copyfile(database, target)
         env["XDG_DATA_HOME"] = env["XDG_CONFIG_HOME"] = folder  # crash log, drafts, keymap: not the user's
-        hello_argv = [sys.executable, "-m", "bench.startup_probe", "hello"]
+        hello_argv = [sys.executable, "-m", "bench.hello_app"]
         renkou_argv = [sys.executable, "-m", "tui.cli", "--db", str(target)]
         hellos: list[Start] = []
         renkous: list[Start] = []
@@ -178,14 +165,10 @@ def run(database: Path | None, runs: int, report: Report) -> tuple[Start, Start]
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("mode", nargs="?", choices=["hello"], help="run the hello app itself")
     parser.add_argument("--db", type=Path, default=None, help="a Renkou SQLite database (copied first)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--json", type=Path, default=None, help="where to write the figures as JSON")
     args = parser.parse_args(argv)
-    if args.mode == "hello":
-        hello()
-        return 0
     report = Report("startup")
     run(args.db, args.runs, report)
     print(f"results: {report.write(args.json)}")
