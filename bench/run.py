@@ -18,24 +18,12 @@ from pathlib import Path
 from bench.common import RESULTS, ROOT, Figure, Report, county_db, median, percentile, timed_async
 
 
-def _startup(mode: str, *args: str) -> tuple[float, float]:
-    """(first paint, screen complete) in seconds from the probe's start."""
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.startup_probe", mode, *args], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    lines = out.stdout.strip().splitlines()
-    done = float(lines[-1])
-    painted = next((float(line.split()[1]) for line in lines if line.startswith("first_paint")), done)
-    return painted, done
+def bench_startup(report: Report, runs: int) -> None:
+    """Process start to a usable first screen in a real 80×24 terminal: Renkou (login screen of a demo database)
+    against a hello-world Textual app with one Input, best of `runs` each (:mod:`bench.startup_probe`)."""
+    from bench.startup_probe import run
 
-
-def bench_startup(report: Report, database: Path, runs: int) -> None:
-    """Process start to a usable first screen: hello-world Textual app vs Renkou on the county."""
-    hello = median([_startup("hello")[1] for _ in range(runs)])
-    renkou = [_startup("renkou", str(database)) for _ in range(runs)]
-    base = "hello-world Textual app"
-    report.add(Figure("startup_first_paint", median([r[0] for r in renkou]), "s", hello, base, "≤ 1.5×"))
-    report.add(Figure("startup_counts_loaded", median([r[1] for r in renkou]), "s", hello, base))
+    run(None, runs, report)
 
 
 async def _bare_input_latencies(keys: int) -> list[float]:
@@ -132,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     if "roundtrip" not in args.skip:
         bench_roundtrip(report, database, args.persons)
     if "startup" not in args.skip:
-        bench_startup(report, database, 3 if args.quick else 7)
+        bench_startup(report, 3)
     if "input" not in args.skip:
         bench_input_baseline(report, 30 if args.quick else 200)
     if "audit" not in args.skip:

@@ -1,6 +1,7 @@
 """Opening and closing the database; the raw-SQL helpers of :mod:`store.sql` are re-exported here.
 
-A database is named by a file path (SQLite, the default) or a ``postgres://`` URL. Tortoise keeps its
+A database is named by a file path (SQLite, the default) or a ``postgres://`` URL (:mod:`store.target`, whose
+names are re-exported here). Tortoise keeps its
 state in a context variable, so the CLI opens the database in ``main()`` around the work it does
 (design §7) through :func:`database`.
 """
@@ -11,8 +12,6 @@ import os
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from tortoise import Tortoise
@@ -21,7 +20,6 @@ from tortoise.exceptions import DBConnectionError
 
 from store import faults
 from store.errors import StoreError
-from store.private import create_private, private_dir
 from store.redact import redact
 from store.sql import conn as conn
 from store.sql import dialect as dialect
@@ -33,48 +31,15 @@ from store.sql import fetch_tuples as fetch_tuples
 from store.sql import marks as marks
 from store.sql import q as q
 from store.sql import scalar as scalar
+from store.target import APP_NAME as APP_NAME
+from store.target import DB_FILE as DB_FILE
+from store.target import DEMO_DB_FILE as DEMO_DB_FILE
+from store.target import DbTarget as DbTarget
+from store.target import check_sqlite_writable as check_sqlite_writable
+from store.target import data_dir as data_dir
+from store.target import resolve as resolve
 
-APP_NAME = "renkou"
-DB_FILE = "renkou.sqlite3"
-DEMO_DB_FILE = "demo.sqlite3"
 BUSY_TIMEOUT_MS = 10_000
-
-
-def data_dir() -> Path:
-    """The per-user data directory (platformdirs), created on demand."""
-    from platformdirs import user_data_path
-
-    return user_data_path(APP_NAME, appauthor=False)
-
-
-@dataclass(frozen=True)
-class DbTarget:
-    """Where the data lives: an SQLite file or a PostgreSQL URL."""
-
-    kind: str  # "sqlite" or "postgres"
-    url: str
-    path: Path | None = None
-
-    @property
-    def label(self) -> str:
-        """A short human-readable name (never shows a password)."""
-        if self.path is not None:
-            return str(self.path)
-        return self.url.split("@")[-1]
-
-
-def resolve(db: str | os.PathLike[str] | None, *, demo: bool = False) -> DbTarget:
-    """Turn a ``--db`` value (path or URL, or None for the default) into a :class:`DbTarget`."""
-    if db is None or str(db) == "":
-        env = os.environ.get("RENKOU_DB")
-        db = env if env else data_dir() / (DEMO_DB_FILE if demo else DB_FILE)
-    text = str(db)
-    if text.startswith(("postgres://", "postgresql://")):
-        return DbTarget("postgres", "postgres://" + text.split("://", 1)[1])
-    if text.startswith("sqlite://"):
-        text = text[len("sqlite://") :]
-    path = Path(text).expanduser()
-    return DbTarget("sqlite", str(path), path.resolve() if text != ":memory:" else None)
 
 
 def tortoise_config(target: DbTarget) -> dict[str, Any]:
@@ -100,41 +65,13 @@ def tortoise_config(target: DbTarget) -> dict[str, Any]:
     }
 
 
-def _check_sqlite_writable(path: Path, create: bool) -> None:
-    """Fail early, in Chinese, when the database file cannot be opened for writing."""
-    if path.exists():
-        if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
-            raise StoreError(f"数据库文件 {path} 不可写。请检查文件权限，或用 --db 指定可写的位置。")
-        try:
-            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as probe:
-                probe.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        except sqlite3.DatabaseError as exc:
-            full = faults.translate(exc, path=path, what="打开数据库")
-            if isinstance(full, faults.DiskFullError):
-                raise full from exc
-            raise StoreError(f"{path} 不是 Renkou 数据库或已损坏（{exc}）。请检查 --db 参数，或从备份恢复。") from exc
-        return
-    if not create:
-        raise StoreError(f"数据库 {path} 不存在。请先用 renkou import 或 renkou demo 建立，或检查 --db 参数。")
-    try:
-        private_dir(path.parent)
-    except OSError as exc:
-        raise StoreError(f"无法创建目录 {path.parent}（{exc.strerror}）。请用 --db 指定可写的位置。") from exc
-    if not os.access(path.parent, os.W_OK):
-        raise StoreError(f"目录 {path.parent} 不可写，无法建立数据库。请用 --db 指定可写的位置。")
-    try:  # an empty file is an empty database; SQLite gives its -wal and -shm files the same mode
-        create_private(path)
-    except OSError as exc:
-        raise StoreError(f"无法建立数据库文件 {path}（{exc.strerror}）。请用 --db 指定可写的位置。") from exc
-
-
 async def open_db(target: DbTarget, *, create: bool = True) -> None:
     """Initialise Tortoise for `target`, creating or migrating the schema as needed."""
     from store import schema
 
     faults.remember_database(target.path if target.kind == "sqlite" else None)
     if target.kind == "sqlite" and target.path is not None:
-        _check_sqlite_writable(target.path, create)
+        check_sqlite_writable(target.path, create)
     try:
         await Tortoise.init(config=tortoise_config(target), _enable_global_fallback=True)
         await schema.ensure_schema(create=create)

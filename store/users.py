@@ -26,10 +26,8 @@ and needs no schema change. A hash weaker than :data:`ITERATIONS` is upgraded at
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import hashlib
 import hmac
-import os
 import re
 import secrets
 import unicodedata
@@ -38,6 +36,11 @@ from importlib import resources
 
 from store import audit, db, schema
 from store.errors import StoreError
+from store.startup import IDLE_LOCK_DEFAULT as IDLE_LOCK_DEFAULT
+from store.startup import IDLE_LOCK_RANGE as IDLE_LOCK_RANGE
+from store.startup import IDLE_LOCK_SETTING as IDLE_LOCK_SETTING
+from store.startup import idle_limit, idle_minutes
+from store.startup import os_user as os_user
 
 ROLES = {"operator": "录入员", "reviewer": "审核员", "admin": "管理员"}
 SCHEME = "pbkdf2_sha256"
@@ -48,9 +51,6 @@ LOCK_MINUTES = 15
 MIN_PASSWORD = 8
 MAX_PASSWORD = 128
 USERNAME_PATTERN = re.compile(r"[a-z0-9_.-]{2,32}")
-IDLE_LOCK_SETTING = "idle_lock_minutes"
-IDLE_LOCK_DEFAULT = 15
-IDLE_LOCK_RANGE = (1, 60)
 
 #: The one answer to every failed login (unknown name, wrong password, disabled or locked account).
 LOGIN_FAILED = f"用户名或密码错误，或账号已锁定（连续输错 {MAX_FAILURES} 次锁定 {LOCK_MINUTES} 分钟，管理员可解锁）。"
@@ -373,14 +373,6 @@ async def change_own_password(username: str, old_password: str, new_password: st
     return user
 
 
-def os_user() -> str:
-    """The operating-system account name, used when the database has no accounts."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return os.environ.get("USER", "unknown")
-
-
 async def role_of(username: str) -> str | None:
     """The role of an account, or None when there is no such account."""
     row = await _row(username)
@@ -447,25 +439,12 @@ async def set_active(username: str, active: bool, *, by: str) -> None:
 
 async def idle_lock_setting() -> int:
     """The idle-lock limit an admin set for this database (minutes, :data:`IDLE_LOCK_DEFAULT` when unset)."""
-    value = await schema.get_setting(IDLE_LOCK_SETTING)
-    try:
-        minutes = int(value) if value is not None else IDLE_LOCK_DEFAULT
-    except ValueError:
-        minutes = IDLE_LOCK_DEFAULT
-    low, high = IDLE_LOCK_RANGE
-    return min(max(minutes, low), high)
+    return idle_limit(await schema.get_setting(IDLE_LOCK_SETTING))
 
 
 async def idle_lock_minutes(environ: dict[str, str] | None = None) -> float:
-    """Minutes without a key press before the TUI locks the screen: the database's setting, or
-    ``RENKOU_IDLE_MINUTES`` when that is shorter (a positive number; it can never lengthen or turn off the lock)."""
-    limit = float(await idle_lock_setting())
-    env = os.environ if environ is None else environ
-    try:
-        wanted = float(env.get("RENKOU_IDLE_MINUTES", ""))
-    except ValueError:
-        return limit
-    return wanted if 0 < wanted < limit else limit
+    """Minutes without a key press before the TUI locks the screen (:func:`store.startup.idle_minutes`)."""
+    return idle_minutes(await idle_lock_setting(), environ)
 
 
 async def set_idle_lock_minutes(minutes: int, *, by: str) -> None:

@@ -9,20 +9,26 @@ import datetime as dt
 import os
 import signal
 import time
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.app import App
+from textual.filter import LineFilter
 from textual.screen import ModalScreen
 
-from store import db, schema, users
-from store.access import Actor
+from store.startup import IDLE_LOCK_DEFAULT, StartFacts, os_user, peek
+from store.target import check_sqlite_writable
 from tui import borders, severity, textual_text
 from tui.acting import actor_of
 from tui.bindings import GLOBAL, bindings
 from tui.jobs import crash_notice, log_failure, run_job
 from tui.keymap import load_keymap
+from tui.opening import DatabaseOpening
+
+if TYPE_CHECKING:
+    from store.access import Actor
+    from store.target import DbTarget
 
 #: the smallest terminal every screen is laid out for
 MIN_SIZE = (80, 24)
@@ -69,12 +75,12 @@ class RenkouApp(App[int]):
 
     def __init__(self, *, target_label: str, is_demo: bool, needs_login: bool, username: str,
                  ascii_borders: bool = False, ansi_colours: bool = False,
-                 idle_minutes: float | None = None) -> None:  # fmt: skip
+                 idle_minutes: float | None = None, opening: DatabaseOpening | None = None) -> None:  # fmt: skip
         textual_text.localise()
         super().__init__(ansi_color=True if ansi_colours else None)
         #: minutes without a key press before the screen locks: the database's limit (`run_app` reads
-        #: `store.users.idle_lock_minutes`); never off
-        self.idle_minutes = idle_minutes if idle_minutes and idle_minutes > 0 else float(users.IDLE_LOCK_DEFAULT)
+        #: `store.startup.peek` or `store.users.idle_lock_minutes`); never off
+        self.idle_minutes = idle_minutes if idle_minutes and idle_minutes > 0 else float(IDLE_LOCK_DEFAULT)
         #: how often the app looks whether it has been left alone (seconds; set when the lock is armed)
         self.idle_check_seconds: float | None = None
         self._last_input = time.monotonic()
@@ -86,7 +92,24 @@ class RenkouApp(App[int]):
         #: the logged-in account as `store.access` sees it (role, unit scope): built at login (`tui.acting`)
         self.actor: Actor | None = None
         self.ascii_borders = ascii_borders
+        self._ascii_glyphs = borders.AsciiGlyphs()
+        #: the database being opened after the first frame (None: it was open before the app started)
+        self.opening = opening
         severity.configure(ascii=ascii_borders, colour=not self.no_color)
+
+    async def database_ready(self) -> None:
+        """Wait until the database is open (at once when it was open before the app started)."""
+        if self.opening is not None:
+            await self.opening.ready()
+
+    def on_ready(self) -> None:
+        """The first frame is on the screen: now load the ORM and open the database (:mod:`tui.opening`)."""
+        if self.opening is not None:
+            self.opening.start(self._opened)
+
+    def _opened(self, opening: DatabaseOpening) -> None:
+        if opening.failure is not None:  # `run_app` says why, in Chinese, once the screen is restored
+            self.exit(1)
 
     def _handle_exception(self, error: Exception) -> None:
         """Textual's crash path: the traceback goes to the crash log (redacted, 0600), the clerk gets one
@@ -101,6 +124,8 @@ class RenkouApp(App[int]):
         if self.ascii_borders:
             self.add_class("ascii")
             borders.use_ascii(True)
+        if self.no_color:  # states shown by text style as well (app.tcss)
+            self.add_class("no-color")
         if self.needs_login:  # real accounts: lock the screen when left alone
             self.idle_check_seconds = min(30.0, self.idle_minutes * 15)
             self.set_interval(self.idle_check_seconds, self.lock_if_idle)
@@ -112,6 +137,11 @@ class RenkouApp(App[int]):
         else:
             self._open_main()
         self.call_after_refresh(self.check_size)
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters (NO_COLOR, …), and in ASCII mode the one that turns every glyph into ASCII."""
+        filters = super().get_line_filters()
+        return [*filters, self._ascii_glyphs] if self.ascii_borders else filters
 
     def on_unmount(self) -> None:
         if self.ascii_borders:
@@ -271,6 +301,7 @@ class RenkouApp(App[int]):
         run_job(self, self._open_users(), group="users", exclusive=True)
 
     async def _open_users(self) -> None:
+        await self.database_ready()
         from store import access
         from tui.screens.users import UsersScreen
 
@@ -289,6 +320,7 @@ class RenkouApp(App[int]):
         run_job(self, self._open_password(), group="password", exclusive=True)
 
     async def _open_password(self) -> None:
+        await self.database_ready()
         from store import access
         from tui.screens.login import LoginScreen
         from tui.screens.password import PasswordDialog
@@ -320,23 +352,50 @@ class RenkouApp(App[int]):
         return f"{self.username}  {dt.date.today():%Y-%m-%d}{demo}"
 
 
-async def run_app(target: db.DbTarget, *, ascii_borders: bool = False, username: str | None = None) -> int:
-    """Open the database, run the app, close the database (Tortoise lives around the app, design §7)."""
+async def run_app(target: DbTarget, *, ascii_borders: bool = False, username: str | None = None) -> int:
+    """Run the app on the database; Tortoise lives around the app (design §7). On an SQLite database that asks
+    for a login, the login screen is painted first and the database opened behind it (:mod:`tui.opening`);
+    otherwise (PostgreSQL, a new database, no accounts) the database is opened first. A database that cannot be
+    opened raises its :class:`~store.errors.StoreError` (the caller prints it) either way."""
     os.environ.setdefault("TEXTUAL_FPS", "30")
-    await db.open_db(target)
+    facts = peek(target)
+    opening: DatabaseOpening | None = None
+    if facts is not None and facts.needs_login:
+        assert target.path is not None  # peeked: an SQLite file
+        check_sqlite_writable(target.path, create=False)  # a file it cannot write: said before any screen
+        opening = DatabaseOpening(target)
+    else:
+        facts = await _open_first(target)
     try:
-        is_demo = await schema.get_setting("demo") == "1"
-        needs_login = await users.count_users() > 0  # a demo database too: its account is demo / demo (README)
-        name = username or users.os_user()
-        app = RenkouApp(target_label=target.label, is_demo=is_demo, needs_login=needs_login, username=name,
-                        ascii_borders=ascii_borders or ascii_terminal(os.environ),
-                        ansi_colours=sixteen_colours(os.environ),
-                        idle_minutes=await users.idle_lock_minutes())  # fmt: skip
+        app = RenkouApp(target_label=target.label, is_demo=facts.is_demo, needs_login=facts.needs_login,
+                        username=username or os_user(), ascii_borders=ascii_borders or ascii_terminal(os.environ),
+                        ansi_colours=sixteen_colours(os.environ), idle_minutes=facts.idle_minutes,
+                        opening=opening)  # fmt: skip
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGHUP, signal.SIGTERM):  # a dropped SSH connection hangs up: keep what was typed
             with contextlib.suppress(NotImplementedError, AttributeError, ValueError):  # not on Windows
                 loop.add_signal_handler(sig, app.hang_up)
         result = await app.run_async()
-        return app.return_code or int(result or 0)
     finally:
+        failure = await opening.finish() if opening is not None else None
+        if opening is None or opening.started:
+            from store import db
+
+            await db.close_db()
+    if failure is not None:
+        raise failure
+    return app.return_code or int(result or 0)
+
+
+async def _open_first(target: DbTarget) -> StartFacts:
+    """Open the database before the app starts and read the start facts through it."""
+    from store import db, schema, users
+
+    await db.open_db(target)
+    try:
+        return StartFacts(needs_login=await users.count_users() > 0,  # a demo database too: demo / demo (README)
+                          is_demo=await schema.get_setting("demo") == "1",
+                          idle_minutes=await users.idle_lock_minutes())  # fmt: skip
+    except BaseException:
         await db.close_db()
+        raise

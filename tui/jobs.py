@@ -8,6 +8,8 @@ reset its state after a failure overrides :meth:`Jobs.job_failed`.
 
 from __future__ import annotations
 
+import inspect
+import weakref
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -79,7 +81,17 @@ def run_job(node: DOMNode, job: Awaitable[T], *, group: str = "default", exclusi
         if done is not None:
             done(result)
 
-    return node.run_worker(work(), group=group, exclusive=exclusive)
+    # `work` itself (not a coroutine made now): a worker cancelled before it ran (a newer exclusive job of the
+    # group, a screen closed at once) then leaves no coroutine behind, and `job` is closed unawaited
+    worker = node.run_worker(work, group=group, exclusive=exclusive)
+    weakref.finalize(worker, _close_unstarted, job)
+    return worker
+
+
+def _close_unstarted(job: Awaitable[Any]) -> None:
+    """Close `job` if it is a coroutine that never ran ("coroutine … was never awaited" otherwise)."""
+    if inspect.iscoroutine(job) and inspect.getcoroutinestate(job) == inspect.CORO_CREATED:
+        job.close()
 
 
 class Jobs:

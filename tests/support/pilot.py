@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
+from typing import Any
+from unicodedata import east_asian_width
 
 from rich.cells import cell_len
+from textual.app import App
 from textual.errors import NoWidget
 from textual.geometry import Region
 from textual.pilot import Pilot
@@ -82,3 +87,16 @@ async def settle(pilot: Pilot, condition: Callable[[], bool] = lambda: True) -> 
         if condition():
             return
     raise AssertionError("the screen did not reach the expected state")
+
+
+def terminal_chars(app: App[Any]) -> str:
+    """Every character the terminal shows now, as the app writes it (``App.export_screenshot``: the compositor's
+    output with the app's line filters, borders and scrollbars included)."""
+    svg = app.export_screenshot()
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    return "".join(html.unescape(text) for text in texts).replace("\xa0", " ")  # the SVG writes spaces so
+
+
+def not_ascii_or_cjk(text: str) -> set[str]:
+    """The characters of `text` that are neither ASCII nor double-width (Chinese, full-width punctuation)."""
+    return {char for char in text if not char.isascii() and east_asian_width(char) not in ("W", "F")}

@@ -63,7 +63,7 @@ def run_tui(args: argparse.Namespace) -> int:
     if message:
         print(message, file=sys.stderr)
         return EXIT_FAILED
-    from store.db import resolve
+    from store.target import resolve
     from tui.app import run_app
 
     target = resolve(args.db, demo=args.demo)

@@ -9,12 +9,13 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Static
 
-from store import users
 from store.errors import StoreError
 from tui.bindings import bindings
-from tui.screens.password import PasswordDialog
 from tui.text import plain
 from tui.widgets import SafeInput
+
+#: shown while the password waits for the database, still being opened behind the login screen
+OPENING = "正在打开数据库……"
 
 
 class LoginScreen(Screen[str | None]):
@@ -51,17 +52,30 @@ class LoginScreen(Screen[str | None]):
         username = self.query_one("#username", SafeInput).value.strip()
         password = self.query_one("#password", SafeInput).value
         self.busy = True
+        error = self.query_one("#login-error", Static)
+        opening = getattr(self.app, "opening", None)
+        if opening is not None and not opening.is_open:
+            error.update(OPENING)
+            try:
+                await opening.ready()
+            except Exception:  # the app closes and `run_app` says why
+                return
+            error.update("")
+        from store import users
+
         try:
             user = await users.authenticate(username, password)
         except StoreError as exc:
             self.busy = False
-            self.query_one("#login-error", Static).update(plain(exc))
+            error.update(plain(exc))
             self.query_one("#password", SafeInput).value = ""
             return
         name = str(user["username"])
         if not user.get("must_change_password"):
             self.dismiss(name)
             return
+
+        from tui.screens.password import PasswordDialog
 
         def changed(account: dict[str, object] | None) -> None:
             self.dismiss(name if account else None)
