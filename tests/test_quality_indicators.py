@@ -131,7 +131,7 @@ def village_file(path: Path) -> Path:
                 for c in (p.get("woman") or {}).get("children") or ():
                     c["member"] = renamed[c["member"]]
                 p["id_number"] = id_for(p["birth_date"], p["sex"])
-                p["name"] = p["name"] + str(n)
+                p["name"] = p["name"] + "甲乙丙丁戊己庚辛壬癸"[n // 10] + "子丑寅卯辰巳午未申酉"[n % 10]  # unique
             record["household"].update(code=f"{village}01{i + 1:04d}", unit=village, group="01")
             wife = record["members"][1]
             if village == VILLAGES[0] and i < 3:
