@@ -24,11 +24,13 @@ from textual.pilot import Pilot
 from textual.widgets import OptionList
 
 from store import db
+from store.domain.change_kinds import KINDS
+from store.events import EVENT_LABELS
 from store.idnumber import make_id
 from store.records import load_households
 from tests.support.apps import make_app
 from tests.support.pilot import settle, shown
-from tests.support.workbooks import table
+from tests.support.workbooks import header_row, table
 from tui import services
 from tui.screens.browse import BrowseScreen, HouseholdTree
 from tui.screens.changes import ChangeEntryScreen
@@ -360,7 +362,80 @@ async def key_household_work(clerk: Clerk) -> None:
     await settle(pilot)
 
 
+async def _events(since: int) -> list[tuple[str, str, str, str, str | None]]:
+    rows = await db.fetch(
+        "SELECT e.kind, e.event_date, p.name, e.household_code, e.report_month FROM change_event e "
+        "JOIN person p ON p.id = e.person_id WHERE e.id > ? ORDER BY e.id",
+        [since],
+    )
+    return [(str(r[0]), str(r[1])[:10], str(r[2]), str(r[3]), r[4]) for r in rows]
+
+
+def _figures(book: openpyxl.Workbook, sheet: str) -> dict[str, dict[str, Any]]:
+    """Village → header → value of a sheet of the returns."""
+    headers, rows = table(book[sheet])
+    return {unit: {str(h): c.value for h, c in zip(headers, cells, strict=False)} for unit, cells in rows.items()}
+
+
+def _check_records(records: dict[str, dict[str, Any]]) -> None:
+    """What was keyed is what is stored."""
+    zhou, zhao, wang, new, split = (records[c] for c in (ZHOU, ZHAO, WANG, NEW, SPLIT))
+    liu, sun = _by_name(split, "刘强"), _by_name(split, "孙丽")
+    assert {m["name"]: m["relation"] for m in split["members"]} == {"刘强": "02", "孙丽": "12"}  # 分户, he heads it
+    assert (liu["sex"], liu["birth_date"], liu["id_number"]) == ("1", dt.date(1996, 2, 3), LIU_ID)
+    assert liu["moved_in"] == {"date": dt.date(2026, 10, 5), "from_code": "430421", "reason": "投亲"}
+    assert (liu["marital_status"], liu["first_marriage_date"], liu["spouse"]) == ("21", dt.date(2026, 10, 10),
+                                                                                   sun["key"])  # fmt: skip
+    assert (liu["mgmt"], liu["flow"]) == ("03", {"type": "outflow", "since": dt.date(2026, 10, 28),
+                                                 "place_code": "440300", "place": "广东省深圳市", "reason": "务工"})  # fmt: skip
+    assert (sun["sex"], sun["birth_date"], sun["marital_status"], sun["spouse"]) == ("2", dt.date(1995, 3, 4), "21",
+                                                                                     liu["key"])  # fmt: skip
+    assert sun["moved_in"] == {"date": dt.date(2026, 10, 6), "from_code": "430421", "reason": "投亲"}
+    assert sun["woman"]["pregnancies"] == [{"lmp": dt.date(2026, 9, 5), "edd": dt.date(2027, 6, 12), "outcome": "3",
+                                            "outcome_date": dt.date(2026, 10, 20), "reported": dt.date(2026, 10, 12)}]  # fmt: skip
+
+    head, wife = _by_name(zhou, "周建军"), _by_name(zhou, "陈美华")
+    assert (head["death_date"], head["cancel"]["reason"]) == (dt.date(2026, 10, 12), "01")
+    assert (wife["relation"], wife["marital_status"], wife["marriage_change_date"], wife["spouse"]) == (
+        "02", "30", dt.date(2026, 10, 12), None)  # fmt: skip
+    assert wife["woman"]["contraception"] == {"method": "03", "since": dt.date(2026, 10, 25), "failure": None}
+    baby = _by_name(zhou, "周小雨")
+    assert (baby["relation"], baby["sex"], baby["birth_date"], baby["mother"]) == ("33", "2", dt.date(2026, 10, 8),
+                                                                                   "h12-2")  # fmt: skip
+    girl, boy = _by_name(zhou, "周欣怡"), _by_name(zhou, "周浩然")
+    assert girl["cancel"] == {"reason": "02", "date": dt.date(2026, 10, 18), "to_code": "440300",
+                              "to_place": "广东省深圳市"}  # fmt: skip
+    assert (boy["cancel"]["reason"], boy["cancel"]["date"]) == ("04", dt.date(2026, 10, 19))
+    assert _by_name(zhou, "吴磊")["relation"] == "97"  # 并户 into 陈美华户
+
+    zhao_gy, qian = _by_name(zhao, "赵桂英"), _by_name(zhao, "钱德顺")
+    assert (zhao_gy["marital_status"], zhao_gy["marriage_change_date"]) == ("22", dt.date(2026, 10, 2))
+    assert (zhao_gy["spouse"], qian["spouse"], zhao_gy["spouse_external"]) == (qian["key"], zhao_gy["key"], None)
+    assert (qian["relation"], qian["id_number"], qian["moved_in"]["date"]) == ("11", QIAN_ID, dt.date(2026, 10, 20))
+    active = {m["name"]: m["relation"] for m in zhao["members"] if not m["cancel"] and not m["death_date"]}
+    assert active == {"赵桂英": "02", "钱德顺": "11", "吴刚": "97"}
+
+    wdm, yl, wf = _by_name(wang, "王德明"), _by_name(wang, "杨丽"), _by_name(wang, "吴芳")
+    assert (wdm["marital_status"], wdm["marriage_change_date"], wdm["spouse"]) == ("40", dt.date(2026, 10, 9), None)
+    assert (yl["relation"], yl["marital_status"]) == ("99", "40")  # no longer 妻
+    assert yl["cancel"] == {"reason": "02", "date": dt.date(2026, 10, 30), "to_code": "510722",
+                            "to_place": "四川省绵阳市三台县"}  # fmt: skip
+    assert (wf["relation"], wf["sex"], wf["birth_date"], wf["mgmt"]) == ("99", "2", dt.date(1990, 8, 9), "02")
+    assert (wf["marital_status"], wf["first_marriage_date"], wf["marriage_change_date"]) == (
+        "30", dt.date(2015, 5, 1), dt.date(2026, 10, 25))  # fmt: skip
+    assert (wf["flow"]["type"], wf["flow"]["since"], wf["flow"]["place_code"], wf["flow"]["reason"]) == (
+        "inflow", dt.date(2026, 10, 3), "510722", "务工")  # fmt: skip
+
+    assert new["household"]["status"] == "closed" and not [m for m in new["members"] if not m["cancel"]]
+    assert next(m for m in zhao["members"] if m["name"] == "吴刚")["id_number"] == WUGANG_ID
+
+
 async def test_a_clerk_keys_a_whole_month(example_db: db.DbTarget, tmp_path: Path) -> None:
+    """The whole month, keyed; then records, change events and the workbook. Keys per line for a standard
+    month (this one, at 80×24, a Chinese character counted as one key): 465 keys for the 16 change lines,
+    12–59 a line, median 20.5, mean 29 (death 12, widowed 13, divorce 14, birth 21, pregnancy 20, move-in with
+    an ID 49–51, inflow 59); household workflows 4 (换户主) to 30 (迁往他户, an 18-digit code)."""
+    mark = int(await db.scalar("SELECT coalesce(max(id), 0) FROM change_event") or 0)
     app = make_app(example_db, "李敏")
     async with app.run_test(size=(80, 24)) as pilot:
         clerk = Clerk(pilot)
@@ -369,54 +444,61 @@ async def test_a_clerk_keys_a_whole_month(example_db: db.DbTarget, tmp_path: Pat
         app.push_screen(ChangeEntryScreen(month=MONTH, unit_code=VILLAGE))
         await settle(pilot, lambda: isinstance(app.screen, ChangeEntryScreen) and _entry(pilot).fields_ready())
         await key_change_lines(clerk)
-        for line in _entry(pilot).batch:
-            print("BATCH", line.number, line.kind, line.name, line.status)
-        await pilot.press("escape")
-        await pilot.pause(0.3)
-        print(
-            "SCREEN",
-            app.screen,
-            _entry(pilot)._half_keyed() if isinstance(app.screen, ChangeEntryScreen) else "",
-            app.focused,
-        )
+        batch = _entry(pilot).batch
+        change_lines = [label for label in KEYS if not label.startswith(("Ins", "F"))]
+        assert len(change_lines) == 16 and sum(KEYS[label] for label in change_lines) == 465
+        assert len(batch) == 16 and {line.kind for line in batch} == set(KINDS)  # all 13 kinds
+        assert all(not line.status.startswith("E") or line.status.startswith("E REQ8") for line in batch)
+        await pilot.press("escape")  # nothing half keyed: back without a question
         await settle(pilot, lambda: isinstance(app.screen, BrowseScreen))
         await key_household_work(clerk)
-    for code in (ZHOU, ZHAO, WANG, NEW, SPLIT):
-        r = await _record(code)
-        for m in r["members"]:
-            print(
-                "REC",
-                code[12:],
-                m["key"],
-                m["name"],
-                m["relation"],
-                m["sex"],
-                m["birth_date"],
-                m["marital_status"],
-                m["first_marriage_date"],
-                m["marriage_change_date"],
-                m["spouse"],
-                m["spouse_external"],
-                m["mgmt"],
-                m["moved_in"],
-                m["cancel"],
-                m["death_date"],
-                m["flow"],
-                (m.get("woman") or {}).get("pregnancies"),
-                (m.get("woman") or {}).get("contraception"),
-            )
-    rows = await db.fetch(
-        "SELECT e.kind, e.event_date, p.name, e.household_code, e.report_month FROM change_event e "
-        "JOIN person p ON p.id = e.person_id ORDER BY e.id"
-    )
-    for r in rows:
-        print("EV", list(r))
+
+    records = await load_households([ZHOU, ZHAO, WANG, NEW, SPLIT])
+    _check_records(records)
+
+    today = dt.date.today()
+    entered = (today.isoformat(), f"{today:%Y-%m}")
+    events = await _events(mark)
+    assert sorted(events) == sorted([
+        ("move_in", *entered[:1], "吴刚", NEW, entered[1]), ("move_in", *entered[:1], "吴磊", NEW, entered[1]),  # Ins
+        ("move_in", "2026-10-05", "刘强", ZHAO, MONTH), ("move_in", "2026-10-06", "孙丽", ZHOU, MONTH),
+        ("first_marriage", "2026-10-10", "刘强", ZHAO, MONTH), ("first_marriage", "2026-10-10", "孙丽", ZHAO, MONTH),
+        ("transfer", "2026-10-10", "孙丽", ZHAO, MONTH),  # the spouse moved in by the marriage line
+        ("birth", "2026-10-08", "周小雨", ZHOU, MONTH),
+        ("pregnancy", "2026-10-12", "孙丽", ZHAO, MONTH),  # dated by the report date, not the LMP
+        ("outcome", "2026-10-20", "孙丽", ZHAO, MONTH), ("contraception", "2026-10-25", "陈美华", ZHOU, MONTH),
+        ("death", "2026-10-12", "周建军", ZHOU, MONTH), ("widowed", "2026-10-12", "陈美华", ZHOU, MONTH),
+        ("divorce", "2026-10-09", "王德明", WANG, MONTH), ("divorce", "2026-10-09", "杨丽", WANG, MONTH),
+        ("first_marriage", "2015-05-01", "吴芳", WANG, "2015-05"), ("inflow", "2026-10-03", "吴芳", WANG, MONTH),
+        ("widowed", "2026-10-25", "吴芳", WANG, MONTH), ("outflow", "2026-10-28", "刘强", ZHAO, MONTH),
+        ("move_out", "2026-10-18", "周欣怡", ZHOU, MONTH), ("cancel", "2026-10-19", "周浩然", ZHOU, MONTH),
+        ("remarriage", "2026-10-02", "赵桂英", ZHAO, MONTH), ("first_marriage", "2026-10-02", "钱德顺", ZHAO, MONTH),
+        ("move_in", "2026-10-20", "钱德顺", ZHAO, MONTH),
+        ("householder", *entered[:1], "吴磊", NEW, entered[1]), ("transfer", "2026-10-27", "吴刚", ZHAO, MONTH),
+        ("merge", "2026-10-29", "吴磊", ZHOU, MONTH), ("split", "2026-10-26", "刘强", SPLIT, MONTH),
+        ("split", "2026-10-26", "孙丽", SPLIT, MONTH), ("move_out", "2026-10-30", "杨丽", WANG, MONTH),
+    ])  # fmt: skip
+
     out = tmp_path / "月报.xlsx"
-    print(await services.export_monthly(MONTH, out, "李敏"))
+    summary = await services.export_monthly(MONTH, out, "李敏")
+    assert "变更 26 条" in summary
     book = openpyxl.load_workbook(out)
-    for name in book.sheetnames[:6]:
-        sheet = book[name]
-        for row in sheet.iter_rows(values_only=True):
-            if any(v is not None for v in row):
-                print("XL", name, row)
-    print(KEYS)
+    people = _figures(book, "人口变动")  # 期初 周家 4 + 赵桂英; 迁入 刘强 孙丽 钱德顺; 其他减少 周浩然 (重复)
+    assert [people["东风村"][h] for h in ("期初人口", "出生", "死亡", "迁入", "迁出", "其他减少", "期末人口")] == [
+        5, 1, 1, 3, 1, 1, 6]  # fmt: skip
+    assert people["红星村"]["期末人口"] == 0  # 王德明户 are 流入: not 户籍
+    births = _figures(book, "出生情况")["东风村"]
+    assert (births["出生合计"], births["女"], births["三孩及以上"], births["政策内"] + births["政策外"]) == (1, 1, 1, 1)
+    assert births["出生人口性别比"] is None  # one girl: undefined, blank
+    pregnancy = _figures(book, "孕情婚姻")["东风村"]
+    assert (pregnancy["本月怀孕"], pregnancy["本月其他结局"], pregnancy["女性初婚人数"], pregnancy["期末怀孕人数"]) == (
+        1, 1, 1, 0)  # fmt: skip
+    assert _figures(book, "避孕节育")["东风村"]["本月上环"] == 1
+    flows = _figures(book, "流动人口")
+    assert (flows["红星村"]["本月新增流入"], flows["东风村"]["本月新增流出"]) == (1, 1)
+    top = header_row(book["变更清单"])
+    listed = sorted((str(r[2]), str(r[4])) for r in book["变更清单"].iter_rows(min_row=top + 1, values_only=True)
+                    if r[0])  # fmt: skip
+    in_month = sorted((name, EVENT_LABELS[kind]) for kind, _, name, _, month in events if month == MONTH)
+    assert listed == in_month and len(listed) == 26
+    print("keys per line:", KEYS)
