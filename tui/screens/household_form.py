@@ -429,7 +429,7 @@ class HouseholdForm(FormBase):
         lines = [f"{person.get('name')} 迁往本库另一户（空日期为今天）。"]
         if spouse is not None:
             asks.append(Ask("with_spouse", f"配偶{spouse.get('name') or ''}同迁Y/N", 1, "Y", r"[YyNn]*"))
-            lines.append("配偶同迁填 Y；填 N 则夫妻分住两户（审核将报 MAR7 配偶不在同一户）。")
+            lines.append("填 N 则夫妻分住两户，审核将报“配偶不在同一户”。")
         head_leaves = person.get("relation") == HOUSEHOLDER or (spouse or {}).get("relation") == HOUSEHOLDER
         if head_leaves and [p for p in staying if p is not spouse]:
             asks += [Ask("new_head", "留下的新户主序号", 2, first, r"[0-9]*",
