@@ -10,7 +10,7 @@ from pathlib import Path
 
 from exports import monthly_data
 from exports.consistency import evaluate
-from exports.monthly_figures import shared_figures
+from exports.monthly_figures import add_counts, shared_figures
 from exports.monthly_frozen import from_json, to_json
 from exports.monthly_model import Closing, MonthlyReturns, Summary
 from exports.monthly_tables import build_table
@@ -35,6 +35,7 @@ async def build_monthly(
         scope.code, period, [code for code, _ in villages], progress=progress, total=total + 1
     )
     add_late(counts.counts[POPULATION.key], await monthly_data.read_late(scope.code, period))
+    add_counts(counts.counts, await monthly_data.read_history_figures(scope.code, period))
     tables = tuple(build_table(spec, villages, counts.counts[spec.key]) for spec in FIGURE_SHEETS)
     names = dict(villages)
     logic = await monthly_data.logic_errors_by_village(scope.code, period, [code for code, _ in villages])
