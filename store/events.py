@@ -127,13 +127,16 @@ EVENT_LABELS.update({"transfer": "户间迁移", "split": "分户", "merge": "�
 
 async def record_event(kind: str, date: dt.date, person_key: str, household_code: str, operator: str,
                        client: Any = None) -> None:  # fmt: skip
-    """Write one change event of a household workflow (inside the caller's transaction)."""
-    from store import db
+    """Write one change event of a household workflow (inside the caller's transaction), with the month it
+    is counted in (:func:`store.domain.months.counting_month`, as every other change line)."""
+    from store import db, months
+    from store.domain.months import counting_month
 
     now = dt.datetime.now().replace(microsecond=0)
+    closed = months.months_closed_for(household_code[:12], await months.active_closes(client))
     await db.execute(
-        "INSERT INTO change_event (kind, event_date, person_id, household_code, entered_at, operator, source) "
-        "SELECT ?, ?, id, ?, ?, ?, 'app' FROM person WHERE key = ?",
-        [kind, date, household_code, now, operator, person_key],
+        "INSERT INTO change_event (kind, event_date, person_id, household_code, entered_at, operator, source, "
+        "report_month) SELECT ?, ?, id, ?, ?, ?, 'app', ? FROM person WHERE key = ?",
+        [kind, date, household_code, now, operator, counting_month(date, now, closed), person_key],
         client,
     )

@@ -33,6 +33,7 @@ __all__ = [
     "move_member",
     "remove_member",
     "split_household",
+    "spouse_at_home",
 ]
 
 #: reasons a member may be removed with from the household form: 迁出, 移交外省, 出国(境), 重复, 错误, 其他
@@ -91,28 +92,45 @@ async def _save(records: list[Record], operator: str, extra: list[tuple[str, dt.
     return await changes.save_moving(records[:1], records[1:], operator=operator, events_=extra)
 
 
+def spouse_at_home(record: Record, key: str) -> Record | None:
+    """The spouse of the member `key` when an active member of the same household (who would be left behind,
+    apart from a linked spouse, by a move of `key` alone), else None."""
+    person = families.member(record, key)
+    spouse = families.member(record, (person or {}).get("spouse"))
+    return spouse if spouse is not None and spouse in families.active_members(record) else None
+
+
 async def move_member(from_code: str, key: str, to_code: str, *, operator: str, date: Any = None,
-                      relation: str | None = None, new_head: str | None = None, version: int | None = None,
-                      today: dt.date | None = None) -> HouseholdOp:  # fmt: skip
-    """Move the member `key` of `from_code` into `to_code` (户间迁移). When the householder moves, `new_head`
-    takes over; a household left empty is closed."""
+                      relation: str | None = None, new_head: str | None = None, with_spouse: bool = False,
+                      version: int | None = None, today: dt.date | None = None) -> HouseholdOp:  # fmt: skip
+    """Move the member `key` of `from_code` into `to_code` (户间迁移), with the spouse living in the same
+    household when `with_spouse` (so that no married couple is split across households). When the
+    householder moves, `new_head` takes over; a household left empty is closed."""
     if from_code == to_code:
         raise StoreError("迁往的户就是本户。")
     day = _date(date, today)
     source, target = await _load(from_code, version), await _load(to_code)
     if target["household"].get("status") == "closed":
         raise StoreError(f"户 {to_code} 已销户，不能迁入。")
+    spouse = spouse_at_home(source, key) if with_spouse else None
+    keys = [key, *([str(spouse["key"])] if spouse is not None else [])]
     try:
-        person = moves.take_out(source, key, new_head)  # type: ignore[arg-type]
-        moved_in = _arrive(person, from_code, to_code, day, "本乡镇户间迁移")
-        moves.put_in(target, person, relation)  # type: ignore[arg-type]
+        # the householder last: the one moving with them is not left behind to take over
+        order = sorted(keys, key=lambda k: (families.member(source, k) or {}).get("relation") == HOUSEHOLDER)
+        people = {k: moves.take_out(source, k, new_head) for k in order}  # type: ignore[arg-type]
+        moved_in = False
+        for k in keys:
+            moved_in = _arrive(people[k], from_code, to_code, day, "本乡镇户间迁移") or moved_in
+            moves.put_in(target, people[k], relation if k == key else None)  # type: ignore[arg-type]
     except moves.MoveError as exc:
         raise StoreError(str(exc)) from None
     moves.close_if_empty(source, day)  # type: ignore[arg-type]
-    person[histories.HINT] = (day, "transfer")
-    extra = [] if moved_in else [("transfer", day, key, to_code)]
+    for k in keys:
+        people[k][histories.HINT] = (day, "transfer")
+    extra = [] if moved_in else [("transfer", day, k, to_code) for k in keys]
     arrived, left = await _save([target, source], operator, extra)
-    return HouseholdOp([left, arrived], f"已将{person.get('name') or key}迁入户 {to_code}。", [key])
+    names = "、".join(str(people[k].get("name") or k) for k in keys)
+    return HouseholdOp([left, arrived], f"已将{names}迁入户 {to_code}。", keys)
 
 
 async def remove_member(code: str, key: str, *, reason: str, operator: str, date: Any = None,

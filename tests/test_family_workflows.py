@@ -346,7 +346,7 @@ async def test_household_form_splits_and_merges(example_db: db.DbTarget) -> None
         form = await _form(pilot, ZHOU)
         mark = await _mark()
         await _select(pilot, form, 3)  # 周欣怡 and 周浩然 leave for a household of their own, she its head
-        await _answer(pilot, "f7", "end", " ", "4", "enter", "enter", "enter", "enter")  # 户主 stays: no new one
+        await _answer(pilot, "f7", "end", " ", "4", "enter", "enter", "enter")  # 户主 stays: no new one asked
         await settle(pilot, lambda: form.ready and len(form.record["members"]) == 2)
         new_code = "430426101201010013"
         split = await _record(new_code)

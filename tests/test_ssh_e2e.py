@@ -470,9 +470,13 @@ def test_non_utf8_terminal_is_refused_over_ssh(tmux: Tmux, sshd: Sshd, demo_db: 
 
 def test_change_lines_typed_in_one_read_over_ssh(tmux: Tmux, sshd: Sshd, demo_db: Path, tmp_path: Path) -> None:
     """Issue 9: ``7 <name> Enter <YYMMDD> Enter`` sent at once puts the date in the date field (not the search
-    box) and the person picked; ``2 <name> Enter <YYMMDD> F2`` stores the date typed without Enter."""
+    box) and the person picked; ``2 <name> Enter <YYMMDD> F2`` stores the date typed without Enter; a code
+    typed by pinyin initials and followed at once by F2 stores the candidate shown."""
     ((widower_key, widower),) = pick_by_name(demo_db, 1, "p.sex = '1' AND p.marital_status IN ('20', '21', '22')")
     ((dead_key, dead),) = pick_by_name(demo_db, 1, f"p.birth_date < '1960-01-01' AND p.key <> '{widower_key}'")
+    born = (date.today() - timedelta(days=40 * 365)).isoformat(), (date.today() - timedelta(days=22 * 365)).isoformat()
+    ((woman_key, woman),) = pick_by_name(demo_db, 1, f"p.sex = '2' AND p.marital_status IN ('20', '21', '22', '23') "
+                                                     f"AND p.birth_date BETWEEN '{born[0]}' AND '{born[1]}'")  # fmt: skip
     day = date.today() - timedelta(days=3)
     screen = connect(tmux, sshd, demo_db, tmp_path / "xdg")
     screen.wait_for("F1帮助", absent=("加载中",))
@@ -489,6 +493,13 @@ def test_change_lines_typed_in_one_read_over_ssh(tmux: Tmux, sshd: Sshd, demo_db
     screen.keys("2", dead, "Enter", day.strftime("%y%m%d"), "F2")  # six digits, no Enter: F2 reads them
     screen.wait_for(f"已保存：死亡 {dead}", "本批 2 条  已保存 2")
     assert db_row(demo_db, "SELECT death_date FROM person WHERE key = ?", (dead_key,)) == (day.isoformat(),)
+
+    # a whole 避孕措施 line in one read: 措施 by its spoken name (上环 sh), the date, 失败类型 by initials and
+    # F2 right after them (no Enter): the one candidate shown is what is stored
+    screen.keys("0", woman, "Enter", "sh", "Enter", day.strftime("%Y%m%d"), "sh", "F2")
+    screen.wait_for("本批 3 条  已保存 3")
+    assert db_row(demo_db, "SELECT contraception_method, contraception_since, contraception_failure FROM person "
+                  "WHERE key = ?", (woman_key,)) == ("03", day.isoformat(), "1")  # fmt: skip
 
     screen.keys("Escape")  # back to the tree (the line is empty: no question), then Esc asks to quit
     screen.wait_for("F1帮助", "/查找", absent=("月度变更录入",))

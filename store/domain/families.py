@@ -278,6 +278,24 @@ def head_candidates(record: HouseholdRecord, leaving: str | None) -> list[Person
     return sorted(members, key=rank)
 
 
+def split_heads(record: HouseholdRecord, leaving: list[str]) -> tuple[str | None, str | None]:
+    """For a 分户 of the members `leaving`: the obvious householder of the new household (the householder
+    when he leaves with them, else the first of them — the one the clerk chose) and, only when the householder leaves and someone
+    stays, the obvious new householder of the household left (:func:`head_candidates`); None where there is
+    nothing to propose or ask."""
+    going = [p for p in active_members(record) if p.get("key") in leaving]
+    staying = [p for p in active_members(record) if p.get("key") not in leaving]
+    head = householder(record)
+    head_leaves = head is not None and head in going
+    named = [key for key in leaving if any(p.get("key") == key for p in going)]
+    there = str(head["key"]) if head_leaves else (named[0] if named else None)  # type: ignore[index]
+    here = None
+    if head_leaves and staying:
+        stay = [p for p in head_candidates(record, str(head["key"])) if p in staying]  # type: ignore[index]
+        here = str(stay[0]["key"]) if stay else None
+    return there, here
+
+
 def relation_after_divorce(relation: str | None) -> str | None:
     """The relation of a member whose marriage into the householder's family ended by divorce: 99 非亲属 for
     a relation that existed only through that marriage, else unchanged."""

@@ -14,7 +14,7 @@ from textual.widget import Widget
 
 from tui.widgets import CodeField, DateField, IdField, SafeInput
 
-__all__ = ["FIELD_ROWS", "build_rows", "read_values"]
+__all__ = ["FIELD_ROWS", "build_rows", "read_values", "shown_texts"]
 
 
 def _text(width: int, restrict: str | None = None, *, select_on_focus: bool = True) -> Callable[[str], Widget]:
@@ -153,6 +153,12 @@ def read_values(widgets: dict[str, Widget]) -> dict[str, Any]:
     for name in YES_NO & values.keys():
         values[name] = str(values[name] or "").upper() == "Y" or None
     return {k: v for k, v in values.items() if v is not None}
+
+
+def shown_texts(widgets: dict[str, Widget]) -> dict[str, str]:
+    """The text each field shows (a kind's defaults included), to tell a line the clerk has keyed from one
+    that is as the kind starts."""
+    return {name: str(getattr(widget, "value", "") or "").strip() for name, widget in widgets.items()}
 
 
 def set_value(widget: Widget, value: Any) -> None:

@@ -50,7 +50,7 @@ from tui.bindings import bindings
 from tui.jobs import Jobs
 from tui.keys import reporting_month
 from tui.records import records_changed
-from tui.screens.change_fields import build_rows, read_values, set_value
+from tui.screens.change_fields import build_rows, read_values, set_value, shown_texts
 from tui.screens.form_base import wait_mounted
 from tui.text import display_text, plain
 from tui.widgets import CodeField, DateField, IdField, KeyBar, SafeInput
@@ -236,6 +236,7 @@ class ChangeEntryScreen(Jobs, Screen[None]):
         self._warned = False
         self.config: AuditConfig = DEFAULT_CONFIG  # the database's audit settings, loaded on mount
         self._suggested: dict[str, str] = {}  # field name → the value last suggested there
+        self._blank: dict[str, str] = {}  # what the fields of the kind hold before anything is keyed
         self.key_hold = KeyHold()
         """Keys typed while a hit opens or a line saves wait here (see the module docstring)."""
         self._hits_for = ""  # the search text the hits are for
@@ -386,6 +387,7 @@ class ChangeEntryScreen(Jobs, Screen[None]):
                 children.append(SaveKey())
             lines.append(Horizontal(*children, classes="ce-row"))
         self._id_settings()
+        self._blank = shown_texts(self.fields)  # the kind's defaults (婚姻 10, 注销原因 99 …) are not keying
         last = list(self.fields.values())[-1] if self.fields else None
         if isinstance(last, Field | SafeInput):
             last.advance_on_enter = False
@@ -796,7 +798,7 @@ class ChangeEntryScreen(Jobs, Screen[None]):
     def _half_keyed(self) -> bool:
         if self.query_one(SearchInput).value.strip() or self.record is not None:
             return True
-        return any(value not in (None, "", "1") for value in read_values(self.fields).values())
+        return shown_texts(self.fields) != self._blank
 
     @property
     def unsaved(self) -> bool:

@@ -57,6 +57,8 @@ HELP = f"""\
 新户：组和户号已按该组下一个空号填好，可改。户编码 = 村代码 + 组 + 户号。
 户口类型、户类别可输入代码或拼音首字母（如 ny → 2 农业，jt → 家庭户）。
 成员表中选中一人：F4 迁往他户，F5 注销（写明原因），F6 改为户主，F7 分户，F8 全户并入他户。
+  迁往他户：配偶在本户时默认一同迁走（Y）。
+  分户：只在本户户主分出时才问本户新户主，并给出建议。
 {ENTRY_HELP}"""
 
 
@@ -413,15 +415,26 @@ class HouseholdForm(FormBase):
         return [Ask("new_head", "留下的新户主序号", 2, "1", r"[0-9]*")]
 
     def action_move_member(self) -> None:
-        """F4: the selected member moves to another household of the database."""
+        """F4: the selected member moves to another household of the database; a spouse living here is asked
+        about (moves too by default: a married couple split across households is an error, MAR7)."""
+        from store.household_ops import spouse_at_home
+
         person = self._can_run()
         if not isinstance(person, dict):
             return
+        spouse = spouse_at_home(self.record, str(person["key"]))
         staying = [p for p in self._members_now() if p is not person]
+        first = next((str(n) for n, p in enumerate(staying, 1) if p is not spouse), "1")
         asks = [Ask("to_code", "迁往户编码", 18, restrict=r"[0-9]*"), Ask("date", "迁移日期", 10)]
-        asks += self._head_ask(person, staying)
         lines = [f"{person.get('name')} 迁往本库另一户（空日期为今天）。"]
-        if len(asks) > 2:
+        if spouse is not None:
+            asks.append(Ask("with_spouse", f"配偶{spouse.get('name') or ''}同迁Y/N", 1, "Y", r"[YyNn]*"))
+            lines.append("填 N 则夫妻分住两户，审核将报“配偶不在同一户”。")
+        head_leaves = person.get("relation") == HOUSEHOLDER or (spouse or {}).get("relation") == HOUSEHOLDER
+        if head_leaves and [p for p in staying if p is not spouse]:
+            asks += [Ask("new_head", "留下的新户主序号", 2, first, r"[0-9]*",
+                         when=lambda v: person.get("relation") == HOUSEHOLDER
+                         or v.get("with_spouse", "N").upper() == "Y")]  # fmt: skip
             lines.append("户主迁走：留下的人 " + self._numbered(staying))
 
         def then(dialog: OpDialog, values: dict[str, str]) -> Awaitable[Any] | None:
@@ -431,8 +444,10 @@ class HouseholdForm(FormBase):
             if len(values["to_code"]) != 18 or date is None:
                 self.notify("户编码应为 18 位数字，日期如 20261003。", severity="error", timeout=5)
                 return None
+            together = values.get("with_spouse", "N").upper() == "Y"
             return services.move_member(self.code, person["key"], values["to_code"], self.user, date=date,
-                                        new_head=self._pick(values.get("new_head", ""), staying))  # fmt: skip
+                                        new_head=self._pick(values.get("new_head", ""), staying),
+                                        with_spouse=together)  # fmt: skip
 
         self._ask("迁往他户", lines, asks, then)
 
@@ -482,18 +497,34 @@ class HouseholdForm(FormBase):
         self.app.push_screen(ChoiceDialog(question, [("y", "确定"), ("n", "取消")], cancel="n"), answered)
 
     def action_split(self) -> None:
-        """F7: 分户 — the selected member (and others named by number) leave for a new household."""
+        """F7: 分户 — the selected member (and others named by number) leave for a new household; its
+        householder is proposed, and who heads the household left is asked only when its householder goes."""
         person = self._can_run()
         if not isinstance(person, dict):
             return
         members = self._members_now()
         number = str(members.index(person) + 1)
-        asks = [Ask("keys", "分出成员序号", 20, number, r"[0-9 ,，]*"), Ask("head", "新户户主序号", 2, number, r"[0-9]*"),
-                Ask("date", "分户日期", 10)]  # fmt: skip
-        head_here = next((p for p in members if p.get("relation") == HOUSEHOLDER), None)
+
+        def leaving(values: dict[str, str]) -> list[str]:
+            picked = [self._pick(t, members) for t in re.split(r"[ ,，]+", values.get("keys", "")) if t]
+            return [k for k in picked if k]
+
+        def numbered(key: str | None) -> str:
+            found = [n for n, p in enumerate(members, 1) if p.get("key") == key]
+            return str(found[0]) if found else ""
+
+        def head_there(values: dict[str, str]) -> str:
+            return numbered(families.split_heads(self.record, leaving(values))[0])
+
+        def head_here(values: dict[str, str]) -> str:
+            return numbered(families.split_heads(self.record, leaving(values))[1])
+
+        asks = [Ask("keys", "分出成员序号", 20, number, r"[0-9 ,，]*"),
+                Ask("head", "新户户主序号", 2, head_there({"keys": number}), r"[0-9]*", propose=head_there),
+                Ask("date", "分户日期", 10),
+                Ask("new_head", "本户新户主序号", 2, restrict=r"[0-9]*", when=lambda v: bool(head_here(v)),
+                    propose=head_here)]  # fmt: skip
         lines = ["成员 " + self._numbered(members), "序号用空格分开；新户号取本组下一个空号。"]
-        if head_here is not None:
-            asks.append(Ask("new_head", "本户户主走时新户主序号", 2, restrict=r"[0-9]*"))
 
         def then(dialog: OpDialog, values: dict[str, str]) -> Awaitable[Any] | None:
             from tui import services
