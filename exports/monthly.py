@@ -10,6 +10,7 @@ from pathlib import Path
 
 from exports import monthly_data
 from exports.consistency import evaluate
+from exports.month_source import earlier_in_year, fill_year_to_date
 from exports.monthly_figures import shared_figures
 from exports.monthly_frozen import from_json, to_json
 from exports.monthly_model import Closing, MonthlyReturns, Summary
@@ -18,7 +19,7 @@ from exports.quality_source import quality_sheet
 from exports.request import Progress, Unit, parse_month, real_name, resolve_unit, same_name_villages, villages_of
 from exports.returns_spec import FIGURE_SHEETS, POPULATION
 from exports.target import AtomicFile, check_target, publish
-from store import months
+from store import months, stat_year
 from store.errors import StoreError
 from store.masking import mask_id
 
@@ -35,6 +36,9 @@ async def build_monthly(
         scope.code, period, [code for code, _ in villages], progress=progress, total=total + 1
     )
     add_late(counts.counts[POPULATION.key], await monthly_data.read_late(scope.code, period))
+    codes = [code for code, _ in villages]
+    earlier = await earlier_in_year(scope.code, period, codes, await stat_year.stat_year_start())
+    fill_year_to_date(counts.counts[POPULATION.key], earlier)
     tables = tuple(build_table(spec, villages, counts.counts[spec.key]) for spec in FIGURE_SHEETS)
     names = dict(villages)
     logic = await monthly_data.logic_errors_by_village(scope.code, period, [code for code, _ in villages])

@@ -63,8 +63,18 @@ POPULATION = SheetSpec(
         *_counts("本月变动", "出生", "死亡", "迁入", "迁出", "其他减少"),
         Column("期末人口"),
         *_counts("补报（已封账月份的变动）", "补报出生", "补报死亡", "补报迁入", "补报迁出", "补报其他减少"),
+        *_counts("本年累计", "本年累计出生", "本年累计死亡", "本年累计迁入", "本年累计迁出", "本年累计其他减少"),
     ),
 )
+
+#: 本年累计 column → the month column it sums over the statistical year up to the month (`exports.month_source`)
+YTD_COLUMNS = {
+    "本年累计出生": "出生",
+    "本年累计死亡": "死亡",
+    "本年累计迁入": "迁入",
+    "本年累计迁出": "迁出",
+    "本年累计其他减少": "其他减少",
+}
 
 #: change kind → the 补报 column of the 人口变动 sheet (late reports of closed months, see `store.domain.months`)
 LATE_COLUMNS = {

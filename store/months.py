@@ -28,6 +28,7 @@ __all__ = [
     "active_closes",
     "close_month",
     "closed_months_for",
+    "closes_of_month",
     "covering_close",
     "digest",
     "find_close",
@@ -145,6 +146,14 @@ async def covering_close(unit_code: str, month: str, client: BaseDBAsyncClient |
     )
     found = [_closed(r) for r in rows if _covers(str(r[1]), unit_code)]
     return max(found, key=lambda c: len(c.unit_code)) if found else None
+
+
+async def closes_of_month(month: str, client: BaseDBAsyncClient | None = None) -> list[ClosedMonth]:
+    """Every close of `month` in force now (of any unit)."""
+    rows = await db.fetch(
+        f"SELECT {_CLOSE_COLUMNS} FROM month_close WHERE month = ? AND reopened_at IS NULL ORDER BY id", [month], client
+    )
+    return [_closed(r) for r in rows]
 
 
 def verified_figures(closed: ClosedMonth) -> str:

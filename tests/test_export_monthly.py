@@ -17,7 +17,7 @@ from tests.support.workbooks import header_row, table
 #: header texts of docs/spec/returns.md, typed here independently of exports.returns_spec
 HEADERS = {
     "人口变动": "单位, 期初人口, 出生, 死亡, 迁入, 迁出, 其他减少, 期末人口, 补报出生, 补报死亡, 补报迁入, 补报迁出, "
-    "补报其他减少",
+    "补报其他减少, 本年累计出生, 本年累计死亡, 本年累计迁入, 本年累计迁出, 本年累计其他减少",
     "出生情况": "单位, 出生合计, 男, 女, 一孩, 二孩, 三孩及以上, 政策内, 政策外, 出生人口性别比",
     "避孕节育": "单位, 已婚育龄妇女, 措施合计, 男性绝育, 女性绝育, 宫内节育器, 皮下埋植, 口服及注射避孕药, 避孕套, 外用药, "
     "其他, 综合避孕率, 本月男扎, 本月女扎, 本月上环, 本月皮埋",

@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 
 from exports.monthly import export_monthly
+from exports.returns_spec import YTD_COLUMNS
 from store import db
 from store.demo_build import build_demo
 from store.records import iter_households
@@ -144,6 +145,10 @@ async def test_demo_township_matches_the_reference(demo_path: Path, tmp_path: Pa
         records = [r async for batch in iter_households() for r in batch]
         await export_monthly(out, month, operator="tester")
     expected = reference(records, first, last)
+    # 本年累计 (statistical year January–December, nothing closed): the flows over January to the month's end
+    year = reference(records, first.replace(month=1), last)["人口变动"]
+    for ytd, column in YTD_COLUMNS.items():
+        expected["人口变动"][ytd] = year[column]
     book = openpyxl.load_workbook(out)
     checked = 0
     for name in ("人口变动", "出生情况", "避孕节育", "孕情婚姻", "流动人口"):
@@ -162,7 +167,7 @@ async def test_demo_township_matches_the_reference(demo_path: Path, tmp_path: Pa
             total = rows["合计"]
             women, users = total[headers.index("已婚育龄妇女")].value, total[headers.index("措施合计")].value
             assert total[headers.index("综合避孕率")].value == pytest.approx(users / women)
-    assert checked == 48  # every count column of the five sheets (the 5 补报 columns: 0, no month is closed)
+    assert checked == 53  # every count column of the five sheets (补报: 0, no month is closed; 本年累计 too)
     assert not any(expected[name]["?"] for name in expected), "the demo data has births of unknown sex or order"
     population = {h: sum(c.values()) for h, c in expected["人口变动"].items()}
     assert population["期初人口"] > 1000 and population["期末人口"] > 1000

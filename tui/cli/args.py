@@ -209,6 +209,10 @@ def build_parser() -> argparse.ArgumentParser:
     setting = settings.add_subparsers(dest="setting", parser_class=_Parser, required=True)
     idle = setting.add_parser("idle-lock", parents=[common], help="闲置多少分钟后锁屏（不给分钟数则显示当前设置）")
     idle.add_argument("minutes", nargs="?", type=minutes_arg, help="1 到 60 分钟（默认 15）")
+    year = setting.add_parser("stat-year", parents=[common], help="统计年度从几月开始（不给月份则显示当前设置）")
+    year.add_argument(
+        "start", nargs="?", type=int, choices=(1, 10), help="1：1 月至 12 月（默认）；10：上年 10 月至本年 9 月"
+    )
 
     backup = sub.add_parser("backup", parents=[common], help="在线备份数据库（检查完整性，自动轮换旧备份）")
     backup.add_argument("--dir", type=folder_arg, default=None, help="备份目录（默认：数据库所在目录下的 backups）")
