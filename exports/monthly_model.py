@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 from exports.consistency import Violation
 from exports.monthly_data import ChangeRow
@@ -13,6 +14,22 @@ from exports.monthly_figures import SharedFigures
 from exports.monthly_tables import Table
 from exports.quality_source import QualitySheet
 from exports.request import Month, Unit
+
+
+class Printed(Protocol):
+    """What the shared sheets of the returns (`exports.monthly_writer`) read: a monthly or a period workbook."""
+
+    @property
+    def unit(self) -> Unit: ...
+    @property
+    def month(self) -> Any: ...  # a Month or a period's span: first, last, label
+    @property
+    def generated_at(self) -> dt.datetime: ...
+    @property
+    def changes(self) -> tuple[ChangeRow, ...]: ...
+    @property
+    def prepared_by(self) -> str: ...
+    def title(self, what: str) -> str: ...
 
 
 @dataclass(frozen=True)

@@ -136,6 +136,20 @@ FLOWS = SheetSpec(
     ),
 )
 
+#: columns that are a count at a moment, not over the month: a period shows the value at its start
+#: (:data:`OPENING_COLUMNS`) or at its end (:data:`CLOSING_COLUMNS`); every other count column is summed
+OPENING_COLUMNS = frozenset({"期初人口"})
+CLOSING_COLUMNS = frozenset(
+    {"期末人口", "已婚育龄妇女", "措施合计", *METHOD_HEADERS, "期末怀孕人数", "流入人口", "流入已婚育龄妇女",
+     "流出人口", "流出已婚育龄妇女"}
+)  # fmt: skip
+
+
+def period_header(header: str) -> str:
+    """A column header as the period returns show it: ``本月怀孕`` → ``本期怀孕``."""
+    return header.replace("本月", "本期")
+
+
 #: the village-row sheets computed from the person records, in workbook order
 FIGURE_SHEETS: tuple[SheetSpec, ...] = (POPULATION, BIRTHS, CONTRACEPTION, PREGNANCY, FLOWS)
 

@@ -178,6 +178,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     export_target("households", "导出户文件（JSONL）", ".jsonl", unit="只导出该单位（县、乡镇、村代码）")
     export_target("monthly", "月报表（Excel）", ".xlsx", month=True, unit="只导出该单位（乡镇或村代码）")
+    halfyear = what.add_parser("halfyear", parents=[common], help="半年报（Excel），按统计年度")
+    halfyear.add_argument("--period", required=True, help="统计年度的上半年或下半年：YYYY-H1 或 YYYY-H2")
+    annual = what.add_parser("annual", parents=[common], help="年报（Excel），按统计年度")
+    annual.add_argument("--year", dest="period", required=True, help="统计年度 YYYY（以结束的年份命名）")
+    for target in (halfyear, annual):
+        target.add_argument("--out", type=out_file_arg, required=True, help="输出文件 .xlsx")
+        target.add_argument("--unit", default="", help="只导出该单位（乡镇或村代码）")
     export_target("errors", "各村问题清单（Excel）", ".xlsx", unit="只导出该单位")
     export_target("sample", "抽查核实表（Excel）", ".xlsx", month=True)
 
