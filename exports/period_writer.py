@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from exports.monthly_writer import NOTE_WIDTH, changes_sheet, figure_sheet, note_row
-from exports.periods import PeriodReturns, months_table
+from exports.period_model import PeriodReturns, months_table
 from exports.returns_spec import NOTES_SHEET
 from exports.sheets import write_title
 from exports.styles import Styles, close_workbook, open_workbook, print_setup

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from exports import monthly_data
@@ -19,15 +19,14 @@ from exports.month_source import MonthFigures, base_headers, month_figures
 from exports.monthly_data import ChangeRow
 from exports.monthly_frozen import from_json
 from exports.monthly_model import MonthlyReturns, Summary
-from exports.monthly_tables import Table, TableRow, build_table
-from exports.request import Month, Progress, Unit, real_name, resolve_unit, villages_of
+from exports.monthly_tables import build_table
+from exports.period_model import MONTHS_SPEC, MonthLine, PeriodReturns, Span
+from exports.request import Month, Progress, real_name, resolve_unit, villages_of
 from exports.returns_spec import (
     CLOSING_COLUMNS,
     FIGURE_SHEETS,
     OPENING_COLUMNS,
     POPULATION,
-    TOTAL_LABEL,
-    Column,
     SheetSpec,
     period_header,
 )
@@ -37,51 +36,7 @@ from store.domain.periods import Period, parse_period
 from store.errors import StoreError
 from store.masking import mask_id
 
-__all__ = ["PeriodReturns", "Span", "build_period", "export_period", "period_request", "period_specs"]
-
-
-@dataclass(frozen=True)
-class Span:
-    """The dates of a period (what the sheets' 统计时段 line shows)."""
-
-    first: dt.date
-    last: dt.date
-    label: str
-    text: str
-
-
-@dataclass(frozen=True)
-class MonthLine:
-    """One month of a period: its figures' source and the unit's 人口变动 base figures."""
-
-    month: str
-    state: str
-    values: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class PeriodReturns:
-    """The content of one period workbook."""
-
-    unit: Unit
-    period: Period
-    month: Span
-    generated_at: dt.datetime
-    operator: str
-    tables: tuple[Table, ...]
-    lines: tuple[MonthLine, ...]
-    changes: tuple[ChangeRow, ...]
-    sources: tuple[str, ...]
-    preparer: str = ""
-    complete: bool = True
-
-    @property
-    def prepared_by(self) -> str:
-        return self.preparer or self.operator
-
-    def title(self, what: str) -> str:
-        """``城关镇 2026年上半年 人口变动情况``."""
-        return f"{self.unit.name} {self.period.label} {what}"
+__all__ = ["build_period", "combine", "export_period", "period_request", "period_specs"]
 
 
 def _period_spec(spec: SheetSpec) -> SheetSpec:
@@ -99,11 +54,6 @@ def _period_spec(spec: SheetSpec) -> SheetSpec:
 def period_specs() -> tuple[SheetSpec, ...]:
     """The figure sheets of the period returns."""
     return tuple(_period_spec(spec) for spec in FIGURE_SHEETS)
-
-
-MONTHS_SPEC = SheetSpec(
-    "months", "分月情况", "分月人口变动情况", tuple(Column(h) for h in base_headers(POPULATION.key))
-)
 
 
 def combine(key: str, figures: list[MonthFigures]) -> dict[str, list[int]]:
@@ -226,16 +176,6 @@ def _source_line(month: Month, figures: MonthFigures) -> str:
         for c in closes.values()
     )
     return f"{month.label}：{state}，取封账时上报的数字（{details}）。"
-
-
-def months_table(data: PeriodReturns) -> Table:
-    """The 分月情况 sheet: a row per month (its label and source) and the period's row last."""
-    rows = [TableRow(line.month, f"{_month(line.month).label}（{line.state}）", line.values) for line in data.lines]
-    population = data.tables[0]
-    by_header = {c.header: v for c, v in zip(population.spec.columns, population.rows[-1].values, strict=True)}
-    total = tuple(by_header[period_header(c.header)] for c in MONTHS_SPEC.columns)
-    rows.append(TableRow("", f"{TOTAL_LABEL}（{data.period.label}）", total))
-    return Table(MONTHS_SPEC, tuple(rows))
 
 
 async def export_period(
