@@ -122,8 +122,12 @@ async def close_monthly(
     already = await months.covering_close(scope.code, period.text)
     if already is not None:
         raise StoreError(f"{period.text} 已于 {already.closed_at:%Y-%m-%d %H:%M} 封账，不能重复封账。")
-    data = await build_monthly(period.text, unit=unit, operator=operator, progress=progress, today=today)
-    closed = await months.close_month(scope.code, period.text, to_json(data), operator)
+
+    async def figures() -> str:  # computed inside the close's write transaction (`store.months.close_month`)
+        data = await build_monthly(period.text, unit=unit, operator=operator, progress=progress, today=today)
+        return to_json(data)
+
+    closed = await months.close_month(scope.code, period.text, figures, operator)
     return CloseResult(closed, scope, unsigned)
 
 
