@@ -14,6 +14,7 @@ from exports.month_source import earlier_in_year, fill_year_to_date
 from exports.monthly_figures import shared_figures
 from exports.monthly_frozen import from_json, to_json
 from exports.monthly_model import Closing, MonthlyReturns, Summary
+from exports.monthly_part import part_of
 from exports.monthly_tables import build_table
 from exports.quality_source import quality_sheet
 from exports.request import Progress, Unit, parse_month, real_name, resolve_unit, same_name_villages, villages_of
@@ -81,16 +82,21 @@ async def signoff_lines(prefix: str, month: str, villages: list[tuple[str, str]]
 
 async def closed_returns(month: str, unit: str = "", *, operator: str) -> MonthlyReturns | None:
     """The workbook content kept when the unit's month was closed (checked against its SHA-256), shown as
-    exported now by `operator`; None when the month is not closed for exactly this unit."""
+    exported now by `operator` — for a month closed for a unit containing this one, this unit's part of it
+    (`exports.monthly_part`); None when the month is not closed for the unit."""
     period = parse_month(month)
     scope = await resolve_unit(unit)
-    closed = await months.find_close(scope.code, period.text)
+    closed = await months.find_close(scope.code, period.text) or await months.covering_close(scope.code, period.text)
     if closed is None:
         return None
     kept = from_json(months.verified_figures(closed))
+    within = ""
+    if closed.unit_code != scope.code:  # closed for a unit containing this one: this unit's part of it
+        within = f"{kept.unit.name}（{kept.unit.code or '全部'}）"
+        kept = part_of(kept, scope, await villages_of(scope))
     when = dt.datetime.now().replace(microsecond=0)
     return replace(kept, generated_at=when, operator=operator,
-                   closed=Closing(closed.closed_at, closed.closed_by, closed.digest))  # fmt: skip
+                   closed=Closing(closed.closed_at, closed.closed_by, closed.digest, within))  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,8 @@ class Closing:
     closed_at: dt.datetime
     closed_by: str
     digest: str
+    #: set when the month was closed for a unit containing this one: that unit, e.g. ``城关镇（430426101）``
+    within: str = ""
 
 
 @dataclass(frozen=True)

@@ -259,7 +259,8 @@ def _notes_sheet(workbook: Any, st: Styles, data: MonthlyReturns, footer: str) -
             (
                 "封账",
                 f"已于 {closed.closed_at:%Y-%m-%d %H:%M} 封账（封账人：{closed.closed_by}）。表中数字为封账时保存的数字，"
-                f"以后的修改计入以后月份的补报，不改变本表。校验码（SHA-256）：{closed.digest}",
+                f"以后的修改计入以后月份的补报，不改变本表。校验码（SHA-256）：{closed.digest}"
+                + (f"。本单位的数字取自上级单位{closed.within}封账时保存的报表。" if closed.within else ""),
                 st.note,
             )
         )

@@ -85,3 +85,36 @@ async def test_an_edit_racing_the_close_is_in_the_closed_month(
     await export_monthly(closed, MONTH, unit=TOWNSHIP, operator="统计员")
     assert deaths(closed)["合计"] == int(deaths(before)["合计"]) + 1
     assert change_count(closed) == change_count(before) + 1  # its change line is in October's list too
+
+
+@pytest.mark.parametrize("store_db", ["sqlite"], indirect=True)
+async def test_a_village_of_a_closed_township_shows_the_closed_figures(
+    store_db: db.DbTarget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Decision: a village's workbook of a month closed for its township is the village's part of what the
+    township closed (its rows, its change lines, 合计 from them), marked as such in 说明 — never recomputed."""
+    from tests.support.export_fixture import DONGFENG
+
+    freeze_today(monkeypatch, dt.date(2025, 11, 5), dt.datetime(2025, 11, 5, 10, 0))
+    assert (await import_file(write_fixture(tmp_path / "fixture.jsonl"), operator="录入员甲")).errors == []
+    township = tmp_path / "township.xlsx"
+    await services.close_month(MONTH, "审核员", TOWNSHIP, force=True)
+    await export_monthly(township, MONTH, unit=TOWNSHIP, operator="统计员")
+    person_id = (await db.fetch("SELECT id FROM person WHERE death_date IS NULL AND household_id LIKE ? "
+                                "ORDER BY id LIMIT 1", [DONGFENG + "%"]))[0][0]  # fmt: skip
+    await db.execute("UPDATE person SET death_date = '2025-10-20', cancel_reason = '01', cancel_date = '2025-10-20' "
+                     "WHERE id = ?", [person_id])  # fmt: skip  # records edited behind the close's back
+    village = tmp_path / "village.xlsx"
+    await export_monthly(village, MONTH, unit=DONGFENG, operator="统计员")
+    book = openpyxl.load_workbook(village)
+    kept = openpyxl.load_workbook(township)
+    for name in ("人口变动", "出生情况", "避孕节育", "孕情婚姻", "流动人口"):
+        headers, rows = table(book[name])
+        kept_headers, kept_rows = table(kept[name])
+        assert list(rows) == ["东风村", "合计"] and headers == kept_headers
+        assert [c.value for c in rows["东风村"]] == [c.value for c in kept_rows["东风村"]], name
+        assert [c.value for c in rows["合计"]][1:] == [c.value for c in kept_rows["东风村"]][1:], name
+    lines = [r[0].value for r in book["变更清单"].iter_rows(min_row=header_row(book["变更清单"]) + 1) if r[1].value]
+    assert lines and set(lines) == {"东风村"}
+    notes = {str(r[0].value): str(r[1].value) for r in book["说明"].iter_rows(min_row=3) if r[0].value}
+    assert "本单位的数字取自上级单位" in notes["封账"] and f"（{TOWNSHIP}）封账时保存的报表" in notes["封账"]
