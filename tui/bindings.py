@@ -157,6 +157,8 @@ TABLE: tuple[Key, ...] = (
     _k("quality.refresh", "f5", "refresh_quality", "刷新", "重新计算（重新审核请在问题清单中按 F5）", "F5"),
     _k("quality.close_month", "f9", "close_month", "封账", "封账：所选单位上月的报表上报后不再变动（审核员、管理员）",
        "F9", show=False),
+    _k("quality.reopen_month", "f10", "reopen_month", "重新打开", "重新打开所选单位已封账的上月（管理员，须写理由）",
+       "F10", show=False),
     _k("quality.back", "escape", "back", "返回", "返回", "Esc"),
     # --- accounts and login ----------------------------------------------------------------------------------
     _k("users.add", "insert", "add", "新建", "新建账号", "Ins"),
