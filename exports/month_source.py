@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from exports import monthly_data
 from exports.monthly_frozen import from_json
 from exports.monthly_model import MonthlyReturns
-from exports.request import Month
+from exports.request import Dates, Month
 from exports.returns_spec import FIGURE_SHEETS, POPULATION, YTD_COLUMNS
 from store import months
 
@@ -101,21 +101,46 @@ async def month_figures(
     return MonthFigures(month.text, counts, covering)
 
 
+#: the 人口变动 columns the 本年累计 columns sum (counts over time: additive over any stretch of days)
+FLOW_HEADERS = tuple(YTD_COLUMNS.values())
+
+
 async def earlier_in_year(prefix: str, month: Month, villages: Sequence[str], start_month: int) -> dict[str, list[int]]:
-    """village → the 人口变动 base counts summed over the months of `month`'s statistical year before it
-    (each as sent: frozen when closed), for the 本年累计 columns."""
+    """village → the 人口变动 base counts of the 本年累计 columns (:data:`FLOW_HEADERS`; the others 0) summed over
+    the months of `month`'s statistical year before it, each as sent: a month closed for some village from
+    the kept figures (:func:`month_figures`); a stretch of months open for every village counted from the
+    records in one pass over its days (its flows are the sum of its months')."""
     from store.domain.periods import year_to_date
 
+    base = base_headers(POPULATION.key)
+    slots = [base.index(h) for h in FLOW_HEADERS]
     out: dict[str, list[int]] = {}
+
+    def add(counts: dict[str, list[int]]) -> None:
+        for village, row in counts.items():
+            total = out.setdefault(village, [0] * len(base))
+            for i in slots:
+                total[i] += row[i]
+
     cache: dict[int, MonthlyReturns] = {}
-    width = len(base_headers(POPULATION.key))
+    run: list[Month] = []
+
+    async def flush() -> None:
+        if run:
+            stretch = Dates(run[0].first, run[-1].last)
+            counts = (await monthly_data.read_counts(prefix, stretch, villages)).counts[POPULATION.key]
+            add({v: [row[i] for i in _base_slots(POPULATION.key)] for v, row in counts.items()})
+            run.clear()
+
     for text in year_to_date(month.text, start_month)[:-1]:
         earlier = Month(int(text[:4]), int(text[5:7]))
-        figures = await month_figures(prefix, earlier, villages, cache=cache)
-        for village, row in figures.counts[POPULATION.key].items():
-            total = out.setdefault(village, [0] * width)
-            for i, n in enumerate(row):
-                total[i] += n
+        closes = await months.closes_of_month(text)
+        if not any(_covering(v, closes) for v in villages) and not any(prefix.startswith(c.unit_code) for c in closes):
+            run.append(earlier)
+            continue
+        await flush()
+        add((await month_figures(prefix, earlier, villages, cache=cache)).counts[POPULATION.key])
+    await flush()
     return out
 
 

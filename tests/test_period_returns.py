@@ -124,6 +124,10 @@ async def test_half_year_is_the_sum_of_its_months_with_a_closed_month_as_sent(de
     notes = {str(r[0].value): str(r[1].value) for r in book["说明"].iter_rows(min_row=3) if r[0].value and r[1].value}
     assert "2026年3月：已封账，取封账时上报的数字" in notes["各月来源"]
     assert "孕情婚姻" in book.sheetnames and "本期怀孕" in [c.value for c in book["孕情婚姻"][4]]
+    # 本年累计 of June: the months January–June as sent (March closed, the others in one pass each side of it)
+    for label, row in months[-1]["人口变动"].items():
+        for ytd, column in YTD_COLUMNS.items():
+            assert row[ytd] == sum(int(m["人口变动"][label][column]) for m in months), (label, ytd)
     # the late death is in November's 补报, not in the half year's 死亡
     assert period["人口变动"]["合计"]["死亡"] == sum(int(m["人口变动"]["合计"]["死亡"]) for m in months)
 
