@@ -118,3 +118,50 @@ async def test_a_village_of_a_closed_township_shows_the_closed_figures(
     assert lines and set(lines) == {"东风村"}
     notes = {str(r[0].value): str(r[1].value) for r in book["说明"].iter_rows(min_row=3) if r[0].value}
     assert "本单位的数字取自上级单位" in notes["封账"] and f"（{TOWNSHIP}）封账时保存的报表" in notes["封账"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("store_db", ["postgres"], indirect=True)
+async def test_an_edit_racing_the_close_is_in_the_closed_month_on_postgres(
+    store_db: db.DbTarget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same race on PostgreSQL: the edit holds the ``month_close`` lock shared (as every household write
+    does, `store.months.active_closes`); the close waits for it before computing its figures."""
+    import asyncpg
+
+    freeze_today(monkeypatch, dt.date(2025, 11, 5), dt.datetime(2025, 11, 5, 10, 0))
+    assert (await import_file(write_fixture(tmp_path / "fixture.jsonl"), operator="录入员甲")).errors == []
+    before = tmp_path / "before.xlsx"
+    await export_monthly(before, MONTH, unit=TOWNSHIP, operator="统计员")
+    person_id, household = (await db.fetch(
+        "SELECT id, household_id FROM person WHERE death_date IS NULL AND cancel_date IS NULL AND mgmt = '01' "
+        "ORDER BY id LIMIT 1"
+    ))[0]  # fmt: skip
+    other = await asyncpg.connect(store_db.url.replace("postgres://", "postgresql://", 1))
+    try:
+        edit = other.transaction()
+        await edit.start()
+        await other.execute("SELECT pg_advisory_xact_lock_shared(hashtext('month_close'))")
+        await other.execute("UPDATE person SET death_date = '2025-10-20', cancel_reason = '01', "
+                            "cancel_date = '2025-10-20' WHERE id = $1", person_id)  # fmt: skip
+        await other.execute(
+            "INSERT INTO change_event (kind, event_date, person_id, household_code, entered_at, operator, source, "
+            "report_month, correction) VALUES ('death', '2025-10-20', $1, $2, now(), '录入员乙', 'app', '2025-10', "
+            "false)",
+            person_id,
+            household,
+        )
+        closing = asyncio.create_task(services.close_month(MONTH, "审核员", TOWNSHIP, force=True))
+        for _ in range(2400):  # until the close waits for the edit's lock (bounded: 2 minutes)
+            if await other.fetchval("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"):
+                break
+            assert not closing.done(), closing.exception()
+            await asyncio.sleep(0.05)
+        await edit.commit()
+    finally:
+        await other.close()
+    await closing
+    closed = tmp_path / "closed.xlsx"
+    await export_monthly(closed, MONTH, unit=TOWNSHIP, operator="统计员")
+    assert deaths(closed)["合计"] == int(deaths(before)["合计"]) + 1
+    assert change_count(closed) == change_count(before) + 1
