@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from checks.auditor import Auditor
+from checks.in_force import changed_plan, in_force_plan, overlay_row
 from checks.model import Context, Finding, PersonView
 from checks.plans import Plan, active_ids_with_numbers, id_forms, index_duplicates, load_by_ids
 from checks.rows import (
@@ -111,6 +112,7 @@ def households_plan(auditor: Auditor, ctx: Context, out: list[Finding], progress
     """Pass two: stream the households in code order (those after `after`, up to `upto`) and audit each."""
     done = persons = 0
     env = auditor.env(ctx)
+    changed: set[int] | None = None  # persons whose state on the audit date may differ (`checks.in_force`)
     while True:
         rows = yield ("SELECT code, village_id, group_code, kind, status, closed_date FROM household "
                       "WHERE code > ? AND code <= ? ORDER BY code LIMIT ?", (after, upto, BATCH_HOUSEHOLDS))  # fmt: skip
@@ -122,6 +124,11 @@ def households_plan(auditor: Auditor, ctx: Context, out: list[Finding], progress
         params = (first, last)
         prow = yield (STREAM_SQL + "WHERE p.household_id >= ? AND p.household_id <= ? "
                       "ORDER BY p.household_id, p.seq, p.id", params)  # fmt: skip
+        if changed is None:
+            changed = yield from changed_plan(auditor.as_of)
+        then = (yield from in_force_plan([r[ID] for r in prow if r[ID] in changed])) if changed else {}
+        if then:  # persons whose state on the audit date differs from today's: read as it was then
+            prow = [overlay_row(r, then[r[ID]], auditor.as_of) if r[ID] in then else r for r in prow]
         keys = {r[ID]: r[KEY] for r in prow}
         global_keys = ctx.keys_by_id
         women: dict[int, dict[str, Any]] = {}

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from checks.auditor import Auditor
 from checks.config import AuditConfig
 from checks.drive import run_plan, sqlite_path
+from checks.in_force import overlay_records
 from checks.inline import load_context
 from checks.model import Finding
 from checks.parallel import run_parallel, worker_count
@@ -116,11 +117,13 @@ async def reaudit_households(codes: Sequence[str], as_of: dt.date | None = None)
     config = await load_config()
     affected = set(codes) | await _partner_households(codes)
     records = await load_households(sorted(affected))
+    await overlay_records(records, as_of)
     ctx = await load_context(list(records.values()), as_of, config)
     affected |= ctx.households
     more = sorted(affected - set(records))
     if more:
         records.update(await load_households(more))
+        await overlay_records(records, as_of)
         ctx = await load_context(list(records.values()), as_of, config)
     auditor = Auditor(as_of, config=config, pins=ctx.pins)
     env = auditor.env(ctx)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from exports import monthly_data
+from exports.monthly_figures import add_counts
 from exports.monthly_frozen import from_json
 from exports.monthly_model import MonthlyReturns
 from exports.request import Dates, Month
@@ -68,6 +69,7 @@ def _covering(village: str, closes: Sequence[months.ClosedMonth]) -> months.Clos
 async def live_counts(prefix: str, month: Month, villages: Sequence[str]) -> dict[str, dict[str, list[int]]]:
     """Every figure sheet's base counts per village computed from the records now (补报 included)."""
     counts = (await monthly_data.read_counts(prefix, month, villages)).counts
+    add_counts(counts, await monthly_data.read_history_figures(prefix, month))
     out = {spec.key: {v: [row[i] for i in _base_slots(spec.key)] for v, row in counts[spec.key].items()}
            for spec in FIGURE_SHEETS}  # fmt: skip
     add_late(out[POPULATION.key], await monthly_data.read_late(prefix, month), base_headers(POPULATION.key))

@@ -11,7 +11,7 @@ from pathlib import Path
 from exports import monthly_data
 from exports.consistency import evaluate
 from exports.month_source import earlier_in_year, fill_year_to_date
-from exports.monthly_figures import shared_figures
+from exports.monthly_figures import add_counts, shared_figures
 from exports.monthly_frozen import from_json, to_json
 from exports.monthly_model import Closing, MonthlyReturns, Summary
 from exports.monthly_part import part_of
@@ -37,6 +37,7 @@ async def build_monthly(
         scope.code, period, [code for code, _ in villages], progress=progress, total=total + 1
     )
     add_late(counts.counts[POPULATION.key], await monthly_data.read_late(scope.code, period))
+    add_counts(counts.counts, await monthly_data.read_history_figures(scope.code, period))
     codes = [code for code, _ in villages]
     earlier = await earlier_in_year(scope.code, period, codes, await stat_year.stat_year_start())
     fill_year_to_date(counts.counts[POPULATION.key], earlier)

@@ -29,7 +29,15 @@ from exports.monthly_calc import (
     legal_age_from,
 )
 from exports.request import Dates, Month, Progress
-from exports.returns_spec import LATE_COLUMNS
+from exports.returns_spec import (
+    CONTRACEPTION,
+    FLOW_RETURNS,
+    FLOWS,
+    LATE_COLUMNS,
+    MOVE_COLUMNS,
+    POPULATION,
+    REMOVALS,
+)
 from store import db
 from store.events import EVENT_LABELS
 
@@ -284,3 +292,40 @@ async def logic_errors_by_village(prefix: str, month: Month, villages: Sequence[
         if counter.huji_married_wcba(person):
             out[person.village] += 1
     return dict(out)
+
+
+async def read_history_figures(prefix: str, month: Month) -> dict[str, dict[str, dict[str, int]]]:
+    """sheet key → village → column → count, from the histories (`store.histories`), of the unit's 户籍
+    persons (mgmt 01/03 now), in the village of the household they live in now — 本月取环: contraception
+    entries ended by an IUD removal in the month; 本月流出返回: outflow entries ended by a return in the month;
+    本月户间迁移 / 分户 / 并户: residence entries begun in the month by a move between households (the village of
+    the household moved into)."""
+    where, params = _within("p.household_id", prefix)
+    huji = f"p.mgmt IN ({_codes(HUJI)})"
+    first, last = month.first, month.last
+    out: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    rows = await db.fetch(
+        "SELECT substr(p.household_id, 1, 12), count(*) FROM contraception_history h JOIN person p ON p.id = h.woman_id "
+        f"WHERE h.ended = 'removed' AND h.until >= ? AND h.until <= ? AND {huji}{where} GROUP BY 1",
+        [first, last, *params],
+    )
+    for village, n in (tuple(r) for r in rows):
+        out[CONTRACEPTION.key][str(village)][REMOVALS] += int(n)
+    rows = await db.fetch(
+        "SELECT substr(p.household_id, 1, 12), count(*) FROM mgmt_history h JOIN person p ON p.id = h.person_id "
+        f"WHERE h.mgmt = '03' AND h.ended = 'return' AND h.until >= ? AND h.until <= ?{where} GROUP BY 1",
+        [first, last, *params],
+    )
+    for village, n in (tuple(r) for r in rows):
+        out[FLOWS.key][str(village)][FLOW_RETURNS] += int(n)
+    where, params = _within("h.household_code", prefix)
+    marks = ", ".join("?" * len(MOVE_COLUMNS))
+    rows = await db.fetch(
+        "SELECT substr(h.household_code, 1, 12), h.began, count(*) FROM residence_history h "
+        f"JOIN person p ON p.id = h.person_id WHERE h.began IN ({marks}) AND h.start >= ? AND h.start <= ? "
+        f"AND {huji}{where} GROUP BY 1, 2",
+        [*MOVE_COLUMNS, first, last, *params],
+    )
+    for village, began, n in (tuple(r) for r in rows):
+        out[POPULATION.key][str(village)][MOVE_COLUMNS[str(began)]] += int(n)
+    return out

@@ -6,7 +6,9 @@
   sheet's column and the 说明 sheet's figure;
 * 期末人口 — 户籍 persons present at month end (人口变动). The 质量 sheet's 人口数 is a different quantity
   (every active person the unit manages today, 流入 included) and the 说明 sheet says so;
-* 未处理的错误 — every open E finding of the stored audit (all rules, all persons), on the 说明 sheet.
+* 未处理的错误 — every open E finding of the stored audit (all rules, all persons), on the 说明 sheet;
+* the figures of the histories (本月取环, 本月流出返回, 本月户间迁移 / 分户 / 并户): read by
+  :func:`exports.monthly_data.read_history_figures`, put into the sheets' counts by :func:`add_counts`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from exports.monthly_tables import Table
-from exports.returns_spec import CONTRACEPTION, POPULATION
+from exports.returns_spec import CONTRACEPTION, FIGURE_SHEETS, POPULATION
 
 #: the headers under which the shared quantities appear
 MARRIED_WCBA = "已婚育龄妇女"
@@ -48,3 +50,16 @@ def shared_figures(tables: Sequence[Table], logic_errors: Mapping[str, int], ope
     errors = {code: int(logic_errors.get(code, 0)) for code in married if code}
     errors[""] = sum(errors.values())
     return SharedFigures(married, errors, _column(tables, POPULATION.key, POPULATION_END), open_errors)
+
+
+def add_counts(
+    counts: Mapping[str, dict[str, list[int]]], figures: Mapping[str, Mapping[str, Mapping[str, int]]]
+) -> None:
+    """Add per-village counts (sheet key → village → column → n) into the sheets' count rows (sheet key →
+    village → counts aligned with the sheet's count columns)."""
+    for spec in FIGURE_SHEETS:
+        headers = spec.count_headers
+        for village, columns in figures.get(spec.key, {}).items():
+            row = counts[spec.key].setdefault(village, [0] * len(headers))
+            for header, n in columns.items():
+                row[headers.index(header)] += n

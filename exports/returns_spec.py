@@ -63,6 +63,7 @@ POPULATION = SheetSpec(
         *_counts("本月变动", "出生", "死亡", "迁入", "迁出", "其他减少"),
         Column("期末人口"),
         *_counts("补报（已封账月份的变动）", "补报出生", "补报死亡", "补报迁入", "补报迁出", "补报其他减少"),
+        *_counts("县内户间变动（不计入增减）", "本月户间迁移", "本月分户", "本月并户"),
         *_counts("本年累计", "本年累计出生", "本年累计死亡", "本年累计迁入", "本年累计迁出", "本年累计其他减少"),
     ),
 )
@@ -84,6 +85,12 @@ LATE_COLUMNS = {
     "move_out": "补报迁出",
     "cancel": "补报其他减少",
 }
+
+#: the figures counted from the histories (`store.histories`): the entries that began or ended in the month
+REMOVALS = "本月取环"
+FLOW_RETURNS = "本月流出返回"
+#: how a residence entry began → its 人口变动 column (moves between households inside the county)
+MOVE_COLUMNS = {"transfer": "本月户间迁移", "split": "本月分户", "merge": "本月并户"}
 
 METHOD_HEADERS = ("男性绝育", "女性绝育", "宫内节育器", "皮下埋植", "口服及注射避孕药", "避孕套", "外用药", "其他")
 
@@ -109,7 +116,7 @@ CONTRACEPTION = SheetSpec(
         Column("措施合计"),
         *_counts("各种避孕节育措施人数", *METHOD_HEADERS),
         Column("综合避孕率", kind="rate", numerator="措施合计", denominator="已婚育龄妇女"),
-        *_counts("本月手术", "本月男扎", "本月女扎", "本月上环", "本月皮埋"),
+        *_counts("本月手术", "本月男扎", "本月女扎", "本月上环", "本月皮埋", "本月取环"),
     ),
 )
 
@@ -133,6 +140,7 @@ FLOWS = SheetSpec(
         *_counts("流入", "流入人口", "流入已婚育龄妇女"),
         *_counts("流出", "流出人口", "流出已婚育龄妇女"),
         *_counts("本月新增", "本月新增流入", "本月新增流出"),
+        *_counts("本月减少", "本月流出返回"),
     ),
 )
 

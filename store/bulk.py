@@ -69,6 +69,9 @@ class BulkWriter:
         #: (unit, month) closed when this write began, and the closed months per village (`store.months`)
         self._closes: list[tuple[str, str]] | None = None
         self._closed_by_village: dict[str, frozenset[str]] = {}
+        #: keep the former contraception method as a closed row; False when the caller keeps the histories
+        #: itself (`store.histories.feed`, the service's saves)
+        self.keep_contraception = True
 
     # --- ids --------------------------------------------------------------------------------------
 
@@ -145,7 +148,8 @@ class BulkWriter:
                 elif _public(old) != _public(person) or old.get("_household") != code or old.get("_seq") != seq:
                     updates.append((*values[1:], pid))
                     rewritten.append(pid)
-                    contraception_history.extend(self._history_row(pid, old, person))
+                    if self.keep_contraception:
+                        contraception_history.extend(self._history_row(pid, old, person))
                 else:
                     continue
                 if code in existing:

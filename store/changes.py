@@ -21,7 +21,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from store import db, events
+from store import db, events, histories
 from store.access import enforce_in_scope
 from store.codes import HOUSEHOLDER, TABLES
 from store.domain import families, keys, people, surnames
@@ -522,6 +522,24 @@ def outflow(record: Record, fields: Fields, *, today: dt.date | None = None) -> 
     return out
 
 
+def flow_return(record: Record, fields: Fields, *, today: dt.date | None = None) -> Record:
+    """A 流出 person comes back (流出返回): 管理属性 01, 人户状况 1, the flow block cleared; the return date
+    ends the outflow in the management history (`store.histories`). Fields: person, date."""
+    out = copy.deepcopy(record)
+    person = _active(out, fields.get("person"))
+    if person.get("mgmt") != "03":
+        raise StoreError(f"{person.get('name') or '此人'}不是流出人口，不能录入返回。")
+    date = as_date(fields.get("date"), "返回日期")
+    assert date is not None
+    _not_future(date, "返回日期", today)
+    since = as_date((person.get("flow") or {}).get("since"), "流出日期", required=False)
+    if since is not None and date < since:
+        raise StoreError(f"返回日期 {date.isoformat()} 早于流出日期 {since.isoformat()}。")
+    person["mgmt"], person["residence_status"], person["flow"] = "01", "1", None
+    person[histories.HINT] = (date, None)
+    return out
+
+
 def cancel(record: Record, fields: Fields, *, today: dt.date | None = None) -> Record:
     """A cancellation for another reason (04 重复人口, 05 错误信息, 99 其他). Fields: person, date, reason."""
     out = copy.deepcopy(record)
@@ -541,6 +559,7 @@ CHANGES: dict[str, Callable[..., Record]] = {
     "birth": birth, "death": death, "move_in": move_in, "move_out": move_out, "marriage": marriage,
     "divorce": divorce, "widowed": widowed, "pregnancy": pregnancy, "outcome": outcome,
     "contraception": contraception, "inflow": inflow, "outflow": outflow, "cancel": cancel,
+    "flow_return": flow_return,
 }  # fmt: skip
 
 
@@ -700,6 +719,7 @@ def _join_spouse(record: Record, partner_record: Record, fields: Fields) -> None
     moves.close_if_empty(partner_record, date)  # type: ignore[arg-type]
     person = find_member(record, fields["person"])
     partner["relation"] = families.relation_of_incoming_spouse(record, person, partner.get("sex"))  # type: ignore[arg-type]
+    partner[histories.HINT] = (date, "transfer")
     if not moves.same_village(partner_record["household"]["code"], record["household"]["code"]):
         partner["moved_in"] = {"date": date, "from_code": partner_record["household"]["code"][:6], "reason": "婚迁"}
     record["members"].append(partner)
@@ -779,6 +799,7 @@ async def save_moving(first: list[Record], then: list[Record], *, operator: str,
         stored += await save_households(then, operator=operator, actor=actor) if then else []
         for kind, date, key, code in events_:
             await events.record_event(kind, date, key, code, operator, client)
+            await histories.link_move(kind, key, client)
     return stored
 
 

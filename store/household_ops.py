@@ -16,7 +16,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from store import browse, changes
+from store import browse, changes, histories
 from store.codes import HOUSEHOLDER, TABLES
 from store.domain import families
 from store.domain import households as moves
@@ -109,6 +109,7 @@ async def move_member(from_code: str, key: str, to_code: str, *, operator: str, 
     except moves.MoveError as exc:
         raise StoreError(str(exc)) from None
     moves.close_if_empty(source, day)  # type: ignore[arg-type]
+    person[histories.HINT] = (day, "transfer")
     extra = [] if moved_in else [("transfer", day, key, to_code)]
     arrived, left = await _save([target, source], operator, extra)
     return HouseholdOp([left, arrived], f"已将{person.get('name') or key}迁入户 {to_code}。", [key])
@@ -180,6 +181,7 @@ async def split_household(code: str, keys: list[str], head: str, *, operator: st
         taken_out = [moves.take_out(source, k, new_head) for k in keys]  # type: ignore[arg-type]
         ordered = sorted(taken_out, key=lambda p: p.get("key") != head)
         for person in ordered:
+            person[histories.HINT] = (day, "split")
             moves.put_in(target, person)  # type: ignore[arg-type]
     except moves.MoveError as exc:
         raise StoreError(str(exc)) from None
@@ -206,6 +208,7 @@ async def merge_households(from_code: str, into_code: str, *, operator: str, dat
     for person in people:
         source["members"].remove(person)
         arrivals += _arrive(person, from_code, into_code, day, "并户")  # type: ignore[arg-type]
+        person[histories.HINT] = (day, "merge")
         moves.put_in(target, person)  # type: ignore[arg-type]
     moves.close_if_empty(source, day)  # type: ignore[arg-type]
     extra = [] if arrivals else [("merge", day, k, into_code) for k in moved]

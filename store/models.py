@@ -15,7 +15,7 @@ from tortoise import fields
 from tortoise.fields.db_defaults import SqlDefault
 from tortoise.models import Model
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 class Setting(Model):
@@ -185,7 +185,9 @@ class Pregnancy(Model):
 
 
 class ContraceptionHistory(Model):
-    """A former contraception status of a woman, kept when the current one changes."""
+    """One contraception method of a woman (`store.histories`): from `since` until `until` (None: in force),
+    how it began and ended (``removed`` is an IUD removal, 取环), the change event that began it. Rows of
+    schema 5 and earlier were former methods only; schema 6 keeps the current one too."""
 
     id = fields.IntField(primary_key=True)
     woman: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
@@ -195,9 +197,80 @@ class ContraceptionHistory(Model):
     since = fields.DateField(null=True)
     failure = fields.CharField(max_length=1, null=True)
     replaced_at = fields.DatetimeField(auto_now_add=True, db_default=SqlDefault("CURRENT_TIMESTAMP"))
+    until = fields.DateField(null=True)  # schema 6
+    began = fields.CharField(max_length=8, null=True)  # schema 6
+    ended = fields.CharField(max_length=8, null=True)  # schema 6
+    event_id = fields.IntField(null=True)  # schema 6
 
     class Meta:
         table = "contraception_history"
+
+
+class MarriageHistory(Model):
+    """One marital state of a person (schema 6): 初婚/再婚/复婚 with the spouse, 离婚/丧偶 with the former
+    spouse, from `start` until `until` (None: in force)."""
+
+    id = fields.IntField(primary_key=True)
+    person: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="marriage_history", on_delete=fields.CASCADE
+    )
+    status = fields.CharField(max_length=2)
+    start = fields.DateField(null=True)
+    until = fields.DateField(null=True)
+    spouse_id = fields.IntField(null=True)  # a person here (no foreign key: the spouse's record may go)
+    spouse_name = fields.CharField(max_length=60, null=True)  # an outside spouse
+    spouse_id_number = fields.CharField(max_length=40, null=True)
+    began = fields.CharField(max_length=8, null=True)
+    ended = fields.CharField(max_length=8, null=True)
+    event_id = fields.IntField(null=True)
+    entered_at = fields.DatetimeField(auto_now_add=True, db_default=SqlDefault("CURRENT_TIMESTAMP"))
+
+    class Meta:
+        table = "marriage_history"
+
+
+class MgmtHistory(Model):
+    """One management attribute of a person (schema 6): 户籍, 流入 or 流出 with the flow's place, from `start`
+    until `until`; an outflow ended by ``return`` is a 流出返回."""
+
+    id = fields.IntField(primary_key=True)
+    person: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="mgmt_history", on_delete=fields.CASCADE
+    )
+    mgmt = fields.CharField(max_length=2)
+    flow_type = fields.CharField(max_length=8, null=True)
+    place_code = fields.CharField(max_length=6, null=True)
+    place = fields.CharField(max_length=100, null=True)
+    reason = fields.CharField(max_length=100, null=True)
+    start = fields.DateField(null=True)
+    until = fields.DateField(null=True)
+    began = fields.CharField(max_length=8, null=True)
+    ended = fields.CharField(max_length=8, null=True)
+    event_id = fields.IntField(null=True)
+    entered_at = fields.DatetimeField(auto_now_add=True, db_default=SqlDefault("CURRENT_TIMESTAMP"))
+
+    class Meta:
+        table = "mgmt_history"
+
+
+class ResidenceHistory(Model):
+    """One household a person lived in (schema 6), from `start` until `until`; began and ended by birth,
+    迁入, 户间迁移, 分户, 并户, 迁出, death …"""
+
+    id = fields.IntField(primary_key=True)
+    person: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="residence_history", on_delete=fields.CASCADE
+    )
+    household_code = fields.CharField(max_length=18)
+    start = fields.DateField(null=True)
+    until = fields.DateField(null=True)
+    began = fields.CharField(max_length=8, null=True)
+    ended = fields.CharField(max_length=8, null=True)
+    event_id = fields.IntField(null=True)
+    entered_at = fields.DatetimeField(auto_now_add=True, db_default=SqlDefault("CURRENT_TIMESTAMP"))
+
+    class Meta:
+        table = "residence_history"
 
 
 class Benefit(Model):

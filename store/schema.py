@@ -119,12 +119,88 @@ async def _v4_reported_and_destination(client: BaseDBAsyncClient) -> None:
             await client.execute_query(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
 
+#: indexes of the histories (schema version 6)
+HISTORY_INDEXES = [
+    "CREATE INDEX IF NOT EXISTS idx_marriage_history_person ON marriage_history (person_id)",
+    "CREATE INDEX IF NOT EXISTS idx_mgmt_history_person ON mgmt_history (person_id)",
+    "CREATE INDEX IF NOT EXISTS idx_residence_history_person ON residence_history (person_id)",
+]
+
+#: how a person's state ended when the person left (the exit of `docs/spec/returns.md`)
+_EXIT = "CASE WHEN p.death_date IS NOT NULL THEN p.death_date ELSE p.cancel_date END"
+_EXIT_HOW = ("CASE WHEN p.death_date IS NOT NULL OR p.cancel_reason = '01' THEN 'death' "
+             "WHEN p.cancel_reason IN ('02', '03', '06') THEN 'move_out' WHEN p.cancel_reason IS NOT NULL "
+             "THEN 'cancel' END")  # fmt: skip
+_ENTRY = "COALESCE(p.moved_in_date, p.birth_date)"
+#: the first entries of an upgraded database: every person's current state (`store.domain.histories.opening`)
+HISTORY_SEEDS = [
+    # schema-5 rows were former methods: each ended when the next one (or the current one) began
+    "UPDATE contraception_history SET began = 'opening', ended = 'replaced', until = COALESCE("
+    "(SELECT h2.since FROM contraception_history h2 WHERE h2.woman_id = contraception_history.woman_id "
+    "AND h2.id > contraception_history.id ORDER BY h2.id LIMIT 1), "
+    "(SELECT p.contraception_since FROM person p WHERE p.id = contraception_history.woman_id)) "
+    "WHERE began IS NULL",
+    "INSERT INTO contraception_history (woman_id, method, since, failure, until, began, ended, replaced_at) "
+    f"SELECT p.id, p.contraception_method, p.contraception_since, p.contraception_failure, {_EXIT}, 'opening', "
+    f"{_EXIT_HOW}, CURRENT_TIMESTAMP FROM person p WHERE p.contraception_method IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+    "contraception_history h WHERE h.woman_id = p.id AND (h.ended IS NULL OR h.ended <> 'replaced'))",
+    "INSERT INTO marriage_history (person_id, status, start, spouse_id, spouse_name, spouse_id_number, began, "
+    "entered_at) SELECT p.id, p.marital_status, CASE WHEN p.marital_status = '21' OR (p.marital_status IN "
+    "('20', '22', '23') AND p.marriage_change_date IS NULL) THEN p.first_marriage_date WHEN p.marital_status IN "
+    "('22', '23', '30', '40') THEN p.marriage_change_date END, p.spouse_id, p.spouse_ext_name, "
+    "p.spouse_ext_id_number, 'opening', CURRENT_TIMESTAMP FROM person p WHERE p.marital_status IS NOT NULL "
+    "AND NOT EXISTS (SELECT 1 FROM marriage_history h WHERE h.person_id = p.id)",
+    "INSERT INTO mgmt_history (person_id, mgmt, flow_type, place_code, place, reason, start, until, began, ended, "
+    "entered_at) SELECT p.id, p.mgmt, p.flow_type, p.flow_place_code, p.flow_place, p.flow_reason, CASE WHEN "
+    f"p.mgmt IN ('02', '03') AND p.flow_since IS NOT NULL THEN p.flow_since ELSE {_ENTRY} END, {_EXIT}, "
+    f"'opening', {_EXIT_HOW}, CURRENT_TIMESTAMP FROM person p WHERE p.mgmt IS NOT NULL "
+    "AND NOT EXISTS (SELECT 1 FROM mgmt_history h WHERE h.person_id = p.id)",
+    "INSERT INTO residence_history (person_id, household_code, start, until, began, ended, entered_at) "
+    f"SELECT p.id, p.household_id, {_ENTRY}, {_EXIT}, CASE WHEN p.moved_in_date IS NOT NULL THEN 'move_in' "
+    f"ELSE 'birth' END, {_EXIT_HOW}, CURRENT_TIMESTAMP FROM person p "
+    "WHERE NOT EXISTS (SELECT 1 FROM residence_history h WHERE h.person_id = p.id)",
+]
+
+
+async def _v5_histories(client: BaseDBAsyncClient) -> None:
+    """5 → 6: the histories (`store.histories`): contraception_history gets end dates, how each entry began
+    and ended and its change event, and keeps the current method too; new marriage, management/flow and
+    residence histories. Every person's current state becomes the first entry, so no history is empty after
+    the upgrade. Self-contained: creates only what is missing."""
+    postgres = sql.dialect(client) == "postgres"
+    serial = "SERIAL NOT NULL PRIMARY KEY" if postgres else "INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL"
+    stamp = "TIMESTAMPTZ" if postgres else "TIMESTAMP"
+    person = 'INT NOT NULL REFERENCES "person" ("id") ON DELETE CASCADE'
+    tail = ('"start" DATE, "until" DATE, "began" VARCHAR(8), "ended" VARCHAR(8), "event_id" INT, '
+            f'"entered_at" {stamp} NOT NULL DEFAULT CURRENT_TIMESTAMP')  # fmt: skip
+    for stmt in (
+        f'CREATE TABLE IF NOT EXISTS "marriage_history" ("id" {serial}, "person_id" {person}, '
+        '"status" VARCHAR(2) NOT NULL, "spouse_id" INT, "spouse_name" VARCHAR(60), '
+        f'"spouse_id_number" VARCHAR(40), {tail})',
+        f'CREATE TABLE IF NOT EXISTS "mgmt_history" ("id" {serial}, "person_id" {person}, '
+        '"mgmt" VARCHAR(2) NOT NULL, "flow_type" VARCHAR(8), "place_code" VARCHAR(6), "place" VARCHAR(100), '
+        f'"reason" VARCHAR(100), {tail})',
+        f'CREATE TABLE IF NOT EXISTS "residence_history" ("id" {serial}, "person_id" {person}, '
+        f'"household_code" VARCHAR(18) NOT NULL, {tail})',
+    ):
+        await client.execute_query(stmt)
+    present = await _columns(client, "contraception_history")
+    for column, kind in (("until", "DATE"), ("began", "VARCHAR(8)"), ("ended", "VARCHAR(8)"), ("event_id", "INT")):
+        if column not in present:
+            await client.execute_query(f'ALTER TABLE contraception_history ADD COLUMN "{column}" {kind}')
+    for stmt in HISTORY_INDEXES:
+        await client.execute_query(stmt)
+    for stmt in HISTORY_SEEDS:
+        await client.execute_query(stmt)
+
+
 #: version n → the step that upgrades a version-n database to n + 1.
 MIGRATIONS: dict[int, Migration] = {
     1: _v1_search_indexes,
     2: _v2_audit_chain,
     3: _v3_month_close,
     4: _v4_reported_and_destination,
+    5: _v5_histories,
 }
 
 _SQLITE_EXTRA = [
@@ -144,6 +220,7 @@ _SQLITE_EXTRA = [
     "CREATE INDEX IF NOT EXISTS idx_event_person ON change_event (person_id)",
     *SEARCH_INDEXES,
     REPORT_MONTH_INDEX,
+    *HISTORY_INDEXES,
     "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
     "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
     "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log "

@@ -20,7 +20,7 @@ from typing import Any
 from tortoise.exceptions import OperationalError, TransactionManagementError
 from tortoise.transactions import in_transaction
 
-from store import audit, db, faults
+from store import audit, db, faults, histories
 from store.access import enforce_records
 from store.bulk import BulkWriter
 from store.errors import ConflictError, StoreError
@@ -185,9 +185,14 @@ async def _write(record: dict[str, Any], clean: dict[str, Any], references: set[
             raise StoreError(f"引用的人员 {'、'.join(sorted(set(outside) - found))} 不存在。")
     others = await load_households(other_codes) if other_codes else {}
     writer = BulkWriter(client, operator=operator, source="app")
+    writer.keep_contraception = False  # the histories below keep every method
     existing = existing_index([*([stored] if stored else []), *others.values()])
     await writer.write([clean], existing)
     await writer.finish()
+    for given, kept in zip(record["members"], clean["members"], strict=True):
+        if given.get(histories.HINT):
+            kept[histories.HINT] = given[histories.HINT]
+    await histories.feed(clean, existing, writer.key_ids, client)
     counts = writer.counts
     if any(counts[k] for k in ("persons_new", "persons_changed", "households_new", "households_changed")):
         detail = (

@@ -212,9 +212,11 @@ async def test_pregnancy_outcome_and_contraception(loaded: db.DbTarget) -> None:
         "failure": None,
     }
     history = await db.fetch(
-        "SELECT h.method FROM contraception_history h JOIN person p ON p.id = h.woman_id WHERE p.key = ?", ["h12-2"]
+        "SELECT h.method, h.ended FROM contraception_history h JOIN person p ON p.id = h.woman_id WHERE p.key = ? "
+        "ORDER BY h.id",
+        ["h12-2"],
     )
-    assert [r[0] for r in history] == ["03"]
+    assert [tuple(r) for r in history] == [("03", "removed"), ("02", None)]  # the IUD removed (取环), 02 in force
     assert [e[:3] for e in await _events_since(mark)] == [
         ("pregnancy", TODAY, "f21-2"),
         ("outcome", dt.date(2026, 10, 10), "f21-2"),

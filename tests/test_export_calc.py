@@ -44,13 +44,15 @@ def test_layout_of_the_count_columns() -> None:
     assert POPULATION.count_headers[:7] == ("期初人口", "出生", "死亡", "迁入", "迁出", "其他减少", "期末人口")
     # the 补报 columns come last: filled by header from the change lines (exports.monthly.add_late), not the counter
     assert POPULATION.count_headers[7:12] == ("补报出生", "补报死亡", "补报迁入", "补报迁出", "补报其他减少")
-    assert POPULATION.count_headers[12:] == tuple(YTD_COLUMNS)
+    # then the moves between households, filled by header from the histories (exports.monthly_figures.add_counts)
+    assert POPULATION.count_headers[12:15] == ("本月户间迁移", "本月分户", "本月并户")
+    assert POPULATION.count_headers[15:] == tuple(YTD_COLUMNS)
     assert BIRTHS.count_headers == ("出生合计", "男", "女", "一孩", "二孩", "三孩及以上", "政策内", "政策外")
     by_name = {s.name: s.count_headers for s in FIGURE_SHEETS}
     assert by_name["孕情婚姻"] == ("期末怀孕人数", "本月怀孕", "本月活产", "本月人工流产", "本月引产", "本月其他结局",
                                  "女性初婚人数", "其中未达法定婚龄")  # fmt: skip
     assert by_name["流动人口"] == ("流入人口", "流入已婚育龄妇女", "流出人口", "流出已婚育龄妇女", "本月新增流入",
-                                 "本月新增流出")  # fmt: skip
+                                 "本月新增流出", "本月流出返回")  # fmt: skip
     assert by_name["避孕节育"][:2] == ("已婚育龄妇女", "措施合计")
 
 
@@ -138,7 +140,7 @@ def test_flows() -> None:
         person(4, mgmt="02", flow_since="2025-01-01", cancel_reason="99", cancel_date="2025-10-31"),
     ]  # fmt: skip
     assert counts(*rows)["流动人口"] == {"流入人口": 1, "流入已婚育龄妇女": 0, "流出人口": 1, "流出已婚育龄妇女": 1,
-                                     "本月新增流入": 1, "本月新增流出": 0}  # fmt: skip
+                                     "本月新增流入": 1, "本月新增流出": 0, "本月流出返回": 0}  # fmt: skip
 
 
 def test_total_row_recomputes_rates_and_blank_denominators() -> None:
