@@ -30,6 +30,22 @@ async def monthly_command(
     return text
 
 
+async def period_command(
+    kind: str, period: str, out: Path, unit: str = "", operator: str = "", progress: Progress | None = None,
+    *, full_ids: bool = True,
+) -> str:  # fmt: skip
+    """``renkou export halfyear --period YYYY-H1|H2`` / ``renkou export annual --year YYYY`` (`kind`
+    ``halfyear`` or ``annual``)."""
+    from exports.periods import export_period
+
+    summary = await export_period(Path(out), kind, period, unit=unit, operator=operator, progress=progress,
+                                  full_ids=full_ids)  # fmt: skip
+    return (
+        f"已导出 {summary.label}：{summary.details.get('months', 0)} 个月，{summary.villages} 个村，"
+        f"变更 {summary.details.get('changes', 0)} 条，文件 {summary.path}。"
+    )
+
+
 async def errors_command(
     out: Path,
     unit: str = "",

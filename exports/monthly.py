@@ -10,15 +10,17 @@ from pathlib import Path
 
 from exports import monthly_data
 from exports.consistency import evaluate
+from exports.month_source import earlier_in_year, fill_year_to_date
 from exports.monthly_figures import add_counts, shared_figures
 from exports.monthly_frozen import from_json, to_json
 from exports.monthly_model import Closing, MonthlyReturns, Summary
+from exports.monthly_part import part_of
 from exports.monthly_tables import build_table
 from exports.quality_source import quality_sheet
 from exports.request import Progress, Unit, parse_month, real_name, resolve_unit, same_name_villages, villages_of
 from exports.returns_spec import FIGURE_SHEETS, POPULATION
 from exports.target import AtomicFile, check_target, publish
-from store import months
+from store import months, stat_year
 from store.errors import StoreError
 from store.masking import mask_id
 
@@ -36,6 +38,9 @@ async def build_monthly(
     )
     add_late(counts.counts[POPULATION.key], await monthly_data.read_late(scope.code, period))
     add_counts(counts.counts, await monthly_data.read_history_figures(scope.code, period))
+    codes = [code for code, _ in villages]
+    earlier = await earlier_in_year(scope.code, period, codes, await stat_year.stat_year_start())
+    fill_year_to_date(counts.counts[POPULATION.key], earlier)
     tables = tuple(build_table(spec, villages, counts.counts[spec.key]) for spec in FIGURE_SHEETS)
     names = dict(villages)
     logic = await monthly_data.logic_errors_by_village(scope.code, period, [code for code, _ in villages])
@@ -78,16 +83,21 @@ async def signoff_lines(prefix: str, month: str, villages: list[tuple[str, str]]
 
 async def closed_returns(month: str, unit: str = "", *, operator: str) -> MonthlyReturns | None:
     """The workbook content kept when the unit's month was closed (checked against its SHA-256), shown as
-    exported now by `operator`; None when the month is not closed for exactly this unit."""
+    exported now by `operator` — for a month closed for a unit containing this one, this unit's part of it
+    (`exports.monthly_part`); None when the month is not closed for the unit."""
     period = parse_month(month)
     scope = await resolve_unit(unit)
-    closed = await months.find_close(scope.code, period.text)
+    closed = await months.find_close(scope.code, period.text) or await months.covering_close(scope.code, period.text)
     if closed is None:
         return None
     kept = from_json(months.verified_figures(closed))
+    within = ""
+    if closed.unit_code != scope.code:  # closed for a unit containing this one: this unit's part of it
+        within = f"{kept.unit.name}（{kept.unit.code or '全部'}）"
+        kept = part_of(kept, scope, await villages_of(scope))
     when = dt.datetime.now().replace(microsecond=0)
     return replace(kept, generated_at=when, operator=operator,
-                   closed=Closing(closed.closed_at, closed.closed_by, closed.digest))  # fmt: skip
+                   closed=Closing(closed.closed_at, closed.closed_by, closed.digest, within))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -119,8 +129,12 @@ async def close_monthly(
     already = await months.covering_close(scope.code, period.text)
     if already is not None:
         raise StoreError(f"{period.text} 已于 {already.closed_at:%Y-%m-%d %H:%M} 封账，不能重复封账。")
-    data = await build_monthly(period.text, unit=unit, operator=operator, progress=progress, today=today)
-    closed = await months.close_month(scope.code, period.text, to_json(data), operator)
+
+    async def figures() -> str:  # computed inside the close's write transaction (`store.months.close_month`)
+        data = await build_monthly(period.text, unit=unit, operator=operator, progress=progress, today=today)
+        return to_json(data)
+
+    closed = await months.close_month(scope.code, period.text, figures, operator)
     return CloseResult(closed, scope, unsigned)
 
 

@@ -28,7 +28,7 @@ from exports.monthly_calc import (
     WomanFacts,
     legal_age_from,
 )
-from exports.request import Month, Progress
+from exports.request import Dates, Month, Progress
 from exports.returns_spec import (
     CONTRACEPTION,
     FLOW_RETURNS,
@@ -64,7 +64,7 @@ def _iso(value: Any) -> str | None:
     return None if value is None else value.isoformat()[:10]
 
 
-async def woman_facts(prefix: str, month: Month) -> WomanFacts:
+async def woman_facts(prefix: str, month: Month | Dates) -> WomanFacts:
     """Births, open or ending pregnancies and operations of the month, per woman of the unit."""
     where, params = _within("w.household_id", prefix)
     births: dict[int, list[ChildBirth]] = defaultdict(list)
@@ -108,7 +108,7 @@ def _codes(values: frozenset[str]) -> str:
     return ", ".join(f"'{v}'" for v in sorted(values))
 
 
-def _settled_sql(month: Month) -> tuple[str, list[Any]]:
+def _settled_sql(month: Month | Dates) -> tuple[str, list[Any]]:
     """An SQL condition on `p` (never NULL) for the persons :meth:`MonthlyCounter.add_settled` counts in
     groups: in the unit since before the month (entry before its first day), no death or cancellation
     recorded, and nothing of the month in their woman record — no history entry that may concern the month
@@ -147,7 +147,7 @@ def _settled_groups_sql(counter: MonthlyCounter) -> tuple[str, list[Any]]:
 
 
 async def read_counts(
-    prefix: str, month: Month, villages: Sequence[str], *, progress: Progress | None = None, total: int = 0
+    prefix: str, month: Month | Dates, villages: Sequence[str], *, progress: Progress | None = None, total: int = 0
 ) -> MonthlyCounts:
     """Count every figure sheet over the unit's persons: the settled majority in groups computed by the
     database, everyone else row by row through :meth:`MonthlyCounter.add`."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 from exports.consistency import Violation
 from exports.monthly_data import ChangeRow
@@ -15,6 +16,22 @@ from exports.quality_source import QualitySheet
 from exports.request import Month, Unit
 
 
+class Printed(Protocol):
+    """What the shared sheets of the returns (`exports.monthly_writer`) read: a monthly or a period workbook."""
+
+    @property
+    def unit(self) -> Unit: ...
+    @property
+    def month(self) -> Any: ...  # a Month or a period's span: first, last, label
+    @property
+    def generated_at(self) -> dt.datetime: ...
+    @property
+    def changes(self) -> tuple[ChangeRow, ...]: ...
+    @property
+    def prepared_by(self) -> str: ...
+    def title(self, what: str) -> str: ...
+
+
 @dataclass(frozen=True)
 class Closing:
     """When and by whom the month was closed (封账), and the SHA-256 of the figures kept then."""
@@ -22,6 +39,8 @@ class Closing:
     closed_at: dt.datetime
     closed_by: str
     digest: str
+    #: set when the month was closed for a unit containing this one: that unit, e.g. ``城关镇（430426101）``
+    within: str = ""
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from exports.consistency import NOTE_LOGIC_ERRORS, NOTE_OPEN_ERRORS, Violation
-from exports.monthly_model import MonthlyReturns
+from exports.monthly_model import MonthlyReturns, Printed
 from exports.monthly_notes import DEFINITIONS
 from exports.monthly_tables import Table
 from exports.quality_source import QualitySheet
@@ -53,8 +53,8 @@ def write_monthly(path: Path, data: MonthlyReturns, *, shown: Path | None = None
     flagged = _flags(data.violations)
     cells = 0
     for table in data.tables:
-        cells += _figure_sheet(workbook, st, data, table, flagged, footer)
-    cells += _changes_sheet(workbook, st, data, footer)
+        cells += figure_sheet(workbook, st, data, table, flagged, footer)
+    cells += changes_sheet(workbook, st, data, footer)
     cells += _quality_sheet(workbook, st, data, data.quality, flagged, footer)
     cells += _notes_sheet(workbook, st, data, footer)
     close_workbook(workbook, shown or path)
@@ -70,7 +70,7 @@ def _flags(violations: tuple[Violation, ...]) -> dict[tuple[str, str], dict[str,
     return out
 
 
-def _period(data: MonthlyReturns) -> str:
+def _period(data: Printed) -> str:
     return f"统计时段：{data.month.first:%Y-%m-%d} 至 {data.month.last:%Y-%m-%d}"
 
 
@@ -78,7 +78,8 @@ def _unit_width(labels: list[str]) -> float:
     return max(10.0, fit_width(labels, maximum=30))
 
 
-def _figure_sheet(workbook: Any, st: Styles, data: MonthlyReturns, table: Table, flagged: dict, footer: str) -> int:
+def figure_sheet(workbook: Any, st: Styles, data: Printed, table: Table, flagged: dict, footer: str) -> int:
+    """A sheet of village rows (a figure table) with its title, two-level header and signature line."""
     spec = table.spec
     sheet = workbook.add_worksheet(spec.name)
     headers = spec.headers
@@ -129,7 +130,8 @@ def signature_lines(sheet: Any, st: Styles, row: int, widths: list[float], prepa
     sheet.set_row(row, 24)
 
 
-def _changes_sheet(workbook: Any, st: Styles, data: MonthlyReturns, footer: str) -> int:
+def changes_sheet(workbook: Any, st: Styles, data: Printed, footer: str) -> int:
+    """The 变更清单 sheet of `data.changes`."""
     sheet = workbook.add_worksheet(CHANGES_SHEET)
     rows = data.changes
     columns = [
@@ -152,7 +154,8 @@ def _changes_sheet(workbook: Any, st: Styles, data: MonthlyReturns, footer: str)
         sheet.write_string(row, 7, change.entered_by, st.text)
         row += 1
     if not rows:
-        sheet.merge_range(row, 0, row, len(CHANGES_HEADERS) - 1, "本月没有变更记录。", st.text_center)
+        none = "本月没有变更记录。" if isinstance(data, MonthlyReturns) else "本期没有变更记录。"
+        sheet.merge_range(row, 0, row, len(CHANGES_HEADERS) - 1, none, st.text_center)
         row += 1
     print_setup(sheet, header_rows=(HEADER_ROW, first_data - 1), freeze=(first_data, 3), footer_left=footer)
     if rows:
@@ -256,7 +259,8 @@ def _notes_sheet(workbook: Any, st: Styles, data: MonthlyReturns, footer: str) -
             (
                 "封账",
                 f"已于 {closed.closed_at:%Y-%m-%d %H:%M} 封账（封账人：{closed.closed_by}）。表中数字为封账时保存的数字，"
-                f"以后的修改计入以后月份的补报，不改变本表。校验码（SHA-256）：{closed.digest}",
+                f"以后的修改计入以后月份的补报，不改变本表。校验码（SHA-256）：{closed.digest}"
+                + (f"。本单位的数字取自上级单位{closed.within}封账时保存的报表。" if closed.within else ""),
                 st.note,
             )
         )
@@ -290,17 +294,18 @@ def _notes_sheet(workbook: Any, st: Styles, data: MonthlyReturns, footer: str) -
         )
     row = 2
     for label, text, fmt in facts:
-        row = _note_row(sheet, st, row, label, text, fmt)
+        row = note_row(sheet, st, row, label, text, fmt)
     row += 1
     sheet.write_string(row, 0, "口径说明", st.note_bold)
     row += 1
     for label, text in DEFINITIONS:
-        row = _note_row(sheet, st, row, label, text, st.note)
+        row = note_row(sheet, st, row, label, text, st.note)
     print_setup(sheet, header_rows=None, freeze=None, footer_left=footer, landscape=False)
     return row * 2
 
 
-def _note_row(sheet: Any, st: Styles, row: int, label: str, text: str, fmt: Any) -> int:
+def note_row(sheet: Any, st: Styles, row: int, label: str, text: str, fmt: Any) -> int:
+    """One fact of a notes sheet (label, text); returns the next row."""
     sheet.write_string(row, 0, label, st.note_bold)
     sheet.write_string(row, 1, text, fmt)
     lines = max(text_lines(text, NOTE_WIDTH), text_lines(label, 14))

@@ -52,6 +52,14 @@ class Month:
         return f"{self.year}年{self.month}月"
 
 
+@dataclass(frozen=True)
+class Dates:
+    """A stretch of whole days (the figures of several months at once: their counts over time are additive)."""
+
+    first: dt.date
+    last: dt.date
+
+
 def parse_month(text: str, *, today: dt.date | None = None) -> Month:
     """The month named by ``YYYY-MM``; refuses malformed months and months that have not begun."""
     match = _MONTH.fullmatch((text or "").strip())

@@ -64,8 +64,18 @@ POPULATION = SheetSpec(
         Column("期末人口"),
         *_counts("补报（已封账月份的变动）", "补报出生", "补报死亡", "补报迁入", "补报迁出", "补报其他减少"),
         *_counts("县内户间变动（不计入增减）", "本月户间迁移", "本月分户", "本月并户"),
+        *_counts("本年累计", "本年累计出生", "本年累计死亡", "本年累计迁入", "本年累计迁出", "本年累计其他减少"),
     ),
 )
+
+#: 本年累计 column → the month column it sums over the statistical year up to the month (`exports.month_source`)
+YTD_COLUMNS = {
+    "本年累计出生": "出生",
+    "本年累计死亡": "死亡",
+    "本年累计迁入": "迁入",
+    "本年累计迁出": "迁出",
+    "本年累计其他减少": "其他减少",
+}
 
 #: change kind → the 补报 column of the 人口变动 sheet (late reports of closed months, see `store.domain.months`)
 LATE_COLUMNS = {
@@ -133,6 +143,20 @@ FLOWS = SheetSpec(
         *_counts("本月减少", "本月流出返回"),
     ),
 )
+
+#: columns that are a count at a moment, not over the month: a period shows the value at its start
+#: (:data:`OPENING_COLUMNS`) or at its end (:data:`CLOSING_COLUMNS`); every other count column is summed
+OPENING_COLUMNS = frozenset({"期初人口"})
+CLOSING_COLUMNS = frozenset(
+    {"期末人口", "已婚育龄妇女", "措施合计", *METHOD_HEADERS, "期末怀孕人数", "流入人口", "流入已婚育龄妇女",
+     "流出人口", "流出已婚育龄妇女"}
+)  # fmt: skip
+
+
+def period_header(header: str) -> str:
+    """A column header as the period returns show it: ``本月怀孕`` → ``本期怀孕``."""
+    return header.replace("本月", "本期")
+
 
 #: the village-row sheets computed from the person records, in workbook order
 FIGURE_SHEETS: tuple[SheetSpec, ...] = (POPULATION, BIRTHS, CONTRACEPTION, PREGNANCY, FLOWS)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,7 @@ __all__ = [
     "active_closes",
     "close_month",
     "closed_months_for",
+    "closes_of_month",
     "covering_close",
     "digest",
     "find_close",
@@ -112,7 +113,11 @@ def _covers(unit_code: str, village: str) -> bool:
 
 
 async def active_closes(client: BaseDBAsyncClient | None = None) -> list[tuple[str, str]]:
-    """(unit code, month) of every month that is closed now."""
+    """(unit code, month) of every month that is closed now. Inside a write transaction on PostgreSQL
+    (`client`), first takes the ``month_close`` advisory lock shared, so that a close computing its figures
+    (:func:`close_month`) waits for this write and this write waits for it."""
+    if client is not None and db.dialect(client) == "postgres":
+        await db.fetch("SELECT pg_advisory_xact_lock_shared(hashtext('month_close'))", (), client)
     rows = await db.fetch("SELECT unit_code, month FROM month_close WHERE reopened_at IS NULL", (), client)
     return [(str(r[0]), str(r[1])) for r in rows]
 
@@ -147,6 +152,14 @@ async def covering_close(unit_code: str, month: str, client: BaseDBAsyncClient |
     return max(found, key=lambda c: len(c.unit_code)) if found else None
 
 
+async def closes_of_month(month: str, client: BaseDBAsyncClient | None = None) -> list[ClosedMonth]:
+    """Every close of `month` in force now (of any unit)."""
+    rows = await db.fetch(
+        f"SELECT {_CLOSE_COLUMNS} FROM month_close WHERE month = ? AND reopened_at IS NULL ORDER BY id", [month], client
+    )
+    return [_closed(r) for r in rows]
+
+
 def verified_figures(closed: ClosedMonth) -> str:
     """The figures text of a close, after checking its SHA-256; raises :class:`StoreError` when it differs."""
     if digest(closed.figures) != closed.digest:
@@ -155,10 +168,17 @@ def verified_figures(closed: ClosedMonth) -> str:
 
 
 async def close_month(
-    unit_code: str, month: str, figures: str, by: str, *, now: dt.datetime | None = None
-) -> ClosedMonth:
-    """Close a unit's month, keeping `figures` (the returns' JSON text) and its SHA-256. Refused when the month
-    is already closed for the unit or a unit containing it."""
+    unit_code: str, month: str, figures: str | Callable[[], Awaitable[str]], by: str, *,
+    now: dt.datetime | None = None,
+) -> ClosedMonth:  # fmt: skip
+    """Close a unit's month, keeping `figures` (the returns' JSON text, or the function computing it) and its
+    SHA-256. Refused when the month is already closed for the unit or a unit containing it.
+
+    The figures are computed inside the write transaction that records the close, under the lock every edit
+    takes before it decides a change line's counting month (SQLite: the write lock of ``BEGIN IMMEDIATE``;
+    PostgreSQL: the ``month_close`` advisory lock, shared by edits in :func:`active_closes`). So an edit either
+    commits before — it is in the figures — or waits and sees the month closed (counted as 补报): none falls
+    between the figures and the state change."""
     now = now or dt.datetime.now().replace(microsecond=0)
     async with in_transaction() as client:
         if db.dialect(client) == "postgres":  # two closes of one month at once: the second waits and sees the first
@@ -167,6 +187,8 @@ async def close_month(
         if already is not None:
             whose = "本单位" if already.unit_code == unit_code else f"上级单位（{already.unit_code or '全部'}）"
             raise StoreError(f"{month} 已由{whose}于 {already.closed_at:%Y-%m-%d %H:%M} 封账，不能重复封账。")
+        if not isinstance(figures, str):
+            figures = await figures()
         sha = digest(figures)
         await db.execute(
             "INSERT INTO month_close (unit_code, month, figures, digest, closed_by, closed_at) VALUES (?, ?, ?, ?, ?, ?)",

@@ -13,7 +13,7 @@ from exports.consistency import evaluate
 from exports.fields import field_label, format_value, mask_ids_in_text
 from exports.monthly_calc import ChildBirth, MonthlyCounter, PersonRow, PregnancyRow, WomanFacts, born_by
 from exports.monthly_tables import build_table
-from exports.returns_spec import BIRTHS, FIGURE_SHEETS, POPULATION
+from exports.returns_spec import BIRTHS, FIGURE_SHEETS, POPULATION, YTD_COLUMNS
 from exports.sample_items import corrected_value, judge
 from exports.styles import display_width, sheet_name
 from exports.xlsx_read import read_workbook
@@ -45,7 +45,8 @@ def test_layout_of_the_count_columns() -> None:
     # the 补报 columns come last: filled by header from the change lines (exports.monthly.add_late), not the counter
     assert POPULATION.count_headers[7:12] == ("补报出生", "补报死亡", "补报迁入", "补报迁出", "补报其他减少")
     # then the moves between households, filled by header from the histories (exports.monthly_figures.add_counts)
-    assert POPULATION.count_headers[12:] == ("本月户间迁移", "本月分户", "本月并户")
+    assert POPULATION.count_headers[12:15] == ("本月户间迁移", "本月分户", "本月并户")
+    assert POPULATION.count_headers[15:] == tuple(YTD_COLUMNS)
     assert BIRTHS.count_headers == ("出生合计", "男", "女", "一孩", "二孩", "三孩及以上", "政策内", "政策外")
     by_name = {s.name: s.count_headers for s in FIGURE_SHEETS}
     assert by_name["孕情婚姻"] == ("期末怀孕人数", "本月怀孕", "本月活产", "本月人工流产", "本月引产", "本月其他结局",

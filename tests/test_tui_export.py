@@ -114,3 +114,38 @@ def test_default_names_and_month() -> None:
     assert default_name(KINDS[0], "城关镇", "2026-10", now) == "月报表-城关镇-2026-10.xlsx"
     assert default_name(KINDS[1], "城关镇", "2026-10", now) == "问题清单-城关镇-20261123-0912.xlsx"
     assert default_name(KINDS[2], "城关镇", "2026-10", now) == "抽查核实表-2026-10.xlsx"
+
+
+async def test_half_year_and_year_from_the_dialog(audited_demo: db.DbTarget, tmp_path: Path) -> None:
+    """5 and 6 offer the period returns: the field is then a period of the statistical year (October start
+    here), proposed from the reporting month, and F2 writes the period workbook."""
+    from store.stat_year import set_stat_year_start
+
+    await set_stat_year_start(10, by="管理员")
+    app = make_app(audited_demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_dialog(app, pilot, tmp_path)
+        await pilot.press("6")
+        await settle(pilot, screen)
+        assert shown(screen.query_one("#export-month-label")).strip() == "期间"
+        assert screen.query_one("#export-month").value == "2027"  # type: ignore[attr-defined]  # 2026-10 → 2027
+        await pilot.press("5")
+        await settle(pilot, screen)
+        assert screen.query_one("#export-month").value == "2027-H1"  # type: ignore[attr-defined]
+        await pilot.press("enter", *"2026-H2", "enter")
+        await settle(pilot, screen)
+        expected = tmp_path / "半年报-城关镇-2026-H2.xlsx"
+        assert screen.query_one("#export-out").value == str(expected)  # type: ignore[attr-defined]
+        await pilot.press("f2")
+        await settle(pilot, screen)
+        assert expected.exists(), status(screen)
+        assert "已导出" in status(screen) and "2026统计年度下半年 半年报：6 个月" in status(screen)
+        book = openpyxl.load_workbook(expected, read_only=True)
+        assert book["人口变动"]["A2"].value == "统计时段：2026-04-01 至 2026-09-30"
+        assert "分月情况" in book.sheetnames
+        await pilot.press("1")  # back to the monthly returns (focus is on the file field: typed there)
+        screen.query_one("#export-kinds").focus()
+        await pilot.press("1")
+        await settle(pilot, screen)
+        assert shown(screen.query_one("#export-month-label")).strip() == "月份"
+        assert screen.query_one("#export-month").value == "2026-10"  # type: ignore[attr-defined]

@@ -31,6 +31,8 @@ class ExportKind:
     suffix: str
     needs_month: bool
     takes_unit: bool
+    #: the month field takes a period of the statistical year (``2026-H1``, ``2026``) instead of a month
+    period: bool = False
 
 
 KINDS: tuple[ExportKind, ...] = (
@@ -38,7 +40,20 @@ KINDS: tuple[ExportKind, ...] = (
     ExportKind("errors", "问题清单", ".xlsx", needs_month=False, takes_unit=True),
     ExportKind("sample", "抽查核实表", ".xlsx", needs_month=True, takes_unit=False),
     ExportKind("households", "户文件", ".jsonl", needs_month=False, takes_unit=True),
+    ExportKind("halfyear", "半年报", ".xlsx", needs_month=True, takes_unit=True, period=True),
+    ExportKind("annual", "年报", ".xlsx", needs_month=True, takes_unit=True, period=True),
 )
+
+
+def default_period(kind: ExportKind, month: str, start_month: int) -> str:
+    """The period a period export proposes: the half year (``2026-H2``) or statistical year (``2026``) of
+    the reporting `month` (on the database's statistical year, starting in `start_month`)."""
+    from store.domain.periods import period_of_month
+
+    year = period_of_month(month, start_month)
+    if kind.key == "annual":
+        return year.text
+    return f"{year.text}-H{1 if year.months.index(month) < 6 else 2}"
 
 
 def default_name(kind: ExportKind, unit_name: str, month: str, now: dt.datetime | None = None) -> str:

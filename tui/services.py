@@ -195,6 +195,18 @@ async def export_monthly(
     return await monthly_command(month, Path(out), unit, operator, progress, full_ids=full_ids)
 
 
+async def export_period(
+    kind: str, period: str, out: Path, operator: str, unit: str = "", progress: Progress | None = None,
+    *, actor: Actor | None = None,
+) -> str:  # fmt: skip
+    """Write the half-year (`kind` ``halfyear``, `period` ``YYYY-H1``) or annual (``annual``, ``YYYY``)
+    returns of `unit` (an actor's own unit), ID numbers masked unless the actor may see them."""
+    from exports.commands import period_command
+
+    unit, full_ids = await _export_scope(actor, unit, None)
+    return await period_command(kind, period, Path(out), unit, operator, progress, full_ids=full_ids)
+
+
 async def _export_scope(actor: Actor | None, unit: str, action: Any) -> tuple[str, bool]:
     """The unit an export covers and whether it shows full ID numbers, for `actor` (refusals logged)."""
     from store import access

@@ -13,6 +13,7 @@ __all__ = [
     "INHERITED",
     "LATE_ENTRY_REASON",
     "date_form_entries",
+    "date_new_pregnancies",
     "empty_person",
     "empty_spouse_external",
     "empty_woman",
@@ -154,4 +155,25 @@ def date_form_entries(record: HouseholdRecord, stored_keys: set[str] | frozenset
             continue
         person["moved_in"] = {"date": today, "from_code": None, "reason": LATE_ENTRY_REASON}
         dated.append(str(person.get("key")))
+    return dated
+
+
+def date_new_pregnancies(record: HouseholdRecord, saved: HouseholdRecord | None, today: Any) -> int:
+    """Pregnancies keyed in the person form without a report date (报告日期) get the day they are keyed: the
+    怀孕 change is dated by it (`docs/spec/returns.md`, 变更清单), never by the LMP, which lies weeks earlier
+    — often in a month already reported or closed. A pregnancy is new when the stored record (`saved`) has
+    none of that person with the same LMP. Changes `record` in place; returns how many were dated."""
+    stored: dict[Any, set[Any]] = {}
+    for person in (saved or {}).get("members") or ():
+        woman = person.get("woman") or {}
+        stored[person.get("key")] = {g.get("lmp") for g in woman.get("pregnancies") or ()}
+    dated = 0
+    for person in record.get("members") or ():
+        woman = person.get("woman") or {}
+        for pregnancy in woman.get("pregnancies") or ():
+            lmp = pregnancy.get("lmp")
+            if pregnancy.get("reported") or lmp is None or lmp > today or lmp in stored.get(person.get("key"), ()):
+                continue
+            pregnancy["reported"] = today
+            dated += 1
     return dated

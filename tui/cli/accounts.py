@@ -80,10 +80,13 @@ async def cmd_passwd(args: argparse.Namespace) -> int:
 
 
 async def cmd_settings(args: argparse.Namespace) -> int:
-    """``renkou settings idle-lock [MINUTES]``: show the idle-lock limit, or set it (admins)."""
+    """``renkou settings idle-lock [MINUTES]``: show the idle-lock limit, or set it (admins);
+    ``renkou settings stat-year [1|10]``: the month the statistical year starts in."""
     from store import db, users
     from store.access import Action
 
+    if args.setting == "stat-year":
+        return await _stat_year(args)
     async with db.database(args.db, create=False):
         if args.minutes is None:
             await acting(args, Action.VIEW)
@@ -92,4 +95,25 @@ async def cmd_settings(args: argparse.Namespace) -> int:
         actor = await acting(args, Action.SETTINGS)
         await users.set_idle_lock_minutes(args.minutes, by=actor.username)
     print(f"已设置：闲置 {args.minutes} 分钟后锁屏（对所有用户生效，下次打开程序时起）。")
+    return 0
+
+
+def stat_year_text(start: int) -> str:
+    """How the statistical year reads: ``1 月至 12 月`` or ``上年 10 月至本年 9 月``."""
+    return "1 月至 12 月" if start == 1 else "上年 10 月至本年 9 月"
+
+
+async def _stat_year(args: argparse.Namespace) -> int:
+    """Show the statistical year, or set its first month (admins, logged)."""
+    from store import db, stat_year
+    from store.access import Action
+
+    async with db.database(args.db, create=False):
+        if args.start is None:
+            await acting(args, Action.VIEW)
+            print(f"统计年度：{stat_year_text(await stat_year.stat_year_start())}。")
+            return 0
+        actor = await acting(args, Action.SETTINGS)
+        await stat_year.set_stat_year_start(args.start, by=actor.username)
+    print(f"已设置统计年度：{stat_year_text(args.start)}（半年报、年报和本年累计按此计算），已记入操作日志。")
     return 0

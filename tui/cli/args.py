@@ -178,6 +178,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     export_target("households", "导出户文件（JSONL）", ".jsonl", unit="只导出该单位（县、乡镇、村代码）")
     export_target("monthly", "月报表（Excel）", ".xlsx", month=True, unit="只导出该单位（乡镇或村代码）")
+    halfyear = what.add_parser("halfyear", parents=[common], help="半年报（Excel），按统计年度")
+    halfyear.add_argument("--period", required=True, help="统计年度的上半年或下半年：YYYY-H1 或 YYYY-H2")
+    annual = what.add_parser("annual", parents=[common], help="年报（Excel），按统计年度")
+    annual.add_argument("--year", dest="period", required=True, help="统计年度 YYYY（以结束的年份命名）")
+    for target in (halfyear, annual):
+        target.add_argument("--out", type=out_file_arg, required=True, help="输出文件 .xlsx")
+        target.add_argument("--unit", default="", help="只导出该单位（乡镇或村代码）")
     export_target("errors", "各村问题清单（Excel）", ".xlsx", unit="只导出该单位")
     export_target("sample", "抽查核实表（Excel）", ".xlsx", month=True)
 
@@ -209,6 +216,10 @@ def build_parser() -> argparse.ArgumentParser:
     setting = settings.add_subparsers(dest="setting", parser_class=_Parser, required=True)
     idle = setting.add_parser("idle-lock", parents=[common], help="闲置多少分钟后锁屏（不给分钟数则显示当前设置）")
     idle.add_argument("minutes", nargs="?", type=minutes_arg, help="1 到 60 分钟（默认 15）")
+    year = setting.add_parser("stat-year", parents=[common], help="统计年度从几月开始（不给月份则显示当前设置）")
+    year.add_argument(
+        "start", nargs="?", type=int, choices=(1, 10), help="1：1 月至 12 月（默认）；10：上年 10 月至本年 9 月"
+    )
 
     backup = sub.add_parser("backup", parents=[common], help="在线备份数据库（检查完整性，自动轮换旧备份）")
     backup.add_argument("--dir", type=folder_arg, default=None, help="备份目录（默认：数据库所在目录下的 backups）")

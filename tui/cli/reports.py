@@ -1,4 +1,4 @@
-"""``renkou export monthly|errors|sample`` and ``renkou import sample-results``: the workbooks of `exports`."""
+"""``renkou export monthly|halfyear|annual|errors|sample`` and ``renkou import sample-results``: the workbooks of `exports`."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ async def cmd_export(args: argparse.Namespace) -> int:
         bar = progress("导出")
         if args.what == "monthly":
             text = await services.export_monthly(args.month, args.out, operator, args.unit, bar, actor=actor)
+        elif args.what in ("halfyear", "annual"):
+            text = await services.export_period(args.what, args.period, args.out, operator, args.unit, bar, actor=actor)
         elif args.what == "errors":
             text = await services.export_errors(args.out, operator, args.unit, progress=bar, actor=actor)
         else:

@@ -1,5 +1,5 @@
-"""F8 export: the monthly returns, the errors list, the verification sample or the household file, in one
-small dialog. The writers live in `exports/` and `store/`; this screen only collects what, which month, which
+"""F8 export: the monthly returns, the errors list, the verification sample, the household file or the
+period returns (half year, year), in one small dialog. The writers live in `exports/` and `store/`; this screen only collects what, which month, which
 unit and where, runs the writer in a worker and shows its progress and its one-line result."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from textual.widgets import Input, Label, Static
 from store.errors import StoreError
 from tui.acting import actor_of
 from tui.bindings import bindings
-from tui.exporting import KINDS, ExportKind, default_path, export_folder
+from tui.exporting import KINDS, ExportKind, default_path, default_period, export_folder
 from tui.jobs import Jobs
 from tui.keys import reporting_month
 from tui.text import display_text, plain
@@ -30,6 +30,8 @@ HELP = """\
   2 问题清单   各村未处理的逻辑错误，一村一页，发回村里改正
   3 抽查核实表 按规定比例抽取的已婚育龄妇女核实表（打印后入户核实）
   4 户文件     全部或本单位的户数据（JSONL），供上报或迁移
+  5 半年报     统计年度上半年或下半年（期间写 2026-H1 或 2026-H2）
+  6 年报       整个统计年度（期间写 2026）；已封账的月份取封账时上报的数字
 Tab/Enter 在月份、单位、文件之间移动。文件先写入临时文件，完成后才改名，
 中途失败不会留下残缺文件；每次导出都记入操作日志。"""
 
@@ -69,6 +71,7 @@ class ExportScreen(Jobs, ModalScreen[Path | None]):
         self.folder = folder or export_folder()
         self.kind: ExportKind = KINDS[0]
         self.month = reporting_month(today)
+        self.periods = {k.key: default_period(k, self.month, 1) for k in KINDS if k.period}
         self._custom_out = False
         self._done = 0
         self._total = 0
@@ -80,7 +83,7 @@ class ExportScreen(Jobs, ModalScreen[Path | None]):
         with Vertical(id="export-box"):
             yield KindPicker("", id="export-kinds")
             with Horizontal(classes="export-row"):
-                yield Label("月份")
+                yield Label("月份", id="export-month-label")
                 yield SafeInput(self.month, id="export-month", advance_on_enter=True, max_length=7)
             with Horizontal(classes="export-row"):
                 yield Label("单位")
@@ -98,8 +101,23 @@ class ExportScreen(Jobs, ModalScreen[Path | None]):
         self._show_kind()
         self.query_one("#export-kinds", KindPicker).focus()
         self.set_interval(0.3, self._paint_progress)
+        self.run_job(self._stat_year(), group="export-year")
         if self.unit_code and self.unit_name == self.unit_code:  # only the code was given: look up its name
             self.run_job(self._name_unit(self.unit_code), exclusive=True, group="export-unit")
+
+    async def _stat_year(self) -> None:
+        """Propose the periods on the database's statistical year (January or October start)."""
+        from store.stat_year import stat_year_start
+
+        start = await stat_year_start()
+        self.periods = {k.key: default_period(k, self.month, start) for k in KINDS if k.period}
+        if self.kind.period:
+            self._show_kind()
+
+    @property
+    def when(self) -> str:
+        """What the month field holds for the chosen kind: a month, or a period."""
+        return self.periods[self.kind.key] if self.kind.period else self.month
 
     def _show_kind(self) -> None:
         text = Text()
@@ -108,10 +126,14 @@ class ExportScreen(Jobs, ModalScreen[Path | None]):
             text.append(f" {n} {kind.label} ", style="reverse bold" if chosen else "")
             text.append(" ")
         self.query_one("#export-kinds", Static).update(text)
-        self.query_one("#export-month", SafeInput).disabled = not self.kind.needs_month
+        self.query_one("#export-month-label", Label).update("期间" if self.kind.period else "月份")
+        field = self.query_one("#export-month", SafeInput)
+        if field.value != self.when:
+            field.value = self.when
+        field.disabled = not self.kind.needs_month
         self.query_one("#export-unit", SafeInput).disabled = not self.kind.takes_unit
         if not self._custom_out:
-            self._set_out(default_path(self.folder, self.kind, self.unit_name, self.month))
+            self._set_out(default_path(self.folder, self.kind, self.unit_name, self.when))
 
     def _set_out(self, path: Path) -> None:
         field = self.query_one("#export-out", SafeInput)
@@ -130,9 +152,12 @@ class ExportScreen(Jobs, ModalScreen[Path | None]):
 
     @on(Input.Changed, "#export-month")
     def _month_changed(self, event: Input.Changed) -> None:
-        self.month = event.value.strip()
+        if self.kind.period:
+            self.periods[self.kind.key] = event.value.strip()
+        else:
+            self.month = event.value.strip()
         if not self._custom_out:
-            self._set_out(default_path(self.folder, self.kind, self.unit_name, self.month))
+            self._set_out(default_path(self.folder, self.kind, self.unit_name, self.when))
 
     @on(Input.Changed, "#export-unit")
     def _unit_changed(self, event: Input.Changed) -> None:
@@ -147,11 +172,11 @@ class ExportScreen(Jobs, ModalScreen[Path | None]):
         label = self.query_one("#export-unit-name", Static)
         label.update(plain(name) if name else Text("单位代码不存在", style="bold red"))
         if not self._custom_out:
-            self._set_out(default_path(self.folder, self.kind, self.unit_name, self.month))
+            self._set_out(default_path(self.folder, self.kind, self.unit_name, self.when))
 
     @on(Input.Changed, "#export-out")
     def _out_changed(self, event: Input.Changed) -> None:
-        expected = str(default_path(self.folder, self.kind, self.unit_name, self.month))
+        expected = str(default_path(self.folder, self.kind, self.unit_name, self.when))
         self._custom_out = event.value != expected
 
     @on(Input.Submitted, "#export-out")
@@ -189,6 +214,8 @@ class ExportScreen(Jobs, ModalScreen[Path | None]):
             text = await services.export_monthly(self.month, out, user, unit, self._progress, actor=actor)
         elif self.kind.key == "errors":
             text = await services.export_errors(out, user, unit, progress=self._progress, actor=actor)
+        elif self.kind.period:
+            text = await services.export_period(self.kind.key, self.when, out, user, unit, self._progress, actor=actor)
         elif self.kind.key == "sample":
             text = await services.export_sample(self.month, out, user, self._progress, actor=actor)
         else:

@@ -73,17 +73,20 @@ class ChoiceDialog(ModalScreen[str | None]):
 
 
 class ReasonDialog(ModalScreen[str | None]):
-    """Ask for the reason of 核实无误 for one warning (pre-filled; Enter confirms, Esc cancels)."""
+    """Ask for a reason — of 核实无误 for one warning (pre-filled), of reopening a closed month — (Enter
+    confirms, Esc cancels; an empty reason is refused with `missing`)."""
 
     SCOPED_CSS = False
     DEFAULT_CSS = _CSS.format(name="ReasonDialog")
     BINDINGS = bindings("dialog")
 
-    def __init__(self, title: str, message: str, reason: str = "经核实无误") -> None:
+    def __init__(self, title: str, message: str, reason: str = "经核实无误", *,
+                 missing: str = "请填写核实无误的理由。") -> None:  # fmt: skip
         super().__init__()
         self.title_text = title
         self.message = message
         self.reason = reason
+        self.missing = missing
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -102,7 +105,7 @@ class ReasonDialog(ModalScreen[str | None]):
         event.stop()
         reason = event.value.strip()
         if not reason:
-            self.query_one("#reason-error", Static).update("请填写核实无误的理由。")
+            self.query_one("#reason-error", Static).update(self.missing)
             return
         self.dismiss(reason)
 

@@ -527,6 +527,7 @@ class PersonForm(FormBase):
 
         record = self._cleaned()  # members keyed here (Ins) enter the population on the day they are keyed
         people.date_form_entries(record, {str(m.get("key")) for m in self.saved.get("members") or ()}, dt.date.today())
+        people.date_new_pregnancies(record, self.saved, dt.date.today())  # their 怀孕 change: the day keyed
         return record
 
     def _cleaned(self, keep: str | None = None) -> dict[str, Any]:

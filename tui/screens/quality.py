@@ -114,7 +114,8 @@ class QualityScreen(Jobs, Screen[None]):
 绿色达标，黄色与标准相差不到 5 个百分点，红色未达标（✗）；
 “—”表示无法计算（如尚无抽查结果）。
 ↑ ↓ 选择一行；下方列出该单位“先改这些”的规则及全部改正后可提高的分数。
-F9 封账：所选单位上月的报表上报后封存，以后的修改计入补报（审核员、管理员）。"""
+F9 封账：所选单位上月的报表上报后封存，以后的修改计入补报（审核员、管理员）。
+F10 重新打开：所选单位已封账的上月重新打开，须写理由，记入操作日志（管理员）。"""
 
     KEY_SCOPES = ("quality", "units")
     BINDINGS = bindings("quality")
@@ -360,6 +361,55 @@ F9 封账：所选单位上月的报表上报后封存，以后的修改计入�
         self.month_text = (await services.month_state(self.unit.unit_code if self.unit else code)).compact
         self._show()
         self.notify(f"已封账：{result.unit.name} {result.closed.month}")
+
+    # --- reopening a closed month (admins) --------------------------------------------------------------
+
+    def action_reopen_month(self) -> None:
+        unit = self.selected
+        if unit is not None:
+            self.run_job(self._prepare_reopen(unit.unit_code, unit.unit_name), exclusive=True, group="month")
+
+    async def _prepare_reopen(self, code: str, name: str) -> None:
+        """Admins only; the month must be closed for this very unit. Ask first (Enter: 取消), then the reason."""
+        from store import access
+        from tui import services
+        from tui.screens.form_dialogs import ChoiceDialog, ReasonDialog
+
+        actor = await actor_of(self.app)
+        if not access.may(actor, access.Action.MONTH_REOPEN):
+            self.notify(access.refusal(actor, access.Action.MONTH_REOPEN), severity="warning")
+            await access.log_refusal(actor, access.Action.MONTH_REOPEN)
+            return
+        state = await services.month_state(code)
+        closed = state.closed
+        if closed is None:
+            self.notify(f"{name} {state.month} 没有封账，无需重新打开。", severity="warning")
+            return
+        if closed.unit_code != code:
+            self.notify(f"{name} {state.month} 是随上级单位（{closed.unit_code or '全部'}）一起封账的，"
+                        "请在上级单位重新打开。", severity="warning")  # fmt: skip
+            return
+        question = (f"重新打开 {name} {state.month}？该月于 {closed.closed_at:%Y-%m-%d %H:%M} 由 {closed.closed_by} "
+                    "封账；重新打开后报表按当时的数据重新计算，重新封账前请再上报。")  # fmt: skip
+
+        def reason_given(reason: str | None) -> None:
+            if reason:
+                self.run_job(self._reopen(code, state.month, reason, actor.username), exclusive=True, group="month")
+
+        def answered(choice: str | None) -> None:
+            if choice == "y":
+                self.app.push_screen(ReasonDialog(f"重新打开 {name} {state.month}", "理由将记入操作日志。", "",
+                                                  missing="请填写重新打开的理由。"), reason_given)  # fmt: skip
+
+        self.app.push_screen(ChoiceDialog(question, [("y", "重新打开"), ("n", "取消")], default="n"), answered)
+
+    async def _reopen(self, code: str, month: str, reason: str, operator: str) -> None:
+        from tui import services
+
+        closed = await services.reopen_month(month, code, reason, operator)
+        self.month_text = (await services.month_state(self.unit.unit_code if self.unit else code)).short
+        self._show()
+        self.notify(f"已重新打开：{closed.unit_code} {closed.month}（理由已记入操作日志）")
 
     def action_back(self) -> None:
         self.dismiss(None)
