@@ -116,6 +116,10 @@ class PersonForm(FormBase):
         self._spouse_table: CodeTable | None = None
         self._built = False
         self._last_focus: Widget | None = None
+        self._rows: dict[str, list[Widget]] = {"children": [], "pregnancies": []}
+        """The mounted rows of the history tables (children, pregnancies)."""
+        self._rows_shown: dict[str, int] = {}
+        """How many of them the member uses (its entries and one blank row); the others are hidden."""
 
     # --- the person ----------------------------------------------------------------------------------
 
@@ -161,6 +165,7 @@ class PersonForm(FormBase):
 
     def _compose_person(self) -> Iterable[Widget]:
         self._fields, self._specs, self._labels, self._autos = {}, {}, {}, {}
+        self._rows = {"children": [], "pregnancies": []}
         person = self.person
         for row in Layout.MAIN:
             yield self._row(row, person)
@@ -172,6 +177,7 @@ class PersonForm(FormBase):
         yield Static(_head(("生养史 孩次", 12), ("姓名", 11), ("性别", 7), ("出生日期", 14), ("政策", 11), ("血缘", 11),
                            ("存活", 4)), classes="thead woman")  # fmt: skip
         woman = person.get("woman") or {}
+        self._rows_shown = {table: len(woman.get(table) or []) + 1 for table in self._rows}
         for n in range(len(woman.get("children") or []) + 1):
             yield self._history_row("children", n, Layout.CHILD)
         yield Static(_head(("孕情", 7), ("末次月经", 14), ("预产期", 14), ("结局", 13), ("结局日期", 8)),
@@ -216,6 +222,7 @@ class PersonForm(FormBase):
         lead.styles.width = 12 if table == "children" else 7
         row = self._row(specs, self.person, classes="woman history", prefix=f"woman.{table}[{n}].", lead=lead)
         row.add_class(f"hist-{table}")
+        self._rows[table].append(row)
         return row
 
     # --- spouse choices ----------------------------------------------------------------------------------
@@ -306,17 +313,27 @@ class PersonForm(FormBase):
         self.run_job(self._show_form(), group="load", exclusive=True)
 
     async def _show_form(self) -> None:
-        """(Re)build the fields of the current member and start the inline audit."""
+        """Show the current member and start the inline audit: the fields are built once and then only filled
+        (Ctrl+N, a reload, a restored draft): building them again laid out the whole form for every member."""
         self.ready = False
         self._ensure_person()
         self._spouse_table = None
         self._suggested = ""
         self._name_problem: str | None = None
-        self._built = True
-        body = self.query_one("#form-body", VerticalScroll)
-        await body.remove_children()
-        await body.mount_all(list(self._compose_person()))
-        await wait_mounted([*self._fields.values(), *(f.input for f in self._fields.values()), *self._autos.values()])
+        if self._fields:
+            await self._fill_person()
+        else:
+            self._built = True
+            body = self.query_one("#form-body", VerticalScroll)
+            await body.remove_children()
+            await body.mount_all(list(self._compose_person()))
+            await wait_mounted([*self._fields.values(), *(f.input for f in self._fields.values()),
+                                *self._autos.values()])  # fmt: skip
+        self._fields_shown()
+        await self.audit_now()
+
+    def _fields_shown(self) -> None:
+        """The fields hold the current member: settings, title, visibility, state, focus; the form is ready."""
         self._fields["name"].input.max_length = 0  # a long name is refused with a message, never cut silently
         for field in self._fields.values():  # ID numbers judged with the audit's earliest birth date
             if isinstance(field, IdField) and self._auditor is not None:
@@ -328,7 +345,36 @@ class PersonForm(FormBase):
         self.show_state()
         self.ready = True
         self._focus_first()
-        await self.audit_now()
+
+    async def _fill_person(self) -> None:
+        """Put the current member into the mounted fields (history rows added when it has more than are
+        mounted; rows beyond its own are left blank and hidden)."""
+        person = self.person
+        woman = person.get("woman") or {}
+        for table, specs in (("children", Layout.CHILD), ("pregnancies", Layout.PREGNANCY)):
+            rows = self._rows[table]
+            need = len(woman.get(table) or []) + 1
+            if len(rows) < need:
+                last = rows[-1]
+                added = [self._history_row(table, n, specs) for n in range(len(rows), need)]
+                await self.query_one("#form-body").mount_all(added, after=last)
+                await wait_mounted([w for row in added for w in row.query(Field)])
+            self._rows_shown[table] = need
+        self._mark_labels({})
+        self._fields["name"].input.select_on_focus = True
+        for path, field in self._fields.items():
+            spec = self._specs[path]
+            if spec.kind == "spouse":
+                table = self._spouse_choices()
+                field.table = table  # type: ignore[attr-defined]
+                text = self._spouse_code(person, table)
+                value = person.get("spouse") or ("0" if person.get("spouse_external") is not None else None)
+            else:
+                value = value_at(person, path)
+                text = field_text(spec, value)
+            self._loaded_text[path], self._loaded_values[path] = text, value
+            field.value = text
+        self.query_one("#form-body", VerticalScroll).scroll_home(animate=False)
 
     def _ensure_person(self) -> None:
         """Make sure the current member is in the record (a restored draft may lack it): the first member,
@@ -391,7 +437,11 @@ class PersonForm(FormBase):
             value = read_field(spec, field)
         if path == "name" and isinstance(value, str) and not self._name_typed(field, value):
             return
-        if value_at(person, path) == value and spec.kind != "spouse":
+        if spec.kind == "spouse":
+            current = person.get("spouse") or ("0" if person.get("spouse_external") is not None else None)
+        else:
+            current = value_at(person, path)
+        if current == value:  # (e.g. the value a field was filled with, reported after it)
             return
         if spec.kind == "spouse":
             families.link_spouse(self.record, person, None if value == "0" else value)
@@ -503,19 +553,28 @@ class PersonForm(FormBase):
             self.query_one(row_id).display = external
         self.query_one("#row-flow").display = person.get("mgmt") in ("02", "03")
         woman = person.get("sex") == "2" or not people.is_empty(person.get("woman"))
+        unused = {
+            id(row) for table, rows in self._rows.items() for row in rows[self._rows_shown.get(table, len(rows)) :]
+        }
         for widget in self.query(".woman"):
-            widget.display = woman
+            widget.display = woman and id(widget) not in unused
 
     def _grow_history(self, path: str) -> None:
-        """Keying into the blank last row of a history table adds another blank row."""
+        """Keying into the blank last row of a history table adds another blank row (a hidden one shown again,
+        else a new one)."""
         table = "children" if ".children[" in path else "pregnancies"
         index = int(path.split("[", 1)[1].split("]", 1)[0])
-        rows = list(self.query(f".hist-{table}"))
-        if index != len(rows) - 1:
+        rows = self._rows[table]
+        shown = self._rows_shown.get(table, len(rows))
+        if index != shown - 1:
+            return
+        self._rows_shown[table] = shown + 1
+        if shown < len(rows):
+            rows[shown].display = True
             return
         specs = Layout.CHILD if table == "children" else Layout.PREGNANCY
         row = self._history_row(table, index + 1, specs)
-        self.query_one("#form-body").mount(row, after=rows[-1])
+        self.query_one("#form-body").mount(row, after=rows[-2])
 
     # --- findings ------------------------------------------------------------------------------------
 
