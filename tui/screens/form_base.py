@@ -35,6 +35,7 @@ from tui.jobs import Jobs
 from tui.records import records_changed
 from tui.screens.form_dialogs import ChoiceDialog
 from tui.widgets.field import Field, commit_fields
+from tui.widgets.key_hold import KeyHold
 
 __all__ = [
     "AUDIT_DELAY",
@@ -140,6 +141,9 @@ class FormBase(Jobs, Screen[Any]):
         self._audited = True
         self._state_shown: bool | None = None
         self._findings_shown: Text | None = None
+        self.key_hold = KeyHold()
+        """Keys typed while the form saves (or behind an Enter the form handles) wait here, then go on in order
+        to the field focused then (:class:`tui.widgets.KeyHold`)."""
 
     # --- state -------------------------------------------------------------------------------------
 
@@ -340,7 +344,19 @@ class FormBase(Jobs, Screen[Any]):
 
     def _start_save(self, after: Callable[[], None] | None) -> None:
         self.saving = True
-        self.run_job(self._save(after), group="save", exclusive=True)
+        self.key_hold.hold(self)  # released when the save is done (or failed)
+        self.run_job(self._saving(after), group="save", exclusive=True)
+
+    async def _saving(self, after: Callable[[], None] | None) -> None:
+        try:
+            await self._save(after)
+        finally:
+            self.release_keys()
+
+    def release_keys(self) -> None:
+        """End a hold of the keys once the focus moves asked for so far are done (``Widget.focus`` is deferred
+        to the app's queue): the held keys go to the field focused then."""
+        self.app.call_later(self.key_hold.release, self)
 
     async def _save(self, after: Callable[[], None] | None) -> None:
         from tui import services

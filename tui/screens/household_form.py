@@ -51,6 +51,8 @@ ITEMS = [
      Spec("household.status", "户状态", "code", "household_status", status=7)],
     [Spec("household.closed_date", "销户日期", "date")],
 ]  # fmt: skip
+LAST_ITEM = ITEMS[-1][-1].path
+"""The last household item: Enter there goes on to the householder or the member list."""
 
 HELP = f"""\
 户信息：↑ ↓ 在成员表中移动，Enter 打开该成员的人员信息。
@@ -230,6 +232,7 @@ class HouseholdForm(FormBase):
         self._fill_members()
         self._state_shown = None
         self.show_state()
+        self._fields[LAST_ITEM].advance_on_enter = False  # its Enter is handled in on_field_submitted
         self.ready = True
         first = "household.address" if not self.new or self.stored else "number"
         target, self.focus_paths = field_for(self._fields, self.focus_paths), ()
@@ -276,13 +279,16 @@ class HouseholdForm(FormBase):
         self.changed()
 
     def on_field_submitted(self, event: Field.Submitted) -> None:
-        """Enter on the last item: a new household goes on to its householder, else to the member list."""
-        if event.field is not self._fields.get("household.closed_date"):
+        """Enter on the last item: a new household goes on to its householder, else to the member list. The keys
+        typed behind that Enter wait (the last item does not move on by itself) until the householder's form
+        has its first field focused, or the member list has the focus."""
+        if event.field is not self._fields.get(LAST_ITEM):
             return
-        if not self.record.get("members"):
-            self.call_after_refresh(self.action_add_member)
+        if not self.record.get("members") and self.ready:
+            self._person_form(None, then=event.field.release_enter)
         else:
-            self.call_after_refresh(self.query_one("#members", OptionList).focus)
+            self.query_one("#members", OptionList).focus()
+            event.field.release_enter()
 
     # --- members -------------------------------------------------------------------------------------
 
@@ -298,12 +304,22 @@ class HouseholdForm(FormBase):
             return
         self._person_form(None)
 
-    def _person_form(self, key: str | None) -> None:
+    def _person_form(self, key: str | None, then: Callable[[], None] | None = None) -> None:
+        """Open the person form of a member (None: a new one) on this form's record; `then` runs once that form
+        is ready (or closed before)."""
         from tui.screens.person_form import PersonForm
 
         self.write_draft()
         form = PersonForm(self.code, key, record=self.record, stored=self.stored)
-        self.app.push_screen(form, self._person_done)
+        if then is not None:
+            form.when_ready.append(then)
+
+        def done(stored: dict[str, Any] | None) -> None:
+            if then is not None:
+                then()  # (a second call does nothing)
+            self._person_done(stored)
+
+        self.app.push_screen(form, done)
 
     def _person_done(self, stored: dict[str, Any] | None) -> None:
         if stored is None:  # nothing saved there: the draft is this form's input again (the person form's is stale)

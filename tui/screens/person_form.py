@@ -12,7 +12,7 @@ PgDn / PgUp jump there and back.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
 
 from rich.cells import cell_len
@@ -42,6 +42,8 @@ from tui.widgets.field import ENTRY_HELP
 __all__ = ["PersonForm", "clean_person"]
 
 PERSON_FINDING_LINES = 4
+LAST_ITEM = Layout.OTHER[-1][-1].path
+"""The last item of the form: Enter there saves."""
 
 HELP = f"""\
 人员信息（录入一名成员）：⇧Tab 或 ↑ 回到上一项。
@@ -118,6 +120,8 @@ class PersonForm(FormBase):
         self._last_focus: Widget | None = None
         self._rows: dict[str, list[Widget]] = {"children": [], "pregnancies": []}
         """The mounted rows of the history tables (children, pregnancies)."""
+        self.when_ready: list[Callable[[], None]] = []
+        """Called once the form shows its member and a field has the focus (e.g. keys held by the opener go on)."""
         self._rows_shown: dict[str, int] = {}
         """How many of them the member uses (its entries and one blank row); the others are hidden."""
 
@@ -335,6 +339,7 @@ class PersonForm(FormBase):
     def _fields_shown(self) -> None:
         """The fields hold the current member: settings, title, visibility, state, focus; the form is ready."""
         self._fields["name"].input.max_length = 0  # a long name is refused with a message, never cut silently
+        self._fields[LAST_ITEM].advance_on_enter = False  # its Enter saves: on_field_submitted moves on
         for field in self._fields.values():  # ID numbers judged with the audit's earliest birth date
             if isinstance(field, IdField) and self._auditor is not None:
                 field.earliest = self._auditor.config.id_min_birth
@@ -345,6 +350,9 @@ class PersonForm(FormBase):
         self.show_state()
         self.ready = True
         self._focus_first()
+        waiting, self.when_ready = self.when_ready, []
+        for callback in waiting:
+            self.app.call_later(callback)  # after the focus has moved (Widget.focus is deferred the same way)
 
     async def _fill_person(self) -> None:
         """Put the current member into the mounted fields (history rows added when it has more than are
@@ -684,10 +692,14 @@ class PersonForm(FormBase):
         self.query_one("#form-title", Static).update(self._title())
 
     def on_field_submitted(self, event: Field.Submitted) -> None:
-        """Enter on the last item of the form saves (design §2)."""
-        focusable = [f for f in self._fields.values() if f.input.focusable]
-        if focusable and event.field is focusable[-1]:
-            self.action_save()
+        """Enter on the last item of the form saves (design §2) and goes on to the first item; the keys typed
+        behind that Enter wait for the save (held since the Enter: the last item does not move on by itself)."""
+        if event.field is not self._fields.get(LAST_ITEM):
+            return
+        self.action_save()
+        if self.focused is event.field.input:
+            self.focus_next()
+        event.field.release_enter()
 
     # --- keys ----------------------------------------------------------------------------------------
 
@@ -707,14 +719,18 @@ class PersonForm(FormBase):
         PersonForm.previous_person = copy.deepcopy(clean_person(self.person))
         self.person_key = keys[(keys.index(self.person_key) + 1) % len(keys)]
         self.new_member = self._saved_person() is None
+        self.key_hold.hold(self)  # keys typed behind Ctrl+N are for the next member
         self.run_job(self._switch(), group="load", exclusive=True)
 
     async def _switch(self) -> None:
         from store import service
 
-        if self._saved_person() is not None:
-            await service.log_view(self.user, self.code, self.person_key)
-        await self._show_form()
+        try:
+            if self._saved_person() is not None:
+                await service.log_view(self.user, self.code, self.person_key)
+            await self._show_form()
+        finally:
+            self.release_keys()
 
     def action_same_as_previous(self) -> None:
         """F9: the focused item takes the value it has in the previous person (or the member above)."""
