@@ -12,19 +12,21 @@ PgDn / PgUp jump there and back.
 from __future__ import annotations
 
 import copy
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 from textual.widgets.input import Selection
 
+from store import drafts
 from store.codes import Code, CodeTable
 from store.domain import families, keys, names, people, surnames
 from store.paths import set_path, value_at
@@ -38,10 +40,14 @@ from tui.screens.form_fields import Layout, Spec, field_text, make_field, read_f
 from tui.text import display_text
 from tui.widgets import Field, IdField, KeyBar
 from tui.widgets.field import ENTRY_HELP
+from tui.widgets.key_hold import KeyHold
 
 __all__ = ["PersonForm", "clean_person"]
 
 PERSON_FINDING_LINES = 4
+KEPT_NAME = "person-form"
+"""The name the app's kept person form is installed under."""
+_KEPT: weakref.WeakKeyDictionary[App[Any], PersonForm] = weakref.WeakKeyDictionary()
 LAST_ITEM = Layout.OTHER[-1][-1].path
 """The last item of the form: Enter there saves."""
 
@@ -122,6 +128,9 @@ class PersonForm(FormBase):
         """The mounted rows of the history tables (children, pregnancies)."""
         self.when_ready: list[Callable[[], None]] = []
         """Called once the form shows its member and a field has the focus (e.g. keys held by the opener go on)."""
+        self.prepared = False
+        """Loaded before it was pushed (:meth:`for_member`)."""
+        self._draft_waiting = False
         self._rows_shown: dict[str, int] = {}
         """How many of them the member uses (its entries and one blank row); the others are hidden."""
 
@@ -275,23 +284,36 @@ class PersonForm(FormBase):
     # --- opening -------------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.run_job(self._open(), group="open")
+        if not self.prepared:
+            self.run_job(self._open(), group="open")
+            return
+        self._fields_shown()  # loaded before it was pushed (:meth:`for_member`): composed with the member
+        self._audit_soon()
+        self._offer_kept_draft()
+
+    def on_screen_resume(self) -> None:
+        self._offer_kept_draft()
 
     async def _open(self) -> None:
+        problem = await self._load()
+        if problem is not None:
+            self.notify(problem, severity="error", timeout=5, markup=False)
+            self.dismiss(None)
+            return
+        self.offer_draft(self._start)
+
+    async def _load(self) -> str | None:
+        """Load the household, log the view and get the audit ready: None, or why the form cannot open."""
         from store import service
         from store.records import load_households
 
         refused = await out_of_scope(self.app, self.code)
         if refused:
-            self.notify(refused, severity="error", timeout=5)
-            self.dismiss(None)
-            return
+            return refused
         if not self.record:
             found = (await load_households([self.code], actor=await actor_of(self.app))).get(self.code)
             if found is None:
-                self.notify(f"户 {self.code} 不存在。", severity="error", timeout=5, markup=False)
-                self.dismiss(None)
-                return
+                return f"户 {self.code} 不存在。"
             self.record = found
             self.saved = copy.deepcopy(found)
         elif self.stored:
@@ -305,13 +327,71 @@ class PersonForm(FormBase):
             self.record["members"].append(member)
             self.person_key = member["key"]
         elif self.person_key not in {m.get("key") for m in self.record["members"]}:
-            self.notify(f"要打开的人员已不在户 {self.code} 中。", severity="error", timeout=5, markup=False)
-            self.dismiss(None)
-            return
+            return f"要打开的人员已不在户 {self.code} 中。"
         else:
             await service.log_view(self.user, self.code, self.person_key)
         await self.prepare_audit()
-        self.offer_draft(self._start)
+        return None
+
+    # --- opening from the tree: loaded first, shown in one frame ------------------------------------------
+
+    @classmethod
+    async def for_member(cls, app: App[Any], household_code: str, person_key: str) -> PersonForm | None:
+        """The person form of a stored member, loaded before it is pushed so that its first frame shows the
+        member with a field focused (no "加载中…", no form half built): the app's kept form filled again (its
+        widgets are built once per app: building them took most of the opening), else a new one that the app
+        keeps from then on. None (the notice shown) when the member cannot be opened."""
+        form = _KEPT.get(app)
+        if form is not None and form in app.screen_stack:  # (in use: not expected) a form of its own
+            form = None
+        reused = form is not None and form.is_attached
+        if form is None or not reused:
+            form = cls(household_code, person_key)
+        else:
+            form._reset(household_code, person_key)
+        problem = await form._load()
+        if problem is not None:
+            app.notify(problem, severity="error", timeout=5, markup=False)
+            return None
+        form.prepared = True
+        form._draft_waiting = form.owns_draft and drafts.load(form.draft_key()) is not None
+        if reused:
+            await form._show_form()  # fills the mounted fields while the form is off screen
+        else:
+            form._built = True  # composed with the member
+            if app not in _KEPT:
+                _KEPT[app] = form
+                app.install_screen(form, name=KEPT_NAME)  # kept mounted when it is dismissed
+        return form
+
+    def _reset(self, household_code: str, person_key: str) -> None:
+        """Forget the member shown before (the kept form opens another one; its widgets stay)."""
+        self.workers.cancel_node(self)
+        if self._audit_timer is not None:
+            self._audit_timer.pause()
+        self.code, self.person_key, self.new_member = household_code, person_key, False
+        self.record, self.saved, self.opened = {}, {}, {}
+        self.stored = self.owns_draft = True
+        self.focus_paths = ()
+        self.database, self._wrote_draft, self._sent = "", False, None
+        self.findings, self.ready, self.saving = [], False, False
+        self._auditor = self._audit_ctx = self._context_sig = None
+        self._audited, self._state_shown = True, None
+        self.key_hold = KeyHold()
+        self._suggested, self._spouse_table, self._last_focus = "", None, None
+        self.when_ready = []
+
+    def _offer_kept_draft(self) -> None:
+        """A form loaded before it was pushed offers the household's draft once it is on screen."""
+        if self._draft_waiting:
+            self._draft_waiting = False
+            self.offer_draft(self._start)
+
+    def leave(self) -> None:
+        self.write_draft()  # (the kept form is not unmounted when it is dismissed)
+        if self.ready and self._saved_person() is not None:
+            PersonForm.previous_person = copy.deepcopy(clean_person(self.person))
+        super().leave()
 
     def _start(self) -> None:
         self.run_job(self._show_form(), group="load", exclusive=True)
@@ -799,8 +879,3 @@ class PersonForm(FormBase):
     def action_page_up(self) -> None:
         self.query_one("#form-body", VerticalScroll).scroll_home(animate=False)
         self._focus_first()
-
-    def leave(self) -> None:
-        if self.ready and self._saved_person() is not None:
-            PersonForm.previous_person = copy.deepcopy(clean_person(self.person))
-        super().leave()
