@@ -166,8 +166,10 @@ class FormBase(Jobs, Screen[Any]):
         and an unchanged panel is not updated (an update lays out the whole form: every next key paid for it)."""
         if text == self._findings_shown:
             return
+        lines = None if self._findings_shown is None else len(self._findings_shown.plain.split("\n"))
         self._findings_shown = text
-        self.query_one("#form-findings-text", Static).update(text)
+        same_height = lines == len(text.plain.split("\n"))  # (no_wrap text: one line per line)
+        self.query_one("#form-findings-text", Static).update(text, layout=not same_height)
 
     def show_state(self) -> None:
         """未保存 / 已保存 at the right of the header (repainted only when it changes)."""
@@ -179,7 +181,9 @@ class FormBase(Jobs, Screen[Any]):
             label = self.query_one("#form-state", Static)
         except Exception:
             return
-        label.update(Text("未保存", style="bold yellow") if dirty else Text("已保存", style="green"))
+        # both words are 6 cells: the header is laid out again only for the first one
+        label.update(Text("未保存", style="bold yellow") if dirty else Text("已保存", style="green"),
+                     layout=not str(label.render()))  # fmt: skip
 
     def changed(self) -> None:
         """The record changed: state, inline audit and draft follow (debounced)."""
@@ -376,8 +380,7 @@ class FormBase(Jobs, Screen[Any]):
         if result.audit_error:
             self.notify(result.audit_error, severity="warning", timeout=8, markup=False)
         self.after_saved(result.record)
-        records_changed(self.app, [r["household"]["code"] for r in result.records])
-        self.notify("已保存", timeout=2)
+        records_changed(self.app, [r["household"]["code"] for r in result.records])  # (the header says 已保存)
         await self.audit_now()
         if after is not None:
             after()

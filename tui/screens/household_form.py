@@ -222,13 +222,19 @@ class HouseholdForm(FormBase):
         self.run_job(self._show_form(), group="load", exclusive=True)
 
     async def _show_form(self) -> None:
+        """Show the record: the items of a stored household are filled in place when they are built already
+        (back from a member's form, after a workflow); building them again laid out the whole form."""
         self.ready = False
-        self._built = True
-        items = self.query_one("#household-items", Vertical)
-        await items.remove_children()
-        await items.mount_all(self._compose_items())
-        await wait_mounted([*self._fields.values(), *(f.input for f in self._fields.values())])
-        self.query_one("#form-title", Static).update(self._title())
+        if self._specs and "number" not in self._fields and not (self.new and not self.stored):
+            for path, field in self._fields.items():
+                field.value = field_text(self._specs[path], value_at(self.record, path))
+        else:
+            self._built = True
+            items = self.query_one("#household-items", Vertical)
+            await items.remove_children()
+            await items.mount_all(self._compose_items())
+            await wait_mounted([*self._fields.values(), *(f.input for f in self._fields.values())])
+        self.query_one("#form-title", Static).update(self._title(), layout=False)  # (1fr × 1 line)
         self._fill_members()
         self._state_shown = None
         self.show_state()
@@ -258,11 +264,12 @@ class HouseholdForm(FormBase):
                 if old != self.code:
                     self.discard_draft(old)
         elif path in self._specs:
-            self.take_field(field)
+            if field.value != field_text(self._specs[path], value_at(self.record, path)):  # (not a fill)
+                self.take_field(field)
             return
         else:
             return
-        self.query_one("#form-title", Static).update(self._title())
+        self.query_one("#form-title", Static).update(self._title(), layout=False)  # (1fr × 1 line)
         self.changed()
 
     def fields_to_commit(self) -> list[Field]:
@@ -275,7 +282,7 @@ class HouseholdForm(FormBase):
         if path not in self._specs:
             return
         self.record["household"][path.split(".", 1)[1]] = read_field(self._specs[path], field)
-        self.query_one("#form-title", Static).update(self._title())
+        self.query_one("#form-title", Static).update(self._title(), layout=False)  # (1fr × 1 line)
         self.changed()
 
     def on_field_submitted(self, event: Field.Submitted) -> None:
@@ -345,7 +352,7 @@ class HouseholdForm(FormBase):
     def after_saved(self, stored: dict[str, Any]) -> None:
         super().after_saved(stored)
         self.new = False
-        self.query_one("#form-title", Static).update(self._title())
+        self.query_one("#form-title", Static).update(self._title(), layout=False)  # (1fr × 1 line)
         self._fill_members()
 
     def show_findings(self) -> None:

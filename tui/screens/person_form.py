@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -131,6 +131,7 @@ class PersonForm(FormBase):
         self.prepared = False
         """Loaded before it was pushed (:meth:`for_member`)."""
         self._draft_waiting = False
+        self._styled_as: tuple[Any, ...] | None = None
         self._rows_shown: dict[str, int] = {}
         """How many of them the member uses (its entries and one blank row); the others are hidden."""
 
@@ -291,7 +292,13 @@ class PersonForm(FormBase):
         self._audit_soon()
         self._offer_kept_draft()
 
-    def on_screen_resume(self) -> None:
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        """Back on screen: styles are applied again only when the theme or the app's classes changed meanwhile
+        (restyling the form's widgets took most of an opening of the kept form); a waiting draft is offered."""
+        styled = (self.app.theme, frozenset(self.app.classes))
+        if styled == self._styled_as:
+            event.refresh_styles = False
+        self._styled_as = styled
         self._offer_kept_draft()
 
     async def _open(self) -> None:
@@ -423,7 +430,7 @@ class PersonForm(FormBase):
         for field in self._fields.values():  # ID numbers judged with the audit's earliest birth date
             if isinstance(field, IdField) and self._auditor is not None:
                 field.earliest = self._auditor.config.id_min_birth
-        self.query_one("#form-title", Static).update(self._title())
+        self.query_one("#form-title", Static).update(self._title(), layout=False)  # (1fr × 1 line)
         self._sync_visibility()
         self._auto_from_id(initial=True)
         self._state_shown = None
@@ -769,7 +776,7 @@ class PersonForm(FormBase):
                 self._loaded_values[path] = value_at(person, path)
                 self._loaded_text[path] = field_text(spec, self._loaded_values[path])
         PersonForm.previous_person = copy.deepcopy(self._saved_person())
-        self.query_one("#form-title", Static).update(self._title())
+        self.query_one("#form-title", Static).update(self._title(), layout=False)  # (1fr × 1 line)
 
     def on_field_submitted(self, event: Field.Submitted) -> None:
         """Enter on the last item of the form saves (design §2) and goes on to the first item; the keys typed
