@@ -131,6 +131,7 @@ class PersonForm(FormBase):
         self.prepared = False
         """Loaded before it was pushed (:meth:`for_member`)."""
         self._draft_waiting = False
+        self._log_waiting = False
         self._styled_as: tuple[Any, ...] | None = None
         self._rows_shown: dict[str, int] = {}
         """How many of them the member uses (its entries and one blank row); the others are hidden."""
@@ -309,8 +310,9 @@ class PersonForm(FormBase):
             return
         self.offer_draft(self._start)
 
-    async def _load(self) -> str | None:
-        """Load the household, log the view and get the audit ready: None, or why the form cannot open."""
+    async def _load(self, *, log: bool = True) -> str | None:
+        """Load the household, log the view (`log`) and get the audit ready: None, or why the form cannot
+        open."""
         from store import service
         from store.records import load_households
 
@@ -335,8 +337,10 @@ class PersonForm(FormBase):
             self.person_key = member["key"]
         elif self.person_key not in {m.get("key") for m in self.record["members"]}:
             return f"要打开的人员已不在户 {self.code} 中。"
-        else:
+        elif log:
             await service.log_view(self.user, self.code, self.person_key)
+        else:
+            self._log_waiting = True
         await self.prepare_audit()
         return None
 
@@ -356,7 +360,7 @@ class PersonForm(FormBase):
             form = cls(household_code, person_key)
         else:
             form._reset(household_code, person_key)
-        problem = await form._load()
+        problem = await form._load(log=False)  # the view is logged once the form is on screen
         if problem is not None:
             app.notify(problem, severity="error", timeout=5, markup=False)
             return None
@@ -387,9 +391,16 @@ class PersonForm(FormBase):
         self.key_hold = KeyHold()
         self._suggested, self._spouse_table, self._last_focus = "", None, None
         self.when_ready = []
+        self._draft_waiting = self._log_waiting = False
 
     def _offer_kept_draft(self) -> None:
-        """A form loaded before it was pushed offers the household's draft once it is on screen."""
+        """A form loaded before it was pushed logs the view and offers the household's draft once it is on
+        screen."""
+        if self._log_waiting:
+            from store import service
+
+            self._log_waiting = False
+            self.run_job(service.log_view(self.user, self.code, self.person_key), group="log")
         if self._draft_waiting:
             self._draft_waiting = False
             self.offer_draft(self._start)
@@ -813,11 +824,11 @@ class PersonForm(FormBase):
         from store import service
 
         try:
-            if self._saved_person() is not None:
-                await service.log_view(self.user, self.code, self.person_key)
             await self._show_form()
         finally:
             self.release_keys()
+        if self._saved_person() is not None:  # (logged once the member is shown: the clerk does not wait for it)
+            await service.log_view(self.user, self.code, self.person_key)
 
     def action_same_as_previous(self) -> None:
         """F9: the focused item takes the value it has in the previous person (or the member above)."""
