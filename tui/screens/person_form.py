@@ -121,6 +121,7 @@ class PersonForm(FormBase):
         self._autos: dict[str, Static] = {}
         self._marked: dict[str, str] = {}
         self._suggested = ""
+        self._name_problem: str | None = None
         self._spouse_table: CodeTable | None = None
         self._built = False
         self._last_focus: Widget | None = None
@@ -389,7 +390,7 @@ class PersonForm(FormBase):
         self._auditor = self._audit_ctx = self._context_sig = None
         self._audited, self._state_shown = True, None
         self.key_hold = KeyHold()
-        self._suggested, self._spouse_table, self._last_focus = "", None, None
+        self._suggested, self._spouse_table, self._last_focus, self._name_problem = "", None, None, None
         self.when_ready = []
         self._draft_waiting = self._log_waiting = False
 
@@ -417,13 +418,15 @@ class PersonForm(FormBase):
     async def _show_form(self) -> None:
         """Show the current member and start the inline audit: the fields are built once and then only filled
         (Ctrl+N, a reload, a restored draft): building them again laid out the whole form for every member."""
-        self.ready = False
         self._ensure_person()
+        if self._fields:
+            await self._mount_history_rows()  # (hidden: the member shown meanwhile stays whole on screen)
+        self.ready = False
         self._spouse_table = None
         self._suggested = ""
-        self._name_problem: str | None = None
+        self._name_problem = None
         if self._fields:
-            await self._fill_person()
+            self._fill_person()
         else:
             self._built = True
             body = self.query_one("#form-body", VerticalScroll)
@@ -452,20 +455,27 @@ class PersonForm(FormBase):
         for callback in waiting:
             self.app.call_later(callback)  # after the focus has moved (Widget.focus is deferred the same way)
 
-    async def _fill_person(self) -> None:
-        """Put the current member into the mounted fields (history rows added when it has more than are
-        mounted; rows beyond its own are left blank and hidden)."""
-        person = self.person
-        woman = person.get("woman") or {}
+    async def _mount_history_rows(self) -> None:
+        """Mount history rows (hidden) when the current member has more entries than rows are mounted."""
+        woman = self.person.get("woman") or {}
         for table, specs in (("children", Layout.CHILD), ("pregnancies", Layout.PREGNANCY)):
             rows = self._rows[table]
             need = len(woman.get(table) or []) + 1
             if len(rows) < need:
                 last = rows[-1]
                 added = [self._history_row(table, n, specs) for n in range(len(rows), need)]
+                for row in added:
+                    row.display = False
                 await self.query_one("#form-body").mount_all(added, after=last)
                 await wait_mounted([w for row in added for w in row.query(Field)])
-            self._rows_shown[table] = need
+
+    def _fill_person(self) -> None:
+        """Put the current member into the mounted fields (rows of the history tables beyond its own are left
+        blank and hidden)."""
+        person = self.person
+        woman = person.get("woman") or {}
+        for table in self._rows:
+            self._rows_shown[table] = len(woman.get(table) or []) + 1
         self._mark_labels({})
         self._fields["name"].input.select_on_focus = True
         for path, field in self._fields.items():
