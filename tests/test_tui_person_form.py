@@ -347,3 +347,46 @@ async def test_f2_without_enter_takes_initials_and_a_short_date(example_db: db.D
         await settle(pilot, lambda: not form.dirty and not form.saving)
     man = next(m for m in (await load_households([CODE]))[CODE]["members"] if m["key"] == "h12-1")
     assert (man["political_status"], man["moved_in"]["date"]) == ("01", dt.date(2020, 5, 12))
+
+
+async def test_a_member_opened_from_the_tree_shows_at_once_in_the_kept_form(example_db: db.DbTarget) -> None:
+    """Issue 13: the form opened from the tree is loaded before it is shown (its first frame is the whole form,
+    never "加载中…"), and the next opening fills the same widgets with another household's member."""
+    from tui.screens.browse import BrowseScreen
+
+    wang = "430426101202010021"  # 王德明 (f21-1) and his wife 杨丽 (f21-2)
+    app = app_for(example_db)
+    half: list[str] = []
+
+    def watch(screen: object) -> None:
+        if isinstance(screen, PersonForm) and not screen.ready:
+            half.append(screen.person_key or "")
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        browse = app.screen
+        assert isinstance(browse, BrowseScreen)
+        browse.open_person(CODE, "h12-2")  # a woman with children
+        await settle(pilot, lambda: isinstance(app.screen, PersonForm) and app.screen.ready)
+        first = app.screen
+        assert isinstance(first, PersonForm)
+        assert "加载中" not in screen_text(pilot) and "周欣怡" in screen_text(pilot)
+        await pilot.press("escape")
+        await settle(pilot, lambda: app.screen is browse)
+        app.screen_change_signal.subscribe(browse, watch)  # the kept form is filled before it is pushed
+        browse.open_person(wang, "f21-1")  # a man of another household
+        await settle(pilot, lambda: isinstance(app.screen, PersonForm) and app.screen.ready)
+        form = app.screen
+        assert form is first and isinstance(form, PersonForm) and half == []
+        text = screen_text(pilot)
+        assert "王德明" in text and "陈美华" not in text and "周欣怡" not in text and "2/" not in text.split("\n")[0]
+        assert not form.query_one("#woman-start").display and field(form, "name").value == "王德明"
+        assert not form.dirty and focused_path(form) == "name"
+        field(form, "occupation").focus()
+        await pilot.press("ctrl+u", *"木工", "f2")
+        await settle(pilot, lambda: not form.saving and not form.dirty)
+        if isinstance(app.screen, ChoiceDialog):
+            await pilot.press("y")
+            await settle(pilot, lambda: not form.saving and not form.dirty)
+    stored = await load_households([wang, CODE])
+    assert next(m for m in stored[wang]["members"] if m["key"] == "f21-1")["occupation"] == "木工"
+    assert next(m for m in stored[CODE]["members"] if m["key"] == "h12-2")["occupation"] != "木工"

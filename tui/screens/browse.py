@@ -422,11 +422,21 @@ class BrowseScreen(Jobs, Screen[None]):
     # --- entry forms ----------------------------------------------------------------------------------------
 
     def open_person(self, code: str, person_key: str | None) -> None:
-        """The person form of a member (None: a new member); the form logs the view."""
+        """The person form of a member (None: a new member); the form logs the view. A member's form is loaded
+        before it is pushed (:meth:`PersonForm.for_member`: its first frame is the whole form)."""
         from tui.screens.person_form import PersonForm
 
         self.person_key = person_key
-        self.app.push_screen(PersonForm(code, person_key), lambda stored: self._form_done(code, stored))
+        if person_key is None:
+            self.app.push_screen(PersonForm(code, person_key), lambda stored: self._form_done(code, stored))
+            return
+
+        async def load() -> None:
+            form = await PersonForm.for_member(self.app, code, person_key)
+            if form is not None and self.app.screen is self:
+                self.app.push_screen(form, lambda stored: self._form_done(code, stored))
+
+        self.run_job(load(), group="person", exclusive=True)
 
     def action_edit_household(self) -> None:
         """e: the household form of the household at the cursor (or of the open one)."""

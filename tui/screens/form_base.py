@@ -35,6 +35,7 @@ from tui.jobs import Jobs
 from tui.records import records_changed
 from tui.screens.form_dialogs import ChoiceDialog
 from tui.widgets.field import Field, commit_fields
+from tui.widgets.key_hold import KeyHold
 
 __all__ = [
     "AUDIT_DELAY",
@@ -140,6 +141,9 @@ class FormBase(Jobs, Screen[Any]):
         self._audited = True
         self._state_shown: bool | None = None
         self._findings_shown: Text | None = None
+        self.key_hold = KeyHold()
+        """Keys typed while the form saves (or behind an Enter the form handles) wait here, then go on in order
+        to the field focused then (:class:`tui.widgets.KeyHold`)."""
 
     # --- state -------------------------------------------------------------------------------------
 
@@ -162,8 +166,10 @@ class FormBase(Jobs, Screen[Any]):
         and an unchanged panel is not updated (an update lays out the whole form: every next key paid for it)."""
         if text == self._findings_shown:
             return
+        lines = None if self._findings_shown is None else len(self._findings_shown.plain.split("\n"))
         self._findings_shown = text
-        self.query_one("#form-findings-text", Static).update(text)
+        same_height = lines == len(text.plain.split("\n"))  # (no_wrap text: one line per line)
+        self.query_one("#form-findings-text", Static).update(text, layout=not same_height)
 
     def show_state(self) -> None:
         """未保存 / 已保存 at the right of the header (repainted only when it changes)."""
@@ -175,7 +181,9 @@ class FormBase(Jobs, Screen[Any]):
             label = self.query_one("#form-state", Static)
         except Exception:
             return
-        label.update(Text("未保存", style="bold yellow") if dirty else Text("已保存", style="green"))
+        # both words are 6 cells: the header is laid out again only for the first one
+        label.update(Text("未保存", style="bold yellow") if dirty else Text("已保存", style="green"),
+                     layout=not str(label.render()))  # fmt: skip
 
     def changed(self) -> None:
         """The record changed: state, inline audit and draft follow (debounced)."""
@@ -340,7 +348,19 @@ class FormBase(Jobs, Screen[Any]):
 
     def _start_save(self, after: Callable[[], None] | None) -> None:
         self.saving = True
-        self.run_job(self._save(after), group="save", exclusive=True)
+        self.key_hold.hold(self)  # released when the save is done (or failed)
+        self.run_job(self._saving(after), group="save", exclusive=True)
+
+    async def _saving(self, after: Callable[[], None] | None) -> None:
+        try:
+            await self._save(after)
+        finally:
+            self.release_keys()
+
+    def release_keys(self) -> None:
+        """End a hold of the keys once the focus moves asked for so far are done (``Widget.focus`` is deferred
+        to the app's queue): the held keys go to the field focused then."""
+        self.app.call_later(self.key_hold.release, self)
 
     async def _save(self, after: Callable[[], None] | None) -> None:
         from tui import services
@@ -360,8 +380,7 @@ class FormBase(Jobs, Screen[Any]):
         if result.audit_error:
             self.notify(result.audit_error, severity="warning", timeout=8, markup=False)
         self.after_saved(result.record)
-        records_changed(self.app, [r["household"]["code"] for r in result.records])
-        self.notify("已保存", timeout=2)
+        records_changed(self.app, [r["household"]["code"] for r in result.records])  # (the header says 已保存)
         await self.audit_now()
         if after is not None:
             after()

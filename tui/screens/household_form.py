@@ -51,6 +51,8 @@ ITEMS = [
      Spec("household.status", "户状态", "code", "household_status", status=7)],
     [Spec("household.closed_date", "销户日期", "date")],
 ]  # fmt: skip
+LAST_ITEM = ITEMS[-1][-1].path
+"""The last household item: Enter there goes on to the householder or the member list."""
 
 HELP = f"""\
 户信息：↑ ↓ 在成员表中移动，Enter 打开该成员的人员信息。
@@ -222,16 +224,23 @@ class HouseholdForm(FormBase):
         self.run_job(self._show_form(), group="load", exclusive=True)
 
     async def _show_form(self) -> None:
+        """Show the record: the items of a stored household are filled in place when they are built already
+        (back from a member's form, after a workflow); building them again laid out the whole form."""
         self.ready = False
-        self._built = True
-        items = self.query_one("#household-items", Vertical)
-        await items.remove_children()
-        await items.mount_all(self._compose_items())
-        await wait_mounted([*self._fields.values(), *(f.input for f in self._fields.values())])
-        self.query_one("#form-title", Static).update(self._title())
+        if self._specs and "number" not in self._fields and not (self.new and not self.stored):
+            for path, field in self._fields.items():
+                field.value = field_text(self._specs[path], value_at(self.record, path))
+        else:
+            self._built = True
+            items = self.query_one("#household-items", Vertical)
+            await items.remove_children()
+            await items.mount_all(self._compose_items())
+            await wait_mounted([*self._fields.values(), *(f.input for f in self._fields.values())])
+        self.query_one("#form-title", Static).update(self._title(), layout=False)  # (1fr × 1 line)
         self._fill_members()
         self._state_shown = None
         self.show_state()
+        self._fields[LAST_ITEM].advance_on_enter = False  # its Enter is handled in on_field_submitted
         self.ready = True
         first = "household.address" if not self.new or self.stored else "number"
         target, self.focus_paths = field_for(self._fields, self.focus_paths), ()
@@ -257,11 +266,12 @@ class HouseholdForm(FormBase):
                 if old != self.code:
                     self.discard_draft(old)
         elif path in self._specs:
-            self.take_field(field)
+            if field.value != field_text(self._specs[path], value_at(self.record, path)):  # (not a fill)
+                self.take_field(field)
             return
         else:
             return
-        self.query_one("#form-title", Static).update(self._title())
+        self.query_one("#form-title", Static).update(self._title(), layout=False)  # (1fr × 1 line)
         self.changed()
 
     def fields_to_commit(self) -> list[Field]:
@@ -274,17 +284,20 @@ class HouseholdForm(FormBase):
         if path not in self._specs:
             return
         self.record["household"][path.split(".", 1)[1]] = read_field(self._specs[path], field)
-        self.query_one("#form-title", Static).update(self._title())
+        self.query_one("#form-title", Static).update(self._title(), layout=False)  # (1fr × 1 line)
         self.changed()
 
     def on_field_submitted(self, event: Field.Submitted) -> None:
-        """Enter on the last item: a new household goes on to its householder, else to the member list."""
-        if event.field is not self._fields.get("household.closed_date"):
+        """Enter on the last item: a new household goes on to its householder, else to the member list. The keys
+        typed behind that Enter wait (the last item does not move on by itself) until the householder's form
+        has its first field focused, or the member list has the focus."""
+        if event.field is not self._fields.get(LAST_ITEM):
             return
-        if not self.record.get("members"):
-            self.call_after_refresh(self.action_add_member)
+        if not self.record.get("members") and self.ready:
+            self._person_form(None, then=event.field.release_enter)
         else:
-            self.call_after_refresh(self.query_one("#members", OptionList).focus)
+            self.query_one("#members", OptionList).focus()
+            event.field.release_enter()
 
     # --- members -------------------------------------------------------------------------------------
 
@@ -300,12 +313,22 @@ class HouseholdForm(FormBase):
             return
         self._person_form(None)
 
-    def _person_form(self, key: str | None) -> None:
+    def _person_form(self, key: str | None, then: Callable[[], None] | None = None) -> None:
+        """Open the person form of a member (None: a new one) on this form's record; `then` runs once that form
+        is ready (or closed before)."""
         from tui.screens.person_form import PersonForm
 
         self.write_draft()
         form = PersonForm(self.code, key, record=self.record, stored=self.stored)
-        self.app.push_screen(form, self._person_done)
+        if then is not None:
+            form.when_ready.append(then)
+
+        def done(stored: dict[str, Any] | None) -> None:
+            if then is not None:
+                then()  # (a second call does nothing)
+            self._person_done(stored)
+
+        self.app.push_screen(form, done)
 
     def _person_done(self, stored: dict[str, Any] | None) -> None:
         if stored is None:  # nothing saved there: the draft is this form's input again (the person form's is stale)
@@ -331,7 +354,7 @@ class HouseholdForm(FormBase):
     def after_saved(self, stored: dict[str, Any]) -> None:
         super().after_saved(stored)
         self.new = False
-        self.query_one("#form-title", Static).update(self._title())
+        self.query_one("#form-title", Static).update(self._title(), layout=False)  # (1fr × 1 line)
         self._fill_members()
 
     def show_findings(self) -> None:

@@ -12,19 +12,21 @@ PgDn / PgUp jump there and back.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Sequence
+import weakref
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual import on
-from textual.app import ComposeResult
+from textual import events, on
+from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 from textual.widgets.input import Selection
 
+from store import drafts
 from store.codes import Code, CodeTable
 from store.domain import families, keys, names, people, surnames
 from store.paths import set_path, value_at
@@ -38,10 +40,16 @@ from tui.screens.form_fields import Layout, Spec, field_text, make_field, read_f
 from tui.text import display_text
 from tui.widgets import Field, IdField, KeyBar
 from tui.widgets.field import ENTRY_HELP
+from tui.widgets.key_hold import KeyHold
 
 __all__ = ["PersonForm", "clean_person"]
 
 PERSON_FINDING_LINES = 4
+KEPT_NAME = "person-form"
+"""The name the app's kept person form is installed under."""
+_KEPT: weakref.WeakKeyDictionary[App[Any], PersonForm] = weakref.WeakKeyDictionary()
+LAST_ITEM = Layout.OTHER[-1][-1].path
+"""The last item of the form: Enter there saves."""
 
 HELP = f"""\
 人员信息（录入一名成员）：⇧Tab 或 ↑ 回到上一项。
@@ -113,9 +121,21 @@ class PersonForm(FormBase):
         self._autos: dict[str, Static] = {}
         self._marked: dict[str, str] = {}
         self._suggested = ""
+        self._name_problem: str | None = None
         self._spouse_table: CodeTable | None = None
         self._built = False
         self._last_focus: Widget | None = None
+        self._rows: dict[str, list[Widget]] = {"children": [], "pregnancies": []}
+        """The mounted rows of the history tables (children, pregnancies)."""
+        self.when_ready: list[Callable[[], None]] = []
+        """Called once the form shows its member and a field has the focus (e.g. keys held by the opener go on)."""
+        self.prepared = False
+        """Loaded before it was pushed (:meth:`for_member`)."""
+        self._draft_waiting = False
+        self._log_waiting = False
+        self._styled_as: tuple[Any, ...] | None = None
+        self._rows_shown: dict[str, int] = {}
+        """How many of them the member uses (its entries and one blank row); the others are hidden."""
 
     # --- the person ----------------------------------------------------------------------------------
 
@@ -161,6 +181,7 @@ class PersonForm(FormBase):
 
     def _compose_person(self) -> Iterable[Widget]:
         self._fields, self._specs, self._labels, self._autos = {}, {}, {}, {}
+        self._rows = {"children": [], "pregnancies": []}
         person = self.person
         for row in Layout.MAIN:
             yield self._row(row, person)
@@ -172,6 +193,7 @@ class PersonForm(FormBase):
         yield Static(_head(("生养史 孩次", 12), ("姓名", 11), ("性别", 7), ("出生日期", 14), ("政策", 11), ("血缘", 11),
                            ("存活", 4)), classes="thead woman")  # fmt: skip
         woman = person.get("woman") or {}
+        self._rows_shown = {table: len(woman.get(table) or []) + 1 for table in self._rows}
         for n in range(len(woman.get("children") or []) + 1):
             yield self._history_row("children", n, Layout.CHILD)
         yield Static(_head(("孕情", 7), ("末次月经", 14), ("预产期", 14), ("结局", 13), ("结局日期", 8)),
@@ -216,6 +238,7 @@ class PersonForm(FormBase):
         lead.styles.width = 12 if table == "children" else 7
         row = self._row(specs, self.person, classes="woman history", prefix=f"woman.{table}[{n}].", lead=lead)
         row.add_class(f"hist-{table}")
+        self._rows[table].append(row)
         return row
 
     # --- spouse choices ----------------------------------------------------------------------------------
@@ -264,23 +287,43 @@ class PersonForm(FormBase):
     # --- opening -------------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.run_job(self._open(), group="open")
+        if not self.prepared:
+            self.run_job(self._open(), group="open")
+            return
+        self._fields_shown()  # loaded before it was pushed (:meth:`for_member`): composed with the member
+        self._audit_soon()
+        self._offer_kept_draft()
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        """Back on screen: styles are applied again only when the theme or the app's classes changed meanwhile
+        (restyling the form's widgets took most of an opening of the kept form); a waiting draft is offered."""
+        styled = (self.app.theme, frozenset(self.app.classes))
+        if styled == self._styled_as:
+            event.refresh_styles = False
+        self._styled_as = styled
+        self._offer_kept_draft()
 
     async def _open(self) -> None:
+        problem = await self._load()
+        if problem is not None:
+            self.notify(problem, severity="error", timeout=5, markup=False)
+            self.dismiss(None)
+            return
+        self.offer_draft(self._start)
+
+    async def _load(self, *, log: bool = True) -> str | None:
+        """Load the household, log the view (`log`) and get the audit ready: None, or why the form cannot
+        open."""
         from store import service
         from store.records import load_households
 
         refused = await out_of_scope(self.app, self.code)
         if refused:
-            self.notify(refused, severity="error", timeout=5)
-            self.dismiss(None)
-            return
+            return refused
         if not self.record:
             found = (await load_households([self.code], actor=await actor_of(self.app))).get(self.code)
             if found is None:
-                self.notify(f"户 {self.code} 不存在。", severity="error", timeout=5, markup=False)
-                self.dismiss(None)
-                return
+                return f"户 {self.code} 不存在。"
             self.record = found
             self.saved = copy.deepcopy(found)
         elif self.stored:
@@ -294,41 +337,160 @@ class PersonForm(FormBase):
             self.record["members"].append(member)
             self.person_key = member["key"]
         elif self.person_key not in {m.get("key") for m in self.record["members"]}:
-            self.notify(f"要打开的人员已不在户 {self.code} 中。", severity="error", timeout=5, markup=False)
-            self.dismiss(None)
-            return
-        else:
+            return f"要打开的人员已不在户 {self.code} 中。"
+        elif log:
             await service.log_view(self.user, self.code, self.person_key)
+        else:
+            self._log_waiting = True
         await self.prepare_audit()
-        self.offer_draft(self._start)
+        return None
+
+    # --- opening from the tree: loaded first, shown in one frame ------------------------------------------
+
+    @classmethod
+    async def for_member(cls, app: App[Any], household_code: str, person_key: str) -> PersonForm | None:
+        """The person form of a stored member, loaded before it is pushed so that its first frame shows the
+        member with a field focused (no "加载中…", no form half built): the app's kept form filled again (its
+        widgets are built once per app: building them took most of the opening), else a new one that the app
+        keeps from then on. None (the notice shown) when the member cannot be opened."""
+        form = _KEPT.get(app)
+        if form is not None and form in app.screen_stack:  # (in use: not expected) a form of its own
+            form = None
+        reused = form is not None and form.is_attached
+        if form is None or not reused:
+            form = cls(household_code, person_key)
+        else:
+            form._reset(household_code, person_key)
+        problem = await form._load(log=False)  # the view is logged once the form is on screen
+        if problem is not None:
+            app.notify(problem, severity="error", timeout=5, markup=False)
+            return None
+        form.prepared = True
+        form._draft_waiting = form.owns_draft and drafts.load(form.draft_key()) is not None
+        if reused:
+            await form._show_form()  # fills the mounted fields while the form is off screen
+        else:
+            form._built = True  # composed with the member
+            if app not in _KEPT:
+                _KEPT[app] = form
+                app.install_screen(form, name=KEPT_NAME)  # kept mounted when it is dismissed
+        return form
+
+    def _reset(self, household_code: str, person_key: str) -> None:
+        """Forget the member shown before (the kept form opens another one; its widgets stay)."""
+        self.workers.cancel_node(self)
+        if self._audit_timer is not None:
+            self._audit_timer.pause()
+        self.code, self.person_key, self.new_member = household_code, person_key, False
+        self.record, self.saved, self.opened = {}, {}, {}
+        self.stored = self.owns_draft = True
+        self.focus_paths = ()
+        self.database, self._wrote_draft, self._sent = "", False, None
+        self.findings, self.ready, self.saving = [], False, False
+        self._auditor = self._audit_ctx = self._context_sig = None
+        self._audited, self._state_shown = True, None
+        self.key_hold = KeyHold()
+        self._suggested, self._spouse_table, self._last_focus, self._name_problem = "", None, None, None
+        self.when_ready = []
+        self._draft_waiting = self._log_waiting = False
+
+    def _offer_kept_draft(self) -> None:
+        """A form loaded before it was pushed logs the view and offers the household's draft once it is on
+        screen."""
+        if self._log_waiting:
+            from store import service
+
+            self._log_waiting = False
+            self.run_job(service.log_view(self.user, self.code, self.person_key), group="log")
+        if self._draft_waiting:
+            self._draft_waiting = False
+            self.offer_draft(self._start)
+
+    def leave(self) -> None:
+        self.write_draft()  # (the kept form is not unmounted when it is dismissed)
+        if self.ready and self._saved_person() is not None:
+            PersonForm.previous_person = copy.deepcopy(clean_person(self.person))
+        super().leave()
 
     def _start(self) -> None:
         self.run_job(self._show_form(), group="load", exclusive=True)
 
     async def _show_form(self) -> None:
-        """(Re)build the fields of the current member and start the inline audit."""
-        self.ready = False
+        """Show the current member and start the inline audit: the fields are built once and then only filled
+        (Ctrl+N, a reload, a restored draft): building them again laid out the whole form for every member."""
         self._ensure_person()
+        if self._fields:
+            await self._mount_history_rows()  # (hidden: the member shown meanwhile stays whole on screen)
+        self.ready = False
         self._spouse_table = None
         self._suggested = ""
-        self._name_problem: str | None = None
-        self._built = True
-        body = self.query_one("#form-body", VerticalScroll)
-        await body.remove_children()
-        await body.mount_all(list(self._compose_person()))
-        await wait_mounted([*self._fields.values(), *(f.input for f in self._fields.values()), *self._autos.values()])
+        self._name_problem = None
+        if self._fields:
+            self._fill_person()
+        else:
+            self._built = True
+            body = self.query_one("#form-body", VerticalScroll)
+            await body.remove_children()
+            await body.mount_all(list(self._compose_person()))
+            await wait_mounted([*self._fields.values(), *(f.input for f in self._fields.values()),
+                                *self._autos.values()])  # fmt: skip
+        self._fields_shown()
+        await self.audit_now()
+
+    def _fields_shown(self) -> None:
+        """The fields hold the current member: settings, title, visibility, state, focus; the form is ready."""
         self._fields["name"].input.max_length = 0  # a long name is refused with a message, never cut silently
+        self._fields[LAST_ITEM].advance_on_enter = False  # its Enter saves: on_field_submitted moves on
         for field in self._fields.values():  # ID numbers judged with the audit's earliest birth date
             if isinstance(field, IdField) and self._auditor is not None:
                 field.earliest = self._auditor.config.id_min_birth
-        self.query_one("#form-title", Static).update(self._title())
+        self.query_one("#form-title", Static).update(self._title(), layout=False)  # (1fr × 1 line)
         self._sync_visibility()
         self._auto_from_id(initial=True)
         self._state_shown = None
         self.show_state()
         self.ready = True
         self._focus_first()
-        await self.audit_now()
+        waiting, self.when_ready = self.when_ready, []
+        for callback in waiting:
+            self.app.call_later(callback)  # after the focus has moved (Widget.focus is deferred the same way)
+
+    async def _mount_history_rows(self) -> None:
+        """Mount history rows (hidden) when the current member has more entries than rows are mounted."""
+        woman = self.person.get("woman") or {}
+        for table, specs in (("children", Layout.CHILD), ("pregnancies", Layout.PREGNANCY)):
+            rows = self._rows[table]
+            need = len(woman.get(table) or []) + 1
+            if len(rows) < need:
+                last = rows[-1]
+                added = [self._history_row(table, n, specs) for n in range(len(rows), need)]
+                for row in added:
+                    row.display = False
+                await self.query_one("#form-body").mount_all(added, after=last)
+                await wait_mounted([w for row in added for w in row.query(Field)])
+
+    def _fill_person(self) -> None:
+        """Put the current member into the mounted fields (rows of the history tables beyond its own are left
+        blank and hidden)."""
+        person = self.person
+        woman = person.get("woman") or {}
+        for table in self._rows:
+            self._rows_shown[table] = len(woman.get(table) or []) + 1
+        self._mark_labels({})
+        self._fields["name"].input.select_on_focus = True
+        for path, field in self._fields.items():
+            spec = self._specs[path]
+            if spec.kind == "spouse":
+                table = self._spouse_choices()
+                field.table = table  # type: ignore[attr-defined]
+                text = self._spouse_code(person, table)
+                value = person.get("spouse") or ("0" if person.get("spouse_external") is not None else None)
+            else:
+                value = value_at(person, path)
+                text = field_text(spec, value)
+            self._loaded_text[path], self._loaded_values[path] = text, value
+            field.value = text
+        self.query_one("#form-body", VerticalScroll).scroll_home(animate=False)
 
     def _ensure_person(self) -> None:
         """Make sure the current member is in the record (a restored draft may lack it): the first member,
@@ -391,7 +553,11 @@ class PersonForm(FormBase):
             value = read_field(spec, field)
         if path == "name" and isinstance(value, str) and not self._name_typed(field, value):
             return
-        if value_at(person, path) == value and spec.kind != "spouse":
+        if spec.kind == "spouse":
+            current = person.get("spouse") or ("0" if person.get("spouse_external") is not None else None)
+        else:
+            current = value_at(person, path)
+        if current == value:  # (e.g. the value a field was filled with, reported after it)
             return
         if spec.kind == "spouse":
             families.link_spouse(self.record, person, None if value == "0" else value)
@@ -503,19 +669,28 @@ class PersonForm(FormBase):
             self.query_one(row_id).display = external
         self.query_one("#row-flow").display = person.get("mgmt") in ("02", "03")
         woman = person.get("sex") == "2" or not people.is_empty(person.get("woman"))
+        unused = {
+            id(row) for table, rows in self._rows.items() for row in rows[self._rows_shown.get(table, len(rows)) :]
+        }
         for widget in self.query(".woman"):
-            widget.display = woman
+            widget.display = woman and id(widget) not in unused
 
     def _grow_history(self, path: str) -> None:
-        """Keying into the blank last row of a history table adds another blank row."""
+        """Keying into the blank last row of a history table adds another blank row (a hidden one shown again,
+        else a new one)."""
         table = "children" if ".children[" in path else "pregnancies"
         index = int(path.split("[", 1)[1].split("]", 1)[0])
-        rows = list(self.query(f".hist-{table}"))
-        if index != len(rows) - 1:
+        rows = self._rows[table]
+        shown = self._rows_shown.get(table, len(rows))
+        if index != shown - 1:
+            return
+        self._rows_shown[table] = shown + 1
+        if shown < len(rows):
+            rows[shown].display = True
             return
         specs = Layout.CHILD if table == "children" else Layout.PREGNANCY
         row = self._history_row(table, index + 1, specs)
-        self.query_one("#form-body").mount(row, after=rows[-1])
+        self.query_one("#form-body").mount(row, after=rows[-2])
 
     # --- findings ------------------------------------------------------------------------------------
 
@@ -623,13 +798,17 @@ class PersonForm(FormBase):
                 self._loaded_values[path] = value_at(person, path)
                 self._loaded_text[path] = field_text(spec, self._loaded_values[path])
         PersonForm.previous_person = copy.deepcopy(self._saved_person())
-        self.query_one("#form-title", Static).update(self._title())
+        self.query_one("#form-title", Static).update(self._title(), layout=False)  # (1fr × 1 line)
 
     def on_field_submitted(self, event: Field.Submitted) -> None:
-        """Enter on the last item of the form saves (design §2)."""
-        focusable = [f for f in self._fields.values() if f.input.focusable]
-        if focusable and event.field is focusable[-1]:
-            self.action_save()
+        """Enter on the last item of the form saves (design §2) and goes on to the first item; the keys typed
+        behind that Enter wait for the save (held since the Enter: the last item does not move on by itself)."""
+        if event.field is not self._fields.get(LAST_ITEM):
+            return
+        self.action_save()
+        if self.focused is event.field.input:
+            self.focus_next()
+        event.field.release_enter()
 
     # --- keys ----------------------------------------------------------------------------------------
 
@@ -649,14 +828,18 @@ class PersonForm(FormBase):
         PersonForm.previous_person = copy.deepcopy(clean_person(self.person))
         self.person_key = keys[(keys.index(self.person_key) + 1) % len(keys)]
         self.new_member = self._saved_person() is None
+        self.key_hold.hold(self)  # keys typed behind Ctrl+N are for the next member
         self.run_job(self._switch(), group="load", exclusive=True)
 
     async def _switch(self) -> None:
         from store import service
 
-        if self._saved_person() is not None:
+        try:
+            await self._show_form()
+        finally:
+            self.release_keys()
+        if self._saved_person() is not None:  # (logged once the member is shown: the clerk does not wait for it)
             await service.log_view(self.user, self.code, self.person_key)
-        await self._show_form()
 
     def action_history(self) -> None:
         """F5: this person's timeline (历史数据); a member not saved yet has none."""
@@ -734,8 +917,3 @@ class PersonForm(FormBase):
     def action_page_up(self) -> None:
         self.query_one("#form-body", VerticalScroll).scroll_home(animate=False)
         self._focus_first()
-
-    def leave(self) -> None:
-        if self.ready and self._saved_person() is not None:
-            PersonForm.previous_person = copy.deepcopy(clean_person(self.person))
-        super().leave()
