@@ -119,12 +119,23 @@ async def _v4_reported_and_destination(client: BaseDBAsyncClient) -> None:
             await client.execute_query(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
 
+#: the covering index of the tree's counts (`store.browse`): active persons of a code range from the index alone
+TREE_COUNT_INDEX = "CREATE INDEX IF NOT EXISTS idx_person_household_cancel ON person (household_id, cancel_reason)"
+
+
+async def _v5_tree_count_index(client: BaseDBAsyncClient) -> None:
+    """5 → 6: the covering index ``person (household_id, cancel_reason)`` the tree counts persons with.
+    Self-contained: ``IF NOT EXISTS``, so it can be renumbered after other steps."""
+    await client.execute_query(TREE_COUNT_INDEX)
+
+
 #: version n → the step that upgrades a version-n database to n + 1.
 MIGRATIONS: dict[int, Migration] = {
     1: _v1_search_indexes,
     2: _v2_audit_chain,
     3: _v3_month_close,
     4: _v4_reported_and_destination,
+    5: _v5_tree_count_index,
 }
 
 _SQLITE_EXTRA = [
@@ -144,6 +155,7 @@ _SQLITE_EXTRA = [
     "CREATE INDEX IF NOT EXISTS idx_event_person ON change_event (person_id)",
     *SEARCH_INDEXES,
     REPORT_MONTH_INDEX,
+    TREE_COUNT_INDEX,
     "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
     "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
     "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log "
