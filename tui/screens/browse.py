@@ -1,6 +1,8 @@
 """The main screen: the household tree (left, loaded a level at a time) and the household detail (right).
 
-Every query runs in a worker through :mod:`store.browse`; the tree never holds more than the levels opened.
+Every query runs in a worker through :mod:`store.browse`; the tree never holds more than the levels open: a
+level closed (←, or by a jump elsewhere, which closes the open branches off its path) drops its children and
+is read again when opened, so the memory does not grow as the clerk walks the county.
 Opening a household logs a view (``store.service.log_view``) and shows the stored findings at once, then the
 findings of the household audited as it is now (:func:`checks.engine.audit_record`).
 """
@@ -202,6 +204,33 @@ class BrowseScreen(Jobs, Screen[None]):
         if node.id not in self._loaded and node.data is not None:
             self.run_job(self._ensure(node), group="tree")
 
+    @on(Tree.NodeCollapsed)
+    def _collapsed(self, event: Tree.NodeCollapsed[Node]) -> None:
+        """A closed level forgets its children (read again when it is opened)."""
+        self.prune(event.node)
+
+    def prune(self, node: TreeNode[Node]) -> None:
+        """Drop the children of a closed node (they are read again when it is opened); a load under way for
+        it is left to finish."""
+        if node.is_root or node.is_expanded or node.id in self._pending or node.id not in self._loaded:
+            return
+        stack = list(node.children)
+        while stack:
+            child = stack.pop()
+            self._loaded.discard(child.id)
+            stack.extend(child.children)
+        self._loaded.discard(node.id)
+        node.remove_children()
+
+    def _close_off_path(self, path: list[TreeNode[Node]]) -> None:
+        """Close (and so prune) every open node beside `path` (the nodes from the root down to a jump's
+        target): only the path to the household jumped to stays open."""
+        on_path = {n.id for n in path}
+        for parent in path:
+            for child in parent.children:
+                if child.id not in on_path and child.is_expanded:
+                    child.collapse()
+
     @on(Tree.NodeHighlighted)
     def _highlighted(self, event: Tree.NodeHighlighted[Node]) -> None:
         names = []
@@ -259,6 +288,7 @@ class BrowseScreen(Jobs, Screen[None]):
         steps = [c for c in await browse.path_to(code, actor=await actor_of(self.app)) if len(c) > len(self._top_code)]
         steps += [code[:14], code] + ([person_key] if person_key else [])
         node = tree.root
+        path = [node]
         for step in steps:
             await self._ensure(node)
             child = next((c for c in node.children if c.data is not None
@@ -268,6 +298,8 @@ class BrowseScreen(Jobs, Screen[None]):
             if not node.is_root:
                 node.expand()
             node = child
+            path.append(node)
+        self._close_off_path(path)
         if not node.is_root:
             _ = tree.last_line  # lay out the nodes just added, so the cursor can find its line
             tree.move_cursor(node)
