@@ -41,7 +41,8 @@ class Figure:
     def line(self) -> str:
         text = f"{self.name} {self.value:.4g} {self.unit}"
         if self.baseline is not None:
-            text += f" (baseline {self.baseline_name} {self.baseline:.4g} {self.unit}, ratio {self.ratio:.2f})"
+            ratio = "—" if self.ratio is None else f"{self.ratio:.2f}"  # a baseline of 0 has no ratio
+            text += f" (baseline {self.baseline_name} {self.baseline:.4g} {self.unit}, ratio {ratio})"
         if self.target:
             text += f" [target {self.target}]"
         return text

@@ -118,8 +118,11 @@ class BrowseScreen(Jobs, Screen[None]):
         self._jumping = False
         #: held while the tree is read again after a save, so that a jump waits for the new households
         self._tree_lock = asyncio.Lock()
+        self._top_read: asyncio.Future[tuple[str, tuple[Node, list[Node]] | None]] | None = None
 
     def compose(self) -> ComposeResult:
+        # the first level is read while the screen is built and styled (the query runs in the database thread)
+        self._top_read = asyncio.ensure_future(self._read_top())
         with Horizontal(id="browse-head", classes="title-bar"):
             yield Static("人口信息", id="crumb")
             yield Static(self.app.status_line, id="status")  # type: ignore[attr-defined]
@@ -140,12 +143,18 @@ class BrowseScreen(Jobs, Screen[None]):
 
     # --- the tree ------------------------------------------------------------------------------------------
 
-    async def _load_top(self) -> None:
+    async def _read_top(self) -> tuple[str, tuple[Node, list[Node]] | None]:
+        """Who is working (for the status line) and the top unit with its children."""
         username = str(getattr(self.app, "username", ""))
         who = await browse.operator_label(username) if username else ""
+        return who, await browse.top(actor=await actor_of(self.app))
+
+    async def _load_top(self) -> None:
+        assert self._top_read is not None  # started in compose
+        who, top = await self._top_read
         demo = "  演示数据" if getattr(self.app, "is_demo", False) else ""
         self.query_one("#status", Static).update(plain(f"{who}  {dt.date.today():%Y-%m-%d}{demo}".strip()))
-        self.show_top(await browse.top(actor=await actor_of(self.app)))
+        self.show_top(top)
 
     def show_top(self, top: tuple[Node, list[Node]] | None) -> None:
         """Fill the first level of the tree (a single township or village is opened at once)."""
