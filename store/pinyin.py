@@ -4,7 +4,7 @@ Users type the first letters of a name's syllables (``ljg`` for 李建国). Beca
 character may be read either way (单 shàn/dān, 曾 zēng/céng), every reading is offered, with the
 most likely one first. The letters come from ``store/data/hanzi_initials.txt`` (generated from pypinyin by
 ``bench/tools/build_hanzi_initials.py``; pypinyin itself is not loaded at run time, its dictionaries cost
-≈ 58 MB), read on first use into about 0.5 MB; code-table labels do not use this at run time (see
+≈ 58 MB), read on first use into about 1 MB; code-table labels do not use this at run time (see
 ``store.code_initials``).
 """
 
@@ -112,7 +112,7 @@ class _Table:
 
 @cache
 def _table() -> _Table:
-    """The letters table, loaded once (≈ 0.5 MB)."""
+    """The letters table, loaded once (about 1 MB)."""
     return _Table(resources.files(__package__ or "store").joinpath("data", DATA_FILE).read_text(encoding="utf-8"))
 
 
