@@ -7,6 +7,8 @@
 Figures (median and p95 over ``--reps`` repetitions; ``name value unit (baseline …, ratio …) [target …]``):
 
 * ``app_tree_root`` — a browse screen pushed until its tree shows the county's first level (target ≤ 100 ms);
+  baseline: the query the root used before schema 6 (one GROUP BY over every person and finding of the county)
+  run alone, best of ``--reps``;
 * ``app_form_open`` — Enter on a person in the tree until the person form is usable: every field mounted, a field
   focused, no "加载中…", and that frame written to the terminal (target ≤ 150 ms); the baseline is a bare
   Textual screen with one ``Input`` pushed until focused and drawn;
@@ -20,8 +22,9 @@ Figures (median and p95 over ``--reps`` repetitions; ``name value unit (baseline
   change lines keyed on the change-entry screen (死亡 found by ID number, one batch per village visit),
   ``--reaudits`` re-audits of single households and ``--exports`` errors-list exports through the F8 dialog,
   interleaved in ten blocks; the resident memory (``/proc/self/statm``) after each block, ``app_hour_rss_final``
-  (target ≤ 150 MB) and ``app_hour_rss_slope`` — KB per form opened, least squares over the samples after the
-  first two blocks (target ≈ 0).
+  (target ≤ 150 MB; baseline: the resident memory before the hour) and ``app_hour_rss_slope`` — KB per form
+  opened, least squares over the samples after the first two blocks (target ≈ 0; baseline: the slope of as
+  many bare Textual screens with one ``Input`` pushed and popped in the same app, Textual's own growth).
 
 The county is copied to a temporary folder first (the bench saves into it); the cached file gets the search
 indexes and a stored audit once, as :mod:`bench.bench_tui` does.
@@ -399,6 +402,36 @@ async def export_errors(app: Any, pilot: Pilot, unit: str, folder: Path) -> None
 # --- baselines ------------------------------------------------------------------------------------------------
 
 
+async def grouped_root_query() -> float:
+    """Seconds the county root's counts took before schema 6: one GROUP BY over a computed prefix of every
+    person's and every finding's household code (the raw queries, without the app)."""
+    from store import db
+    from store.browse import next_code
+
+    top = await db.fetch("SELECT code FROM unit ORDER BY length(code), code LIMIT 1")
+    code = str(top[0][0])
+    kids = await db.fetch("SELECT code FROM unit WHERE parent_id = ? ORDER BY code LIMIT 1", [code])
+    width, end = len(str(kids[0][0])) if kids else len(code), next_code(code)
+    start = time.perf_counter()
+    await db.fetch(f"SELECT substr(household_id, 1, {width}), count(*) FROM person WHERE household_id >= ? "
+                   "AND household_id < ? AND cancel_reason IS NULL GROUP BY 1", [code, end])  # fmt: skip
+    await db.fetch(f"SELECT substr(household_code, 1, {width}), severity, count(*) FROM finding "
+                   "WHERE household_code >= ? AND household_code < ? AND NOT confirmed AND severity IN ('E', 'W') "
+                   "GROUP BY 1, 2", [code, end])  # fmt: skip
+    return time.perf_counter() - start
+
+
+async def bare_cycles(app: Any, count: int, samples: int = 10) -> list[tuple[int, float]]:
+    """`count` bare screens pushed and popped: (screens so far, resident MB) after each tenth, collected."""
+    out = []
+    for block in range(samples):
+        for _ in range(count // samples):
+            await bare_push(app)
+        gc.collect()
+        out.append(((block + 1) * (count // samples), rss_mb()))
+    return out
+
+
 class _BareScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Input(compact=True, id="bare")
@@ -490,6 +523,7 @@ class Run:
         self.counts: dict[str, list[int]] = {}
         self.rss: list[tuple[int, float]] = []
         self.rss_start = 0.0
+        self.bare_rss: list[tuple[int, float]] = []
         self.hour_seconds = 0.0
         self.trace: list[str] = []
         self.persons = 0
@@ -517,11 +551,12 @@ async def measure(database: Path, folder: Path, args: argparse.Namespace) -> Run
             # baselines
             for _ in range(args.reps):
                 run.add("bare_push", await bare_push(app))
-            # the tree root
+            # the tree root, and the grouped query it replaced
             for _ in range(args.reps):
                 prof.start("tree_root")
                 run.add("tree_root", await tree_root(app, pilot))
                 prof.stop("tree_root")
+                run.add("grouped_root_query", await grouped_root_query())
             # opening forms, Ctrl+N, saving
             for n in range(args.reps):
                 code, key = forms.pop()
@@ -546,7 +581,10 @@ async def measure(database: Path, folder: Path, args: argparse.Namespace) -> Run
                 if n == 0:
                     run.times["form_keys"] = await form_keys(app, pilot, args.keys)
                 await close_form(app, pilot)
-            # the simulated hour
+            # the simulated hour (and before it, Textual's own growth per screen)
+            if args.hour:
+                run.bare_rss = await bare_cycles(app, hour_forms)
+            gc.collect()
             run.rss_start = rss_mb()
             run.rss.append((0, run.rss_start))
             deaths = list(picked["deaths"])
@@ -622,7 +660,11 @@ def report(run: Run, args: argparse.Namespace, persons: int) -> Report:
     t = run.times
     bare_mid, bare_p95 = median(t["bare_push"]) * 1000, percentile(t["bare_push"], 95) * 1000
     out.add(Figure("app_bare_screen_push_median", bare_mid, "ms"))
-    for name, target, base in (("tree_root", "≤ 100 ms", None), ("form_open", "≤ 150 ms", "bare"),
+    grouped = min(t["grouped_root_query"]) * 1000
+    for label, value in (("median", median(t["tree_root"])), ("p95", percentile(t["tree_root"], 95))):
+        out.add(Figure(f"app_tree_root_{label}", value * 1000, "ms", grouped, "the grouped root query before schema 6",
+                       "≤ 100 ms"))  # fmt: skip
+    for name, target, base in (("form_open", "≤ 150 ms", "bare"),
                                ("form_open_ready", "", "bare"), ("next_member", "≤ 150 ms", "bare"),
                                ("next_member_ready", "", "bare"), ("save", "≤ 100 ms", None)):  # fmt: skip
         values = t[name]
@@ -647,8 +689,12 @@ def report(run: Run, args: argparse.Namespace, persons: int) -> Report:
     out.add(Figure("app_hour_rss_final", run.rss[-1][1], "MB", run.rss_start, "RSS before the hour", "≤ 150 MB"))
     warm = run.rss[3:] if len(run.rss) > 4 else run.rss
     kb = slope([float(x) for x, _ in warm], [y * 1000 for _, y in warm])
-    out.add(Figure("app_hour_rss_slope", kb, "KB/form", target="≈ 0 (no growth per form)"))
+    bare = run.bare_rss[2:] if len(run.bare_rss) > 3 else run.bare_rss
+    bare_kb = slope([float(x) for x, _ in bare], [y * 1000 for _, y in bare])
+    out.add(Figure("app_hour_rss_slope", kb, "KB/form", bare_kb, "bare screen pushed and popped, KB/screen",
+                   "≈ 0 (no growth per form)"))  # fmt: skip
     print("# rss samples (forms, MB): " + ", ".join(f"({x}, {y:.1f})" for x, y in run.rss), flush=True)
+    print("# bare screens (screens, MB): " + ", ".join(f"({x}, {y:.1f})" for x, y in run.bare_rss), flush=True)
     print(f"# county {persons} persons; {args.reps} repetitions", flush=True)
     for line in run.trace:
         print(f"# grew {line}", flush=True)

@@ -23,11 +23,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import tempfile
 import time
 from pathlib import Path
 
-from bench.common import CACHE, Figure, Report, county_db
+from bench.common import Figure, Report, add_county_arguments, county_workspace, warm_county
 
 #: each timing is the best of this many runs (export and baselines alike)
 ROUNDS = 3
@@ -108,9 +107,7 @@ async def _run(database: Path, month: str | None, unit: str, folder: Path, error
     out: dict[str, float] = {}
     async with db.database(database, create=False):
         month = month or await _latest_month()
-        persons = int(await db.scalar("SELECT count(*) FROM person") or 0)
-        # warm-up: the first query of a cold file pays for reading it from disk
-        await db.scalar("SELECT count(*) FROM person WHERE birth_date > ?", [dt.date(1900, 1, 1)])
+        persons = await warm_county()
         times = []
         for _ in range(ROUNDS):  # best of ROUNDS, as for the baselines
             start = time.perf_counter()
@@ -145,23 +142,11 @@ async def _run(database: Path, month: str | None, unit: str, folder: Path, error
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", type=Path, default=None, help="an existing Renkou SQLite database")
-    parser.add_argument("--persons", type=int, default=400_000, help="size of the synthetic county (without --db)")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--month", default=None, help="reporting month (default: the last month with changes)")
-    parser.add_argument("--unit", default="", help="unit code (default: everything)")
+    add_county_arguments(parser, "an existing Renkou SQLite database")
     parser.add_argument("--errors", action="store_true", help="also time the errors list (runs the audit if needed)")
-    parser.add_argument("--json", type=Path, default=None, help="where to write the figures as JSON")
     args = parser.parse_args(argv)
     report = Report("exports")
-    database = args.db
-    if database is None:
-        database, seconds = county_db(args.persons, args.seed)
-        if seconds:
-            report.add(Figure("demo_generation", seconds, "s"))
-    CACHE.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=CACHE) as tmp:
-        folder = Path(tmp)
+    with county_workspace(args, report, copy=False) as (database, folder):
         result = asyncio.run(_run(database, args.month, args.unit, folder, args.errors))
         written = workbook_cells(folder / "monthly.xlsx")
         same = min(baseline_same_cells(folder / f"same{i}.xlsx", written) for i in range(ROUNDS))

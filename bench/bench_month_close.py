@@ -17,12 +17,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
-from bench.common import CACHE, Figure, Report, county_db
+from bench.common import Figure, Report, add_county_arguments, county_workspace, warm_county
 
 ROUNDS = 3
 
@@ -40,8 +38,7 @@ async def _run(database: Path, month: str | None, unit: str, folder: Path) -> di
     out: dict[str, float] = {}
     async with db.database(database, create=False):  # migrates an older cached county first
         month = month or await _latest_month()
-        persons = int(await db.scalar("SELECT count(*) FROM person") or 0)
-        await db.scalar("SELECT count(*) FROM person WHERE birth_date > ?", [dt.date(1900, 1, 1)])  # warm-up
+        persons = await warm_county()
         exports, closes, closed_exports = [], [], []
         for _ in range(ROUNDS):
             start = time.perf_counter()
@@ -64,24 +61,10 @@ async def _run(database: Path, month: str | None, unit: str, folder: Path) -> di
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", type=Path, default=None, help="an existing Renkou SQLite database (copied first)")
-    parser.add_argument("--persons", type=int, default=400_000, help="size of the synthetic county (without --db)")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--month", default=None, help="reporting month (default: the previous month)")
-    parser.add_argument("--unit", default="", help="unit code (default: everything)")
-    parser.add_argument("--json", type=Path, default=None, help="where to write the figures as JSON")
+    add_county_arguments(parser, "an existing Renkou SQLite database (copied first)")
     args = parser.parse_args(argv)
     report = Report("month_close")
-    source = args.db
-    if source is None:
-        source, seconds = county_db(args.persons, args.seed)
-        if seconds:
-            report.add(Figure("demo_generation", seconds, "s"))
-    CACHE.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=CACHE) as tmp:
-        folder = Path(tmp)
-        database = folder / "county.sqlite3"
-        shutil.copy(source, database)
+    with county_workspace(args, report, copy=True) as (database, folder):
         result = asyncio.run(_run(database, args.month, args.unit, folder))
     export = f"monthly export of the same month ({result['persons']:.0f} persons)"
     report.add(Figure("month_close", result["close"], "s", result["export"], export, "≤ 2×"))

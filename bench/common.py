@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import datetime as dt
 import json
 import resource
+import shutil
 import statistics
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +41,8 @@ class Figure:
     def line(self) -> str:
         text = f"{self.name} {self.value:.4g} {self.unit}"
         if self.baseline is not None:
-            text += f" (baseline {self.baseline_name} {self.baseline:.4g} {self.unit}, ratio {self.ratio:.2f})"
+            ratio = "—" if self.ratio is None else f"{self.ratio:.2f}"  # a baseline of 0 has no ratio
+            text += f" (baseline {self.baseline_name} {self.baseline:.4g} {self.unit}, ratio {ratio})"
         if self.target:
             text += f" [target {self.target}]"
         return text
@@ -105,3 +111,45 @@ def county_db(persons: int, seed: int = 1, error_rate: float = 0.0, *, rebuild: 
         lambda: build_demo(db.resolve(path), persons=persons, seed=seed, error_rate=error_rate, force=True)
     )
     return path, seconds
+
+
+# --- the county a benchmark works on ---------------------------------------------------------------------------
+
+
+def add_county_arguments(parser: argparse.ArgumentParser, db_help: str) -> None:
+    """``--db``, ``--persons``, ``--seed``, ``--month``, ``--unit`` and ``--json``: the county and what to time."""
+    parser.add_argument("--db", type=Path, default=None, help=db_help)
+    parser.add_argument("--persons", type=int, default=400_000, help="size of the synthetic county (without --db)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--month", default=None, help="reporting month (default: chosen by the benchmark)")
+    parser.add_argument("--unit", default="", help="unit code (default: everything)")
+    parser.add_argument("--json", type=Path, default=None, help="where to write the figures as JSON")
+
+
+@contextmanager
+def county_workspace(args: argparse.Namespace, report: Report, *, copy: bool) -> Iterator[tuple[Path, Path]]:
+    """The county to measure and a temporary folder under the cache for what the run writes: ``--db``, or the
+    cached synthetic county (its build time reported as ``demo_generation`` when it had to be built); with
+    `copy`, the database is copied into the folder first (the benchmark writes to it)."""
+    source = args.db
+    if source is None:
+        source, seconds = county_db(args.persons, args.seed)
+        if seconds:
+            report.add(Figure("demo_generation", seconds, "s"))
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=CACHE) as tmp:
+        folder = Path(tmp)
+        database = source
+        if copy:
+            database = folder / "county.sqlite3"
+            shutil.copy(source, database)
+        yield database, folder
+
+
+async def warm_county() -> int:
+    """In the open county: its persons, after one query over them (the first query of a cold file pays for
+    reading it from disk)."""
+    from store import db
+
+    await db.scalar("SELECT count(*) FROM person WHERE birth_date > ?", [dt.date(1900, 1, 1)])
+    return int(await db.scalar("SELECT count(*) FROM person") or 0)

@@ -2,21 +2,26 @@
 
 Users type the first letters of a name's syllables (``ljg`` for 李建国). Because a polyphonic
 character may be read either way (单 shàn/dān, 曾 zēng/céng), every reading is offered, with the
-most likely one first. pypinyin is imported lazily so that importing this module stays cheap;
-code-table labels do not use this at run time (see ``store.code_initials``).
+most likely one first. The letters come from ``store/data/hanzi_initials.txt`` (generated from pypinyin by
+``bench/tools/build_hanzi_initials.py``; pypinyin itself is not loaded at run time, its dictionaries cost
+≈ 58 MB), read on first use into about 1 MB; code-table labels do not use this at run time (see
+``store.code_initials``).
 """
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import unicodedata
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
+from importlib import resources
 
 NAME_CAP = 16
+DATA_FILE = "hanzi_initials.txt"
 
-# Surname readings that differ from pypinyin's most common reading of the character (first letter).
-# pypinyin 0.55 has no surname mode, so the usual surname reading is listed here.
+# Surname readings that differ from the most common reading of the character (first letter).
+# The table has no surname mode, so the usual surname reading is listed here.
 SURNAME_INITIAL: dict[str, str] = {
     "单": "s",  # Shàn
     "曾": "z",  # Zēng
@@ -82,28 +87,63 @@ def _is_hanzi(ch: str) -> bool:
     )
 
 
+class _Table:
+    """The letters table: per run of code points its first code point and each code point's letters (one shared
+    string per distinct set of letters), and the phrases read otherwise than by their characters' first
+    readings (长生 → ``cs``)."""
+
+    def __init__(self, text: str) -> None:
+        self.starts: list[int] = []
+        self.runs: list[tuple[str, ...]] = []
+        self.phrases: dict[str, str] = {}
+        shared: dict[str, str] = {}
+        for line in text.splitlines():
+            if not line or line.startswith("#"):
+                continue
+            head, body = line.split(" ", 1)
+            if head.startswith("="):
+                self.phrases[head[1:]] = body
+                continue
+            self.starts.append(int(head, 16))
+            items = body.split(",")
+            self.runs.append(tuple(map(shared.setdefault, items, items)))
+        self.longest = max(map(len, self.phrases), default=1)
+
+
+@cache
+def _table() -> _Table:
+    """The letters table, loaded once (about 1 MB)."""
+    return _Table(resources.files(__package__ or "store").joinpath("data", DATA_FILE).read_text(encoding="utf-8"))
+
+
 @lru_cache(maxsize=4096)
 def _readings(ch: str) -> tuple[str, ...]:
-    """All first letters of one character, pypinyin's most common reading first ('' if unknown)."""
-    from pypinyin import Style, pinyin
+    """All first letters of one character, the most common reading first (``()`` if unknown)."""
+    table = _table()
+    cp = ord(ch)
+    at = bisect.bisect_right(table.starts, cp) - 1
+    if at < 0 or cp - table.starts[at] >= len(table.runs[at]):
+        return ()
+    return tuple(table.runs[at][cp - table.starts[at]])
 
-    items = pinyin(ch, style=Style.FIRST_LETTER, heteronym=True, errors=lambda s: [""] * len(s))
+
+def _run_primary(run: str) -> list[str]:
+    """The likeliest first letter of each character of a run of Chinese characters: a phrase of the table read
+    as a whole (the longest starting at each place), else each character's first reading."""
+    table = _table()
     out: list[str] = []
-    for letter in items[0] if items else []:
-        letter = letter.lower()
-        if len(letter) == 1 and "a" <= letter <= "z" and letter not in out:
-            out.append(letter)
-    return tuple(out)
-
-
-def _hanzi_run_primary(run: str) -> list[str]:
-    """Phrase-aware first letters of a run of Chinese characters (one entry per character)."""
-    from pypinyin import Style, lazy_pinyin
-
-    letters = lazy_pinyin(run, style=Style.FIRST_LETTER, errors=lambda s: [""] * len(s))
-    if len(letters) != len(run):  # defensive: pypinyin should give one item per character
-        return [""] * len(run)
-    return [s.lower() if len(s) == 1 and s.isascii() and s.isalpha() else "" for s in letters]
+    i = 0
+    while i < len(run):
+        for size in range(min(table.longest, len(run) - i), 1, -1):
+            letters = table.phrases.get(run[i : i + size])
+            if letters:
+                out.extend(letters)
+                i += size
+                break
+        else:
+            out.append((_readings(run[i]) or ("",))[0])
+            i += 1
+    return out
 
 
 def _slots(text: str, *, surname: bool) -> list[list[str]]:
@@ -119,7 +159,7 @@ def _slots(text: str, *, surname: bool) -> list[list[str]]:
             while j < len(text) and _is_hanzi(text[j]):
                 j += 1
             run = text[i:j]
-            primary = _hanzi_run_primary(run)
+            primary = _run_primary(run)
             for k, c in enumerate(run):
                 cands = list(_readings(c))
                 lead = [primary[k]] if primary[k] else []

@@ -221,6 +221,16 @@ TIMELINE_INDEXES = (
 )
 
 
+#: the covering index of the tree's counts (`store.browse`): active persons of a code range from the index alone
+TREE_COUNT_INDEX = "CREATE INDEX IF NOT EXISTS idx_person_household_cancel ON person (household_id, cancel_reason)"
+
+
+async def _v7_tree_count_index(client: BaseDBAsyncClient) -> None:
+    """7 → 8: the covering index ``person (household_id, cancel_reason)`` the tree counts persons with.
+    Self-contained: ``IF NOT EXISTS``, so it can be renumbered after other steps."""
+    await client.execute_query(TREE_COUNT_INDEX)
+
+
 #: version n → the step that upgrades a version-n database to n + 1.
 MIGRATIONS: dict[int, Migration] = {
     1: _v1_search_indexes,
@@ -229,6 +239,7 @@ MIGRATIONS: dict[int, Migration] = {
     4: _v4_reported_and_destination,
     5: _v5_histories,
     6: _v6_timeline,
+    7: _v7_tree_count_index,
 }
 
 _SQLITE_EXTRA = [
@@ -250,6 +261,7 @@ _SQLITE_EXTRA = [
     REPORT_MONTH_INDEX,
     *HISTORY_INDEXES,
     *TIMELINE_INDEXES,
+    TREE_COUNT_INDEX,
     "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
     "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
     "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log "

@@ -64,7 +64,7 @@ def fill(disk: Path, leave: int = 0) -> Path:
     """Fill `disk` until a write fails, then give back `leave` bytes; returns the filler file."""
     filler = disk / "filler.bin"
     block = b"\0" * CHUNK
-    with filler.open("ab") as handle:
+    with filler.open("ab", buffering=0) as handle:  # unbuffered: nothing left to flush (and fail) on close
         while True:
             try:
                 handle.write(block)

@@ -181,7 +181,7 @@ async def test_migration_from_version_5_seeds_every_current_state(loaded: db.DbT
                      [wife, dt.date(2015, 1, 1), dt.datetime(2017, 9, 12)])  # fmt: skip
     await schema.set_setting("schema_version", "5")
     await schema.ensure_schema()
-    assert await schema.schema_version() == models.SCHEMA_VERSION == 7
+    assert await schema.schema_version() == models.SCHEMA_VERSION == 8
     persons = int(await db.scalar("SELECT count(*) FROM person"))
     for name in ("residence_history", "marriage_history", "mgmt_history"):
         assert await db.scalar(f"SELECT count(DISTINCT person_id) FROM {name}") == persons

@@ -85,3 +85,88 @@ def test_search_key() -> None:
     assert search_key("李 建国") == "李建国"
     assert search_key("ＬＪＧ") == "ljg"
     assert search_key("") == ""
+
+
+# --- the generated table (store/data/hanzi_initials.txt) against pypinyin ----------------------------------
+
+
+def _builder():
+    import importlib.util
+
+    path = ROOT / "bench" / "tools" / "build_hanzi_initials.py"
+    spec = importlib.util.spec_from_file_location("build_hanzi_initials", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_table_agrees_with_pypinyin_on_every_common_character() -> None:
+    """Every character of the CJK block, extension A and the compatibility block (and 〇): the same first
+    letters as pypinyin's readings, in pypinyin's order (长 → z, c; 单 → d, s, c); none for a character
+    pypinyin does not know (where pypinyin itself fails: 兙)."""
+    from pypinyin import Style, pinyin
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    from store.pinyin import _readings
+
+    def expected(ch: str) -> tuple[str, ...]:
+        if ord(ch) not in pinyin_dict:
+            return ()
+        items = pinyin(ch, style=Style.FIRST_LETTER, heteronym=True, errors=lambda s: [""] * len(s))
+        out: list[str] = []
+        for letter in (x.lower() for x in items[0]):
+            if len(letter) == 1 and "a" <= letter <= "z" and letter not in out:
+                out.append(letter)
+        return tuple(out)
+
+    ranges = [(0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0xF900, 0xFAFF), (0x3007, 0x3007)]
+    wrong = [chr(cp) for lo, hi in ranges for cp in range(lo, hi + 1) if _readings(chr(cp)) != expected(chr(cp))]
+    assert wrong == []
+    assert _readings("长") == ("z", "c") and _readings("a") == () and _readings("兙") == ()
+
+
+def test_likeliest_reading_agrees_with_pypinyin_phrases() -> None:
+    """The first reading of names of the demo county, of every code label and of pypinyin's phrases with a
+    reading of their own is the one ``lazy_pinyin`` gives (长生 chángshēng, 长子 zhǎngzǐ, 重复 chóngfù)."""
+    import datetime as dt
+    import json
+
+    from pypinyin import Style, lazy_pinyin
+
+    from store.codes import all_label_texts
+    from store.demo import generate, to_jsonl_lines
+    from store.pinyin import _run_primary, _table
+
+    county = generate(3000, seed=5, as_of=dt.date(2026, 6, 30))
+    names = {m["name"] for obj in map(json.loads, to_jsonl_lines(county)) for m in obj.get("members", [])
+             if m.get("name")}  # fmt: skip
+    runs = {run for text in names | set(all_label_texts()) for run in _hanzi_runs(text)} | set(_table().phrases)
+    assert len(runs) > 3000
+    wrong = [run for run in sorted(runs)
+             if _run_primary(run) != [s[:1].lower() for s in lazy_pinyin(run, style=Style.FIRST_LETTER)]]  # fmt: skip
+    assert wrong == []
+    assert _run_primary("长生") == ["c", "s"] and _run_primary("长子") == ["z", "z"]
+
+
+def _hanzi_runs(text: str) -> list[str]:
+    import re
+
+    return re.findall(r"[\u3400-\u4dbf\u4e00-\u9fff]+", text)
+
+
+def test_table_is_up_to_date() -> None:
+    """The shipped table is what the generator writes from the installed pypinyin."""
+    builder = _builder()
+    assert builder.render(builder.build()) == builder.TARGET.read_text(encoding="utf-8"), (
+        "store/data/hanzi_initials.txt is stale: run bench/tools/build_hanzi_initials.py"
+    )
+
+
+def test_pypinyin_is_not_loaded_at_run_time() -> None:
+    """Name initials (search, the person form, bulk writes) read the table; pypinyin stays unloaded."""
+    import subprocess
+
+    probe = "import sys\nfrom store.pinyin import name_initials\nprint(name_initials('单田芳')[0], 'pypinyin' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["stf", "False"]

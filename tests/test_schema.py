@@ -113,3 +113,23 @@ async def test_bulk_loads_rebuild_the_search_indexes(store_db: db.DbTarget, tmp_
     assert {"idx_person_name", "idx_person_id_tail"} <= await _indexes()
     await import_file(EXAMPLE_FILE, operator="tester")  # not empty any more: the indexes stay
     assert {"idx_person_name", "idx_person_id_tail"} <= await _indexes()
+
+
+async def test_version_7_database_gets_the_tree_count_index(store_db: db.DbTarget) -> None:
+    """7 → 8: a database without the covering index of the tree's counts gets it on opening; the tree's
+    per-range person count then reads that index alone (SQLite's plan says so)."""
+    await import_file(EXAMPLE_FILE, operator="tester")
+    await db.execute("DROP INDEX idx_person_household_cancel")
+    await schema.set_setting("schema_version", "7")
+    assert "idx_person_household_cancel" not in await _indexes()
+    await schema.ensure_schema()
+    assert await schema.schema_version() == models.SCHEMA_VERSION == 8
+    assert "idx_person_household_cancel" in await _indexes()
+    assert await db.scalar("SELECT count(*) FROM person") == 7
+    if db.dialect() == "sqlite":
+        plan = await db.fetch(
+            "EXPLAIN QUERY PLAN SELECT 0, count(*) FROM person WHERE household_id >= ? AND household_id < ? "
+            "AND cancel_reason IS NULL",
+            ["430426101", "430426102"],
+        )
+        assert any("COVERING INDEX idx_person_household_cancel" in str(row[-1]) for row in plan)

@@ -136,3 +136,74 @@ async def test_search_limit_and_order(store_db: db.DbTarget) -> None:
     assert [h.person_key for h in await search.search("z", limit=2)] == ["h12-4", "h3-1"]
     assert [h.person_key for h in await search.search("z", limit=5)] == ["h12-4", "h3-1", "h12-1", "h12-3"]
     assert [h.person_key for h in await search.search("zhr")] == ["h12-4"]
+
+
+# --- the counts of every level against one GROUP BY per level (the queries before schema 6) -----------------
+
+
+async def _grouped(width: int, parent: str, actor: list[str] | None) -> dict[str, tuple[int, int, int]]:
+    """Active persons and open E / W findings by the first `width` characters of the household code under
+    `parent`, with a GROUP BY over a computed prefix (how the tree counted before its per-range counts)."""
+    from store.scope import scope_sql
+
+    end = browse.next_code(parent)
+    scoped, params = scope_sql(actor, "household_id")
+    persons = await db.fetch(
+        f"SELECT substr(household_id, 1, {width}), count(*) FROM person WHERE household_id >= ? "
+        f"AND household_id < ? AND cancel_reason IS NULL{scoped} GROUP BY 1",
+        [parent, end, *params],
+    )
+    scoped, params = scope_sql(actor, "household_code")
+    findings = await db.fetch(
+        f"SELECT substr(household_code, 1, {width}), severity, count(*) FROM finding WHERE household_code >= ? "
+        f"AND household_code < ? AND NOT confirmed AND severity IN ('E', 'W'){scoped} GROUP BY 1, 2",
+        [parent, end, *params],
+    )
+    out = {str(r[0]): [int(r[1]), 0, 0] for r in persons}
+    for prefix, severity, n in findings:
+        out.setdefault(str(prefix), [0, 0, 0])[1 if severity == "E" else 2] += int(n)
+    return {k: (v[0], v[1], v[2]) for k, v in out.items()}
+
+
+@pytest.mark.parametrize("actor", [None, ["430426101201", "43042610120203"]], ids=["county", "scoped"])
+async def test_tree_counts_match_a_grouped_count_on_a_faulty_demo(
+    store_db: db.DbTarget, tmp_path: object, actor: list[str] | None
+) -> None:
+    """On a demo township with many planted faults, audited, with some persons cancelled: every unit's, village's
+    and group's counts equal one GROUP BY per level, for the whole database and for an actor with units."""
+    from pathlib import Path
+
+    from checks.runner import run_audit
+    from store.demo import generate, to_jsonl_lines
+
+    folder = Path(str(tmp_path))
+    demo = folder / "demo.jsonl"
+    as_of = __import__("datetime").date(2026, 6, 30)
+    demo.write_text("".join(line + "\n" for line in to_jsonl_lines(generate(600, seed=3, error_rate=0.15,
+                                                                             as_of=as_of))), encoding="utf-8")  # fmt: skip
+    report = await import_file(demo, operator="tester")
+    assert not report.errors
+    await run_audit(as_of, today=as_of)
+    cancelled = await db.scalar("SELECT count(*) FROM person WHERE cancel_reason IS NOT NULL")
+    findings = await db.scalar("SELECT count(*) FROM finding WHERE severity IN ('E', 'W') AND NOT confirmed")
+    assert cancelled and findings  # both sides of each count are exercised
+    top = await browse.top(actor=actor)
+    assert top is not None
+    root, kids = top
+    pending = [(root, kids)]
+    levels = 0
+    while pending:
+        parent, nodes = pending.pop()
+        if not nodes or nodes[0].kind == HOUSEHOLD:
+            continue
+        levels += 1
+        width = len(nodes[0].code)
+        expected = await _grouped(width, parent.code, actor)
+        got = {n.code: (n.counts.persons, n.counts.errors, n.counts.warnings) for n in nodes}
+        assert got == {code: expected.get(code, (0, 0, 0)) for code in got}
+        assert sum(v[0] for v in expected.values()) == sum(v[0] for v in got.values())
+        for node in nodes:
+            pending.append((node, await browse.children(node, actor=actor)))
+    assert levels >= (3 if actor is None else 2)  # township → villages → groups (an actor's top is its village)
+    if actor is None:
+        assert (await browse.refreshed(kids[0])).counts == kids[0].counts

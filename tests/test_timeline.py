@@ -224,7 +224,7 @@ async def test_migration_6_to_7_adds_the_tables_and_keeps_data(township: db.DbTa
     await db.execute("DROP TABLE event_reversal")
     await schema.set_setting("schema_version", "6")
     await schema.ensure_schema()
-    assert await schema.schema_version() == models.SCHEMA_VERSION == 7
+    assert await schema.schema_version() == models.SCHEMA_VERSION == 8
     assert await db.scalar("SELECT count(*) FROM person") == persons
     event = await wrong_outflow()  # the save path writes field changes into the new table ...
     assert await db.scalar("SELECT count(*) FROM field_change WHERE event_id = ?", [event]) == 3

@@ -261,3 +261,62 @@ async def test_a_save_refreshes_the_tree_counts_and_the_household_panel(demo_db:
         text = shown(screen.query_one("#detail-body"))
         assert "问题（按当前数据审核）" in text and "民族" not in text.split("问题（按当前数据审核）")[1]
         assert errors_shown() == after
+
+
+def _nodes(tree: HouseholdTree) -> int:
+    """Nodes the tree holds (open or not)."""
+    stack, count = [tree.root], 0
+    while stack:
+        node = stack.pop()
+        count += 1
+        stack.extend(node.children)
+    return count
+
+
+async def test_closed_levels_are_dropped_and_read_again(demo_db: db.DbTarget) -> None:
+    """← on an open group drops its households (→ reads them again, same labels); a jump to another village
+    closes the branch opened before, so walking the county keeps the tree at one open path."""
+    rows = await db.fetch("SELECT min(code), max(code) FROM household")
+    first, last = rows[0][0], rows[0][1]
+    assert first[:12] != last[:12]  # two villages
+    app = _app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, BrowseScreen)
+        tree = screen.query_one(HouseholdTree)
+        await settle(pilot, lambda: bool(tree.root.children) and bool(tree.root.children[0].children))
+        at_top = _nodes(tree)
+        screen.show_household(first, log=False)
+        await settle(pilot, lambda: tree.cursor_node is not None and tree.cursor_node.data is not None
+                     and tree.cursor_node.data.code == first)  # fmt: skip
+        group = tree.cursor_node.parent
+        assert group is not None and group.is_expanded
+        labels = [str(c.label) for c in group.children]
+        opened = _nodes(tree)
+        assert opened > at_top + len(labels)
+        await pilot.press("left", "left")  # to the group, then close it
+        await settle(pilot, lambda: not group.is_expanded and not group.children)
+        assert _nodes(tree) == opened - len(labels)
+        await pilot.press("right")
+        await settle(
+            pilot, lambda: group.is_expanded and bool(group.children) and "加载中" not in str(group.children[0].label)
+        )
+        assert [str(c.label) for c in group.children] == labels
+        village = group.parent
+        assert village is not None and village.is_expanded
+        screen.show_household(last, log=False)
+        await settle(pilot, lambda: tree.cursor_node is not None and tree.cursor_node.data is not None
+                     and tree.cursor_node.data.code == last)  # fmt: skip
+        await settle(pilot, lambda: not village.is_expanded and not village.children)
+        assert screen.detail is not None and screen.detail.code == last
+        path, node = set(), tree.cursor_node
+        while node is not None:
+            path.add(node.id)
+            node = node.parent
+        stack, loaded = [tree.root], []
+        while stack:
+            node = stack.pop()
+            stack.extend(node.children)
+            if node.children and not node.is_root:
+                loaded.append(node.id)
+        assert set(loaded) <= path  # only the path to the household holds children

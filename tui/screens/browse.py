@@ -1,6 +1,8 @@
 """The main screen: the household tree (left, loaded a level at a time) and the household detail (right).
 
-Every query runs in a worker through :mod:`store.browse`; the tree never holds more than the levels opened.
+Every query runs in a worker through :mod:`store.browse`; the tree never holds more than the levels open: a
+level closed (←, or by a jump elsewhere, which closes the open branches off its path) drops its children and
+is read again when opened, so the memory does not grow as the clerk walks the county.
 Opening a household logs a view (``store.service.log_view``) and shows the stored findings at once, then the
 findings of the household audited as it is now (:func:`checks.engine.audit_record`).
 """
@@ -116,8 +118,11 @@ class BrowseScreen(Jobs, Screen[None]):
         self._jumping = False
         #: held while the tree is read again after a save, so that a jump waits for the new households
         self._tree_lock = asyncio.Lock()
+        self._top_read: asyncio.Future[tuple[str, tuple[Node, list[Node]] | None]] | None = None
 
     def compose(self) -> ComposeResult:
+        # the first level is read while the screen is built and styled (the query runs in the database thread)
+        self._top_read = asyncio.ensure_future(self._read_top())
         with Horizontal(id="browse-head", classes="title-bar"):
             yield Static("人口信息", id="crumb")
             yield Static(self.app.status_line, id="status")  # type: ignore[attr-defined]
@@ -138,12 +143,18 @@ class BrowseScreen(Jobs, Screen[None]):
 
     # --- the tree ------------------------------------------------------------------------------------------
 
-    async def _load_top(self) -> None:
+    async def _read_top(self) -> tuple[str, tuple[Node, list[Node]] | None]:
+        """Who is working (for the status line) and the top unit with its children."""
         username = str(getattr(self.app, "username", ""))
         who = await browse.operator_label(username) if username else ""
+        return who, await browse.top(actor=await actor_of(self.app))
+
+    async def _load_top(self) -> None:
+        assert self._top_read is not None  # started in compose
+        who, top = await self._top_read
         demo = "  演示数据" if getattr(self.app, "is_demo", False) else ""
         self.query_one("#status", Static).update(plain(f"{who}  {dt.date.today():%Y-%m-%d}{demo}".strip()))
-        self.show_top(await browse.top(actor=await actor_of(self.app)))
+        self.show_top(top)
 
     def show_top(self, top: tuple[Node, list[Node]] | None) -> None:
         """Fill the first level of the tree (a single township or village is opened at once)."""
@@ -202,6 +213,33 @@ class BrowseScreen(Jobs, Screen[None]):
         if node.id not in self._loaded and node.data is not None:
             self.run_job(self._ensure(node), group="tree")
 
+    @on(Tree.NodeCollapsed)
+    def _collapsed(self, event: Tree.NodeCollapsed[Node]) -> None:
+        """A closed level forgets its children (read again when it is opened)."""
+        self.prune(event.node)
+
+    def prune(self, node: TreeNode[Node]) -> None:
+        """Drop the children of a closed node (they are read again when it is opened); a load under way for
+        it is left to finish."""
+        if node.is_root or node.is_expanded or node.id in self._pending or node.id not in self._loaded:
+            return
+        stack = list(node.children)
+        while stack:
+            child = stack.pop()
+            self._loaded.discard(child.id)
+            stack.extend(child.children)
+        self._loaded.discard(node.id)
+        node.remove_children()
+
+    def _close_off_path(self, path: list[TreeNode[Node]]) -> None:
+        """Close (and so prune) every open node beside `path` (the nodes from the root down to a jump's
+        target): only the path to the household jumped to stays open."""
+        on_path = {n.id for n in path}
+        for parent in path:
+            for child in parent.children:
+                if child.id not in on_path and child.is_expanded:
+                    child.collapse()
+
     @on(Tree.NodeHighlighted)
     def _highlighted(self, event: Tree.NodeHighlighted[Node]) -> None:
         names = []
@@ -259,6 +297,7 @@ class BrowseScreen(Jobs, Screen[None]):
         steps = [c for c in await browse.path_to(code, actor=await actor_of(self.app)) if len(c) > len(self._top_code)]
         steps += [code[:14], code] + ([person_key] if person_key else [])
         node = tree.root
+        path = [node]
         for step in steps:
             await self._ensure(node)
             child = next((c for c in node.children if c.data is not None
@@ -268,6 +307,8 @@ class BrowseScreen(Jobs, Screen[None]):
             if not node.is_root:
                 node.expand()
             node = child
+            path.append(node)
+        self._close_off_path(path)
         if not node.is_root:
             _ = tree.last_line  # lay out the nodes just added, so the cursor can find its line
             tree.move_cursor(node)
