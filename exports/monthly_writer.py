@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -292,13 +293,20 @@ def _notes_sheet(workbook: Any, st: Styles, data: MonthlyReturns, footer: str) -
                 st.note,
             )
         )
+    return notes_body(sheet, st, facts, DEFINITIONS, footer)
+
+
+def notes_body(sheet: Any, st: Styles, facts: list[tuple[str, str, Any]], definitions: Sequence[tuple[str, str]],
+               footer: str) -> int:  # fmt: skip
+    """The 说明 sheet's facts from row 2, then 口径说明 with `definitions`, printed on portrait pages; returns
+    twice the rows written (the caller's row budget)."""
     row = 2
     for label, text, fmt in facts:
         row = note_row(sheet, st, row, label, text, fmt)
     row += 1
     sheet.write_string(row, 0, "口径说明", st.note_bold)
     row += 1
-    for label, text in DEFINITIONS:
+    for label, text in definitions:
         row = note_row(sheet, st, row, label, text, st.note)
     print_setup(sheet, header_rows=None, freeze=None, footer_left=footer, landscape=False)
     return row * 2

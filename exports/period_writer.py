@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from exports.monthly_writer import NOTE_WIDTH, changes_sheet, figure_sheet, note_row
+from exports.monthly_writer import NOTE_WIDTH, changes_sheet, figure_sheet, notes_body
 from exports.period_model import PeriodReturns, months_table
 from exports.returns_spec import NOTES_SHEET
 from exports.sheets import write_title
-from exports.styles import Styles, close_workbook, open_workbook, print_setup
+from exports.styles import Styles, close_workbook, open_workbook
 
 #: the definitions the period returns add to the monthly ones (`docs/spec/returns.md`, "Period returns")
 PERIOD_DEFINITIONS: tuple[tuple[str, str], ...] = (
@@ -67,13 +67,4 @@ def _notes(workbook: Any, st: Styles, data: PeriodReturns, footer: str) -> int:
     if not data.complete:
         late = "本期尚未结束，表中数字截至生成时间，只含已经开始的月份；期末以后请重新导出。"
         facts.append(("注意", late, st.note_flag))
-    row = 2
-    for label, text, fmt in facts:
-        row = note_row(sheet, st, row, label, text, fmt)
-    row += 1
-    sheet.write_string(row, 0, "口径说明", st.note_bold)
-    row += 1
-    for label, text in PERIOD_DEFINITIONS:
-        row = note_row(sheet, st, row, label, text, st.note)
-    print_setup(sheet, header_rows=None, freeze=None, footer_left=footer, landscape=False)
-    return row * 2
+    return notes_body(sheet, st, facts, PERIOD_DEFINITIONS, footer)

@@ -134,7 +134,7 @@ def _village_sheet(workbook: Any, st: Styles, title: str, village: VillageSample
     key_col = len(headers) - 1
     sheet.set_column(key_col, key_col, 10.0, None, {"hidden": True})
     draw = village.draw
-    note = f"已婚育龄妇女 {draw.married_wcba} 人，按 {draw.rate:.0%} 抽查 {len(village.rows)} 人。"
+    note = f"在册已婚育龄妇女（含流动人口）{draw.married_wcba} 人，按 {draw.rate:.0%} 抽查 {len(village.rows)} 人。"
     if draw.full_recheck:
         note += "本村逻辑关系误差率超过 10%，须逐户全面复核。"
     write_title(

@@ -131,7 +131,7 @@ async def _persons_in(codes: list[str], actor: Who = None) -> dict[str, int]:
     """Active persons of each code prefix in `codes` (the children of one node), in scope.
 
     One ``count(*)`` over an index range per prefix, joined with UNION ALL: each walks only the covering index
-    ``person (household_id, cancel_reason)`` (schema version 6), where one GROUP BY over a computed prefix had
+    ``person (household_id, cancel_reason)`` (schema version 8), where one GROUP BY over a computed prefix had
     to read and sort every person of the parent."""
     scoped, scope_params = scope_sql(actor, "household_id")
     out: dict[str, int] = {}

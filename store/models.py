@@ -329,7 +329,7 @@ class ChangeEvent(Model):
 
 
 class FieldChange(Model):
-    """One item of a person record changed by a save (schema 6, `store.field_changes`): its value before and
+    """One item of a person record changed by a save (schema 7, `store.field_changes`): its value before and
     after (JSON), who and when, and the change event the save brought in for it (None: no event)."""
 
     id = fields.IntField(primary_key=True)
@@ -346,7 +346,7 @@ class FieldChange(Model):
 
 
 class EventReversal(Model):
-    """The reversal (撤销) of a wrong change event (schema 6, `store.reversal`): the event is kept; ``withdrawn``
+    """The reversal (撤销) of a wrong change event (schema 7, `store.reversal`): the event is kept; ``withdrawn``
     True: it was counted in an open month and no longer counts; False: its month was closed and a 更正 line
     was written in the open month instead."""
 

@@ -168,3 +168,6 @@ async def test_real_draw_follows_quality_md(tmp_path: Path) -> None:
     expected = sample_order(DONGFENG, MONTH, ["a2", "c1", "d2", "e1"])[:1]
     assert list(rows) == expected
     assert "按 15% 抽查 1 人" in book["东风村"]["A2"].value
+    assert book["东风村"]["A2"].value.startswith(
+        "在册已婚育龄妇女（含流动人口）"
+    )  # the frame, not the returns’ 户籍 count

@@ -104,7 +104,7 @@ async def test_f5_on_a_person_lists_her_timeline(township: db.DbTarget) -> None:
         assert table[1][1] == "2025-10-25" and table[1][3] == "流出，计入 2025-10" and table[1][4] == "李敏"
         assert "管理属性：户籍人口 → 流出人口" in [r[3] for r in table]
         text = screen_text(screen)
-        assert "历史数据" in text and "刘秀珍" in text and "人员编号 g2" in text
+        assert "历史数据" in text and "刘秀珍" in text and "户 430426101202010002" in text
         await pilot.press("escape")
         await settle(pilot, lambda: isinstance(pilot.app.screen, BrowseScreen))
         # the person form has the same key

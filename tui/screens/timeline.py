@@ -122,9 +122,7 @@ class TimelineScreen(Jobs, Screen[None]):
         actor = await actor_of(self.app)
         self.history = await services.person_history(self.person_key, actor=actor)
         person = self.history.person
-        line = Text.assemble(
-            display_text(person.name or "（未填姓名）"), f"  人员编号 {person.key}  户 {person.household}"
-        )
+        line = Text.assemble(display_text(person.name or "（未填姓名）"), f"  户 {person.household}")
         if person.id_number:
             line.append(f"  身份证号 {person.id_number}")
         self.query_one("#timeline-person", Static).update(line)
