@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from datetime import date
 
 import pytest
+from rich.style import Style
 from textual import events
 from textual.app import App, ComposeResult
 from textual.message import Message
 from textual.screen import Screen
+from textual.strip import Strip
 from textual.widgets import Input
 
 from bench.bench_widgets import CountingDriver, bytes_per_key
@@ -483,6 +486,16 @@ async def test_sixteen_colour_terminal_gets_only_16_colour_codes(monkeypatch: py
     from textual import constants
 
     monkeypatch.setattr(constants, "COLOR_SYSTEM", "standard")
+    # Textual keeps rendered codes on shared Rich styles (``Style._ansi``) and cached blank strips whatever the
+    # console's colour system: an earlier test's true-colour screenshot (export_screenshot) in this process would
+    # leak into this app's output. A running app has one console; forget those codes first.
+    Strip.blank.cache_clear()
+    Strip.render_ansi.cache_clear()
+    for obj in gc.get_objects():
+        if isinstance(obj, Style):
+            obj._ansi = None  # type: ignore[attr-defined]
+        elif isinstance(obj, Strip):
+            obj._render_cache = None
     app = Form(driver_class=CountingDriver)
     async with app.run_test(size=(80, 24), headless=False) as pilot:
         app.query_one("#idn").focus()

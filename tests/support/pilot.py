@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Label
+from textual.worker import WorkerCancelled
 
 from tui.widgets.field import Field
 
@@ -82,7 +84,8 @@ def label_of(screen: Screen, path: str) -> Label:
 async def settle(pilot: Pilot, condition: Callable[[], bool] = lambda: True) -> None:
     """Let workers finish and the screen refresh until `condition` holds."""
     for _ in range(200):
-        await pilot.app.workers.wait_for_complete()
+        with contextlib.suppress(WorkerCancelled):  # a job replaced by a newer one of its group (`tui.jobs`)
+            await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         if condition():
             return
