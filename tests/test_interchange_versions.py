@@ -142,6 +142,22 @@ async def test_each_section_round_trips(store_db: db.DbTarget, rich_file: Path, 
     assert out.read_bytes() == rich_file.read_bytes()
 
 
+async def test_a_unit_file_names_only_its_own_events(store_db: db.DbTarget, rich_file: Path, tmp_path: Path) -> None:
+    await import_file(rich_file, operator="t")
+    out = tmp_path / "village.jsonl"
+    await export_households(out, operator="t", unit=VILLAGE)
+    assert len(section_lines(out, "event_reversal")) == 1  # its event is the village's
+    # the event recorded in another village: a village's file cannot name it, and a reversal needs it
+    await db.execute("UPDATE change_event SET household_code = ? WHERE kind = 'outflow'", [OTHER_VILLAGE + "010021"])
+    await export_households(out, operator="t", unit=VILLAGE)
+    assert section_lines(out, "event_reversal") == []
+    assert {c["event_id"] for c in section_lines(out, "field_change")} == {None}
+    assert all(h["event_id"] is None for h in section_lines(out, "mgmt_history"))
+    async with db.database(tmp_path / "empty.sqlite3"):
+        report = await import_file(out, operator="t")
+        assert report.errors == [] and report.counts["field_change"] == 6
+
+
 async def test_reimport_of_a_version_2_file_changes_nothing(store_db: db.DbTarget, rich_file: Path) -> None:
     await import_file(rich_file, operator="t")
     before = await snapshot()
