@@ -1,6 +1,7 @@
 """Reading and writing the rows of the file's extra tables (`store.interchange_tables`): export and upsert.
 
-Export streams a table by id (bounded memory), the person column written as the person's key, times as local
+Export streams a table by id (bounded memory), the person column written as the person's key, a change event
+as the items of its own line (:data:`store.interchange_tables.EVENT_KEY`), times as local
 ``YYYY-MM-DD HH:MM:SS``. Import writes the rows of a batch inside the import's transaction: a row whose
 identifying items (:attr:`Section.key_items`) match a stored row updates it (when anything differs), any other
 row is inserted, so importing the same file twice changes nothing.
