@@ -47,7 +47,8 @@ class Section:
     """How one table travels in the file (see the module docstring).
 
     `person`: the column holding a person id (``None``: the table has none); in the file it is the item
-    ``person``, a person key. `match`: the file items that identify a stored row (empty: every item). `unit`:
+    ``person``, a person key. `match`: the file items that identify a stored row (empty: every item but event
+    columns). `unit`:
     the column with the code placing the row (`unit_kind` ``unit``: a unit code, rows of the containing units
     travel with a unit's export; ``household``: a household code); None: placed by its person's household.
     `derived`: the bulk writer derives rows of this table from record changes; a version-2 import takes them
@@ -71,8 +72,10 @@ class Section:
 
     @property
     def key_items(self) -> tuple[str, ...]:
-        """The items that identify a row."""
-        return self.match or self.items
+        """The items that identify a row: `match`, else every item but the change events named (a row of a file
+        written before they travelled matches its stored row, which then takes the file's value)."""
+        events = {c.name for c in self.columns if c.kind == "event"}
+        return self.match or tuple(item for item in self.items if item not in events)
 
 
 def _close_check(row: dict[str, Any]) -> str | None:

@@ -158,6 +158,19 @@ async def test_a_unit_file_names_only_its_own_events(store_db: db.DbTarget, rich
         assert report.errors == [] and report.counts["field_change"] == 6
 
 
+async def test_history_lines_without_event_names_match_their_stored_rows(store_db: db.DbTarget, rich_file: Path,
+                                                                        tmp_path: Path) -> None:  # fmt: skip
+    await import_file(rich_file, operator="t")
+    before = await snapshot()
+    objects = lines_of(rich_file)  # as written before change events were named in the file
+    for o in objects:
+        for name in ("contraception_history", "marriage_history", "mgmt_history", "residence_history"):
+            o.get(name, {}).pop("event_id", None)
+    report = await import_file(write_lines(tmp_path / "older.jsonl", objects), operator="t")
+    assert report.errors == [] and report.counts["mgmt_history"] == 1  # the entry begun by the 流出: updated
+    assert await snapshot() == before  # no entry twice
+
+
 async def test_reimport_of_a_version_2_file_changes_nothing(store_db: db.DbTarget, rich_file: Path) -> None:
     await import_file(rich_file, operator="t")
     before = await snapshot()
