@@ -158,6 +158,23 @@ async def test_a_unit_file_names_only_its_own_events(store_db: db.DbTarget, rich
         assert report.errors == [] and report.counts["field_change"] == 6
 
 
+async def test_a_partial_import_rejects_the_lines_naming_a_bad_event(store_db: db.DbTarget, rich_file: Path,
+                                                                     tmp_path: Path) -> None:  # fmt: skip
+    objects = lines_of(rich_file)
+    number = next(n for n, o in enumerate(objects, 1) if o.get("change_event", {}).get("kind") == "outflow")
+    objects[number - 1]["change_event"]["kind"] = "explode"
+    rows = [(n, r) for n, o in enumerate(objects, 1) for r in o.values() if type(r) is dict and "household" not in o]
+    naming = [n for n, r in rows if any(type(v) is dict and v.get("kind") == "outflow" for v in r.values())]
+    rejects = tmp_path / "rejects.jsonl"
+    report = await import_file(write_lines(tmp_path / "bad.jsonl", objects), operator="t", partial=True,
+                               reject_path=rejects)  # fmt: skip
+    assert sorted(e.line for e in report.errors) == [number, *naming]
+    assert all("不在本文件此前的变动记录中" in e.message for e in report.errors if e.line != number)
+    assert report.rejected_lines == len(naming) + 1 == 1 + 1 + 3 + 1  # the reversal, 3 field changes, 1 history
+    assert await db.scalar("SELECT count(*) FROM event_reversal") == 0
+    assert int(await db.scalar("SELECT count(*) FROM field_change")) == 3  # the reversal's own, naming no event
+
+
 async def test_history_lines_without_event_names_match_their_stored_rows(store_db: db.DbTarget, rich_file: Path,
                                                                         tmp_path: Path) -> None:  # fmt: skip
     await import_file(rich_file, operator="t")
