@@ -1,6 +1,6 @@
 """Benchmark of the household file in format version 2: the export with its extra tables (closed months,
-sign-offs, contraception history, change events) against the same export without them (version-1 content), in
-the same run, on a private copy of a database.
+sign-offs, change events, their reversals and field changes, the histories) against the same export without
+them (version-1 content), in the same run, on a private copy of a database.
 
     python -m bench.bench_interchange --db PATH
 

@@ -21,6 +21,7 @@ from tortoise.transactions import in_transaction
 from store import audit, db, faults, interchange_tables, schema, section_rows
 from store.bulk import BulkWriter, EntryTime
 from store.errors import StoreError
+from store.events import EVENT_LABELS
 from store.import_limits import NotUtf8, Refused, numbered_lines
 from store.interchange import FormatError, LineError, ParsedLine, parse_line
 from store.private import open_private
@@ -58,6 +59,9 @@ class _LineInfo:
     refs: tuple[str, ...] = ()
     parent: str | None = None
     level: str | None = None
+    #: the change events a line declares (a ``change_event`` row) and names (an ``event`` column)
+    events: tuple[tuple[Any, ...], ...] = ()
+    named: tuple[tuple[Any, ...], ...] = ()
 
 
 def _open(path: Path) -> Any:
@@ -102,6 +106,8 @@ class _Plan:
         self.version: int | None = None
         #: the first line of a section's rows: unit and household lines come before it
         self.rows_from: int | None = None
+        #: the change events of the file's ``change_event`` lines → the first line declaring each
+        self.event_line: dict[tuple[Any, ...], int] = {}
 
     def add(self, line_no: int, text: str | Refused, today: dt.date | None = None) -> ParsedLine | None:
         """Parse a line and check it against the lines before it; None when it is bad. An unreadable format
@@ -168,11 +174,32 @@ class _Plan:
             self.rows_from = line_no
         refs = tuple(dict.fromkeys(ref for ref, _ in parsed.references))
         unit = row.get(section.unit) if section.unit and section.unit_kind == "unit" else None
-        self.info[line_no] = _LineInfo("row", section.name, refs=refs, parent=unit or None)
+        named = tuple(section_rows.event_key(row[c.name]) for c in section.columns if c.kind == "event" and row[c.name])
+        for event in named:
+            if event not in self.event_line:
+                return self.fail(
+                    line_no,
+                    f"{section.title}引用的变动（{_event_text(row, section)}）不在本文件此前的变动记录中，不能导入。",
+                )
+        own = (section_rows.event_key(row),) if section.name == interchange_tables.EVENT_SECTION.name else ()
+        for event in own:
+            self.event_line.setdefault(event, line_no)
+        self.info[line_no] = _LineInfo("row", section.name, refs=refs, parent=unit or None, events=own, named=named)
         return parsed
 
     def fail(self, line_no: int, message: str) -> None:
         self.errors.setdefault(line_no, LineError(line_no, message))
+
+
+def _event_text(row: dict[str, Any], section: interchange_tables.Section) -> str:
+    """The event named by a row, for a message: its person, kind, date and household."""
+    for column in section.columns:
+        event = row[column.name] if column.kind == "event" else None
+        if event:
+            parts = [event["person"], EVENT_LABELS.get(event["kind"], event["kind"]), event["event_date"]]
+            shown = [excerpt(str(p), quoted=False) for p in parts if p is not None]
+            return "，".join([*shown, f"户 {event['household_code']}", f"录入于 {event['entered_at']}"])
+    return ""
 
 
 class _Rollback(Exception):
@@ -195,10 +222,16 @@ def _propagate_rejects(plan: _Plan) -> set[int]:
     while True:
         bad_keys = {k for n in bad if n in plan.info for k in plan.info[n].keys}
         bad_units = {plan.info[n].code for n in bad if n in plan.info and plan.info[n].kind == "unit"}
+        bad_events = {e for n in bad if n in plan.info for e in plan.info[n].events}
         more = {
             n
             for n, info in plan.info.items()
-            if n not in bad and (any(r in bad_keys for r in info.refs) or info.parent in bad_units)
+            if n not in bad
+            and (
+                any(r in bad_keys for r in info.refs)
+                or info.parent in bad_units
+                or any(e in bad_events for e in info.named)
+            )
         }
         if not more:
             return bad
@@ -375,7 +408,9 @@ class _Pass:
         people = {
             s.name: ["person", *(c.name for c in s.columns if c.kind == "person")] for s in interchange_tables.SECTIONS
         }
+        events = {s.name: [c.name for c in s.columns if c.kind == "event"] for s in interchange_tables.SECTIONS}
         wanted = {r[i] for name, rows in queued.items() for r in rows for i in people[name] if r.get(i)}
+        wanted |= {r[c]["person"] for name, rows in queued.items() for r in rows for c in events[name] if r[c]} - {None}
         listed = sorted(k for k in wanted if k not in writer.key_ids and k not in self._ids)
         for start in range(0, len(listed), 500):
             chunk = listed[start : start + 500]

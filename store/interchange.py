@@ -20,7 +20,7 @@ from store.domain.keys import KEY_MAX, first_duplicate
 from store.domain.names import name_problem
 from store.domain.people import empty_person
 from store.import_limits import Refused, decode_line
-from store.interchange_tables import FORMAT_VERSION, Column, Section, by_name
+from store.interchange_tables import EVENT_KEY, EVENT_SECTION, FORMAT_VERSION, Column, Section, by_name
 from store.textsafe import describe, excerpt, find_unsafe, is_ascii_digits, normalize_id
 
 __all__ = [
@@ -348,6 +348,8 @@ class _Checker:
             return None
         if kind == "datetime":
             return self.moment(where, name, raw)
+        if kind == "event":
+            return self.event(where, name, raw)
         if kind == "month":
             return self.month(where, name, raw)
         if kind == "digits":
@@ -365,6 +367,20 @@ class _Checker:
         if kind == "int" and type(raw) is int and not 0 <= raw <= column.limit:
             raise self.fail(f"{where}的 {name} {_fmt(raw)} 超出范围（应在 0 到 {column.limit} 之间）。")
         return self.value(where, name, "ref" if kind == "person" else kind, column.table, raw, "", shape)
+
+    def event(self, where: str, name: str, raw: Any) -> dict[str, Any]:
+        """A reference to a change event: the items identifying its ``change_event`` line (:data:`EVENT_KEY`)."""
+        if type(raw) is not dict:
+            raise self.fail(f"{where}的 {name} 应为对象（所引用变动的各项），现为 {_fmt(raw)}。")
+        self.unknown(raw, EVENT_KEY, name)
+        ref: dict[str, Any] = {}
+        for item in EVENT_KEY:
+            if item == "person":
+                ref[item] = self.value(where, item, "ref", None, raw.get(item), f"{name}.", EVENT_SECTION.name)
+                continue
+            column = next(c for c in EVENT_SECTION.columns if c.name == item)
+            ref[item] = self.column(f"{where}的 {name}", EVENT_SECTION.name, column, raw.get(item))
+        return ref
 
     def block(self, where: str, shape: str, raw: Any, prefix: str) -> dict[str, Any] | None:
         if raw is None:

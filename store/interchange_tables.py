@@ -18,7 +18,7 @@ from typing import Any
 from store.domain.histories import ENDED_LABELS
 from store.events import EVENT_LABELS
 
-__all__ = ["FORMAT_VERSION", "SECTIONS", "Column", "Section", "by_name"]
+__all__ = ["EVENT_KEY", "EVENT_SECTION", "FORMAT_VERSION", "SECTIONS", "Column", "Section", "by_name"]
 
 #: the version written by ``renkou export households``; a file without a ``format`` line is version 1
 FORMAT_VERSION = 2
@@ -27,9 +27,11 @@ FORMAT_VERSION = 2
 @dataclass(frozen=True)
 class Column:
     """One column of a section: `kind` is text, code (of `table`), choice (of `choices`), date, datetime, month
-    (``YYYY-MM``), digits (a code of one of `lengths` digits; 0 allows ''), int (0..`limit`), bool, or person (a
+    (``YYYY-MM``), digits (a code of one of `lengths` digits; 0 allows ''), int (0..`limit`), bool, person (a
     person id in the table, the person's key in the file, like :attr:`Section.person`: a spouse, a former
-    household's head …)."""
+    household's head …), or event (a change event's id in the table; in the file an object with the items that
+    identify the event's own ``change_event`` line, :data:`EVENT_KEY`, resolved on import to the id of the
+    event that line imported or matched: ids are local to a database)."""
 
     name: str
     kind: str
@@ -45,7 +47,8 @@ class Section:
     """How one table travels in the file (see the module docstring).
 
     `person`: the column holding a person id (``None``: the table has none); in the file it is the item
-    ``person``, a person key. `match`: the file items that identify a stored row (empty: every item). `unit`:
+    ``person``, a person key. `match`: the file items that identify a stored row (empty: every item but event
+    columns). `unit`:
     the column with the code placing the row (`unit_kind` ``unit``: a unit code, rows of the containing units
     travel with a unit's export; ``household``: a household code); None: placed by its person's household.
     `derived`: the bulk writer derives rows of this table from record changes; a version-2 import takes them
@@ -69,8 +72,10 @@ class Section:
 
     @property
     def key_items(self) -> tuple[str, ...]:
-        """The items that identify a row."""
-        return self.match or self.items
+        """The items that identify a row: `match`, else every item but the change events named (a row of a file
+        written before they travelled matches its stored row, which then takes the file's value)."""
+        events = {c.name for c in self.columns if c.kind == "event"}
+        return self.match or tuple(item for item in self.items if item not in events)
 
 
 def _close_check(row: dict[str, Any]) -> str | None:
@@ -85,10 +90,10 @@ _UNIT_CODES = (0, 6, 9, 12, 14)
 _TEXT = 60
 #: how a history entry began and ended (`store.domain.histories`)
 _HOW = frozenset(ENDED_LABELS)
-#: the columns every history ends with (the change event that began an entry does not travel: its id is
-#: local to a database)
+#: the columns every history ends with (the change event that began an entry is named by its key)
 _SPAN = (Column("start", "date"), Column("until", "date"), Column("began", "choice", choices=_HOW),
-         Column("ended", "choice", choices=_HOW), Column("entered_at", "datetime", required=True))  # fmt: skip
+         Column("ended", "choice", choices=_HOW), Column("entered_at", "datetime", required=True),
+         Column("event_id", "event"))  # fmt: skip
 
 SECTIONS: tuple[Section, ...] = (
     Section(
@@ -108,10 +113,34 @@ SECTIONS: tuple[Section, ...] = (
         match=("unit_code", "month"), unit="unit_code",
     ),
     Section(
+        "change_event", "变动",
+        (Column("kind", "choice", choices=frozenset(EVENT_LABELS), required=True), Column("event_date", "date"),
+         Column("household_code", "digits", lengths=(18,), required=True),
+         Column("entered_at", "datetime", required=True), Column("operator", "text", _TEXT, required=True),
+         Column("source", "text", 8, required=True), Column("report_month", "month"),
+         Column("correction", "bool", required=True)),
+        person="person_id", unit="household_code", unit_kind="household", derived=True,
+    ),
+    Section(
+        "event_reversal", "变动撤销",
+        (Column("event_id", "event", required=True), Column("reason", "text", 2000, required=True),
+         Column("reversed_by", "text", _TEXT, required=True), Column("reversed_at", "datetime", required=True),
+         Column("withdrawn", "bool", required=True)),
+        person="person_id", match=("person", "event_id"),
+    ),
+    Section(
+        "field_change", "项目修改记录",
+        (Column("field", "text", 40, required=True), Column("before", "text", 1_000_000),
+         Column("after", "text", 1_000_000), Column("changed_at", "datetime", required=True),
+         Column("changed_by", "text", _TEXT, required=True), Column("event_id", "event")),
+        person="person_id", person_required=True,
+    ),
+    Section(
         "contraception_history", "避孕措施历史",
         (Column("method", "code", table="contraception_method"), Column("since", "date"),
          Column("failure", "code", table="contraception_failure"), Column("replaced_at", "datetime", required=True),
-         Column("until", "date"), Column("began", "choice", choices=_HOW), Column("ended", "choice", choices=_HOW)),
+         Column("until", "date"), Column("began", "choice", choices=_HOW), Column("ended", "choice", choices=_HOW),
+         Column("event_id", "event")),
         person="woman_id", person_required=True, derived=True,
     ),
     Section(
@@ -132,16 +161,12 @@ SECTIONS: tuple[Section, ...] = (
         (Column("household_code", "digits", lengths=(18,), required=True), *_SPAN),
         person="person_id", person_required=True,
     ),
-    Section(
-        "change_event", "变动",
-        (Column("kind", "choice", choices=frozenset(EVENT_LABELS), required=True), Column("event_date", "date"),
-         Column("household_code", "digits", lengths=(18,), required=True),
-         Column("entered_at", "datetime", required=True), Column("operator", "text", _TEXT, required=True),
-         Column("source", "text", 8, required=True), Column("report_month", "month"),
-         Column("correction", "bool", required=True)),
-        person="person_id", unit="household_code", unit_kind="household", derived=True,
-    ),
 )  # fmt: skip
+
+
+#: the change events' own section, and the items naming an event in an ``event`` column
+EVENT_SECTION = next(section for section in SECTIONS if section.name == "change_event")
+EVENT_KEY = EVENT_SECTION.key_items
 
 
 def by_name(name: str) -> Section | None:

@@ -11,17 +11,25 @@ from typing import Any
 
 import pytest
 
-from store import db, months, schema, service
+from exports import monthly_data
+from exports.request import Month
+from store import access, changes, db, months, schema, service
 from store.errors import StoreError
 from store.exporter import export_households
 from store.importer import import_file
 from store.interchange_tables import FORMAT_VERSION, SECTIONS
 from store.records import load_households
+from store.reversal import reverse_event
 from tests.support.data import CODE, EXAMPLE_FILE
 
 TABLES = ("unit", "household", "person", "child", "pregnancy", "benefit", "confirmation", "change_event",
-          "contraception_history", "month_close", "month_signoff")  # fmt: skip
+          "contraception_history", "month_close", "month_signoff", "event_reversal", "field_change",
+          "marriage_history", "mgmt_history", "residence_history")  # fmt: skip
 VILLAGE, OTHER_VILLAGE = "430426101201", "430426101202"
+HOUSEHOLD_3, OUTFLOW_DAY = "430426101201020003", "2026-11-10"
+ADMIN = access.Actor("boss", "王主任", "admin")
+#: the items the wrong 流出 changed (and the reversal put back)
+CHANGED = ["residence_status", "mgmt", "flow"]
 FIGURES = json.dumps({"人口": {"期末": 7}, "出生": 0}, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
@@ -41,8 +49,9 @@ def write_lines(path: Path, objects: list[dict[str, Any]]) -> Path:
 
 async def _build_rich(folder: Path) -> Path:
     """An SQLite database with a row in every section (a reopened and a current close, a sign-off, a replaced
-    contraception, a late report counted in a later month and a correction line, every person's histories),
-    exported."""
+    contraception, a late report counted in a later month and a correction line, every person's histories, a
+    wrong 流出 of 赵桂英 saved by a clerk — its field changes and history entries name its event — and reversed
+    by an admin), exported."""
     async with db.database(folder / "rich.sqlite3"):
         assert (await import_file(EXAMPLE_FILE, operator="import")).errors == []
         await months.close_month(VILLAGE, "2026-10", FIGURES, "boss")
@@ -64,6 +73,10 @@ async def _build_rich(folder: Path) -> Path:
         )
         for stmt in schema.HISTORY_SEEDS:  # the histories (an import feeds none): every person's current state
             await db.execute(stmt)
+        await changes.save_change("outflow", HOUSEHOLD_3, {"person": "h3-1", "date": OUTFLOW_DAY,
+                                                           "place_code": "440305"}, operator="clerk")  # fmt: skip
+        event = await db.scalar("SELECT id FROM change_event WHERE kind = 'outflow'")
+        assert (await reverse_event(int(event), "录错了人", actor=ADMIN)).withdrawn
         await export_households(folder / "rich.jsonl", operator="t")
     return folder / "rich.jsonl"
 
@@ -89,6 +102,31 @@ def test_the_rich_file_has_every_section(rich_file: Path) -> None:
     assert any(e["kind"] == "death" and e["event_date"] == "2026-10-03" and e["report_month"] > "2026-10"
                for e in events)  # fmt: skip
     assert any(e["correction"] for e in events)
+    outflow = next(e for e in events if e["kind"] == "outflow")  # named by its items, never by its id
+    assert section_lines(rich_file, "event_reversal") == [
+        {"person": "h3-1", "event_id": outflow, "reason": "录错了人", "reversed_by": "boss",
+         "reversed_at": section_lines(rich_file, "event_reversal")[0]["reversed_at"], "withdrawn": True}]  # fmt: skip
+    changed = [(c["field"], c["changed_by"], c["event_id"]) for c in section_lines(rich_file, "field_change")]
+    assert changed == [(f, "clerk", outflow) for f in CHANGED] + [(f, "boss", None) for f in CHANGED]
+    assert [h["began"] for h in section_lines(rich_file, "mgmt_history") if h["event_id"] == outflow] == ["outflow"]
+
+
+async def _outflow_lines() -> list[str]:
+    """The change lines of 赵桂英 in November (the month her wrong 流出 was withdrawn from)."""
+    rows = await monthly_data.read_changes(VILLAGE, Month(2026, 11), {})
+    return [r.kind for r in rows if r.name == "赵桂英"]
+
+
+async def test_an_imported_reversal_still_withdraws_its_event(store_db: db.DbTarget, rich_file: Path) -> None:
+    report = await import_file(rich_file, operator="t")
+    assert report.errors == [] and report.counts["event_reversal"] == 1 and report.counts["field_change"] == 6
+    event = await db.scalar("SELECT id FROM change_event WHERE kind = 'outflow'")
+    assert await db.scalar("SELECT event_id FROM event_reversal") == event  # this database's id
+    assert int(await db.scalar("SELECT count(*) FROM field_change WHERE event_id = ?", [event])) == 3
+    assert int(await db.scalar("SELECT count(*) FROM mgmt_history WHERE event_id = ?", [event])) == 1
+    assert await _outflow_lines() == []  # withdrawn from the month's change list
+    await db.execute("DELETE FROM event_reversal")
+    assert await _outflow_lines() == ["流出"]  # (what it would show without the reversal)
 
 
 @pytest.mark.parametrize("name", [s.name for s in SECTIONS])
@@ -102,6 +140,52 @@ async def test_each_section_round_trips(store_db: db.DbTarget, rich_file: Path, 
     await export_households(out, operator="t")
     assert section_lines(out, name) == rows
     assert out.read_bytes() == rich_file.read_bytes()
+
+
+async def test_a_unit_file_names_only_its_own_events(store_db: db.DbTarget, rich_file: Path, tmp_path: Path) -> None:
+    await import_file(rich_file, operator="t")
+    out = tmp_path / "village.jsonl"
+    await export_households(out, operator="t", unit=VILLAGE)
+    assert len(section_lines(out, "event_reversal")) == 1  # its event is the village's
+    # the event recorded in another village: a village's file cannot name it, and a reversal needs it
+    await db.execute("UPDATE change_event SET household_code = ? WHERE kind = 'outflow'", [OTHER_VILLAGE + "010021"])
+    await export_households(out, operator="t", unit=VILLAGE)
+    assert section_lines(out, "event_reversal") == []
+    assert {c["event_id"] for c in section_lines(out, "field_change")} == {None}
+    assert all(h["event_id"] is None for h in section_lines(out, "mgmt_history"))
+    async with db.database(tmp_path / "empty.sqlite3"):
+        report = await import_file(out, operator="t")
+        assert report.errors == [] and report.counts["field_change"] == 6
+
+
+async def test_a_partial_import_rejects_the_lines_naming_a_bad_event(store_db: db.DbTarget, rich_file: Path,
+                                                                     tmp_path: Path) -> None:  # fmt: skip
+    objects = lines_of(rich_file)
+    number = next(n for n, o in enumerate(objects, 1) if o.get("change_event", {}).get("kind") == "outflow")
+    objects[number - 1]["change_event"]["kind"] = "explode"
+    rows = [(n, r) for n, o in enumerate(objects, 1) for r in o.values() if type(r) is dict and "household" not in o]
+    naming = [n for n, r in rows if any(type(v) is dict and v.get("kind") == "outflow" for v in r.values())]
+    rejects = tmp_path / "rejects.jsonl"
+    report = await import_file(write_lines(tmp_path / "bad.jsonl", objects), operator="t", partial=True,
+                               reject_path=rejects)  # fmt: skip
+    assert sorted(e.line for e in report.errors) == [number, *naming]
+    assert all("不在本文件此前的变动记录中" in e.message for e in report.errors if e.line != number)
+    assert report.rejected_lines == len(naming) + 1 == 1 + 1 + 3 + 1  # the reversal, 3 field changes, 1 history
+    assert await db.scalar("SELECT count(*) FROM event_reversal") == 0
+    assert int(await db.scalar("SELECT count(*) FROM field_change")) == 3  # the reversal's own, naming no event
+
+
+async def test_history_lines_without_event_names_match_their_stored_rows(store_db: db.DbTarget, rich_file: Path,
+                                                                        tmp_path: Path) -> None:  # fmt: skip
+    await import_file(rich_file, operator="t")
+    before = await snapshot()
+    objects = lines_of(rich_file)  # as written before change events were named in the file
+    for o in objects:
+        for name in ("contraception_history", "marriage_history", "mgmt_history", "residence_history"):
+            o.get(name, {}).pop("event_id", None)
+    report = await import_file(write_lines(tmp_path / "older.jsonl", objects), operator="t")
+    assert report.errors == [] and report.counts["mgmt_history"] == 1  # the entry begun by the 流出: updated
+    assert await snapshot() == before  # no entry twice
 
 
 async def test_reimport_of_a_version_2_file_changes_nothing(store_db: db.DbTarget, rich_file: Path) -> None:
@@ -188,6 +272,22 @@ def _hostile(objects: list[dict[str, Any]], how: str) -> tuple[list[dict[str, An
     if how == "missing":
         del rows["month_close"]["closed_by"]
         return objects, "缺少 closed_by"
+    if how == "unknown_event":
+        rows["event_reversal"]["event_id"]["entered_at"] = "2026-01-02 03:04:05"
+        return (
+            objects,
+            "变动撤销引用的变动（h3-1，流出，2026-11-10，户 430426101201020003，录入于 2026-01-02 03:04:05）不在本文件",
+        )
+    if how == "event_after_its_reversal":
+        first = next(n for n, o in enumerate(objects) if "change_event" in o)
+        objects.append(
+            objects.pop(next(n for n, o in enumerate(objects) if o.get("change_event", {}).get("kind") == "outflow"))
+        )
+        assert first < len(objects)
+        return objects, "不在本文件此前的变动记录中"
+    if how == "event_not_an_object":
+        rows["field_change"]["event_id"] = 7
+        return objects, "的 event_id 应为对象"
     if how == "household_after_rows":
         objects.append(next(o for o in objects if "household" in o))
         return objects, "应在各表记录之前"
@@ -200,8 +300,9 @@ def _hostile(objects: list[dict[str, Any]], how: str) -> tuple[list[dict[str, An
     raise AssertionError(how)
 
 
-HOSTILE = ["digest", "unknown_person", "month", "zoned_time", "kind", "not_a_village", "missing",
-           "household_after_rows", "format_not_first", "rows_in_version_1"]  # fmt: skip
+HOSTILE = ["digest", "unknown_person", "month", "zoned_time", "kind", "not_a_village", "missing", "unknown_event",
+           "event_after_its_reversal", "event_not_an_object", "household_after_rows", "format_not_first",
+           "rows_in_version_1"]  # fmt: skip
 
 
 @pytest.mark.parametrize("how", HOSTILE)
