@@ -371,3 +371,15 @@ def test_read_commands_never_create_a_database(argv: list[str], before: bool, tm
     assert "不存在" in err and err.startswith("renkou: ")
     assert not missing.exists() and not missing.parent.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["export", "--help"], ["month", "close", "--help"]])
+def test_help_has_no_english_headings(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """``--help`` speaks Chinese: argparse's usage/options headings and its -h line are translated."""
+    with pytest.raises(SystemExit) as done:
+        main(argv)
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("用法：renkou") and "选项：" in out and "显示本帮助并退出" in out
+    for english in ("usage:", "options:", "positional arguments", "show this help"):
+        assert english not in out

@@ -123,7 +123,25 @@ def chinese(message: str) -> str:
     return message
 
 
+#: argparse's own (English) headings of ``--help``, in Chinese
+HELP_WORDS = (("usage: ", "用法："), ("positional arguments:", "命令与参数："), ("options:", "选项："),
+              ("optional arguments:", "选项："), ("show this help message and exit", "显示本帮助并退出"))  # fmt: skip
+
+
+def chinese_help(text: str) -> str:
+    """A ``--help`` or usage text with argparse's English headings put into Chinese."""
+    for english, words in HELP_WORDS:
+        text = text.replace(english, words)
+    return text
+
+
 class _Parser(argparse.ArgumentParser):
+    def format_help(self) -> str:
+        return chinese_help(super().format_help())
+
+    def format_usage(self) -> str:
+        return chinese_help(super().format_usage())
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         print(f"renkou: 参数错误：{chinese(message)}", file=sys.stderr)
