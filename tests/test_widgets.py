@@ -124,6 +124,23 @@ async def test_cjk_text_is_measured_in_double_cells() -> None:
         assert not widget.cursor_blink and widget.compact
 
 
+async def test_text_wider_than_the_input_scrolls_without_its_hidden_scrollbar() -> None:
+    """Typing past the input's width scrolls the text to the cursor, and never moves the horizontal scrollbar
+    (it has no size; moving it made Textual re-arrange every widget of the screen before each key's frame)."""
+    widget = SafeInput(id="name")
+    widget.styles.width = 6
+    app = Plain(widget)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"abcdefgh")
+        app.screen.refresh(layout=True)  # (the form lays out now and then: the scrollbar is "shown" after it)
+        await pilot.pause()
+        await pilot.press(*"ijkl")
+        assert widget.value == "abcdefghijkl" and widget.scroll_x > 0
+        assert screen_text(app).splitlines()[0].strip().endswith("l")
+        bar = widget._horizontal_scrollbar  # (created by the layout, of no size)
+        assert bar is None or bar.position == 0  # never moved, so never refreshed
+
+
 class Busy(Screen[None]):
     """A screen with a key hold: Enter on the search box holds the keys behind it until `finish` runs (the
     test calls it: the hits took a while)."""

@@ -140,6 +140,19 @@ class SafeInput(Input):
             layout = False
         return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
+    def watch_scroll_x(self, old_value: float, new_value: float) -> None:
+        """ScrollView's watcher, without moving a horizontal scrollbar of no size.
+
+        Once the text is wider than the input, every key scrolls it; ScrollView then sets the position of its
+        horizontal scrollbar (``scrollbar-size-horizontal: 0``: never drawn), and that refresh of a widget the
+        screen does not show makes Textual rebuild the map of every widget of the screen before the frame
+        (≈ 5 ms per key in the person form, nothing for a lone Input).
+        """
+        if self.show_horizontal_scrollbar and self.styles.scrollbar_size_horizontal:
+            self.horizontal_scrollbar.position = new_value
+        if round(old_value) != round(new_value):
+            self.refresh(self.size.region)
+
     def normalize_insert(self, text: str) -> str:
         """Typed or pasted text as it should be inserted (override to widen/upper-case/filter)."""
         return text
