@@ -577,13 +577,17 @@ def _prepare_staging(
         stage.close()
 
 
+#: SQLite's SQLITE_BUSY (5) and SQLITE_LOCKED (6): the module names them only from Python 3.11
+SQLITE_WAIT_CODES = (getattr(sqlite3, "SQLITE_BUSY", 5), getattr(sqlite3, "SQLITE_LOCKED", 6))
+
+
 def _copy_into_live(staging: Path, live: sqlite3.Connection, progress: Progress | None) -> None:
     """Copy `staging` into the live database in one step (one write transaction), waiting at most
     :data:`RESTORE_WAIT_S` for the write lock."""
     deadline = time.monotonic() + RESTORE_WAIT_S
 
     def step(status: int, remaining: int, total: int) -> None:
-        if status in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) and time.monotonic() > deadline:
+        if status in SQLITE_WAIT_CODES and time.monotonic() > deadline:
             raise sqlite3.OperationalError("database is locked")
         if progress:
             progress(total - remaining, total)

@@ -540,3 +540,11 @@ def test_restore_keeps_confirmations_tied_to_their_versions(database: Path, tmp_
         row = conn.execute("SELECT c.record_version, p.version FROM confirmation c JOIN person p ON p.id = c.person_id")
         confirmed, version = row.fetchone()
     assert confirmed == version > 6
+
+
+def test_restore_wait_codes_do_not_need_python_3_11() -> None:
+    """The backup progress callback compares SQLite's BUSY/LOCKED codes: the module names them only from
+    Python 3.11 (on 3.10 every restore failed with an AttributeError, reported as a busy database)."""
+    from store.backup import SQLITE_WAIT_CODES
+
+    assert SQLITE_WAIT_CODES == (5, 6)
