@@ -15,12 +15,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
-from bench.common import CACHE, Figure, Report
+from bench.common import Figure, Report, county_workspace
 
 
 async def _run(database: Path, month: str | None, folder: Path) -> dict[str, float]:
@@ -61,11 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="where to write the figures as JSON")
     args = parser.parse_args(argv)
     report = Report("histories")
-    CACHE.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=CACHE) as tmp:
-        folder = Path(tmp)
-        database = folder / "county.sqlite3"
-        shutil.copy(args.db, database)
+    with county_workspace(args, report, copy=True) as (database, folder):
         result = asyncio.run(_run(database, args.month, folder))
     print(f"# {result['persons']:.0f} persons, schema {result['version']:.0f}, {result['entries']:.0f} entries")
     export = "monthly export of the same month"

@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
-from bench.common import CACHE, Figure, Report
+from bench.common import Figure, Report, county_workspace
 
 
 async def _run(database: Path, month: str, unit: str, folder: Path) -> dict[str, float]:
@@ -62,11 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="where to write the figures as JSON")
     args = parser.parse_args(argv)
     report = Report("periods")
-    CACHE.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=CACHE) as tmp:
-        folder = Path(tmp)
-        database = folder / "county.sqlite3"
-        shutil.copy(args.db, database)
+    with county_workspace(args, report, copy=True) as (database, folder):
         result = asyncio.run(_run(database, args.month, args.unit, folder))
     export = f"monthly export of {args.month} ({result['persons']:.0f} persons)"
     report.add(Figure("ytd_earlier_months", result["ytd_open"], "s", result["export"], export))
