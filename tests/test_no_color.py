@@ -32,7 +32,7 @@ async def test_states_are_told_apart_without_colour(example_db: db.DbTarget, mon
         await settle(pilot, lambda: isinstance(app.screen, BrowseScreen))
         form = PersonForm(CODE, "h12-2")
         app.push_screen(form)
-        await settle(pilot, lambda: form.ready)
+        await settle(pilot, lambda: form.ready and app.focused is not None)  # Widget.focus is deferred
         focused = app.focused
         assert focused is not None and focused.rich_style.underline  # the field the keys go to
         fields = list(form.query(Field))
