@@ -157,3 +157,41 @@ async def test_migrated_schema2_event_restores_the_method_from_the_history(tmp_p
         assert ("避孕", "02 女性绝育（至 2017-07-31）；始于原有记录，止于撤销") in texts
         assert ("修改", "避孕节育：女性绝育 自2026-09-01 → 避孕套 自2017-07-31") in texts
         assert texts[-1] == ("撤销", f"撤销变动 {event}（避孕措施 2026-09-01），不再计入；理由：措施录错了")
+
+
+async def test_withdrawn_events_leave_the_history_figures(loaded: db.DbTarget, tmp_path: Path) -> None:
+    """October: an IUD wrongly replaced (a 取环) and a child wrongly moved to another household (户间迁移), both
+    reversed while October is open: the returns count neither; the move is not undone by itself, and the
+    reversal says where the child came from."""
+    import openpyxl
+
+    from exports.monthly import export_monthly
+    from store import changes, household_ops
+    from tests.support.workbooks import table
+
+    today = dt.date(2026, 11, 15)
+    await changes.save_change("contraception", ZHOU, {"person": "h12-2", "method": "07", "date": "2026-10-12"},
+                              operator="李敏", today=today)  # fmt: skip
+    await household_ops.move_member(ZHOU, "h12-3", ZHAO, date="2026-10-04", relation="44", operator="李敏",
+                                    today=today)  # fmt: skip
+
+    async def october() -> dict[str, object]:
+        out = tmp_path / "october.xlsx"
+        await export_monthly(out, "2026-10", operator="李敏")
+        book = openpyxl.load_workbook(out)
+        found = {}
+        for sheet, header in (("避孕节育", "本月取环"), ("人口变动", "本月户间迁移")):
+            headers, rows = table(book[sheet])
+            found[header] = rows["合计"][headers.index(header)].value
+        return found
+
+    assert await october() == {"本月取环": 1, "本月户间迁移": 1}
+    removal = int(await db.scalar("SELECT e.id FROM change_event e JOIN person p ON p.id = e.person_id "
+                                  "WHERE p.key = 'h12-2' AND e.kind = 'contraception' AND e.source = 'app'"))  # fmt: skip
+    assert (await reverse_event(removal, "措施录错了", actor=REVIEWER)).restored == ("woman.contraception",)
+    done = await reverse_event(await event_of("h12-3", "transfer"), "迁错了户", actor=REVIEWER)
+    assert done.withdrawn and done.restored == ()
+    assert done.unrestored == (
+        f"居住户：此人没有自动迁回（原户编码 {ZHOU}）。如这次户间迁移有错，请在户表中把此人迁回原户。",
+    )
+    assert await october() == {"本月取环": 0, "本月户间迁移": 0}
