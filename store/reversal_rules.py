@@ -131,7 +131,9 @@ def _marriage(kind: str, person: Mapping[str, Any], event_id: int, day: dt.date 
     undo = Undo(values)
     spouse = person.get("spouse")
     if spouse and spouse != values.get("spouse"):
-        undo.missing.append(f"配偶（人员编号 {spouse}）的记录没有改动；如其婚姻状况也有错，请撤销其变动或{BY_HAND}")
+        undo.missing.append(
+            f"配偶（人员编号 {spouse}）的记录没有改动；如其婚姻状况也有错，请撤销其变动或在人员表中手工改正。"
+        )
     return undo
 
 

@@ -60,7 +60,7 @@ async def test_imported_first_marriage_goes_back_to_unmarried(loaded: db.DbTarge
     wang = await member(WANG, "f21-1")
     assert (wang["marital_status"], wang["first_marriage_date"], wang["spouse"]) == ("10", None, None)
     assert done.unrestored == (
-        "配偶（人员编号 f21-2）的记录没有改动；如其婚姻状况也有错，请撤销其变动或请在人员表中手工改正。",
+        "配偶（人员编号 f21-2）的记录没有改动；如其婚姻状况也有错，请撤销其变动或在人员表中手工改正。",
     )
     assert (await member(WANG, "f21-2"))["marital_status"] == "21"  # said so, not touched
     texts = [e.text for e in await person_timeline((await find_person("f21-1")).id)]
@@ -195,3 +195,31 @@ async def test_withdrawn_events_leave_the_history_figures(loaded: db.DbTarget, t
         f"居住户：此人没有自动迁回（原户编码 {ZHOU}）。如这次户间迁移有错，请在户表中把此人迁回原户。",
     )
     assert await october() == {"本月取环": 0, "本月户间迁移": 0}
+
+
+def test_history_command_says_what_it_could_not_restore(tmp_path: Path, private_data: Path) -> None:
+    """``renkou history --reverse`` on 赵桂英's imported 丧偶: withdrawn, and the lines on what stays."""
+    import asyncio
+    import os
+    import subprocess
+    import sys
+
+    from tests.support.data import add_accounts, import_example
+
+    path = tmp_path / "example.sqlite3"
+
+    async def prepare() -> int:
+        async with db.database(await import_example(path), create=False):
+            await add_accounts()
+            return await event_of("h3-1", "widowed")
+
+    event = asyncio.run(prepare())
+    env = {**os.environ, "RENKOU_PASSWORD": "secret123"}
+    done = subprocess.run([sys.executable, "-m", "tui.cli", "history", "h3-1", "--reverse", str(event), "--reason",
+                           "录错了", "--db", str(path), "--user", "boss"], cwd=Path(__file__).resolve().parents[1],
+                          capture_output=True, text=True, timeout=120, env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"已撤销编号 {event} 的变动，不再计入月报；已记入操作日志。"
+    assert lines[1] == ("婚姻：没有这次丧偶之前的婚姻记录，原来的婚姻状况、配偶和日期无从得知，没有恢复。"
+                        "请在人员表中手工改正。")  # fmt: skip

@@ -92,7 +92,7 @@ class TimelineScreen(Jobs, Screen[None]):
     TimelineScreen DataTable { height: 1fr; }
     TimelineScreen #timeline-detail { height: 3; padding: 0 1; border-top: solid $primary; }
     .ascii TimelineScreen #timeline-detail { border-top: ascii $primary; }
-    TimelineScreen #timeline-status { height: auto; max-height: 2; padding: 0 1; }
+    TimelineScreen #timeline-status { height: auto; max-height: 4; padding: 0 1; }
     """
 
     def __init__(self, person_key: str) -> None:
