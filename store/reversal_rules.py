@@ -129,8 +129,8 @@ def _marriage(kind: str, person: Mapping[str, Any], event_id: int, day: dt.date 
         if kind == "first_marriage":
             values["first_marriage_date"] = prior.start if before in MARRIED else None
     undo = Undo(values)
-    spouse = person.get("spouse")
-    if spouse and spouse != values.get("spouse"):
+    spouse = person.get("spouse") or values.get("spouse")  # the spouse of now or of before: not touched here
+    if spouse and person.get("spouse") != values.get("spouse"):
         undo.missing.append(
             f"配偶（人员编号 {spouse}）的记录没有改动；如其婚姻状况也有错，请撤销其变动或在人员表中手工改正。"
         )

@@ -223,3 +223,30 @@ def test_history_command_says_what_it_could_not_restore(tmp_path: Path, private_
     assert lines[0] == f"已撤销编号 {event} 的变动，不再计入月报；已记入操作日志。"
     assert lines[1] == ("婚姻：没有这次丧偶之前的婚姻记录，原来的婚姻状况、配偶和日期无从得知，没有恢复。"
                         "请在人员表中手工改正。")  # fmt: skip
+
+
+async def test_events_of_an_older_database_come_back_from_the_histories(loaded: db.DbTarget) -> None:
+    """A divorce and an outflow keyed in the app, their field changes gone (a database older than field
+    changes): the marriage and the management entries before theirs give the state to put back; 人户状况 is in
+    no history and is said to stay."""
+    from store import changes
+
+    await changes.save_change("divorce", ZHOU, {"person": "h12-1", "date": "2026-10-08"}, operator="李敏")
+    await changes.save_change("outflow", ZHAO, {"person": "h3-1", "date": "2026-10-20", "place_code": "440305"},
+                              operator="李敏")  # fmt: skip
+    await db.execute("DELETE FROM field_change")
+    done = await reverse_event(await event_of("h12-1", "divorce"), "离婚登记错误", actor=REVIEWER)
+    assert set(done.restored) == {"marital_status", "marriage_change_date", "spouse", "spouse_external"}
+    assert done.unrestored == (
+        "配偶（人员编号 h12-2）的记录没有改动；如其婚姻状况也有错，请撤销其变动或在人员表中手工改正。",
+    )
+    zhou = await member(ZHOU, "h12-1")
+    assert (zhou["marital_status"], zhou["marriage_change_date"], zhou["spouse"]) == ("21", None, "h12-2")
+    assert zhou["first_marriage_date"] == dt.date(2009, 10, 1)
+    done = await reverse_event(await event_of("h3-1", "outflow"), "外出登记错误", actor=REVIEWER)
+    assert set(done.restored) == {"mgmt", "flow"}
+    assert done.unrestored == (
+        "人户状况：历史中没有记录这次流出之前的人户状况（现为 3），没有恢复。请核对，如有错请在人员表中手工改正。",
+    )
+    zhao = await member(ZHAO, "h3-1")
+    assert (zhao["mgmt"], zhao["flow"], zhao["residence_status"]) == ("01", None, "3")
