@@ -1,4 +1,4 @@
-"""Benchmark of the household file in format version 2: the export with its extra tables (closed months,
+"""Benchmark of the household file in format version 3: the export with its extra tables (closed months,
 sign-offs, change events, their reversals and field changes, the histories) against the same export without
 them (version-1 content), in the same run, on a private copy of a database.
 

@@ -247,6 +247,14 @@ def accuracy_from_results(results: Iterable[dict[str, Any]]) -> dict[str, tuple[
     return {k: (v[0], v[1]) for k, v in out.items()}
 
 
+#: the change events timeliness counts (`docs/spec/quality.md`): entered in the app, not a correction line (更正
+#: withdraws a fact of a closed month; it is no event entered late) and not reversed (撤销: a wrong event, whether
+#: withdrawn from an open month or corrected in a later one, is no event of the month). One ``?``: False.
+TIMELY_EVENTS = (
+    "e.source = 'app' AND e.correction = ? AND NOT EXISTS (SELECT 1 FROM event_reversal r WHERE r.event_id = e.id)"
+)
+
+
 def _deadline(month_start: dt.date, day: int) -> dt.datetime:
     """End of `day` of the month after `month_start` (entries before this instant are on time)."""
     year, month = (month_start.year + 1, 1) if month_start.month == 12 else (month_start.year, month_start.month + 1)
@@ -318,13 +326,13 @@ async def _village_counts(
             for rule in errors & logic:
                 c.logic_errors += 1
                 c.logic_by[rule] += 1
-    # timeliness: change events of the reporting month entered in the app
+    # timeliness: change events of the reporting month entered in the app (:data:`TIMELY_EVENTS`)
     start = month
     end = dt.date(start.year + (start.month == 12), start.month % 12 + 1, 1)
     deadline = _deadline(start, config.deadline_day)
     sql = ("SELECT substr(e.household_code, 1, 12), count(*), sum(CASE WHEN e.entered_at < ? THEN 1 ELSE 0 END) "
-           "FROM change_event e WHERE e.source = 'app' AND e.event_date >= ? AND e.event_date < ? GROUP BY 1")  # fmt: skip
-    for code, n, on_time in await db.fetch(sql, [deadline, start, end]):
+           f"FROM change_event e WHERE {TIMELY_EVENTS} AND e.event_date >= ? AND e.event_date < ? GROUP BY 1")  # fmt: skip
+    for code, n, on_time in await db.fetch(sql, [deadline, False, start, end]):
         c = unit(code)
         c.events, c.events_on_time = int(n), int(on_time or 0)
     if results is None:

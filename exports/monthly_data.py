@@ -298,6 +298,16 @@ async def logic_errors_by_village(prefix: str, month: Month, villages: Sequence[
     return dict(out)
 
 
+#: a history entry begun by a change event since withdrawn by a reversal (a wrong move): counted nowhere
+_ENTRY_KEPT = " AND NOT EXISTS (SELECT 1 FROM event_reversal r WHERE r.event_id = h.event_id AND r.withdrawn)"
+#: an IUD removal (取环) made by a wrong method since withdrawn: the entry that replaced the IUD on the day it
+#: ended was begun by a withdrawn change event
+_REMOVAL_KEPT = (
+    " AND NOT EXISTS (SELECT 1 FROM contraception_history n JOIN event_reversal r ON r.event_id = n.event_id "
+    "WHERE n.woman_id = h.woman_id AND n.since = h.until AND r.withdrawn)"
+)
+
+
 async def read_history_figures(prefix: str, month: Month) -> dict[str, dict[str, dict[str, int]]]:
     """sheet key → village → column → count, from the histories (`store.histories`), of the unit's 户籍
     persons (mgmt 01/03 now), in the village of the household they live in now — 本月取环: contraception
@@ -310,7 +320,7 @@ async def read_history_figures(prefix: str, month: Month) -> dict[str, dict[str,
     out: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     rows = await db.fetch(
         "SELECT substr(p.household_id, 1, 12), count(*) FROM contraception_history h JOIN person p ON p.id = h.woman_id "
-        f"WHERE h.ended = 'removed' AND h.until >= ? AND h.until <= ? AND {huji}{where} GROUP BY 1",
+        f"WHERE h.ended = 'removed' AND h.until >= ? AND h.until <= ? AND {huji}{_REMOVAL_KEPT}{where} GROUP BY 1",
         [first, last, *params],
     )
     for village, n in (tuple(r) for r in rows):
@@ -327,7 +337,7 @@ async def read_history_figures(prefix: str, month: Month) -> dict[str, dict[str,
     rows = await db.fetch(
         "SELECT substr(h.household_code, 1, 12), h.began, count(*) FROM residence_history h "
         f"JOIN person p ON p.id = h.person_id WHERE h.began IN ({marks}) AND h.start >= ? AND h.start <= ? "
-        f"AND {huji}{where} GROUP BY 1, 2",
+        f"AND {huji}{_ENTRY_KEPT}{where} GROUP BY 1, 2",
         [*MOVE_COLUMNS, first, last, *params],
     )
     for village, began, n in (tuple(r) for r in rows):

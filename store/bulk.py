@@ -72,7 +72,8 @@ class BulkWriter:
         #: keep the former contraception method as a closed row; False when the caller keeps the histories
         #: itself (`store.histories.feed`, the service's saves)
         self.keep_contraception = True
-        #: tables a version-2 household file carries itself (`store.interchange_tables`): no rows derived for them
+        #: tables a household file of format version 2 or later carries itself (`store.interchange_tables`): no
+        #: rows derived for them
         self.file_tables: frozenset[str] = frozenset()
 
     # --- ids --------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from store.codes import TABLES
 from store.domain import histories as rules
 from store.domain.histories import Entry
 
-__all__ = ["SPECS", "HistoryEntry", "feed", "histories_at", "link_event", "link_move", "person_histories"]
+__all__ = ["SPECS", "HistoryEntry", "entries_of", "feed", "histories_at", "link_event", "link_move", "person_histories"]
 
 
 @dataclass(frozen=True)
@@ -133,6 +133,12 @@ async def _apply(kind: str, pid: int, old: Mapping[str, Any], old_code: str, ste
         sets[spec.start] = start
         assignments = ", ".join(f"{c} = ?" for c in sets)
         await db.execute(f"UPDATE {spec.table} SET {assignments} WHERE id = ?", [*sets.values(), open_id], client)
+    if step.reopen is not None and open_id is None:  # an exit withdrawn: the entry it ended is in force again
+        until, how = step.reopen
+        ended = await db.scalar(f"SELECT max(id) FROM {spec.table} WHERE {spec.person} = ? AND until = ? AND ended = ?",
+                                [pid, until, how], client)  # fmt: skip
+        if ended is not None:
+            await db.execute(f"UPDATE {spec.table} SET until = NULL, ended = NULL WHERE id = ?", [ended], client)
     if step.close_on is not None and open_id is not None:
         await db.execute(f"UPDATE {spec.table} SET until = ?, ended = ? WHERE id = ?",
                          [step.close_on, step.ended, open_id], client)  # fmt: skip
@@ -206,8 +212,12 @@ def _as_date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-async def _entries(kind: str, person_ids: Sequence[int], client: Any = None) -> dict[int, list[Entry]]:
+async def _entries(kind: str, person_ids: Sequence[int], client: Any = None, *,
+                   every: bool = False) -> dict[int, list[Entry]]:  # fmt: skip
+    """The entries of `kind` of the persons, by person, in the order written; `every`: also the rows of a
+    contraception history written before entries had a start and an end (no ``began``)."""
     spec = SPECS[kind]
+    began = "" if every else " AND began IS NOT NULL"
     out: dict[int, list[Entry]] = {}
     for start in range(0, len(person_ids), 500):
         chunk = list(person_ids[start : start + 500])
@@ -215,7 +225,7 @@ async def _entries(kind: str, person_ids: Sequence[int], client: Any = None) -> 
         columns = ", ".join(spec.columns)
         rows = await db.fetch(
             f"SELECT id, {spec.person}, {spec.start}, until, began, ended, event_id, {columns} FROM {spec.table} "
-            f"WHERE {spec.person} IN ({marks}) AND began IS NOT NULL ORDER BY {spec.person}, id", chunk, client,
+            f"WHERE {spec.person} IN ({marks}){began} ORDER BY {spec.person}, id", chunk, client,
         )  # fmt: skip
         for r in rows:
             value = dict(zip(spec.columns, tuple(r)[7:], strict=True))
@@ -288,6 +298,12 @@ async def person_histories(person_id: int) -> list[HistoryEntry]:
     return [HistoryEntry(kind=e.kind, kind_label=KIND_LABELS[e.kind], start=e.start, end=e.until,
                          value=await _value_text(e, names), detail=_detail(e), event_id=e.event_id)
             for e in found]  # fmt: skip
+
+
+async def entries_of(person_id: int, client: Any = None) -> dict[str, list[Entry]]:
+    """Every history entry of a person, per kind, in the order written (a reversal derives the state before
+    an event from them: `store.reversal_rules`)."""
+    return {kind: (await _entries(kind, [person_id], client, every=True)).get(person_id, []) for kind in rules.KINDS}
 
 
 #: the histories the audit reads at its audit date

@@ -29,7 +29,7 @@ from store.records import load_households
 from store.textsafe import excerpt
 
 BATCH = 1000
-#: rows of the extra tables (format version 2) written at once
+#: rows of the extra tables (format version 2 and later) written at once
 ROW_BATCH = 5000
 #: Most normalisation notes reported one by one; the rest are counted in one summary warning.
 NOTES_SHOWN = 5
@@ -165,11 +165,13 @@ class _Plan:
         return parsed
 
     def add_row(self, line_no: int, parsed: ParsedLine) -> ParsedLine | None:
-        """A row of a section (format version 2)."""
+        """A row of a section (a file of format version 2 or later)."""
         section, row = parsed.section, parsed.row
         assert section is not None and row is not None
         if (self.version or 1) < 2:
-            return self.fail(line_no, f"{section.title}记录属于第 2 版格式，但文件第一行没有声明格式版本（format）。")
+            return self.fail(
+                line_no, f"{section.title}记录属于第 {section.since} 版格式，但文件第一行没有声明格式版本（format）。"
+            )
         if self.rows_from is None:
             self.rows_from = line_no
         refs = tuple(dict.fromkeys(ref for ref, _ in parsed.references))

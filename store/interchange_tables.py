@@ -1,4 +1,5 @@
-"""The extra tables of the household file (format version 2, `docs/spec/interchange.md` §1.1): one declaration each.
+"""The extra tables of the household file (format versions 2 and 3, `docs/spec/interchange.md` §1.1), one
+declaration each.
 
 A :class:`Section` says how the rows of one database table travel in the file, one line per row
 (``{"change_event": {...}}``): its columns (file item = column name, with kind and bounds), the column holding a
@@ -20,8 +21,12 @@ from store.events import EVENT_LABELS
 
 __all__ = ["EVENT_KEY", "EVENT_SECTION", "FORMAT_VERSION", "SECTIONS", "Column", "Section", "by_name"]
 
-#: the version written by ``renkou export households``; a file without a ``format`` line is version 1
-FORMAT_VERSION = 2
+#: the version written by ``renkou export households``; a file without a ``format`` line is version 1. Version 2
+#: (commit 7f3ebfe) carried closed months, sign-offs, change events and a four-item contraception history; version
+#: 3 adds the sections and items of the histories and the timeline (:attr:`Section.since`). A program reading an
+#: older version refuses a newer file rather than silently dropping what it does not know; this one reads every
+#: version up to its own (a file declaring 2 with sections of 3, written while they were being added, included).
+FORMAT_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -51,8 +56,9 @@ class Section:
     columns). `unit`:
     the column with the code placing the row (`unit_kind` ``unit``: a unit code, rows of the containing units
     travel with a unit's export; ``household``: a household code); None: placed by its person's household.
-    `derived`: the bulk writer derives rows of this table from record changes; a version-2 import takes them
-    from the file instead. `check`: a last check of a whole row, returning a Chinese reason or None."""
+    `derived`: the bulk writer derives rows of this table from record changes; an import of a file of version 2
+    or later takes them from the file instead. `check`: a last check of a whole row, returning a Chinese reason
+    or None. `since`: the format version that added the section (2 or 3)."""
 
     name: str
     title: str
@@ -64,6 +70,7 @@ class Section:
     unit_kind: str = "unit"
     derived: bool = False
     check: Callable[[dict[str, Any]], str | None] | None = None
+    since: int = 2
 
     @property
     def items(self) -> tuple[str, ...]:
@@ -126,14 +133,14 @@ SECTIONS: tuple[Section, ...] = (
         (Column("event_id", "event", required=True), Column("reason", "text", 2000, required=True),
          Column("reversed_by", "text", _TEXT, required=True), Column("reversed_at", "datetime", required=True),
          Column("withdrawn", "bool", required=True)),
-        person="person_id", match=("person", "event_id"),
+        person="person_id", match=("person", "event_id"), since=3,
     ),
     Section(
         "field_change", "项目修改记录",
         (Column("field", "text", 40, required=True), Column("before", "text", 1_000_000),
          Column("after", "text", 1_000_000), Column("changed_at", "datetime", required=True),
          Column("changed_by", "text", _TEXT, required=True), Column("event_id", "event")),
-        person="person_id", person_required=True,
+        person="person_id", person_required=True, since=3,
     ),
     Section(
         "contraception_history", "避孕措施历史",
@@ -147,19 +154,19 @@ SECTIONS: tuple[Section, ...] = (
         "marriage_history", "婚姻历史",
         (Column("status", "code", table="marital_status", required=True), Column("spouse_id", "person"),
          Column("spouse_name", "text", _TEXT), Column("spouse_id_number", "text", 40), *_SPAN),
-        person="person_id", person_required=True,
+        person="person_id", person_required=True, since=3,
     ),
     Section(
         "mgmt_history", "管理属性与流动历史",
         (Column("mgmt", "code", table="mgmt", required=True), Column("flow_type", "text", 8),
          Column("place_code", "digits", lengths=(0, 6)), Column("place", "text", 100),
          Column("reason", "text", 100), *_SPAN),
-        person="person_id", person_required=True,
+        person="person_id", person_required=True, since=3,
     ),
     Section(
         "residence_history", "居住户历史",
         (Column("household_code", "digits", lengths=(18,), required=True), *_SPAN),
-        person="person_id", person_required=True,
+        person="person_id", person_required=True, since=3,
     ),
 )  # fmt: skip
 

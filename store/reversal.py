@@ -1,8 +1,11 @@
 """Reversing a wrong change event (撤销): with a reason, logged and counted, never deleted.
 
 :func:`reverse_event` keeps the event and adds an ``event_reversal`` row. The items the event changed are put
-back to their values before it (the ``field_change`` rows tied to it, `store.field_changes`) through the one
-save path (`store.service`), so versions, scope and the audit log apply as for any save. How it is counted
+back to their values before it through the one save path (`store.service`), so versions, scope and the audit
+log apply as for any save: the ``field_change`` rows tied to it (`store.field_changes`), or — for an event
+without them (imported, from a database older than field changes, a new person's first event) — the values
+:mod:`store.reversal_rules` derives from the record and the histories; what cannot be derived is listed in
+Chinese (:attr:`Reversal.unrestored`) and left for the clerk. How it is counted
 follows the month rules (`store.domain.months`): an event of a month still open is withdrawn (it leaves that
 month's change list, and the restored record leaves its figures); an event of a closed month stays in the
 closed figures and a correction line (更正) is counted in the open month, as :func:`counting_month` decides.
@@ -16,7 +19,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from store import audit, db, field_changes, histories, service
+from store import audit, db, field_changes, histories, reversal_rules, service
 from store.access import Action, Actor, enforce, enforce_in_scope
 from store.domain import histories as history_rules
 from store.domain.months import counting_month, month_of
@@ -33,11 +36,12 @@ REASON_CHARS = 200
 @dataclass(frozen=True)
 class Reversal:
     """What a reversal did: the event, whether it was withdrawn from an open month (else corrected in the
-    open month, 更正), and the items restored."""
+    open month, 更正), the items restored, and what was not (Chinese sentences saying what to do)."""
 
     event_id: int
     withdrawn: bool
     restored: tuple[str, ...]
+    unrestored: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,10 @@ async def reverse_event(event_id: int, reason: str, *, actor: Actor, person_key:
     closed = months_closed_for(event.household[:12], await active_closes())
     corrected = (event.date is not None and month_of(event.date) in closed) or event.report_month in closed
     items = await db.fetch("SELECT field, before, after FROM field_change WHERE event_id = ? ORDER BY id", [event_id])
+    if items and event.person_key:
+        record, restored, unrestored = await _restored(event, items), tuple(str(i[0]) for i in items), ()
+    else:
+        record, restored, unrestored = await _derived(event)
     mark = await field_changes.event_mark(None)
     now = dt.datetime.now().replace(microsecond=0)
 
@@ -120,23 +128,56 @@ async def reverse_event(event_id: int, reason: str, *, actor: Actor, person_key:
         what = f"撤销变动 {event.id}（{label(event.kind)} {event.date or ''}）{'，更正' if corrected else ''}：{text}"
         await audit.log_action(actor.username, "reverse", event.household, what, client)
 
-    record = await _restored(event, items) if items and event.person_key else None
     if record is None:
         async with in_transaction() as client:
             await rows(client)
     else:
         await service.save_household(record, operator=actor.username, actor=actor, then=rows)
-    return Reversal(event.id, not corrected, tuple(str(i[0]) for i in items) if record is not None else ())
+    return Reversal(event.id, not corrected, restored if record is not None else (), unrestored)
+
+
+async def _household(event: _Event) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The household record of the event's person and that person's record in it (None: no such person)."""
+    code = await db.scalar("SELECT household_id FROM person WHERE id = ?", [event.person_id])
+    if code is None:
+        return None
+    record = (await load_households([str(code)]))[str(code)]
+    return record, next(m for m in record["members"] if m["key"] == event.person_key)
+
+
+async def _derived(event: _Event) -> tuple[dict[str, Any] | None, tuple[str, ...], tuple[str, ...]]:
+    """For an event without field changes: the person's household with what :func:`reversal_rules.derive`
+    puts back (None: nothing), the items restored and the sentences on what is not; raises
+    :class:`StoreError` when the event's fact was changed again since."""
+    found = await _household(event) if event.person_key else None
+    if found is None:
+        return None, (), ("这条变动没有对应的人员记录，没有可恢复的项目。",)
+    record, person = found
+    entries = await histories.entries_of(int(event.person_id or 0))
+    spouses = sorted({int(e.value["spouse_id"]) for e in entries["marriage"] if e.value.get("spouse_id")})
+    keys: dict[int, str] = {}
+    if spouses:
+        marks = ",".join("?" * len(spouses))
+        keys = {int(r[0]): str(r[1]) for r in await db.fetch(f"SELECT id, key FROM person WHERE id IN ({marks})",
+                                                              spouses)}  # fmt: skip
+    undo = reversal_rules.derive(event.kind, event.date, event.id, person, entries, keys)
+    if undo.conflict:
+        raise StoreError(undo.conflict)
+    if not undo.values:
+        return None, (), tuple(undo.missing)
+    for path, value in undo.values.items():
+        field_changes.set_value(person, path, value)
+    person[histories.HINT] = (None, history_rules.REVERSED)
+    return record, tuple(undo.values), tuple(undo.missing)
 
 
 async def _restored(event: _Event, items: list[Any]) -> dict[str, Any] | None:
     """The person's household with the event's items put back to their values before it; refuses when an item
     was changed again since."""
-    code = await db.scalar("SELECT household_id FROM person WHERE id = ?", [event.person_id])
-    if code is None:
+    found = await _household(event)
+    if found is None:
         return None
-    record = (await load_households([str(code)]))[str(code)]
-    person = next(m for m in record["members"] if m["key"] == event.person_key)
+    record, person = found
     for path, before, after in (tuple(i) for i in items):
         if field_changes.encode(field_changes.value_at(person, path)) != after:
             raise StoreError(

@@ -27,7 +27,7 @@ def test_import_then_export_round_trip(tmp_path: Path, capsys: pytest.CaptureFix
     code, out, _ = run(capsys, "export", "households", "--out", str(target), "--db", db)
     assert code == 0 and "3 户 7 人" in out
     lines = [json.loads(t) for t in target.read_text(encoding="utf-8").splitlines()]
-    assert lines[0] == {"format": {"version": 2}}  # then the records, then the other tables (change events …)
+    assert lines[0] == {"format": {"version": 3}}  # then the records, then the other tables (change events …)
     assert sum(1 for o in lines if "unit" in o or "household" in o) == 7
 
 

@@ -30,6 +30,8 @@ HOUSEHOLD_3, OUTFLOW_DAY = "430426101201020003", "2026-11-10"
 ADMIN = access.Actor("boss", "王主任", "admin")
 #: the items the wrong 流出 changed (and the reversal put back)
 CHANGED = ["residence_status", "mgmt", "flow"]
+#: a file of format version 2 as the program of commit 7f3ebfe wrote it (tests/data/build_v2_file.py)
+V2_FILE = Path(__file__).parent / "data" / "households-v2.jsonl"
 FIGURES = json.dumps({"人口": {"期末": 7}, "出生": 0}, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
@@ -215,6 +217,48 @@ async def test_a_reopening_in_the_source_updates_the_imported_close(store_db: db
     assert await months.find_close(VILLAGE, "2026-10") is None
 
 
+def test_the_version_2_fixture_has_the_sections_of_version_2_only() -> None:
+    """tests/data/households-v2.jsonl was written by the program of commit 7f3ebfe (tests/data/build_v2_file.py)."""
+    objects = lines_of(V2_FILE)
+    assert objects[0] == {"format": {"version": 2}} and FORMAT_VERSION == 3
+    assert {next(iter(o)) for o in objects[1:]} == {"unit", "household", *(s.name for s in SECTIONS if s.since == 2)}
+    assert {s.name for s in SECTIONS if s.since == 2} == {"month_close", "month_signoff", "contraception_history",
+                                                            "change_event"}  # fmt: skip
+    (row,) = section_lines(V2_FILE, "contraception_history")
+    assert set(row) == {"person", "method", "since", "failure", "replaced_at"}
+
+
+async def test_a_version_2_file_imports_with_every_record_kept(store_db: db.DbTarget, tmp_path: Path) -> None:
+    """Every unit, household and row of the version-2 fixture is in the database after the import, and the
+    database writes it back (as version 3) with the same values; its closed October verifies."""
+    report = await import_file(V2_FILE, operator="t")
+    assert report.errors == [] and report.households == 3
+    old = lines_of(V2_FILE)
+    for section in SECTIONS:
+        assert report.counts.get(section.name, 0) == len(section_lines(V2_FILE, section.name)), section.name
+    path = await _export(tmp_path / "again.jsonl")
+    again = lines_of(path)
+    assert again[0] == {"format": {"version": FORMAT_VERSION}}
+    records = [o for o in old if "unit" in o or "household" in o]
+    assert [o for o in again if "unit" in o or "household" in o] == records
+    for section in SECTIONS:
+        rows = section_lines(V2_FILE, section.name)
+        written = [{item: row[item] for item in rows[0]} for row in section_lines(path, section.name)] if rows else []
+        assert sorted(map(_text, written)) == sorted(map(_text, rows)), section.name
+    closed = await months.find_close("430426101", "2026-10")
+    assert closed is not None and closed.reopened_at is None and months.verified_figures(closed)
+    assert int(await db.scalar("SELECT count(*) FROM month_close WHERE reopen_reason = '补录一户'")) == 1
+
+
+def _text(row: dict[str, Any]) -> str:
+    return json.dumps(row, ensure_ascii=False, sort_keys=True)
+
+
+async def _export(path: Path) -> Path:
+    await export_households(path, operator="t")
+    return path
+
+
 async def test_version_1_file_still_imports(store_db: db.DbTarget) -> None:
     report = await import_file(EXAMPLE_FILE, operator="t")
     assert report.errors == [] and report.households == 3
@@ -222,7 +266,7 @@ async def test_version_1_file_still_imports(store_db: db.DbTarget) -> None:
 
 
 @pytest.mark.parametrize(
-    "version", [3, 999, 2**31, 0, -1, "2", 2.0, True, None, [2], {"v": 2}],
+    "version", [FORMAT_VERSION + 1, 999, 2**31, 0, -1, "2", 2.0, True, None, [2], {"v": 2}],
     ids=["next", "far", "int32", "zero", "negative", "text", "float", "bool", "null", "list", "object"],
 )  # fmt: skip
 async def test_unreadable_format_versions_are_refused(store_db: db.DbTarget, rich_file: Path, tmp_path: Path,

@@ -193,6 +193,39 @@ async def test_timeliness_and_accuracy(store_db: db.DbTarget, tmp_path: Path) ->
     assert not early[VILLAGES[0]].timeliness_final and early[VILLAGES[0]].values["accuracy_rate"] is None
 
 
+async def test_timeliness_leaves_out_reversed_events_and_correction_lines(store_db: db.DbTarget,
+                                                                          tmp_path: Path) -> None:  # fmt: skip
+    """October of village 201: three real events, two entered in time; a wrong birth withdrawn by its reversal
+    and a wrong death reversed after October closed (both keyed in time), and two 更正 lines entered in
+    November (dated in October: late by their date) count in neither numerator nor denominator
+    (docs/spec/quality.md, "Timeliness and reversals")."""
+    await import_file(village_file(tmp_path / "v.jsonl"), operator="tester")
+    await db.execute("DELETE FROM change_event")
+    h = "430426101201010001"
+    rows = [("birth", D(2026, 10, 3), h, dt.datetime(2026, 10, 20, 9), False),
+            ("birth", D(2026, 10, 30), h, dt.datetime(2026, 11, 5, 23, 59), False),
+            ("death", D(2026, 10, 12), h, dt.datetime(2026, 11, 6, 8), False),
+            ("birth", D(2026, 10, 15), h, dt.datetime(2026, 10, 16, 8), False),  # reversed, withdrawn
+            ("death", D(2026, 10, 20), h, dt.datetime(2026, 10, 21, 8), False),  # reversed after the close
+            ("death", D(2026, 10, 20), h, dt.datetime(2026, 11, 20, 8), True),  # its 更正 line
+            ("birth", D(2026, 10, 8), h, dt.datetime(2026, 11, 21, 8), True)]  # fmt: skip
+    await db.execute_many(
+        "INSERT INTO change_event (kind, event_date, household_code, entered_at, operator, source, correction) "
+        "VALUES (?, ?, ?, ?, 'x', 'app', ?)",
+        rows,
+    )
+    ids = [int(r[0]) for r in await db.fetch("SELECT id FROM change_event ORDER BY id")]
+    await db.execute_many(
+        "INSERT INTO event_reversal (event_id, reason, reversed_by, reversed_at, withdrawn) VALUES (?, ?, ?, ?, ?)",
+        [(ids[3], "录错了", "rev", dt.datetime(2026, 10, 25), True), (ids[4], "录错了", "rev", dt.datetime(2026, 11, 20), False)],
+    )  # fmt: skip
+    await run_audit(AS_OF, today=AS_OF)
+    units = {u.unit_code: u for u in await compute_quality(D(2026, 10, 31), today=AS_OF, results=[])}
+    counts = units[VILLAGES[0]].counts
+    assert (counts.events_on_time, counts.events) == (2, 3)
+    assert units[VILLAGES[0]].values["timeliness_rate"] == 2 / 3
+
+
 async def test_draw_sample(store_db: db.DbTarget, tmp_path: Path) -> None:
     await import_file(village_file(tmp_path / "v.jsonl"), operator="tester")
     sample = await draw_sample(VILLAGES[0], "2026-11")

@@ -180,10 +180,13 @@ async def test_reversal_of_a_closed_month_is_a_correction(township: db.DbTarget,
     assert [r[0] for r in rows] == [NOVEMBER]
     entries = await person_timeline((await find_person("g2")).id)
     assert entries[-1].text.startswith(f"撤销变动 {event}（流出 2025-10-25），已封账月份，本月计更正")
-    # an event without recorded field changes (imported): nothing restored, still corrected
+    # an event without recorded field changes (imported): what it added is derived and put back, still corrected
     death = await db.scalar("SELECT e.id FROM change_event e JOIN person p ON p.id = e.person_id "
                             "WHERE p.key = 'b1' AND e.kind = 'death'")  # fmt: skip
-    assert (await reverse_event(int(death), "死亡登记错误", actor=REVIEWER)).restored == ()
+    done = await reverse_event(int(death), "死亡登记错误", actor=REVIEWER)
+    assert done.restored == ("death_date", "cancel") and done.unrestored == ()
+    b1 = await db.fetch("SELECT death_date, cancel_reason FROM person WHERE key = 'b1'")
+    assert [tuple(r) for r in b1] == [(None, None)]
     assert lines_of(await export(tmp_path, NOVEMBER, "november2"), "周德厚") == ["死亡（更正）"]
 
 

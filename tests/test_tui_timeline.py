@@ -153,6 +153,25 @@ async def test_reversal_asks_a_reason_and_defaults_to_not_reversing(township: db
         assert pilot.app.screen is screen and "已经撤销过" in screen_text(screen)
 
 
+async def test_a_reversal_says_what_it_could_not_restore(township: db.DbTarget) -> None:
+    """刘秀珍's birth came in with the imported file (no field changes): reversing it changes nothing in her record
+    and the status line says so, with what to do (`store.reversal_rules`)."""
+    app = make_app(township)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_timeline(pilot)
+        await row_at(pilot, screen, "出生")
+        await pilot.press("r")
+        await settle(pilot, lambda: isinstance(pilot.app.screen, ReverseDialog))
+        await pilot.press(*"出生录错了", "enter")
+        await settle(pilot, lambda: isinstance(pilot.app.screen, ChoiceDialog))
+        await pilot.press("y")
+        await settle(pilot, lambda: pilot.app.screen is screen and "已撤销" in screen_text(screen))
+        text = "".join(screen_text(screen).split())
+        assert "不再计入月报。此人随这次出生登记进入本地数据，之前不在册，没有可恢复的记录。" in text
+        assert "如这次出生有错，请在人员表中改正或注销此人。" in text
+        assert await state() == ("03", 1)  # her record as it was
+
+
 async def test_a_role_without_the_permission_is_refused(township: db.DbTarget) -> None:
     await add_accounts()
     app = make_app(township, "clerk", is_demo=False)  # an operator (录入员): no reversals

@@ -90,12 +90,14 @@ class Entry:
 @dataclass
 class Step:
     """What a write does to one history: `update` (column → value) on the open entry, and/or close it on
-    `close_on` (how: `ended`) and open `opened`."""
+    `close_on` (how: `ended`) and open `opened`; `reopen` (day, how): no entry is open, the one ended then so
+    is in force again (a reversed death or cancellation)."""
 
     update: dict[str, Any] = field(default_factory=dict)
     close_on: dt.date | None = None
     ended: str | None = None
     opened: Entry | None = None
+    reopen: tuple[dt.date, str] | None = None
 
 
 def _date(value: Any) -> dt.date | None:
@@ -204,9 +206,11 @@ def step(kind: str, old: Mapping[str, Any], new: Mapping[str, Any], old_househol
     """What writing `new` over `old` (both person records) does to the history `kind`; None when nothing.
     `day`: the date of the change when the record holds none (a flow return, a move within a village: the
     day given, else the day it is keyed); `how`: the household workflow that moved the person."""
-    if how == REVERSED:
-        return _reversed(step(kind, old, new, old_household, household, day))
     gone_before, gone_after = _exit(old), _exit(new)
+    if how == REVERSED:
+        if gone_before is not None and gone_after is None and kind != "marriage":
+            return Step(reopen=gone_before)  # a wrong death or cancellation: the person was never gone
+        return _reversed(step(kind, old, new, old_household, household, day))
     if gone_after is not None and gone_before is None and kind != "marriage":
         return Step(close_on=gone_after[0], ended=gone_after[1])
     if kind == "contraception":

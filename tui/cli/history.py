@@ -25,8 +25,8 @@ async def cmd_history(args: argparse.Namespace) -> int:
             done = await services.reverse_event(history.person.key, args.reverse, args.reason, actor=actor)
             how = "不再计入月报" if done.withdrawn else "所在月份已封账，当前月份记一条更正"
             print(f"已撤销编号 {args.reverse} 的变动，{how}；已记入操作日志。")
-            if not done.restored:
-                print("此人的记录没有自动改动（这条变动没有修改记录），如有错请修改或注销。")
+            for line in done.unrestored:  # what stays as the event left it, and what to do
+                print(shown(line))
             history = await services.person_history(history.person.key, actor=actor)
     person = history.person
     ident = f"  身份证号 {person.id_number}" if person.id_number else ""

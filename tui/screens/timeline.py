@@ -92,7 +92,7 @@ class TimelineScreen(Jobs, Screen[None]):
     TimelineScreen DataTable { height: 1fr; }
     TimelineScreen #timeline-detail { height: 3; padding: 0 1; border-top: solid $primary; }
     .ascii TimelineScreen #timeline-detail { border-top: ascii $primary; }
-    TimelineScreen #timeline-status { height: auto; max-height: 2; padding: 0 1; }
+    TimelineScreen #timeline-status { height: auto; max-height: 4; padding: 0 1; }
     """
 
     def __init__(self, person_key: str) -> None:
@@ -204,7 +204,7 @@ class TimelineScreen(Jobs, Screen[None]):
         actor = await actor_of(self.app)
         done = await services.reverse_event(self.person_key, event_id, reason, actor=actor)
         how = "不再计入月报" if done.withdrawn else "所在月份已封账，本月记一条更正"
-        kept = "" if done.restored else "此人的记录没有自动改动（这条变动没有修改记录），如有错请修改或注销。"
+        kept = "".join(done.unrestored)  # what stays as the event left it, and what to do
         await self._load(f"已撤销编号 {event_id} 的变动，{how}。{kept}")
 
     def job_failed(self, exc: BaseException, notice: str) -> None:
