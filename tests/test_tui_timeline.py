@@ -204,6 +204,7 @@ async def views() -> list[str]:
 
 
 def person_line(screen: TimelineScreen) -> str:
+    """The line naming the person above the table."""
     return str(screen.query_one("#timeline-person").render())
 
 
