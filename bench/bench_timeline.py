@@ -5,10 +5,17 @@
 
 The database is copied first (the run migrates it and saves the person). A woman with change events gets
 field changes (her occupation edited through the save path) until her timeline has `--entries` entries.
-Figures (best and median of the rounds, one line each):
+The timeline is opened as F5 opens it (:func:`tui.screens.timeline.open_timeline`: loaded, then pushed), at
+80×24; the first opening of an app builds the screen (``*_first``), the `--rounds` openings after it refill
+the screen the app keeps (best and median). Baseline: pushing a bare screen with a title and an empty
+``DataTable``, in the same rounds. Figures (target ≤ 100 ms for the opening):
 
-* ``timeline_open`` — from pushing ``TimelineScreen`` (Pilot, 80×24) until its table holds every entry and a
-  frame was drawn; baseline: pushing a bare screen with an empty ``DataTable`` the same way (target ≤ 100 ms);
+* ``timeline_open`` — Pilot, as before: from the key's work starting (the load) until the table holds every
+  entry, then one more ``pilot.pause()`` (a frame drawn). Pilot's idle detection sleeps in 20 ms steps, so
+  this figure and its baseline carry tens of ms of waiting;
+* ``timeline_frame`` — the finer figure (like ``key_to_frame`` of :mod:`bench.bench_widgets`): from the same
+  start until the frame showing the filled table (its status line and the number of its first change event)
+  has been written to the terminal (a driver that renders like a real one and keeps what it writes);
 * ``timeline_query`` — :func:`store.timeline.person_timeline` alone; baseline: reading the person's row.
 """
 
@@ -27,17 +34,27 @@ from textual.app import App, ComposeResult
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
+from bench.bench_widgets import CountingDriver
 from bench.common import CACHE, Figure, Report, county_db, median
 
 ROUNDS = 10
 
 
 class HostApp(App[None]):
-    """An empty app the screens are pushed onto, acting as a demo admin (``tui.acting``)."""
+    """An empty app the screens are pushed onto, acting as a demo admin (``tui.acting``); ``on_frame`` is
+    called after each frame."""
 
     CSS_PATH = None
     username = "bench"
     is_demo = True
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.on_frame: Callable[[], None] | None = None
+
+    def post_display_hook(self) -> None:
+        if self.on_frame is not None:
+            self.on_frame()
 
 
 class BareScreen(Screen[None]):
@@ -81,26 +98,92 @@ async def _until(app: App[None], pilot: Any, ready: Callable[[], bool]) -> None:
     await pilot.pause()  # one more frame: the table drawn
 
 
-async def _open(app: App[None], pilot: Any, screen: Screen[None], ready: Callable[[], bool]) -> float:
+class Subject:
+    """What is opened in a round: `open()` starts it (as a key would), `ready()` says it is filled, `marks` are
+    texts its filled frame shows."""
+
+    def __init__(self, open: Callable[[], None], ready: Callable[[], bool], marks: tuple[str, ...]) -> None:
+        self.open, self.ready, self.marks = open, ready, marks
+
+
+async def _pilot_open(app: HostApp, pilot: Any, subject: Subject) -> float:
+    """Seconds from `subject.open()` until it is ready, then one more Pilot pause."""
     await pilot.pause()
     start = time.perf_counter()
-    app.push_screen(screen)
-    await _until(app, pilot, ready)
+    subject.open()
+    await _until(app, pilot, subject.ready)
     seconds = time.perf_counter() - start
     app.pop_screen()
     await pilot.pause()
     return seconds
 
 
+async def _frame_open(app: HostApp, pilot: Any, subject: Subject) -> float:
+    """Seconds from `subject.open()` until the first frame written after it is ready, the marks written."""
+    driver = app._driver
+    assert isinstance(driver, CountingDriver)
+    await pilot.pause()
+    first = len(driver.log)
+    shown: list[float] = []
+
+    def frame() -> None:
+        if not shown and subject.ready():
+            written = "".join(driver.log[first:])
+            if all(mark in written for mark in subject.marks):
+                shown.append(time.perf_counter())
+
+    app.on_frame = frame
+    start = time.perf_counter()
+    subject.open()
+    await _until(app, pilot, lambda: bool(shown))
+    app.on_frame = None
+    app.pop_screen()
+    await pilot.pause()
+    return shown[0] - start
+
+
+def _subjects(app: HostApp, key: str, count: int, marks: tuple[str, ...]) -> tuple[Subject, Subject]:
+    """The bare screen and the timeline of the person, opened on `app`."""
+    from tui.screens.timeline import TimelineScreen, open_timeline
+
+    def bare_ready() -> bool:
+        screen = app.screen
+        return isinstance(screen, BareScreen) and screen.is_mounted and bool(screen.query(DataTable))
+
+    def timeline_ready() -> bool:
+        screen = app.screen
+        return (isinstance(screen, TimelineScreen) and screen.is_mounted and screen.history is not None
+                and screen.query_one(DataTable).row_count == count)  # fmt: skip
+
+    bare = Subject(lambda: app.push_screen(BareScreen()), bare_ready, ("历史数据",))
+    timeline = Subject(lambda: open_timeline(app.screen, key), timeline_ready, marks)
+    return bare, timeline
+
+
+async def _openings(app: HostApp, key: str, count: int, marks: tuple[str, ...], rounds: int,
+                    frames: bool) -> dict[str, list[float]]:  # fmt: skip
+    """`rounds` + 1 openings of each subject, alternating (the first timeline opening builds the screen);
+    timed to the written frame (`frames`, the app writing to a :class:`CountingDriver`) or with Pilot."""
+    measure = _frame_open if frames else _pilot_open
+    bares: list[float] = []
+    opens: list[float] = []
+    async with app.run_test(size=(80, 24), headless=not frames) as pilot:
+        bare, timeline = _subjects(app, key, count, marks)
+        for _ in range(rounds + 1):
+            bares.append(await measure(app, pilot, bare))
+            opens.append(await measure(app, pilot, timeline))
+    return {"bares": bares, "opens": opens}
+
+
 async def _run(database: Path, entries: int, rounds: int) -> dict[str, Any]:
     from store import db
     from store.timeline import person_timeline
-    from tui.screens.timeline import TimelineScreen
 
     async with db.database(database, create=False):  # migrates the cached county to the current schema
         persons = int(await db.scalar("SELECT count(*) FROM person") or 0)
         key, pid = await _person(entries)
-        count = len(await person_timeline(pid))
+        timeline = await person_timeline(pid)
+        count = len(timeline)
         queries, rows = [], []
         for _ in range(rounds):
             start = time.perf_counter()
@@ -109,20 +192,13 @@ async def _run(database: Path, entries: int, rounds: int) -> dict[str, Any]:
             start = time.perf_counter()
             await db.fetch("SELECT * FROM person WHERE id = ?", [pid])
             rows.append(time.perf_counter() - start)
-        app = HostApp()
-        opens, bares = [], []
-        async with app.run_test(size=(80, 24)) as pilot:
-            for _ in range(rounds):
-                bare = BareScreen()
-                bares.append(await _open(app, pilot, bare, lambda s=bare: s.is_mounted and bool(s.query(DataTable))))
-                screen = TimelineScreen(key)
-
-                def drawn(s: TimelineScreen = screen) -> bool:
-                    return s.is_mounted and s.history is not None and s.query_one(DataTable).row_count == count
-
-                opens.append(await _open(app, pilot, screen, drawn))
+        # the status line and the number of the first change event (a row of the table, shown only there)
+        number = next(str(e.event_id) for e in timeline[:10] if e.event_id is not None)
+        marks = (f"共 {count} 条", number)
+        pilot = await _openings(HostApp(), key, count, marks, rounds, frames=False)
+        frame = await _openings(HostApp(driver_class=CountingDriver), key, count, marks, rounds, frames=True)
         print(f"# {database.name}: {persons} persons; person {key}: {count} timeline entries", flush=True)
-    return {"opens": opens, "bares": bares, "queries": queries, "rows": rows, "count": count}
+    return {"pilot": pilot, "frame": frame, "queries": queries, "rows": rows, "count": count}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -146,11 +222,14 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copy(source, database)
         result = asyncio.run(_run(database, args.entries, args.rounds))
     ms = 1000
-    opens, bares, queries, rows = (sorted(v) for v in (result["opens"], result["bares"], result["queries"],
-                                                          result["rows"]))  # fmt: skip
-    report.add(Figure("timeline_open_best", opens[0] * ms, "ms", bares[0] * ms, "bare screen push", "≤ 100 ms"))
-    report.add(Figure("timeline_open_median", median(opens) * ms, "ms", median(bares) * ms, "bare screen push",
-                      "≤ 100 ms"))  # fmt: skip
+    for name, runs in (("timeline_open", result["pilot"]), ("timeline_frame", result["frame"])):
+        opens, bares = runs["opens"], runs["bares"]
+        kept, bare = sorted(opens[1:]), sorted(bares[1:])
+        report.add(Figure(f"{name}_first", opens[0] * ms, "ms", bares[0] * ms, "bare screen push", "≤ 100 ms"))
+        report.add(Figure(f"{name}_best", kept[0] * ms, "ms", bare[0] * ms, "bare screen push", "≤ 100 ms"))
+        report.add(Figure(f"{name}_median", median(kept) * ms, "ms", median(bare) * ms, "bare screen push",
+                          "≤ 100 ms"))  # fmt: skip
+    queries, rows = sorted(result["queries"]), sorted(result["rows"])
     report.add(Figure("timeline_query_median", median(queries) * ms, "ms", median(rows) * ms, "the person's row"))
     report.add(Figure("timeline_entries", result["count"], "entries"))
     print(f"results: {report.write(args.json)}")

@@ -215,3 +215,93 @@ async def test_stored_text_is_shown_literally(township: db.DbTarget) -> None:
         await row_at(pilot, screen, "职业")
         text = screen_text(screen)  # the row at the cursor in full, below the table
         assert "职业：（空） → [bold red]务农[/]" in text and "[i]王芳[/i] 录入" in text
+
+
+async def views() -> list[str]:
+    """The person keys of the logged openings, oldest first."""
+    return [str(r[0]) for r in await db.fetch("SELECT detail FROM audit_log WHERE action = 'view' ORDER BY id")]
+
+
+def person_line(screen: TimelineScreen) -> str:
+    """The line naming the person above the table."""
+    return str(screen.query_one("#timeline-person").render())
+
+
+async def test_the_kept_screen_shows_only_the_person_opened(township: db.DbTarget) -> None:
+    """F5 on 刘秀珍, Esc, F5 on the next member: the same screen (kept by the app), refilled with only his
+    entries, his name and the cursor on his first row; each opening checked and logged."""
+    from store.timeline import find_person, person_timeline
+
+    app = make_app(township)
+    async with app.run_test(size=(80, 24)) as pilot:
+        first = await open_timeline(pilot)
+        hers = rows(first)
+        await outflow_row(pilot, first)  # the cursor away from the first row
+        assert first.query_one(DataTable).cursor_row > 0
+        await pilot.press("escape")
+        await settle(pilot, lambda: isinstance(pilot.app.screen, BrowseScreen))
+        tree = pilot.app.screen.query_one(HouseholdTree)
+        await pilot.press("down")
+        await settle(pilot, lambda: tree.cursor_node is not None and tree.cursor_node.data.key not in (None, "g2"))
+        key = tree.cursor_node.data.key
+        his = [e.text for e in await person_timeline((await find_person(key)).id)]
+        assert his != [r[3] for r in hers]
+        logged = await views()
+        shown: list[tuple[str, int]] = []  # the screen as it is pushed: already filled, never the one before
+
+        def watch(screen: object) -> None:
+            if screen is first:
+                shown.append((first.person_key, first.query_one(DataTable).row_count))
+
+        pilot.app.screen_change_signal.subscribe(pilot.app.screen, watch)
+        await pilot.press("f5")
+        await settle(pilot, lambda: pilot.app.screen is first and first.person_key == key)
+        assert shown == [(key, len(his))]
+        table = first.query_one(DataTable)
+        assert [r[3] for r in rows(first)] == his and table.cursor_row == 0
+        name = str((await find_person(key)).name)
+        assert name in person_line(first) and "刘秀珍" not in person_line(first)
+        assert f"共 {len(his)} 条。" in screen_text(first)
+        assert await views() == [*logged, key]
+
+
+async def test_a_refused_opening_shows_nothing_of_the_person_before(township: db.DbTarget) -> None:
+    """A clerk of 红星村 opens 刘秀珍's timeline, then (as F5 would) that of 曾燕 of another township: refused
+    (logged), the kept screen shows the refusal and nothing of 刘秀珍."""
+    from store import users
+    from tui.screens.timeline import open_timeline as open_for
+
+    await users.create_user("hx", "红星录入员", "secret123", "operator", unit_code=export_fixture.HONGXING,
+                            iterations=1000)  # fmt: skip
+    app = make_app(township, "hx", is_demo=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        first = await open_timeline(pilot)
+        await pilot.press("escape")
+        await settle(pilot, lambda: isinstance(pilot.app.screen, BrowseScreen))
+        logged = await views()
+        open_for(pilot.app.screen, "h2")
+        await settle(pilot, lambda: pilot.app.screen is first and first.person_key == "h2")
+        assert first.history is None and first.query_one(DataTable).row_count == 0
+        text = screen_text(first)
+        assert "刘秀珍" not in text and "曾燕" not in text and "查看" in text
+        assert await views() == logged
+        refusals = await db.fetch("SELECT count(*) FROM audit_log WHERE action = 'access.denied' AND username = 'hx'")
+        assert refusals[0][0] == 1
+
+
+async def test_the_kept_screen_takes_the_look_set_meanwhile(township: db.DbTarget) -> None:
+    """The kept screen is not restyled when it comes back unless the look changed while it was away: a theme
+    chosen meanwhile is drawn."""
+    app = make_app(township)
+    async with app.run_test(size=(80, 24)) as pilot:
+        first = await open_timeline(pilot)
+        title = first.query_one("#timeline-title")
+        before = title.styles.background
+        await pilot.press("escape")
+        await settle(pilot, lambda: isinstance(pilot.app.screen, BrowseScreen))
+        pilot.app.theme = "textual-light" if pilot.app.theme != "textual-light" else "textual-dark"
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot, lambda: pilot.app.screen is first)
+        assert title.styles.background != before
+        assert title.styles.background == pilot.app.current_theme.to_color_system().primary

@@ -508,14 +508,14 @@ class BrowseScreen(Jobs, Screen[None]):
 
     def action_history(self) -> None:
         """F5: the timeline (历史数据) of the person at the cursor."""
-        from tui.screens.timeline import TimelineScreen
+        from tui.screens.timeline import open_timeline
 
         node = self.query_one(HouseholdTree).cursor_node
         data = node.data if node is not None else None
         if data is None or data.kind != PERSON or not data.key:
             self.notify("请先选到一个人，再按 F5 查看历史数据。", timeout=3)
             return
-        self.app.push_screen(TimelineScreen(data.key))
+        open_timeline(self, data.key)
 
     def _form_done(self, code: str, stored: dict[str, Any] | None) -> None:
         """Back from a form: a saved household is shown (the tree and the panel were read again when the save

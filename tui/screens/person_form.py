@@ -843,12 +843,12 @@ class PersonForm(FormBase):
 
     def action_history(self) -> None:
         """F5: this person's timeline (历史数据); a member not saved yet has none."""
-        from tui.screens.timeline import TimelineScreen
+        from tui.screens.timeline import open_timeline
 
         if not self.ready or self.person_key is None or self._saved_person() is None:
             self.notify("此人尚未保存，还没有历史数据。", timeout=3)
             return
-        self.app.push_screen(TimelineScreen(self.person_key))
+        open_timeline(self, self.person_key)
 
     def action_same_as_previous(self) -> None:
         """F9: the focused item takes the value it has in the previous person (or the member above)."""
