@@ -31,8 +31,8 @@ Figures (median and p95 over ``--reps`` repetitions; ``name value unit (baseline
   (16 384 styles) and the like are full, around 250 forms; their fill at the end is printed (``# caches``), and
   the slope over the samples after the first two blocks, filling included, as ``# slope from …``.
 
-The county is copied to a temporary folder first (the bench saves into it); the cached file gets the search
-indexes and a stored audit once, as :mod:`bench.bench_tui` does.
+The county is copied to a temporary folder first (the bench saves into it); the copy gets the search indexes and
+a stored audit when the county has none (as :mod:`bench.bench_tui` does), the cached file is never written.
 """
 
 from __future__ import annotations
@@ -209,7 +209,7 @@ async def next_frame(app: Any, after: float) -> float:
 
 
 async def _prepare_cache(database: Path) -> None:
-    """The search indexes and a stored audit in the cached county (once)."""
+    """The search indexes and a stored audit in the county copy (when it has none)."""
     from bench.bench_tui import _prepare
     from store import db
 
@@ -786,12 +786,12 @@ def main(argv: list[str] | None = None) -> int:
     database = args.db
     if database is None:
         database, _ = county_db(args.persons, args.seed)
-    asyncio.run(_prepare_cache(database))
     with tempfile.TemporaryDirectory(dir=database.parent) as name:
         folder = Path(name)
         os.environ["XDG_DATA_HOME"] = str(folder)  # drafts, crash log and exports of the run stay here
         os.environ["XDG_CONFIG_HOME"] = str(folder)
         copy = copy_county(database, folder)
+        asyncio.run(_prepare_cache(copy))  # the copy: the cached county is shared and never written
         run = asyncio.run(measure(copy, folder, args))
     result = report(run, args, run.persons)
     print(f"results: {result.write(args.json)}")
