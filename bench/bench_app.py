@@ -24,11 +24,15 @@ Figures (median and p95 over ``--reps`` repetitions; ``name value unit (baseline
   ``--reaudits`` re-audits of single households and ``--exports`` errors-list exports through the F8 dialog,
   interleaved in ten blocks; the resident memory (``/proc/self/statm``) after each block, ``app_hour_rss_final``
   (target ≤ 150 MB; baseline: the resident memory before the hour) and ``app_hour_rss_slope`` — KB per form
-  opened, least squares over the samples after the first two blocks (target ≈ 0; baseline: the slope of as
-  many bare Textual screens with one ``Input`` pushed and popped in the same app, Textual's own growth).
+  opened, least squares over the samples of the second half of the hour (target ≈ 0; baseline: the slope of as
+  many bare Textual screens with one ``Input`` pushed and popped in the same app, Textual's own growth). The first
+  half fills Rich's and Textual's bounded render caches: every tree line is styled with its node's id, a tree
+  level read again gets new ids, so each household jumped to brings new styles until ``Strip.render_ansi``
+  (16 384 styles) and the like are full, around 250 forms; their fill at the end is printed (``# caches``), and
+  the slope over the samples after the first two blocks, filling included, as ``# slope from …``.
 
-The county is copied to a temporary folder first (the bench saves into it); the cached file gets the search
-indexes and a stored audit once, as :mod:`bench.bench_tui` does.
+The county is copied to a temporary folder first (the bench saves into it); the copy gets the search indexes and
+a stored audit when the county has none (as :mod:`bench.bench_tui` does), the cached file is never written.
 """
 
 from __future__ import annotations
@@ -109,6 +113,8 @@ def _app_class() -> type[Any]:
             self.half_frames = 0
             self.last_frame = 0.0
             self.watch_half = False  # set while an opening is timed: the check queries the form's statics
+            self.watch: Callable[[], bool] | None = None  # a step's goal, checked after each frame while timed
+            self.watched_at: float | None = None  # when the first frame was written with `watch` holding
 
         def post_display_hook(self) -> None:
             self.frames += 1
@@ -116,6 +122,8 @@ def _app_class() -> type[Any]:
             screen = self.screen
             if self.watch_half and isinstance(screen, PersonForm) and not usable(screen):
                 self.half_frames += 1
+            if self.watch is not None and self.watched_at is None and self.watch():
+                self.watched_at = self.last_frame
             self.frame.set()
 
     return BenchApp
@@ -174,6 +182,21 @@ async def until(condition: Callable[[], bool], timeout: float | None = None) -> 
     return time.perf_counter()
 
 
+async def ready_drawn(app: Any, condition: Callable[[], bool]) -> tuple[float, float]:
+    """Wait until `condition` holds, then for the first frame written while it held: (ready, drawn) times. That
+    frame may precede the moment this task saw the condition (a loaded machine runs the app's refresh before the
+    poll): an idle app writes no further frame, so waiting for the next one would wait for ever."""
+    app.watch, app.watched_at = condition, None
+    try:
+        ready = await until(condition)
+        while app.watched_at is None:
+            app.frame.clear()
+            await asyncio.wait_for(app.frame.wait(), TIMEOUT)
+        return ready, float(app.watched_at)
+    finally:
+        app.watch = None
+
+
 async def next_frame(app: Any, after: float) -> float:
     """The time of the first frame written after `after` (waiting for it)."""
     while app.last_frame <= after:
@@ -186,7 +209,7 @@ async def next_frame(app: Any, after: float) -> float:
 
 
 async def _prepare_cache(database: Path) -> None:
-    """The search indexes and a stored audit in the cached county (once)."""
+    """The search indexes and a stored audit in the county copy (when it has none)."""
     from bench.bench_tui import _prepare
     from store import db
 
@@ -279,9 +302,8 @@ async def open_form(app: Any, pilot: Pilot, key: str) -> tuple[float, float, int
     start = time.perf_counter()
     app.post_message(events.Key("enter", None))
     try:
-        ready = await until(lambda: isinstance(app.screen, PersonForm) and app.screen.person_key == key
-                            and usable(app.screen))  # fmt: skip
-        drawn = await next_frame(app, ready)
+        ready, drawn = await ready_drawn(app, lambda: isinstance(app.screen, PersonForm)
+                                         and app.screen.person_key == key and usable(app.screen))  # fmt: skip
     finally:
         app.watch_half = False
     return ready - start, drawn - start, app.half_frames - half
@@ -296,8 +318,7 @@ async def next_member(app: Any) -> tuple[float, float, int]:
     start = time.perf_counter()
     app.post_message(events.Key("ctrl+n", None))
     try:
-        ready = await until(lambda: form.person_key != before and usable(form) and showing(form))
-        drawn = await next_frame(app, ready)
+        ready, drawn = await ready_drawn(app, lambda: form.person_key != before and usable(form) and showing(form))
     finally:
         app.watch_half = False
     return ready - start, drawn - start, app.half_frames - half
@@ -361,8 +382,7 @@ async def tree_root(app: Any, pilot: Pilot) -> float:
         tree = screen.query_one(HouseholdTree)
         return tree.root.data is not None and bool(tree.root.children)
 
-    ready = await until(filled)
-    drawn = await next_frame(app, ready)
+    _, drawn = await ready_drawn(app, filled)
     await app.workers.wait_for_complete()
     await pilot.pause()
     return drawn - start
@@ -455,8 +475,7 @@ async def bare_push(app: Any) -> float:
     screen = _BareScreen()
     start = time.perf_counter()
     app.push_screen(screen)
-    ready = await until(lambda: screen.is_mounted and app.focused is screen.query_one(Input))
-    drawn = await next_frame(app, ready)
+    _, drawn = await ready_drawn(app, lambda: screen.is_mounted and app.focused is screen.query_one(Input))
     app.pop_screen()
     await asyncio.sleep(0.01)
     return drawn - start
@@ -542,6 +561,7 @@ class Run:
         self.bare_rss: list[tuple[int, float]] = []
         self.hour_seconds = 0.0
         self.trace: list[str] = []
+        self.caches: list[str] = []
         self.persons = 0
 
     def add(self, name: str, seconds: float) -> None:
@@ -636,6 +656,8 @@ async def measure(database: Path, folder: Path, args: argparse.Namespace) -> Run
                 print(f"# block {block + 1}/{blocks}: {opened} forms, rss {run.rss[-1][1]:.1f} MB, "
                       f"{time.perf_counter() - start:.0f} s", file=sys.__stdout__, flush=True)  # fmt: skip
             run.hour_seconds = time.perf_counter() - start
+            if args.hour:
+                run.caches = render_caches()
         prof.write()
     return run
 
@@ -646,6 +668,20 @@ def death_date() -> str:
 
     year, month = (int(x) for x in reporting_month().split("-"))
     return dt.date(year, month, 3).strftime("%Y%m%d")
+
+
+def render_caches() -> list[str]:
+    """The fill of the functools caches holding most entries (Rich's and Textual's render caches)."""
+    import functools
+
+    rows = []
+    for obj in gc.get_objects():
+        if isinstance(obj, functools._lru_cache_wrapper):
+            info = obj.cache_info()
+            name = f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', '?')}"
+            rows.append((info.currsize, name, info.maxsize))
+    rows.sort(reverse=True)
+    return [f"{name} {size}/{maxsize}" for size, name, maxsize in rows[:6]]
 
 
 def object_census() -> dict[str, tuple[int, int]]:
@@ -703,14 +739,19 @@ def report(run: Run, args: argparse.Namespace, persons: int) -> Report:
     out.add(Figure("app_hour_forms_opened", run.rss[-1][0], "forms"))
     out.add(Figure("app_hour_duration", run.hour_seconds, "s"))
     out.add(Figure("app_hour_rss_final", run.rss[-1][1], "MB", run.rss_start, "RSS before the hour", "≤ 150 MB"))
-    warm = run.rss[3:] if len(run.rss) > 4 else run.rss
+    warm = run.rss[len(run.rss) // 2 :] if len(run.rss) > 4 else run.rss
     kb = slope([float(x) for x, _ in warm], [y * 1000 for _, y in warm])
+    early = run.rss[3:] if len(run.rss) > 4 else run.rss
     bare = run.bare_rss[2:] if len(run.bare_rss) > 3 else run.bare_rss
     bare_kb = slope([float(x) for x, _ in bare], [y * 1000 for _, y in bare])
     out.add(Figure("app_hour_rss_slope", kb, "KB/form", bare_kb, "bare screen pushed and popped, KB/screen",
                    "≈ 0 (no growth per form)"))  # fmt: skip
     print("# rss samples (forms, MB): " + ", ".join(f"({x}, {y:.1f})" for x, y in run.rss), flush=True)
     print("# bare screens (screens, MB): " + ", ".join(f"({x}, {y:.1f})" for x, y in run.bare_rss), flush=True)
+    print(f"# slope from {warm[0][0]} forms: {kb:.1f} KB/form; from {early[0][0]} forms (render caches filling): "
+          f"{slope([float(x) for x, _ in early], [y * 1000 for _, y in early]):.1f} KB/form", flush=True)  # fmt: skip
+    if run.caches:
+        print("# caches at the end of the hour (entries/bound): " + ", ".join(run.caches), flush=True)
     print(f"# county {persons} persons; {args.reps} repetitions", flush=True)
     for line in run.trace:
         print(f"# grew {line}", flush=True)
@@ -745,12 +786,12 @@ def main(argv: list[str] | None = None) -> int:
     database = args.db
     if database is None:
         database, _ = county_db(args.persons, args.seed)
-    asyncio.run(_prepare_cache(database))
     with tempfile.TemporaryDirectory(dir=database.parent) as name:
         folder = Path(name)
         os.environ["XDG_DATA_HOME"] = str(folder)  # drafts, crash log and exports of the run stay here
         os.environ["XDG_CONFIG_HOME"] = str(folder)
         copy = copy_county(database, folder)
+        asyncio.run(_prepare_cache(copy))  # the copy: the cached county is shared and never written
         run = asyncio.run(measure(copy, folder, args))
     result = report(run, args, run.persons)
     print(f"results: {result.write(args.json)}")
