@@ -30,6 +30,11 @@ if TYPE_CHECKING:
     from store.access import Actor
     from store.target import DbTarget
 
+#: what the first person form opened would import (loaded in a thread by the warm-up, :meth:`RenkouApp.warm_up`)
+FORM_MODULES = ("tui.screens.person_form", "checks.engine", "store.records", "tui.services")
+#: seconds without a key press before the warm-up goes on with its next slice (the clerk's keys go first)
+WARM_IDLE = 0.3
+
 #: the smallest terminal every screen is laid out for
 MIN_SIZE = (80, 24)
 TOO_SMALL = "窗口太小，请放大到 80×24"
@@ -85,6 +90,7 @@ class RenkouApp(App[int]):
         self.idle_check_seconds: float | None = None
         self._last_input = time.monotonic()
         self._locked = False
+        self._warm_started = False
         self.target_label = target_label
         self.is_demo = is_demo
         self.needs_login = needs_login
@@ -110,6 +116,26 @@ class RenkouApp(App[int]):
     def _opened(self, opening: DatabaseOpening) -> None:
         if opening.failure is not None:  # `run_app` says why, in Chinese, once the screen is restored
             self.exit(1)
+
+    def warm_up(self) -> None:
+        """The first screen is usable (the tree shows its first level): build in idle time, once, what the first
+        person form opened would otherwise pay for — its modules, the audit configuration and the kept form
+        itself (:meth:`~tui.screens.person_form.PersonForm.build_kept`)."""
+        if self._warm_started:
+            return
+        self._warm_started = True
+        run_job(self, self._warm_up(), group="warm-up")
+
+    async def _warm_up(self) -> None:
+        import importlib
+
+        for name in FORM_MODULES:  # (in a thread: the event loop goes on between its bytecode slices)
+            await asyncio.to_thread(importlib.import_module, name)
+        from checks.settings import load_config
+        from tui.screens.person_form import PersonForm
+
+        await load_config()
+        await PersonForm.build_kept(self, idle=lambda: time.monotonic() - self._last_input >= WARM_IDLE)
 
     def _handle_exception(self, error: Exception) -> None:
         """Textual's crash path: the traceback goes to the crash log (redacted, 0600), the clerk gets one
