@@ -19,7 +19,7 @@ from textual.screen import ModalScreen
 
 from store.startup import IDLE_LOCK_DEFAULT, StartFacts, os_user, peek
 from store.target import check_sqlite_writable
-from tui import borders, severity, textual_text
+from tui import borders, gc_idle, severity, textual_text
 from tui.acting import actor_of
 from tui.bindings import GLOBAL, bindings
 from tui.jobs import crash_notice, log_failure, run_job
@@ -91,6 +91,7 @@ class RenkouApp(App[int]):
         self._last_input = time.monotonic()
         self._locked = False
         self._warm_started = False
+        self._last_screen_change = 0.0
         self.target_label = target_label
         self.is_demo = is_demo
         self.needs_login = needs_login
@@ -136,6 +137,19 @@ class RenkouApp(App[int]):
 
         await load_config()
         await PersonForm.build_kept(self, idle=lambda: time.monotonic() - self._last_input >= WARM_IDLE)
+        gc_idle.after_warm_up()
+        self.screen_change_signal.subscribe(self, self._screen_changed)
+        self.set_interval(gc_idle.IDLE_SECONDS, self._collect_if_idle)
+
+    def _screen_changed(self, screen: Any) -> None:
+        self._last_screen_change = time.monotonic()
+
+    def _collect_if_idle(self) -> None:
+        """A pending full garbage collection runs while the app is quiet: no key and no screen change for a
+        while, no job running (:mod:`tui.gc_idle`)."""
+        if any(not worker.is_finished for worker in self.workers):
+            return
+        gc_idle.collect_if_idle(time.monotonic() - max(self._last_input, self._last_screen_change))
 
     def _handle_exception(self, error: Exception) -> None:
         """Textual's crash path: the traceback goes to the crash log (redacted, 0600), the clerk gets one
@@ -172,6 +186,8 @@ class RenkouApp(App[int]):
     def on_unmount(self) -> None:
         if self.ascii_borders:
             borders.use_ascii(False)
+        if self._warm_started:
+            gc_idle.restore()
 
     def on_resize(self, event: events.Resize) -> None:
         self.call_after_refresh(self.check_size)
