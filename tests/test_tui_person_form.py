@@ -411,7 +411,7 @@ async def test_enter_on_a_member_while_the_kept_form_is_built_opens_it_whole(
     from tui.screens.browse import BrowseScreen, HouseholdTree
     from tui.screens.person_form import KEPT_NAME, LAST_ITEM
 
-    monkeypatch.setattr(app_module, "WARM_IDLE", 3600.0)  # never idle: the build pauses after its first slice
+    monkeypatch.setattr(app_module, "WARM_IDLE", 0.0)  # idle until its first rows are built, then never
     app = app_for(example_db)
     half: list[str] = []
 
@@ -426,7 +426,14 @@ async def test_enter_on_a_member_while_the_kept_form_is_built_opens_it_whole(
         await _until(pilot, lambda: app.is_screen_installed(KEPT_NAME))
         kept = app.get_screen(KEPT_NAME)
         assert isinstance(kept, PersonForm)
-        await _until(pilot, lambda: bool(kept.query(Field)))
+
+        def some_rows() -> bool:
+            if kept.query(Field):
+                monkeypatch.setattr(app_module, "WARM_IDLE", 3600.0)  # the build pauses from now on
+                return True
+            return False
+
+        await _until(pilot, some_rows)
         await pilot.pause(0.2)
         assert kept.warming is not None and LAST_ITEM not in {f.name for f in kept.query(Field)}  # half built
         built = len(kept.query(Field))
@@ -447,6 +454,7 @@ async def test_enter_on_a_member_while_the_kept_form_is_built_opens_it_whole(
         assert focused_path(kept) == "name" and field(kept, "name").value == "陈美华"
         assert kept.query_one("#woman-start").display and LAST_ITEM in {f.name for f in kept.query(Field)}
         assert not kept.dirty
+        monkeypatch.setattr(app_module, "WARM_IDLE", 0.0)  # (the warm-up's last step waits for a pause)
         await settle(pilot)
         await pilot.press("escape")
         await settle(pilot, lambda: app.screen is browse)
@@ -463,12 +471,13 @@ async def test_the_app_closes_while_the_kept_form_is_built(
     from tui import app as app_module
     from tui.screens.person_form import KEPT_NAME
 
-    monkeypatch.setattr(app_module, "WARM_IDLE", 3600.0)
+    monkeypatch.setattr(app_module, "WARM_IDLE", 0.0)
     app = app_for(example_db)
     async with app.run_test(size=(80, 24)) as pilot:
         await _until(pilot, lambda: app.is_screen_installed(KEPT_NAME))
         kept = app.get_screen(KEPT_NAME)
         await _until(pilot, lambda: bool(kept.query(Field)))
+        monkeypatch.setattr(app_module, "WARM_IDLE", 3600.0)  # the clerk keys on: the build waits
         await pilot.pause(0.3)
         assert isinstance(kept, PersonForm) and kept.warming is not None and app.notices == []
         await pilot.press("ctrl+q")

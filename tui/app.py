@@ -135,8 +135,14 @@ class RenkouApp(App[int]):
         from checks.settings import load_config
         from tui.screens.person_form import PersonForm
 
-        await load_config()
-        await PersonForm.build_kept(self, idle=lambda: time.monotonic() - self._last_input >= WARM_IDLE)
+        def idle() -> bool:
+            return time.monotonic() - self._last_input >= WARM_IDLE
+
+        await load_config()  # (the audit configuration's first read: its rows in SQLite's cache)
+        await PersonForm.build_kept(self, idle=idle)
+        await asyncio.sleep(0)
+        while not idle():  # (one full collection follows: not under the clerk's keys either)
+            await asyncio.sleep(0.05)
         gc_idle.after_warm_up()
         self.screen_change_signal.subscribe(self, self._screen_changed)
         self.set_interval(gc_idle.IDLE_SECONDS, self._collect_if_idle)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from rich.cells import cell_len
@@ -54,8 +54,12 @@ LAST_ITEM = Layout.OTHER[-1][-1].path
 """The last item of the form: Enter there saves."""
 WARM_KEY = "warm-up"
 """The key of the blank member the kept form is built on before its first use (:meth:`PersonForm.build_kept`)."""
-WARM_SLICE = 4
-"""Rows of the form built between two pauses of the warm-up (one slice ≈ 10 ms: a key typed waits no longer)."""
+WARM_HISTORY_ROWS = {"children": 4, "pregnancies": 3}
+"""History rows the kept form is built with (hidden until a member needs them; mounting them in an opening
+took 15–25 ms)."""
+WARM_SLICE = 2
+"""Rows of the form built between two pauses of the warm-up (a key typed meanwhile waits for one slice at most:
+10–25 ms)."""
 
 HELP = f"""\
 人员信息（录入一名成员）：⇧Tab 或 ↑ 回到上一项。
@@ -381,12 +385,18 @@ class PersonForm(FormBase):
         if form is not None and form in app.screen_stack:  # (in use: not expected) a form of its own
             form = None
         reused = form is not None and form.is_attached
+        keep = False
         if form is None or not reused:
             form = cls(household_code, person_key)
+            keep = not app.is_screen_installed(KEPT_NAME)
+            if keep:  # claimed now: a warm-up starting while this one loads leaves the keeping to it
+                _KEPT[app] = form
         else:
             form._reset(household_code, person_key)
         problem = await form._load(log=False)  # the view is logged once the form is on screen
         if problem is not None:
+            if keep and _KEPT.get(app) is form:
+                del _KEPT[app]
             app.notify(problem, severity="error", timeout=5, markup=False)
             return None
         form.prepared = True
@@ -395,8 +405,7 @@ class PersonForm(FormBase):
             await form._show_form()  # fills the mounted fields while the form is off screen
         else:
             form._built = True  # composed with the member
-            if app not in _KEPT:
-                _KEPT[app] = form
+            if keep and _KEPT.get(app) is form:
                 app.install_screen(form, name=KEPT_NAME)  # kept mounted when it is dismissed
         return form
 
@@ -406,7 +415,7 @@ class PersonForm(FormBase):
         usable), so that the first opening only fills its fields as every later one does: its ~250 widgets are
         composed on a blank member, mounted and styled a few rows at a time, pausing while `idle()` is False (the
         clerk's keys go first) unless an opening waits for the build (:meth:`for_member` hurries it)."""
-        if app in _KEPT:
+        if app in _KEPT or app.is_screen_installed(KEPT_NAME):  # (an opening came first: it keeps its form)
             return
         blank = {"household": {}, "members": [people.empty_person(WARM_KEY)]}
         form = cls("", WARM_KEY, record=blank, stored=False)
@@ -414,10 +423,16 @@ class PersonForm(FormBase):
         _KEPT[app] = form
         app.install_screen(form, name=KEPT_NAME)
         built = False
+        pause = form._warm_pause(idle)
         try:
+            await pause()
             await mount_off_screen(app, form)
-            await form._build_fields(form._warm_pause(idle))
-            await form._warm_pause(idle)()
+            await form._build_fields(pause)
+            for table, rows in WARM_HISTORY_ROWS.items():  # most women's children and pregnancies fit
+                for count in range(2, rows + 1):
+                    await pause()
+                    await form._mount_history_rows({table: count})
+            await pause()
             form._refresh_layout(app.size)  # laid out at the app's size: not again when first shown
             form._styled_as = (app.theme, frozenset(app.classes))  # styled as mounted: no restyle when first shown
             built = True
@@ -528,12 +543,13 @@ class PersonForm(FormBase):
         for callback in waiting:
             self.app.call_later(callback)  # after the focus has moved (Widget.focus is deferred the same way)
 
-    async def _mount_history_rows(self) -> None:
-        """Mount history rows (hidden) when the current member has more entries than rows are mounted."""
+    async def _mount_history_rows(self, least: Mapping[str, int] | None = None) -> None:
+        """Mount history rows (hidden) when the current member has more entries than rows are mounted (or
+        fewer rows than `least` asks for a table)."""
         woman = self.person.get("woman") or {}
         for table, specs in (("children", Layout.CHILD), ("pregnancies", Layout.PREGNANCY)):
             rows = self._rows[table]
-            need = len(woman.get(table) or []) + 1
+            need = max(len(woman.get(table) or []) + 1, (least or {}).get(table, 0))
             if len(rows) < need:
                 last = rows[-1]
                 added = [self._history_row(table, n, specs) for n in range(len(rows), need)]
