@@ -390,3 +390,95 @@ async def test_a_member_opened_from_the_tree_shows_at_once_in_the_kept_form(exam
     stored = await load_households([wang, CODE])
     assert next(m for m in stored[wang]["members"] if m["key"] == "f21-1")["occupation"] == "木工"
     assert next(m for m in stored[CODE]["members"] if m["key"] == "h12-2")["occupation"] != "木工"
+
+
+async def _until(pilot: Pilot, condition: Any, timeout: float = 20.0) -> None:
+    """Pause until `condition()` holds (without waiting for the workers: the warm-up's may be paused)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, "the app did not reach the expected state"
+        await pilot.pause(0.01)
+
+
+async def test_enter_on_a_member_while_the_kept_form_is_built_opens_it_whole(
+    example_db: db.DbTarget, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13: once the tree shows, the app builds its kept person form off screen, a few rows at a time,
+    pausing while the clerk types. Keys typed meanwhile work; Enter on a member before the build ended finishes
+    it at once and opens the member in it: the whole form in its first frame, focused, no "加载中…"."""
+    from tui import app as app_module
+    from tui.screens.browse import BrowseScreen, HouseholdTree
+    from tui.screens.person_form import KEPT_NAME, LAST_ITEM
+
+    monkeypatch.setattr(app_module, "WARM_IDLE", 0.0)  # idle until its first rows are built, then never
+    app = app_for(example_db)
+    half: list[str] = []
+
+    def watch(screen: object) -> None:
+        if isinstance(screen, PersonForm) and not screen.ready:
+            half.append(screen.person_key or "")
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        browse = app.screen
+        assert isinstance(browse, BrowseScreen)
+        tree = browse.query_one(HouseholdTree)
+        await _until(pilot, lambda: app.is_screen_installed(KEPT_NAME))
+        kept = app.get_screen(KEPT_NAME)
+        assert isinstance(kept, PersonForm)
+
+        def some_rows() -> bool:
+            if kept.query(Field):
+                monkeypatch.setattr(app_module, "WARM_IDLE", 3600.0)  # the build pauses from now on
+                return True
+            return False
+
+        await _until(pilot, some_rows)
+        await pilot.pause(0.2)
+        assert kept.warming is not None and LAST_ITEM not in {f.name for f in kept.query(Field)}  # half built
+        built = len(kept.query(Field))
+        before = tree.cursor_line
+        await pilot.press("down")  # the tree answers keys while the form is built behind it
+        await _until(pilot, lambda: tree.cursor_line == before + 1)
+        app.screen_change_signal.subscribe(browse, watch)
+        browse.show_household(CODE, "h12-2", log=False)  # a woman with children
+        await _until(pilot, lambda: tree.cursor_node is not None and tree.cursor_node.data is not None
+                     and tree.cursor_node.data.key == "h12-2")  # fmt: skip
+        assert kept.warming is not None and len(kept.query(Field)) == built  # (the build waited)
+        tree.focus()
+        await pilot.press("enter")
+        await _until(pilot, lambda: isinstance(app.screen, PersonForm) and app.screen.ready)
+        assert app.screen is kept and kept.warming is None and half == []
+        text = screen_text(pilot)
+        assert "加载中" not in text and "周欣怡" in text and "人员信息" in text
+        assert focused_path(kept) == "name" and field(kept, "name").value == "陈美华"
+        assert kept.query_one("#woman-start").display and LAST_ITEM in {f.name for f in kept.query(Field)}
+        assert not kept.dirty
+        monkeypatch.setattr(app_module, "WARM_IDLE", 0.0)  # (the warm-up's last step waits for a pause)
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot, lambda: app.screen is browse)
+        browse.open_person("430426101202010021", "f21-1")  # 王德明, another household: the same kept form
+        await settle(pilot, lambda: isinstance(app.screen, PersonForm) and app.screen.ready)
+        assert app.screen is kept and field(kept, "name").value == "王德明" and half == []
+        assert not kept.query_one("#woman-start").display
+
+
+async def test_the_app_closes_while_the_kept_form_is_built(
+    example_db: db.DbTarget, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Quitting before the warm-up ended leaves nothing behind: no failure notice, no crash, exit status 0."""
+    from tui import app as app_module
+    from tui.screens.person_form import KEPT_NAME
+
+    monkeypatch.setattr(app_module, "WARM_IDLE", 0.0)
+    app = app_for(example_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _until(pilot, lambda: app.is_screen_installed(KEPT_NAME))
+        kept = app.get_screen(KEPT_NAME)
+        await _until(pilot, lambda: bool(kept.query(Field)))
+        monkeypatch.setattr(app_module, "WARM_IDLE", 3600.0)  # the clerk keys on: the build waits
+        await pilot.pause(0.3)
+        assert isinstance(kept, PersonForm) and kept.warming is not None and app.notices == []
+        await pilot.press("ctrl+q")
+    assert app.return_code == 0 and app.notices == []

@@ -19,7 +19,7 @@ from textual.screen import ModalScreen
 
 from store.startup import IDLE_LOCK_DEFAULT, StartFacts, os_user, peek
 from store.target import check_sqlite_writable
-from tui import borders, severity, textual_text
+from tui import borders, gc_idle, severity, textual_text
 from tui.acting import actor_of
 from tui.bindings import GLOBAL, bindings
 from tui.jobs import crash_notice, log_failure, run_job
@@ -29,6 +29,12 @@ from tui.opening import DatabaseOpening
 if TYPE_CHECKING:
     from store.access import Actor
     from store.target import DbTarget
+
+#: what the first person form and the first timeline (F5) opened would import (loaded in a thread by the
+#: warm-up, :meth:`RenkouApp.warm_up`)
+FORM_MODULES = ("tui.screens.person_form", "checks.engine", "store.records", "tui.services", "tui.screens.timeline")
+#: seconds without a key press before the warm-up goes on with its next slice (the clerk's keys go first)
+WARM_IDLE = 0.3
 
 #: the smallest terminal every screen is laid out for
 MIN_SIZE = (80, 24)
@@ -85,6 +91,8 @@ class RenkouApp(App[int]):
         self.idle_check_seconds: float | None = None
         self._last_input = time.monotonic()
         self._locked = False
+        self._warm_started = False
+        self._last_screen_change = 0.0
         self.target_label = target_label
         self.is_demo = is_demo
         self.needs_login = needs_login
@@ -110,6 +118,45 @@ class RenkouApp(App[int]):
     def _opened(self, opening: DatabaseOpening) -> None:
         if opening.failure is not None:  # `run_app` says why, in Chinese, once the screen is restored
             self.exit(1)
+
+    def warm_up(self) -> None:
+        """The first screen is usable (the tree shows its first level): build in idle time, once, what the first
+        person form opened would otherwise pay for — its modules, the audit configuration and the kept form
+        itself (:meth:`~tui.screens.person_form.PersonForm.build_kept`)."""
+        if self._warm_started:
+            return
+        self._warm_started = True
+        run_job(self, self._warm_up(), group="warm-up")
+
+    async def _warm_up(self) -> None:
+        import importlib
+
+        for name in FORM_MODULES:  # (in a thread: the event loop goes on between its bytecode slices)
+            await asyncio.to_thread(importlib.import_module, name)
+        from checks.settings import load_config
+        from tui.screens.person_form import PersonForm
+
+        def idle() -> bool:
+            return time.monotonic() - self._last_input >= WARM_IDLE
+
+        await load_config()  # (the audit configuration's first read: its rows in SQLite's cache)
+        await PersonForm.build_kept(self, idle=idle)
+        await asyncio.sleep(0)
+        while not idle():  # (one full collection follows: not under the clerk's keys either)
+            await asyncio.sleep(0.05)
+        gc_idle.after_warm_up()
+        self.screen_change_signal.subscribe(self, self._screen_changed)
+        self.set_interval(gc_idle.IDLE_SECONDS, self._collect_if_idle)
+
+    def _screen_changed(self, screen: Any) -> None:
+        self._last_screen_change = time.monotonic()
+
+    def _collect_if_idle(self) -> None:
+        """A pending full garbage collection runs while the app is quiet: no key and no screen change for a
+        while, no job running (:mod:`tui.gc_idle`)."""
+        if any(not worker.is_finished for worker in self.workers):
+            return
+        gc_idle.collect_if_idle(time.monotonic() - max(self._last_input, self._last_screen_change))
 
     def _handle_exception(self, error: Exception) -> None:
         """Textual's crash path: the traceback goes to the crash log (redacted, 0600), the clerk gets one
@@ -146,6 +193,8 @@ class RenkouApp(App[int]):
     def on_unmount(self) -> None:
         if self.ascii_borders:
             borders.use_ascii(False)
+        if self._warm_started:
+            gc_idle.restore()
 
     def on_resize(self, event: events.Resize) -> None:
         self.call_after_refresh(self.check_size)

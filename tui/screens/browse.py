@@ -175,6 +175,9 @@ class BrowseScreen(Jobs, Screen[None]):
         tree.move_cursor(tree.root.children[0] if tree.root.children else None)
         if len(tree.root.children) == 1:
             tree.root.children[0].expand()
+        warm_up = getattr(self.app, "warm_up", None)  # the first screen is usable: the app warms up behind it
+        if warm_up is not None:
+            self.call_after_refresh(warm_up)
 
     def _add_children(self, parent: TreeNode[Node], kids: list[Node]) -> None:
         for kid in kids:

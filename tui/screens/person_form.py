@@ -11,9 +11,10 @@ PgDn / PgUp jump there and back.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from rich.cells import cell_len
@@ -22,6 +23,7 @@ from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 from textual.widgets.input import Selection
@@ -50,6 +52,14 @@ KEPT_NAME = "person-form"
 _KEPT: weakref.WeakKeyDictionary[App[Any], PersonForm] = weakref.WeakKeyDictionary()
 LAST_ITEM = Layout.OTHER[-1][-1].path
 """The last item of the form: Enter there saves."""
+WARM_KEY = "warm-up"
+"""The key of the blank member the kept form is built on before its first use (:meth:`PersonForm.build_kept`)."""
+WARM_HISTORY_ROWS = {"children": 4, "pregnancies": 3}
+"""History rows the kept form is built with (hidden until a member needs them; mounting them in an opening
+took 15–25 ms)."""
+WARM_SLICE = 2
+"""Rows of the form built between two pauses of the warm-up (a key typed meanwhile waits for one slice at most:
+10–25 ms)."""
 
 HELP = f"""\
 人员信息（录入一名成员）：⇧Tab 或 ↑ 回到上一项。
@@ -66,6 +76,14 @@ HELP = f"""\
 def _head(*columns: tuple[str, int]) -> str:
     """A table head: each title padded to its column's cells."""
     return "".join(title + " " * max(1, cells - cell_len(title)) for title, cells in columns).rstrip()
+
+
+async def mount_off_screen(app: App[Any], screen: Screen[Any]) -> None:
+    """Mount an installed screen without showing it: composed, styled and mounted as ``push_screen`` would,
+    but left off the screen stack (Textual has no public call for this: ``App._get_screen`` is the step of
+    ``push_screen`` that starts a screen not running yet)."""
+    _, mounted = app._get_screen(screen)
+    await mounted
 
 
 #: a person as saved (empty blocks removed, history rows numbered …): the domain's normalisation.
@@ -136,6 +154,10 @@ class PersonForm(FormBase):
         self._styled_as: tuple[Any, ...] | None = None
         self._rows_shown: dict[str, int] = {}
         """How many of them the member uses (its entries and one blank row); the others are hidden."""
+        self.warming: asyncio.Event | None = None
+        """Set while the kept form is built off screen (:meth:`build_kept`); set when the build ends."""
+        self.hurry = False
+        """An opening waits for the build: it goes on without pausing for the clerk's keys."""
 
     # --- the person ----------------------------------------------------------------------------------
 
@@ -287,6 +309,8 @@ class PersonForm(FormBase):
     # --- opening -------------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        if self.warming is not None:  # built off screen before its first use: filled when a member opens
+            return
         if not self.prepared:
             self.run_job(self._open(), group="open")
             return
@@ -354,15 +378,25 @@ class PersonForm(FormBase):
         widgets are built once per app: building them took most of the opening), else a new one that the app
         keeps from then on. None (the notice shown) when the member cannot be opened."""
         form = _KEPT.get(app)
+        if form is not None and form.warming is not None:  # being built off screen: finished first, at full speed
+            form.hurry = True
+            await form.warming.wait()
+            form = _KEPT.get(app)
         if form is not None and form in app.screen_stack:  # (in use: not expected) a form of its own
             form = None
         reused = form is not None and form.is_attached
+        keep = False
         if form is None or not reused:
             form = cls(household_code, person_key)
+            keep = not app.is_screen_installed(KEPT_NAME)
+            if keep:  # claimed now: a warm-up starting while this one loads leaves the keeping to it
+                _KEPT[app] = form
         else:
             form._reset(household_code, person_key)
         problem = await form._load(log=False)  # the view is logged once the form is on screen
         if problem is not None:
+            if keep and _KEPT.get(app) is form:
+                del _KEPT[app]
             app.notify(problem, severity="error", timeout=5, markup=False)
             return None
         form.prepared = True
@@ -371,10 +405,69 @@ class PersonForm(FormBase):
             await form._show_form()  # fills the mounted fields while the form is off screen
         else:
             form._built = True  # composed with the member
-            if app not in _KEPT:
-                _KEPT[app] = form
+            if keep and _KEPT.get(app) is form:
                 app.install_screen(form, name=KEPT_NAME)  # kept mounted when it is dismissed
         return form
+
+    @classmethod
+    async def build_kept(cls, app: App[Any], idle: Callable[[], bool] = lambda: True) -> None:
+        """Build the app's kept form off screen before its first use (in idle time once the first screen is
+        usable), so that the first opening only fills its fields as every later one does: its ~250 widgets are
+        composed on a blank member, mounted and styled a few rows at a time, pausing while `idle()` is False (the
+        clerk's keys go first) unless an opening waits for the build (:meth:`for_member` hurries it)."""
+        if app in _KEPT or app.is_screen_installed(KEPT_NAME):  # (an opening came first: it keeps its form)
+            return
+        blank = {"household": {}, "members": [people.empty_person(WARM_KEY)]}
+        form = cls("", WARM_KEY, record=blank, stored=False)
+        form.warming = asyncio.Event()
+        _KEPT[app] = form
+        app.install_screen(form, name=KEPT_NAME)
+        built = False
+        pause = form._warm_pause(idle)
+        try:
+            await pause()
+            await mount_off_screen(app, form)
+            await form._build_fields(pause)
+            for table, rows in WARM_HISTORY_ROWS.items():  # most women's children and pregnancies fit
+                for count in range(2, rows + 1):
+                    await pause()
+                    await form._mount_history_rows({table: count})
+            await pause()
+            form._refresh_layout(app.size)  # laid out at the app's size: not again when first shown
+            form._styled_as = (app.theme, frozenset(app.classes))  # styled as mounted: no restyle when first shown
+            built = True
+        finally:
+            event, form.warming = form.warming, None
+            if not built:  # (the app closing) the first opening builds a form of its own
+                _KEPT.pop(app, None)
+                app.uninstall_screen(form)
+                form.remove()
+            event.set()
+
+    def _warm_pause(self, idle: Callable[[], bool]) -> Callable[[], Any]:
+        async def pause() -> None:
+            await asyncio.sleep(0)  # what is queued (a key, a frame) goes first
+            while not self.hurry and not idle():
+                await asyncio.sleep(0.05)
+
+        return pause
+
+    async def _build_fields(self, pause: Callable[[], Any] | None = None) -> None:
+        """Build the fields of the current member into the form's body (awaiting `pause()` between slices of
+        rows)."""
+        body = self.query_one("#form-body", VerticalScroll)
+        await body.remove_children()
+        rows: list[Widget] = []
+        for row in self._compose_person():
+            rows.append(row)
+            if pause is not None and len(rows) == WARM_SLICE:
+                await body.mount_all(rows)
+                rows = []
+                await pause()
+        await body.mount_all(rows)
+        self._built = True
+        await wait_mounted([*self._fields.values(), *(f.input for f in self._fields.values()),
+                            *self._autos.values()])  # fmt: skip
 
     def _reset(self, household_code: str, person_key: str) -> None:
         """Forget the member shown before (the kept form opens another one; its widgets stay)."""
@@ -428,12 +521,7 @@ class PersonForm(FormBase):
         if self._fields:
             self._fill_person()
         else:
-            self._built = True
-            body = self.query_one("#form-body", VerticalScroll)
-            await body.remove_children()
-            await body.mount_all(list(self._compose_person()))
-            await wait_mounted([*self._fields.values(), *(f.input for f in self._fields.values()),
-                                *self._autos.values()])  # fmt: skip
+            await self._build_fields()
         self._fields_shown()
         await self.audit_now()
 
@@ -455,12 +543,13 @@ class PersonForm(FormBase):
         for callback in waiting:
             self.app.call_later(callback)  # after the focus has moved (Widget.focus is deferred the same way)
 
-    async def _mount_history_rows(self) -> None:
-        """Mount history rows (hidden) when the current member has more entries than rows are mounted."""
+    async def _mount_history_rows(self, least: Mapping[str, int] | None = None) -> None:
+        """Mount history rows (hidden) when the current member has more entries than rows are mounted (or
+        fewer rows than `least` asks for a table)."""
         woman = self.person.get("woman") or {}
         for table, specs in (("children", Layout.CHILD), ("pregnancies", Layout.PREGNANCY)):
             rows = self._rows[table]
-            need = len(woman.get(table) or []) + 1
+            need = max(len(woman.get(table) or []) + 1, (least or {}).get(table, 0))
             if len(rows) < need:
                 last = rows[-1]
                 added = [self._history_row(table, n, specs) for n in range(len(rows), need)]
