@@ -21,6 +21,7 @@ async def test_a_due_full_collection_waits_for_a_quiet_app(
     example_db: db.DbTarget, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(gc_idle, "IDLE_SECONDS", 0.3)
+    monkeypatch.setattr(gc_idle, "FULL_EVERY", 1000)  # (no automatic full collection while the test keys)
     before = gc.get_threshold()
     full: list[float] = []
 
