@@ -670,8 +670,8 @@ def death_date() -> str:
     return dt.date(year, month, 3).strftime("%Y%m%d")
 
 
-def render_caches() -> list[str]:
-    """The fill of the functools caches holding most entries (Rich's and Textual's render caches)."""
+def render_caches(top: int = 6) -> list[str]:
+    """The fill of the `top` functools caches holding most entries (Rich's and Textual's render caches)."""
     import functools
 
     rows = []
@@ -681,7 +681,7 @@ def render_caches() -> list[str]:
             name = f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', '?')}"
             rows.append((info.currsize, name, info.maxsize))
     rows.sort(reverse=True)
-    return [f"{name} {size}/{maxsize}" for size, name, maxsize in rows[:6]]
+    return [f"{name} {size}/{maxsize}" for size, name, maxsize in rows[:top]]
 
 
 def object_census() -> dict[str, tuple[int, int]]:

@@ -84,20 +84,6 @@ def orphans(app: Any) -> dict[str, int]:
     return out
 
 
-def functools_caches() -> list[str]:
-    """The functools caches holding most entries: name, size, maxsize."""
-    import functools
-
-    rows = []
-    for obj in gc.get_objects():
-        if isinstance(obj, functools._lru_cache_wrapper):
-            info = obj.cache_info()
-            name = f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', '?')}"
-            rows.append((info.currsize, name, info.maxsize))
-    rows.sort(reverse=True)
-    return [f"{size} / {maxsize} {name}" for size, name, maxsize in rows[:15]]
-
-
 def coroutine_names() -> dict[str, int]:
     """Live coroutines by their code's qualified name, and whether they ran."""
     out: dict[str, int] = {}
@@ -152,7 +138,7 @@ async def probe(database: Path, folder: Path, args: argparse.Namespace) -> None:
             a, b = args.at
             n = b - a
             say("## orphan DOM nodes", sorted(orphans(app).items(), key=lambda kv: -kv[1])[:30])
-            say("## functools caches", *functools_caches(), sep="\n  ")
+            say("## functools caches", *ba.render_caches(15), sep="\n  ")
             say("## coroutines", *sorted(coroutine_names().items(), key=lambda kv: -kv[1])[:20], sep="\n  ")
             say(f"## census growth {a}->{b} ({n} forms)")
             grown = sorted(((cens[b].get(k, 0) - cens[a].get(k, 0), k) for k in cens[b] | cens[a]), reverse=True)
