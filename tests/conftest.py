@@ -140,6 +140,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
     import aiosqlite
 
+    gc.unfreeze()  # (an app's warm-up freezes what lives: frozen objects are not in gc.get_objects)
     for obj in gc.get_objects():
         if isinstance(obj, aiosqlite.Connection) and obj._thread.is_alive():
             obj.stop()

@@ -53,16 +53,22 @@ async def _open_one(pilot: Pilot, browse: BrowseScreen, code: str, key: str) -> 
 
 
 def _alive(app: Any) -> dict[str, int]:
-    """What the app keeps alive, counted after a collection."""
+    """What the app keeps alive, counted after a collection (the objects the warm-up froze included: a frozen
+    object is not in ``gc.get_objects``, so they are unfrozen for the count and frozen again)."""
+    frozen = gc.get_freeze_count() > 0
+    gc.unfreeze()
     gc.collect()
     objects = gc.get_objects()
-    return {
+    counts = {
         "DOM nodes": sum(1 for o in objects if isinstance(o, DOMNode)),
         "tasks": len(asyncio.all_tasks()),
         "workers": sum(1 for o in objects if isinstance(o, Worker)),
         "person forms": sum(1 for o in objects if isinstance(o, PersonForm)),
         "tree nodes off the open path": _off_path(app),
     }
+    if frozen:
+        gc.freeze()
+    return counts
 
 
 def _off_path(app: Any) -> int:
